@@ -1,0 +1,1 @@
+"""Regie core platform: tenants, workgroup, regie, roadmap, plugin host."""

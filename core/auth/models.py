@@ -1,0 +1,80 @@
+"""People and credentials. A `User` is a platform identity; a `Membership` is that person in a tenant."""
+
+from __future__ import annotations
+
+import enum
+from datetime import datetime
+from uuid import UUID
+
+from advanced_alchemy.types import GUID
+from sqlalchemy import Boolean, DateTime, ForeignKey, String, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from core.db.base import Base, TenantScoped
+
+
+class Role(enum.StrEnum):
+    admin = "admin"
+    """Management: composes the workgroup, approves the move to implementation."""
+    member = "member"
+    viewer = "viewer"
+
+
+class User(Base):
+    __tablename__ = "user_account"
+
+    email: Mapped[str] = mapped_column(String(254), unique=True, index=True)
+    name: Mapped[str] = mapped_column(String(200), default="")
+    password_hash: Mapped[str | None] = mapped_column(String(255), nullable=True)
+    locale: Mapped[str] = mapped_column(String(5), default="nl")
+    is_mediator: Mapped[bool] = mapped_column(Boolean, default=False)
+    is_active: Mapped[bool] = mapped_column(Boolean, default=True)
+
+    @property
+    def display_name(self) -> str:
+        return self.name or self.email
+
+
+class Membership(TenantScoped, Base):
+    __tablename__ = "membership"
+    __table_args__ = (UniqueConstraint("tenant_id", "user_id"),)
+
+    user_id: Mapped[UUID] = mapped_column(GUID, ForeignKey("user_account.id", ondelete="CASCADE"), index=True)
+    role: Mapped[str] = mapped_column(String(20), default=Role.member.value)
+    department_id: Mapped[UUID | None] = mapped_column(
+        GUID, ForeignKey("department.id", ondelete="SET NULL"), nullable=True
+    )
+    is_active: Mapped[bool] = mapped_column(Boolean, default=True)
+
+    user: Mapped[User] = relationship(lazy="joined")
+
+
+class Invitation(TenantScoped, Base):
+    """A single-use, expiring invitation; only the token's hash is stored."""
+
+    __tablename__ = "invitation"
+
+    email: Mapped[str] = mapped_column(String(254))
+    role: Mapped[str] = mapped_column(String(20), default=Role.member.value)
+    department_id: Mapped[UUID | None] = mapped_column(
+        GUID, ForeignKey("department.id", ondelete="SET NULL"), nullable=True
+    )
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True, index=True)
+    expires_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    accepted_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
+    invited_by_id: Mapped[UUID | None] = mapped_column(
+        GUID, ForeignKey("user_account.id", ondelete="SET NULL"), nullable=True
+    )
+
+
+class ApiToken(TenantScoped, Base):
+    """A per-tenant API token acting as one member; stored as a SHA-256 hash with a visible prefix."""
+
+    __tablename__ = "api_token"
+
+    membership_id: Mapped[UUID] = mapped_column(GUID, ForeignKey("membership.id", ondelete="CASCADE"))
+    name: Mapped[str] = mapped_column(String(100), default="")
+    prefix: Mapped[str] = mapped_column(String(16))
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True, index=True)
+    last_used_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
+    revoked_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)

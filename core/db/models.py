@@ -1,0 +1,29 @@
+"""Import every core model so metadata (and Alembic autogenerate) sees the whole core schema."""
+
+from core.accounts.models import SocialAccount
+from core.activation.models import PluginActivation
+from core.audit.models import AuditEntry
+from core.auth.models import ApiToken, Invitation, Membership, User
+from core.db.base import Base
+from core.jobs.models import OutboxMessage
+from core.measurement.models import ManagementPresentation, MethodologyVersion, Target
+from core.policy.models import PolicyVersion
+from core.roadmap.models import (
+    BaselineStudy,
+    PhaseTransition,
+    PilotMeasurement,
+    StartingPointsAck,
+    StartingPointsVersion,
+    StartingPointsWish,
+)
+from core.tenancy.models import Tenant
+from core.workgroup.models import Department, RegieAppointment, WorkgroupSeat
+
+metadata = Base.metadata
+
+__all__ = [
+    "ApiToken", "AuditEntry", "BaselineStudy", "Department", "Invitation", "ManagementPresentation",
+    "Membership", "MethodologyVersion", "OutboxMessage", "PhaseTransition", "PilotMeasurement",
+    "PluginActivation", "PolicyVersion", "RegieAppointment", "SocialAccount", "StartingPointsAck",
+    "StartingPointsVersion", "StartingPointsWish", "Target", "Tenant", "User", "WorkgroupSeat", "metadata",
+]

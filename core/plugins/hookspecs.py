@@ -1,0 +1,79 @@
+"""Every hook a Regie plugin can implement, in one flat file.
+
+Conventions (decided once, for every hook):
+- Implementations take a subset of the spec's arguments; new context goes into `ctx`, never a
+  new positional argument, so adding to a spec breaks no plugin.
+- An implementation may return a value or an awaitable; `core.plugins.manager.call` awaits it.
+- Hooks that take `ctx` reach only plugins active for ctx's tenant (see `PluginHost.for_tenant`).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pluggy
+
+hookspec = pluggy.HookspecMarker("regie")
+
+
+# --- describing a plugin ------------------------------------------------------------------------
+@hookspec
+def regie_plugin() -> Any:
+    """Return the plugin's `PluginInfo`: name, Groundswell function, default owner, phase, prerequisites."""
+
+
+@hookspec
+def regie_routes() -> Any:
+    """Return Litestar route handlers/routers, mounted under /t/{slug}/p/<plugin> and guarded by the core."""
+
+
+@hookspec
+def regie_api_routes() -> Any:
+    """Return Litestar route handlers/routers, mounted under /api/v1/t/{slug}/<plugin>."""
+
+
+@hookspec
+def regie_templates() -> Any:
+    """Return a template folder; its files are addressed as `<plugin>/...`."""
+
+
+# --- per-tenant contributions -------------------------------------------------------------------
+@hookspec
+def regie_nav(ctx: Any) -> Any:
+    """Return navigation entries `[{"label": str, "href": str}]` for the current user."""
+
+
+@hookspec
+def regie_widgets(ctx: Any) -> Any:
+    """Return dashboard widgets `[{"title": str, "template": str, "context": dict}]`."""
+
+
+@hookspec
+def regie_kpis() -> Any:
+    """Return KPI definitions `[KpiDefinition]` this plugin can measure."""
+
+
+@hookspec
+def regie_measure(ctx: Any, kpi: str, period: Any) -> Any:
+    """Return the value of one of this plugin's KPIs for a period, or None when it is not this plugin's."""
+
+
+@hookspec
+def regie_activation_check(ctx: Any, department: Any) -> Any:
+    """Return reasons (translated strings) that block activating this plugin; empty when allowed."""
+
+
+@hookspec
+def regie_policy_sections(ctx: Any) -> Any:
+    """Return way-of-work sections `[{"key": str, "title": str, "hint": str}]` this plugin contributes."""
+
+
+# --- reacting to the domain ---------------------------------------------------------------------
+@hookspec
+def regie_event(ctx: Any, event: Any) -> Any:
+    """React to a domain event (`mention.received`, `plugin.activated`, ...)."""
+
+
+@hookspec
+def regie_phase_changed(ctx: Any, old: str, new: str) -> Any:
+    """React to the tenant moving from phase `old` to phase `new`."""

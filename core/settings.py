@@ -1,0 +1,80 @@
+"""Settings read once from the environment, so every process (web, worker, CLI) agrees."""
+
+from __future__ import annotations
+
+import os
+import secrets
+from dataclasses import dataclass, field
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def _var_dir() -> Path:
+    return Path(os.environ.get("REGIE_VAR_DIR", ROOT / "var"))
+
+
+def _secret_key(var_dir: Path) -> str:
+    """Use SECRET_KEY, else a key generated once and kept under var/ so sessions survive restarts."""
+    if key := os.environ.get("SECRET_KEY"):
+        return key
+    path = var_dir / "secret_key"
+    if path.exists():
+        return path.read_text().strip()
+    var_dir.mkdir(parents=True, exist_ok=True)
+    key = secrets.token_urlsafe(48)
+    path.write_text(key)
+    return key
+
+
+@dataclass
+class Settings:
+    var_dir: Path = field(default_factory=_var_dir)
+    database_url: str = ""
+    """SQLAlchemy async URL; SQLite under var/ unless DATABASE_URL is set."""
+    broker_url: str = ""
+    """Empty: jobs run on an in-process worker. redis:// or amqp://: external `regie worker` processes."""
+    redis_url: str = ""
+    """Server-side session store; empty: a file store under var/sessions."""
+    smtp_url: str = ""
+    """smtp://user:pass@host:port; empty: mails are written to var/outbox and shown on /dev/mailbox."""
+    secret_key: str = ""
+    base_url: str = "http://127.0.0.1:8000"
+    debug: bool = False
+    login_attempts_per_minute: int = 10
+    invitation_days: int = 7
+
+    @classmethod
+    def from_env(cls, **overrides: object) -> Settings:
+        var_dir = Path(str(overrides.pop("var_dir", _var_dir())))
+        db_default = f"sqlite+aiosqlite:///{var_dir / 'regie.sqlite3'}"
+        values: dict[str, object] = {
+            "var_dir": var_dir,
+            "database_url": _async_url(os.environ.get("DATABASE_URL", db_default)),
+            "broker_url": os.environ.get("BROKER_URL", ""),
+            "redis_url": os.environ.get("REDIS_URL", ""),
+            "smtp_url": os.environ.get("SMTP_URL", ""),
+            "secret_key": _secret_key(var_dir),
+            "base_url": os.environ.get("BASE_URL", "http://127.0.0.1:8000").rstrip("/"),
+            "debug": os.environ.get("REGIE_DEBUG", "") == "1",
+        }
+        values.update(overrides)
+        return cls(**values)  # type: ignore[arg-type]
+
+    @property
+    def is_sqlite(self) -> bool:
+        return self.database_url.startswith("sqlite")
+
+    @property
+    def outbox_dir(self) -> Path:
+        return self.var_dir / "outbox"
+
+
+def _async_url(url: str) -> str:
+    """Accept the usual postgres:// and postgresql:// spellings and pick the async driver."""
+    for prefix in ("postgres://", "postgresql://"):
+        if url.startswith(prefix):
+            return "postgresql+asyncpg://" + url[len(prefix):]
+    if url.startswith("sqlite:///"):
+        return "sqlite+aiosqlite:///" + url[len("sqlite:///"):]
+    return url

@@ -1,0 +1,80 @@
+"""ORM listeners that scope every query and stamp every insert with the current tenant.
+
+Reads: one `do_orm_execute` listener adds `with_loader_criteria` for every tenant-owned model.
+Writes: one `before_flush` listener stamps `tenant_id` on new rows and refuses rows of another
+tenant. Both are registered on `sqlalchemy.orm.Session` so every session (web, jobs, CLI) gets
+them, whatever session class a library configures.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy import event
+from sqlalchemy.orm import ORMExecuteState, Session, with_loader_criteria
+
+from core.db.base import TenantScoped
+from core.tenancy.scope import TenantScopeError, current_tenant_id, is_cross_tenant
+
+_installed = False
+
+
+def _criteria(cls: type[TenantScoped]) -> Any:
+    return cls.tenant_id == current_tenant_id()
+
+
+def _scope_query(state: ORMExecuteState) -> None:
+    if not (state.is_select or state.is_update or state.is_delete):
+        return
+    if state.execution_options.get("cross_tenant") or is_cross_tenant():
+        return
+    if not _touches_tenant_tables(state):
+        return
+    if current_tenant_id() is None:
+        raise TenantScopeError("query on a tenant-owned table without a tenant in scope")
+    state.statement = state.statement.options(
+        with_loader_criteria(TenantScoped, _criteria, include_aliases=True, track_closure_variables=False)
+    )
+
+
+def _touches_tenant_tables(state: ORMExecuteState) -> bool:
+    for mapper in state.all_mappers:
+        if issubclass(mapper.class_, TenantScoped):
+            return True
+    statement = state.statement
+    froms = getattr(statement, "get_final_froms", None)
+    tables = froms() if froms else []
+    return any(getattr(t, "name", None) in TenantScoped.table_names() for t in tables)
+
+
+def _stamp_and_check(session: Session, _flush_context: Any, _instances: Any) -> None:
+    tenant_id = current_tenant_id()
+    for obj in list(session.new) + list(session.dirty) + list(session.deleted):
+        if not isinstance(obj, TenantScoped):
+            continue
+        if obj.tenant_id is None:
+            if tenant_id is None:
+                raise TenantScopeError(f"new {type(obj).__name__} without a tenant in scope")
+            obj.tenant_id = tenant_id
+        elif tenant_id is not None and obj.tenant_id != tenant_id:
+            raise TenantScopeError(f"{type(obj).__name__} belongs to another tenant")
+        elif tenant_id is None and not is_cross_tenant():
+            raise TenantScopeError(f"write to {type(obj).__name__} without a tenant in scope")
+
+
+def _check_loaded(target: Any, _context: Any) -> None:
+    """Identity-map hits skip the query criteria; a load of a foreign row is refused here too."""
+    tenant_id = current_tenant_id()
+    if tenant_id is not None and not is_cross_tenant() and target.tenant_id != tenant_id:
+        raise TenantScopeError(f"{type(target).__name__} of another tenant loaded")
+
+
+def install_tenant_guard() -> None:
+    """Register the listeners once per process."""
+    global _installed
+    if _installed:
+        return
+    event.listen(Session, "do_orm_execute", _scope_query)
+    event.listen(Session, "before_flush", _stamp_and_check)
+    event.listen(TenantScoped, "load", _check_loaded, propagate=True)
+    _installed = True

@@ -1,0 +1,1 @@
+"""Regie plugin: webcare."""
