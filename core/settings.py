@@ -43,6 +43,8 @@ class Settings:
     debug: bool = False
     login_attempts_per_minute: int = 10
     invitation_days: int = 7
+    db_pool_size: int = 10
+    """0: no connection pool (tests, where the app and the test run on different event loops)."""
 
     @classmethod
     def from_env(cls, **overrides: object) -> Settings:

@@ -7,6 +7,7 @@ from contextlib import asynccontextmanager
 
 from sqlalchemy import event
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker, create_async_engine
+from sqlalchemy.pool import NullPool
 
 from core.settings import Settings
 from core.tenancy.guard import install_tenant_guard
@@ -18,7 +19,10 @@ def make_engine(settings: Settings) -> AsyncEngine:
         engine = create_async_engine(settings.database_url, connect_args={"timeout": 30})
         event.listen(engine.sync_engine, "connect", _sqlite_pragmas)
         return engine
-    return create_async_engine(settings.database_url, pool_pre_ping=True, pool_size=10, max_overflow=10)
+    if settings.db_pool_size == 0:
+        return create_async_engine(settings.database_url, poolclass=NullPool)
+    return create_async_engine(settings.database_url, pool_pre_ping=True, pool_size=settings.db_pool_size,
+                               max_overflow=settings.db_pool_size)
 
 
 def _sqlite_pragmas(dbapi_connection, _record) -> None:  # type: ignore[no-untyped-def]

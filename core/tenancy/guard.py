@@ -19,10 +19,6 @@ from core.tenancy.scope import TenantScopeError, current_tenant_id, is_cross_ten
 _installed = False
 
 
-def _criteria(cls: type[TenantScoped]) -> Any:
-    return cls.tenant_id == current_tenant_id()
-
-
 def _scope_query(state: ORMExecuteState) -> None:
     if not (state.is_select or state.is_update or state.is_delete):
         return
@@ -30,10 +26,11 @@ def _scope_query(state: ORMExecuteState) -> None:
         return
     if not _touches_tenant_tables(state):
         return
-    if current_tenant_id() is None:
+    tenant_id = current_tenant_id()
+    if tenant_id is None:
         raise TenantScopeError("query on a tenant-owned table without a tenant in scope")
     state.statement = state.statement.options(
-        with_loader_criteria(TenantScoped, _criteria, include_aliases=True, track_closure_variables=False)
+        with_loader_criteria(TenantScoped, lambda cls: cls.tenant_id == tenant_id, include_aliases=True)
     )
 
 

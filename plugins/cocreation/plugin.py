@@ -12,8 +12,14 @@ INFO = PluginInfo(
     prerequisites=(),
     title={"nl": "Cocreatie", "en": "Co-creation"},
     description={
-        "nl": "Omarmen: publiek ideeënbord, stemmen, reacties en triage; vraagt eerst een andere functie die succesvol draait.",
-        "en": "Embracing: public idea board, votes, comments and triage; needs another function running successfully first.",
+        "nl": (
+            "Omarmen: publiek ideeënbord, stemmen, reacties en triage; vraagt "
+            "eerst een andere functie die succesvol draait."
+        ),
+        "en": (
+            "Embracing: public idea board, votes, comments and triage; needs "
+            "another function running successfully first."
+        ),
     },
 )
 

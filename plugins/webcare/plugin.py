@@ -12,8 +12,14 @@ INFO = PluginInfo(
     prerequisites=('monitoring',),
     title={"nl": "Webcare", "en": "Webcare"},
     description={
-        "nl": "Ondersteunen: inbox van cases uit vermeldingen, SLA, antwoorden in de eigen toon, crisismodus, klant-helpt-klant.",
-        "en": "Supporting: case inbox from mentions, SLA, replies in your voice, crisis mode, customer-helps-customer.",
+        "nl": (
+            "Ondersteunen: inbox van cases uit vermeldingen, SLA, antwoorden "
+            "in de eigen toon, crisismodus, klant-helpt-klant."
+        ),
+        "en": (
+            "Supporting: case inbox from mentions, SLA, replies in your "
+            "voice, crisis mode, customer-helps-customer."
+        ),
     },
 )
 

@@ -1,0 +1,92 @@
+"""The authorisation matrix: one declarative table of action → roles, enforced by one guard.
+
+Roles of a principal are derived per request (see `core.auth.principal`): the tenant role
+(`admin`, `member`, `viewer`), the workgroup seat (`workgroup`), the regie appointment (`regie`),
+the platform role (`mediator`) and `api` for API-token calls (which also carry the member's roles).
+Every tenant route names its action in `opt={"action": ...}`; a route without one is refused.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from litestar.connection import ASGIConnection
+from litestar.handlers import BaseRouteHandler
+
+from core.errors import PermissionDenied
+
+MEMBERS = frozenset({"admin", "member", "regie", "workgroup"})
+READERS = MEMBERS | {"viewer", "mediator"}
+
+MATRIX: dict[str, frozenset[str]] = {
+    # reading a tenant's pages and API resources
+    "tenant.read": READERS,
+    "audit.read": frozenset({"admin", "regie", "workgroup", "mediator"}),
+    # people and departments
+    "department.manage": frozenset({"admin"}),
+    "member.invite": frozenset({"admin", "mediator"}),
+    "member.manage": frozenset({"admin"}),
+    "token.manage": frozenset({"admin"}),
+    "workgroup.compose": frozenset({"admin"}),
+    "regie.appoint": frozenset({"admin", "workgroup"}),
+    # starting points and roadmap
+    "starting_points.write": frozenset({"workgroup", "regie", "admin"}),
+    "starting_points.approve": frozenset({"regie"}),
+    "starting_points.acknowledge": frozenset({"workgroup"}),
+    "baseline.upload": frozenset({"workgroup", "regie", "admin"}),
+    "pilot.record": frozenset({"regie", "workgroup"}),
+    "methodology.write": frozenset({"regie", "workgroup"}),
+    "target.write": frozenset({"regie", "workgroup"}),
+    "presentation.produce": frozenset({"regie", "workgroup"}),
+    "presentation.approve": frozenset({"admin"}),
+    "phase.advance": frozenset({"regie", "admin"}),
+    "phase.override": frozenset({"regie"}),
+    # plugins
+    "plugin.request": frozenset({"admin", "member", "workgroup", "regie"}),
+    "plugin.decide": frozenset({"regie"}),
+    "plugin.pause": frozenset({"regie"}),
+    # policy and accounts
+    "policy.write": frozenset({"workgroup", "regie"}),
+    "policy.publish": frozenset({"regie"}),
+    "account.request": MEMBERS,
+    "account.decide": frozenset({"regie", "hub"}),
+    # platform
+    "mediator.console": frozenset({"mediator"}),
+    "tenant.create": frozenset({"mediator"}),
+}
+
+PUBLIC = "public"
+"""Routes anyone may reach (login, invitation acceptance, static files)."""
+AUTHENTICATED = "authenticated"
+"""Routes for any signed-in person (language switch, sign out)."""
+
+
+def can(roles: frozenset[str] | set[str], action: str) -> bool:
+    allowed = MATRIX.get(action)
+    if allowed is None:
+        raise KeyError(f"unknown action {action!r}")
+    return bool(allowed & set(roles))
+
+
+def action_of(route_handler: BaseRouteHandler) -> str | None:
+    return route_handler.opt.get("action")
+
+
+def authorise(connection: ASGIConnection[Any, Any, Any, Any], route_handler: BaseRouteHandler) -> None:
+    """The one guard: every route names its action; the principal's roles must allow it."""
+    action = action_of(route_handler)
+    if action is None:
+        raise PermissionDenied("route without an action")
+    if action == PUBLIC:
+        return
+    principal = connection.scope.get("state", {}).get("principal")
+    if principal is None or principal.user is None:
+        raise NotAuthenticated()
+    if action == AUTHENTICATED:
+        return
+    if not can(principal.roles, action):
+        raise PermissionDenied(action)
+
+
+class NotAuthenticated(Exception):
+    """No one is signed in: pages redirect to the login, the API answers 401."""

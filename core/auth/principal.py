@@ -1,0 +1,88 @@
+"""Who is asking: the signed-in user (or API token) and their roles in the request's tenant."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from uuid import UUID
+
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from core.auth.models import ApiToken, Membership, User
+from core.auth.tokens import digest
+from core.tenancy.models import Tenant
+from core.workgroup.models import Department, RegieAppointment, WorkgroupSeat
+
+
+@dataclass
+class Principal:
+    user: User | None = None
+    tenant: Tenant | None = None
+    membership: Membership | None = None
+    roles: frozenset[str] = field(default_factory=frozenset)
+    via_token: bool = False
+    seat_department_ids: frozenset[UUID] = field(default_factory=frozenset)
+    """Departments this person represents in the workgroup."""
+
+    @property
+    def user_id(self) -> UUID | None:
+        return self.user.id if self.user else None
+
+    @property
+    def is_mediator(self) -> bool:
+        return bool(self.user and self.user.is_mediator)
+
+    @property
+    def label(self) -> str:
+        return self.user.email if self.user else "anonymous"
+
+    def has(self, role: str) -> bool:
+        return role in self.roles
+
+
+async def tenant_roles(session: AsyncSession, user: User, tenant: Tenant) -> Principal:
+    """Roles of a user in a tenant; the session must already be scoped to that tenant."""
+    membership = await session.scalar(
+        select(Membership).where(Membership.user_id == user.id, Membership.is_active.is_(True))
+    )
+    roles: set[str] = set()
+    seats: frozenset[UUID] = frozenset()
+    if user.is_mediator:
+        roles.add("mediator")
+    if membership is not None:
+        roles.add(membership.role)
+        seat_rows = (
+            await session.scalars(select(WorkgroupSeat.department_id).where(
+                WorkgroupSeat.membership_id == membership.id))
+        ).all()
+        seats = frozenset(seat_rows)
+        if seats:
+            roles.add("workgroup")
+        holder = await session.scalar(
+            select(RegieAppointment.membership_id).where(RegieAppointment.ended_at.is_(None))
+        )
+        if holder == membership.id:
+            roles.add("regie")
+        if membership.department_id is not None:
+            is_hub = await session.scalar(select(Department.is_hub).where(
+                Department.id == membership.department_id))
+            if is_hub:
+                roles.add("hub")
+    return Principal(user=user, tenant=tenant, membership=membership, roles=frozenset(roles),
+                     seat_department_ids=seats)
+
+
+async def principal_from_token(session: AsyncSession, tenant: Tenant, raw: str) -> Principal | None:
+    """Resolve `Authorization: Bearer …` to the member the token acts as (never a mediator)."""
+    token = await session.scalar(select(ApiToken).where(ApiToken.token_hash == digest(raw)))
+    if token is None or token.revoked_at is not None:
+        return None
+    membership = await session.get(Membership, token.membership_id)
+    if membership is None or not membership.is_active or not membership.user.is_active:
+        return None
+    token.last_used_at = datetime.now(UTC)
+    principal = await tenant_roles(session, membership.user, tenant)
+    principal.roles = frozenset((principal.roles - {"mediator"}) | {"api"})
+    principal.via_token = True
+    return principal

@@ -1,0 +1,134 @@
+"""Signing in and out, the language switch, accepting an invitation."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+from litestar import Request, get, post
+from litestar.enums import RequestEncodingType
+from litestar.params import Body
+from litestar.response import Redirect, Response, Template
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from core.auth import service
+from core.auth.permissions import AUTHENTICATED, PUBLIC
+from core.errors import DomainError
+from core.i18n import normalise
+from core.web.context import LANG_COOKIE
+from core.web.render import form_errors, page
+
+Form = Annotated[dict[str, str], Body(media_type=RequestEncodingType.URL_ENCODED)]
+PUBLIC_OPT = {"action": PUBLIC}
+
+
+def _safe_next(target: str | None, default: str) -> str:
+    """Only same-site paths, never a scheme-relative or absolute URL (no open redirect)."""
+    if target and target.startswith("/") and not target.startswith("//") and "\\" not in target:
+        return target
+    return default
+
+
+@get("/", opt=PUBLIC_OPT)
+async def home(request: Request[Any, Any, Any]) -> Redirect:
+    principal = request.scope["state"]["principal"]
+    if principal.user is None:
+        return Redirect("/login")
+    if principal.is_mediator:
+        return Redirect("/mediator/")
+    slug = await service.first_tenant_slug(request.app.state.sessionmaker, principal.user.id)
+    return Redirect(f"/t/{slug}/" if slug else "/login")
+
+
+@get("/login", opt=PUBLIC_OPT)
+async def platform_login_form(request: Request[Any, Any, Any], next: str | None = None) -> Template:
+    return page(request, "auth/login.html", form={"next": next or ""}, tenant_login=False)
+
+
+@post("/login", opt=PUBLIC_OPT)
+async def platform_login(request: Request[Any, Any, Any], db: AsyncSession, data: Form) -> Any:
+    """Mediators sign in at platform level; tenant members are sent to their tenant."""
+    try:
+        user = await service.authenticate(db, data.get("email", ""), data.get("password", ""))
+    except DomainError as exc:
+        return _login_failed(request, exc, data, tenant_login=False)
+    await service.start_session(request, user)
+    if user.is_mediator:
+        return Redirect(_safe_next(data.get("next"), "/mediator/"), status_code=303)
+    slug = await service.first_tenant_slug(request.app.state.sessionmaker, user.id)
+    return Redirect(_safe_next(data.get("next"), f"/t/{slug}/" if slug else "/"), status_code=303)
+
+
+@get("/t/{slug:str}/login", opt=PUBLIC_OPT)
+async def tenant_login_form(request: Request[Any, Any, Any], next: str | None = None) -> Template:
+    return page(request, "auth/login.html", form={"next": next or ""}, tenant_login=True)
+
+
+@post("/t/{slug:str}/login", opt=PUBLIC_OPT)
+async def tenant_login(request: Request[Any, Any, Any], db: AsyncSession, slug: str, data: Form) -> Any:
+    tenant = request.scope["state"]["tenant"]
+    try:
+        user = await service.authenticate(db, data.get("email", ""), data.get("password", ""), tenant=tenant)
+    except DomainError as exc:
+        return _login_failed(request, exc, data, tenant_login=True)
+    await service.start_session(request, user)
+    return Redirect(_safe_next(data.get("next"), f"/t/{slug}/"), status_code=303)
+
+
+def _login_failed(request: Request[Any, Any, Any], exc: DomainError, data: dict[str, str],
+                  tenant_login: bool) -> Template:
+    lang = request.scope["state"]["lang"]
+    form = {"email": data.get("email", ""), "next": data.get("next", "")}
+    return page(request, "auth/login.html", status_code=400, form=form,
+                errors=form_errors(exc.errors, lang), tenant_login=tenant_login)
+
+
+@post("/logout", opt={"action": AUTHENTICATED})
+async def logout(request: Request[Any, Any, Any]) -> Redirect:
+    tenant = request.scope["state"].get("principal").tenant
+    request.clear_session()
+    return Redirect("/login" if tenant is None else f"/t/{tenant.slug}/login", status_code=303)
+
+
+@post("/t/{slug:str}/logout", opt={"action": AUTHENTICATED})
+async def tenant_logout(request: Request[Any, Any, Any], slug: str) -> Redirect:
+    request.clear_session()
+    return Redirect(f"/t/{slug}/login", status_code=303)
+
+
+@post("/lang", opt=PUBLIC_OPT)
+async def switch_language(request: Request[Any, Any, Any], db: AsyncSession, data: Form) -> Response[Any]:
+    """The visible switch: remembered on the user when signed in, in a cookie otherwise."""
+    lang = normalise(data.get("lang"))
+    principal = request.scope["state"]["principal"]
+    if principal.user is not None:
+        await service.set_locale(db, principal.user.id, lang)
+    target = _safe_next(data.get("next"), "/")
+    response: Response[Any] = Redirect(target, status_code=303)
+    response.set_cookie(LANG_COOKIE, lang, max_age=365 * 24 * 3600, samesite="lax", httponly=True)
+    return response
+
+
+@get("/t/{slug:str}/invitation/{token:str}", opt=PUBLIC_OPT)
+async def invitation_form(request: Request[Any, Any, Any], db: AsyncSession, token: str) -> Template:
+    invitation = await service.open_invitation(db, token)
+    return page(request, "auth/invitation.html", invitation=invitation, form={},
+                status_code=200 if invitation else 404)
+
+
+@post("/t/{slug:str}/invitation/{token:str}", opt=PUBLIC_OPT)
+async def accept_invitation(request: Request[Any, Any, Any], db: AsyncSession, slug: str, token: str,
+                            data: Form) -> Any:
+    try:
+        user = await service.accept_invitation(db, token, data.get("name", ""), data.get("password", ""),
+                                               data.get("password_repeat", ""))
+    except DomainError as exc:
+        invitation = await service.open_invitation(db, token)
+        return page(request, "auth/invitation.html", status_code=400 if invitation else 404,
+                    invitation=invitation, form={"name": data.get("name", "")},
+                    errors=form_errors(exc.errors, request.scope["state"]["lang"]))
+    await service.start_session(request, user)
+    return Redirect(f"/t/{slug}/", status_code=303)
+
+
+ROUTES = [home, platform_login_form, platform_login, tenant_login_form, tenant_login, logout, tenant_logout,
+          switch_language, invitation_form, accept_invitation]

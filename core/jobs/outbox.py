@@ -1,0 +1,89 @@
+"""Transactional outbox: `enqueue` writes a row in the caller's transaction; `relay` sends committed rows.
+
+A job is therefore never sent for a change that rolled back, and never lost for one that committed:
+the relay runs right after a commit and on a schedule, and actors are idempotent on the outbox id.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from datetime import UTC, datetime
+from typing import Any
+
+from sqlalchemy import event, select
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+from sqlalchemy.orm import Session
+
+from core.jobs.models import OutboxMessage
+from core.tenancy.scope import cross_tenant
+
+log = logging.getLogger("regie.jobs")
+_relay_hooks: list[Any] = []
+_relay_target: dict[str, Any] = {}
+
+
+def enqueue(session: AsyncSession, actor: str, **payload: Any) -> OutboxMessage:
+    """Record a job in the current transaction; it is sent after commit."""
+    message = OutboxMessage(actor=actor, payload=payload)
+    session.add(message)
+    session.info["outbox_dirty"] = True
+    return message
+
+
+async def relay(sessionmaker: async_sessionmaker[AsyncSession], limit: int = 100) -> int:
+    """Send committed, unsent messages to the broker. Safe to run concurrently (PostgreSQL skips locked)."""
+    from core.jobs.actors import actor
+
+    sent = 0
+    with cross_tenant():
+        async with sessionmaker() as session, session.begin():
+            query = select(OutboxMessage).where(OutboxMessage.dispatched_at.is_(None)) \
+                .order_by(OutboxMessage.created_at).limit(limit)
+            if session.bind.dialect.name == "postgresql":
+                query = query.with_for_update(skip_locked=True)
+            for message in (await session.scalars(query)).all():
+                message.attempts += 1
+                try:
+                    payload = dict(message.payload)
+                    if message.actor == "core.send_mail":
+                        payload.setdefault("message_id", str(message.id))
+                    actor(message.actor).send(**payload)
+                except Exception as exc:  # noqa: BLE001 - keep the row for the next relay
+                    message.last_error = str(exc)[:2000]
+                    log.warning("outbox relay failed for %s: %s", message.id, exc)
+                    continue
+                message.dispatched_at = datetime.now(UTC)
+                sent += 1
+    return sent
+
+
+def install_after_commit_relay(sessionmaker: async_sessionmaker[AsyncSession]) -> None:
+    """Nudge the relay after a commit that wrote outbox rows, so jobs leave at once."""
+    first = not _relay_target
+    _relay_target["sessionmaker"] = sessionmaker
+    if not first:
+        return
+
+    def _after_commit(session: Session) -> None:
+        if not session.info.pop("outbox_dirty", False):
+            return
+        try:
+            loop = asyncio.get_running_loop()
+        except RuntimeError:
+            return
+        task = loop.create_task(relay(_relay_target["sessionmaker"]))
+        _relay_hooks.append(task)
+        task.add_done_callback(_relay_hooks.remove)
+
+    def _after_rollback(session: Session) -> None:
+        session.info.pop("outbox_dirty", None)
+
+    event.listen(Session, "after_commit", _after_commit)
+    event.listen(Session, "after_soft_rollback", lambda s, _t: _after_rollback(s))
+
+
+async def wait_for_relays() -> None:
+    """Let pending after-commit relays finish (tests, shutdown)."""
+    while _relay_hooks:
+        await asyncio.gather(*list(_relay_hooks), return_exceptions=True)

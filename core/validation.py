@@ -1,0 +1,66 @@
+"""Small input cleaners shared by forms, the API and the CLI; each raises DomainError(field, reason)."""
+
+from __future__ import annotations
+
+import re
+from datetime import date
+from typing import Any
+from uuid import UUID
+
+from core.errors import DomainError
+
+EMAIL = re.compile(r"^[^@\s]{1,64}@[^@\s]+\.[^@\s]{2,}$")
+SLUG = re.compile(r"^[a-z0-9][a-z0-9-]{1,61}[a-z0-9]$")
+
+
+def clean_email(value: Any, field: str = "email") -> str:
+    email = str(value or "").strip().lower()
+    if not email:
+        raise DomainError(field=field, msgid="Fill in an e-mail address.")
+    if len(email) > 254 or not EMAIL.match(email):
+        raise DomainError(field=field, msgid="This is not a valid e-mail address.")
+    return email
+
+
+def clean_text(value: Any, field: str, *, required: bool = True, max_length: int = 200) -> str:
+    text = str(value or "").strip()
+    if required and not text:
+        raise DomainError(field=field, msgid="This field is required.")
+    if len(text) > max_length:
+        raise DomainError(field=field, msgid="Use at most {max} characters.", max=max_length)
+    return text
+
+
+def clean_choice(value: Any, field: str, choices: Any) -> str:
+    text = str(value or "").strip()
+    allowed = [str(c) for c in choices]
+    if text not in allowed:
+        raise DomainError(field=field, msgid="Choose one of: {choices}.", choices=", ".join(allowed))
+    return text
+
+
+def clean_slug(value: Any, field: str = "slug") -> str:
+    slug = str(value or "").strip().lower()
+    if not SLUG.match(slug):
+        raise DomainError(field=field, msgid="Use 3-63 lowercase letters, digits and hyphens.")
+    return slug
+
+
+def clean_uuid(value: Any, field: str, *, required: bool = True) -> UUID | None:
+    if value in (None, "") and not required:
+        return None
+    try:
+        return value if isinstance(value, UUID) else UUID(str(value))
+    except ValueError:
+        raise DomainError(field=field, msgid="Choose a valid option.") from None
+
+
+def clean_date(value: Any, field: str, *, required: bool = True) -> date | None:
+    if value in (None, "") and not required:
+        return None
+    if isinstance(value, date):
+        return value
+    try:
+        return date.fromisoformat(str(value))
+    except ValueError:
+        raise DomainError(field=field, msgid="Use a date like 2026-01-31.") from None

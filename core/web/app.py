@@ -1,0 +1,124 @@
+"""The app factory: settings, database, plugin host, jobs, sessions, CSRF, templates and routes."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from pathlib import Path
+from typing import Any
+
+from advanced_alchemy.extensions.litestar import SQLAlchemyAsyncConfig, SQLAlchemyPlugin
+from jinja2 import ChoiceLoader, Environment, FileSystemLoader, PrefixLoader, select_autoescape
+from litestar import Litestar, Router
+from litestar.config.csrf import CSRFConfig
+from litestar.datastructures import State
+from litestar.middleware.rate_limit import RateLimitConfig
+from litestar.middleware.session.server_side import ServerSideSessionConfig
+from litestar.openapi import OpenAPIConfig
+from litestar.openapi.plugins import SwaggerRenderPlugin
+from litestar.plugins.htmx import HTMXPlugin
+from litestar.plugins.jinja import JinjaTemplateEngine
+from litestar.static_files import create_static_files_router
+from litestar.stores.file import FileStore
+from litestar.stores.redis import RedisStore
+from litestar.stores.registry import StoreRegistry
+from litestar.template.config import TemplateConfig
+
+from core.auth.permissions import authorise
+from core.db.engine import make_engine, make_sessionmaker
+from core.jobs.broker import install_broker
+from core.jobs.outbox import install_after_commit_relay, wait_for_relays
+from core.jobs.runtime import build_scheduler, start_in_process_worker, stop_worker
+from core.plugins.manager import build_plugin_manager
+from core.plugins.mount import plugin_routers
+from core.settings import Settings
+from core.web.context import RequestContextMiddleware
+from core.web.errors import EXCEPTION_HANDLERS
+from core.web.routes import api_route_handlers, web_route_handlers
+
+FRONTEND = Path(__file__).resolve().parent.parent.parent / "frontend"
+
+
+def create_app(settings: Settings | None = None, extra_plugins: list[Any] | None = None,
+               start_jobs: bool = True) -> Litestar:
+    settings = settings or Settings.from_env()
+    engine = make_engine(settings)
+    sessionmaker = make_sessionmaker(engine)
+    pm = build_plugin_manager(extra_plugins)
+    broker = install_broker(settings)
+    install_after_commit_relay(sessionmaker)
+
+    @asynccontextmanager
+    async def lifespan(app: Litestar) -> AsyncIterator[None]:
+        worker = start_in_process_worker(broker) if start_jobs and not settings.broker_url else None
+        scheduler = build_scheduler(sessionmaker) if start_jobs else None
+        if scheduler:
+            scheduler.start()
+        try:
+            yield
+        finally:
+            await wait_for_relays()
+            if scheduler:
+                scheduler.shutdown(wait=False)
+            if worker:
+                stop_worker(worker)
+            await engine.dispose()
+
+    db_config = SQLAlchemyAsyncConfig(
+        engine_instance=engine,
+        session_maker=sessionmaker,
+        session_dependency_key="db",
+        before_send_handler="autocommit_include_redirects",
+        set_default_exception_handler=False,
+    )
+    state = State({"settings": settings, "sessionmaker": sessionmaker, "pm": pm, "broker": broker,
+                   "engine": engine})
+    session_store = RedisStore.with_client(url=settings.redis_url, namespace="regie-sessions") \
+        if settings.redis_url else FileStore(settings.var_dir / "sessions", create_directories=True)
+    session_config = ServerSideSessionConfig(store="sessions", max_age=12 * 3600, httponly=True,
+                                             samesite="lax", key="regie_session")
+    rate_limit = RateLimitConfig(
+        rate_limit=("minute", settings.login_attempts_per_minute),
+        check_throttle_handler=lambda request: request.method == "POST"
+        and request.url.path.rstrip("/").endswith("/login"),
+    )
+    web = Router(path="/", route_handlers=web_route_handlers(), guards=[authorise], include_in_schema=False)
+    api = Router(path="/api/v1", route_handlers=api_route_handlers(), guards=[authorise])
+    app = Litestar(
+        route_handlers=[
+            web, api, *plugin_routers(pm),
+            create_static_files_router(path="/static", directories=[FRONTEND / "static"],
+                                       include_in_schema=False, opt={"action": "public"}),
+        ],
+        lifespan=[lifespan],
+        state=state,
+        plugins=[SQLAlchemyPlugin(config=db_config), HTMXPlugin()],
+        middleware=[session_config.middleware, rate_limit.middleware, RequestContextMiddleware()],
+        stores=StoreRegistry(stores={"sessions": session_store}),
+        csrf_config=CSRFConfig(secret=settings.secret_key, cookie_name="regie_csrf",
+                               header_name="x-csrftoken", exclude=["/api/"], cookie_samesite="lax"),
+        template_config=TemplateConfig(engine=JinjaTemplateEngine.from_environment(_jinja(pm))),
+        openapi_config=OpenAPIConfig(title="Regie API", version="1.0.0", path="/api/v1/schema",
+                                     render_plugins=[SwaggerRenderPlugin()]),
+        exception_handlers=EXCEPTION_HANDLERS,
+        debug=settings.debug,
+    )
+    return app
+
+
+def _jinja(pm: Any) -> Environment:
+    plugin_folders = {}
+    for folder in pm.hook.regie_templates():
+        if folder:
+            name, path = folder
+            plugin_folders[name] = FileSystemLoader(str(path))
+    env = Environment(
+        loader=ChoiceLoader([FileSystemLoader(str(FRONTEND / "templates")), PrefixLoader(plugin_folders)]),
+        autoescape=select_autoescape(["html", "xml"]),
+        trim_blocks=True,
+        lstrip_blocks=True,
+    )
+    from core.web.filters import install_filters
+
+    install_filters(env)
+    return env

@@ -1,0 +1,95 @@
+"""Per-request context: the tenant from the path, the principal, the language.
+
+This middleware is where a request gets its tenant; it binds the tenancy context variable, so
+everything downstream (queries, inserts, hooks) is scoped without a handler doing anything.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+from litestar.connection import ASGIConnection
+from litestar.exceptions import NotFoundException
+from litestar.middleware import ASGIMiddleware
+from litestar.types import ASGIApp, Receive, Scope, Send
+from sqlalchemy import select
+
+from core.auth.models import User
+from core.auth.principal import Principal, principal_from_token, tenant_roles
+from core.i18n import normalise
+from core.tenancy.models import Tenant
+from core.tenancy.scope import _cross, _tenant
+
+TENANT_PATH = re.compile(r"^/(?:api/v1/)?t/(?P<slug>[a-z0-9][a-z0-9-]*)(?:/|$)")
+LANG_COOKIE = "regie_lang"
+
+
+class RequestContextMiddleware(ASGIMiddleware):
+    scopes = ("http",)  # type: ignore[assignment]
+
+    async def handle(self, scope: Scope, receive: Receive, send: Send, next_app: ASGIApp) -> None:
+        path = scope["path"]
+        if path.startswith("/static/"):
+            await next_app(scope, receive, send)
+            return
+        sessionmaker = scope["app"].state.sessionmaker
+        connection: ASGIConnection[Any, Any, Any, Any] = ASGIConnection(scope)
+        match = TENANT_PATH.match(path)
+        tenant_token = _tenant.set(None)
+        cross_token = _cross.set(False)
+        try:
+            async with sessionmaker() as session, session.begin():
+                principal = Principal()
+                if match:
+                    tenant = await session.scalar(select(Tenant).where(Tenant.slug == match["slug"]))
+                    if tenant is None:
+                        raise NotFoundException()
+                    _tenant.set(tenant.id)
+                    principal.tenant = tenant
+                user = await _user(session, connection, path)
+                if user is not None:
+                    principal = await tenant_roles(session, user, principal.tenant) if principal.tenant \
+                        else Principal(user=user, roles=frozenset({"mediator"} if user.is_mediator else ()))
+                elif match and path.startswith("/api/"):
+                    principal = await _token_principal(session, connection, principal)
+            state = scope.setdefault("state", {})
+            state["principal"] = principal
+            state["tenant"] = principal.tenant
+            state["lang"] = _language(connection, principal)
+            await next_app(scope, receive, send)
+        finally:
+            _cross.reset(cross_token)
+            _tenant.reset(tenant_token)
+
+
+async def _user(session: Any, connection: ASGIConnection[Any, Any, Any, Any], path: str) -> User | None:
+    """The session's user for web pages; API calls authenticate by token only (no CSRF exposure)."""
+    if path.startswith("/api/"):
+        return None
+    raw = connection.scope.get("session") or {}
+    uid = raw.get("uid") if isinstance(raw, dict) else None
+    if not uid:
+        return None
+    from uuid import UUID
+
+    try:
+        user = await session.get(User, UUID(uid))
+    except ValueError:
+        return None
+    return user if user is not None and user.is_active else None
+
+
+async def _token_principal(session: Any, connection: ASGIConnection[Any, Any, Any, Any],
+                           principal: Principal) -> Principal:
+    header = connection.headers.get("authorization", "")
+    if not header.lower().startswith("bearer ") or principal.tenant is None:
+        return principal
+    found = await principal_from_token(session, principal.tenant, header[7:].strip())
+    return found or principal
+
+
+def _language(connection: ASGIConnection[Any, Any, Any, Any], principal: Principal) -> str:
+    if principal.user is not None:
+        return normalise(principal.user.locale)
+    return normalise(connection.cookies.get(LANG_COOKIE))

@@ -1,0 +1,105 @@
+"""Turning errors into responses: JSON with field and reason under /api, a page otherwise. Never a 500 page
+for bad input."""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from litestar import MediaType, Request, Response
+from litestar.exceptions import HTTPException, NotFoundException, ValidationException
+from litestar.response import Redirect
+
+from core.auth.permissions import NotAuthenticated
+from core.errors import DomainError, NotFound, PermissionDenied
+from core.i18n import gettext_for
+from core.tenancy.scope import TenantScopeError
+from core.web.render import page
+
+log = logging.getLogger("regie.web")
+
+
+def _is_api(request: Request[Any, Any, Any]) -> bool:
+    return request.url.path.startswith("/api/")
+
+
+def _lang(request: Request[Any, Any, Any]) -> str:
+    return request.scope.get("state", {}).get("lang", "nl")
+
+
+def _error(request: Request[Any, Any, Any], status: int, errors: list[dict[str, str]], title: str) -> Response:
+    if _is_api(request):
+        return Response({"status": status, "errors": errors}, status_code=status, media_type=MediaType.JSON)
+    return page(request, "error.html", status_code=status, title=title, messages=errors)
+
+
+def domain_error(request: Request[Any, Any, Any], exc: DomainError) -> Response:
+    lang = _lang(request)
+    errors = [{"field": f, "reason": m} for f, m in exc.rendered(lang).items()]
+    return _error(request, exc.status_code, errors, gettext_for(lang)("That did not work"))
+
+
+def validation_error(request: Request[Any, Any, Any], exc: ValidationException) -> Response:
+    errors = []
+    for item in exc.extra if isinstance(exc.extra, list) else []:
+        if isinstance(item, dict):
+            errors.append({"field": str(item.get("key") or item.get("source") or "body"),
+                           "reason": str(item.get("message", "invalid"))})
+    if not errors:
+        errors.append({"field": "body", "reason": str(exc.detail)})
+    return _error(request, 400, errors, gettext_for(_lang(request))("Invalid input"))
+
+
+def permission_denied(request: Request[Any, Any, Any], exc: PermissionDenied) -> Response:
+    _ = gettext_for(_lang(request))
+    return _error(request, 403, [{"field": "__all__", "reason": _("You are not allowed to do this.")}],
+                  _("Not allowed"))
+
+
+def not_authenticated(request: Request[Any, Any, Any], exc: NotAuthenticated) -> Response:
+    _ = gettext_for(_lang(request))
+    if _is_api(request):
+        return Response({"status": 401, "errors": [{"field": "authorization",
+                                                     "reason": _("A valid API token is required.")}]},
+                        status_code=401, headers={"WWW-Authenticate": "Bearer"})
+    tenant = request.scope.get("state", {}).get("tenant")
+    login = f"/t/{tenant.slug}/login" if tenant else "/login"
+    if request.headers.get("hx-request"):
+        return Response("", status_code=401, headers={"HX-Redirect": login})
+    return Redirect(f"{login}?next={request.url.path}", status_code=303)
+
+
+def not_found(request: Request[Any, Any, Any], exc: Exception) -> Response:
+    _ = gettext_for(_lang(request))
+    if isinstance(exc, TenantScopeError):
+        log.error("tenant scope violation on %s: %s", request.url.path, exc)
+    return _error(request, 404, [{"field": "__all__", "reason": _("This page does not exist.")}],
+                  _("Not found"))
+
+
+def http_error(request: Request[Any, Any, Any], exc: HTTPException) -> Response:
+    _ = gettext_for(_lang(request))
+    status = exc.status_code
+    reason = str(exc.detail) if status < 500 else _("Something went wrong on our side.")
+    field = "csrf" if "csrf" in reason.lower() else "__all__"
+    return _error(request, status, [{"field": field, "reason": reason}], _("That did not work"))
+
+
+def server_error(request: Request[Any, Any, Any], exc: Exception) -> Response:
+    log.exception("unhandled error on %s", request.url.path, exc_info=exc)
+    _ = gettext_for(_lang(request))
+    return _error(request, 500, [{"field": "__all__", "reason": _("Something went wrong on our side.")}],
+                  _("That did not work"))
+
+
+EXCEPTION_HANDLERS: dict[Any, Any] = {
+    DomainError: domain_error,
+    ValidationException: validation_error,
+    PermissionDenied: permission_denied,
+    NotAuthenticated: not_authenticated,
+    NotFound: not_found,
+    NotFoundException: not_found,
+    TenantScopeError: not_found,
+    HTTPException: http_error,
+    Exception: server_error,
+}

@@ -1,0 +1,35 @@
+"""Rendering pages: one helper adds what every template needs (language, principal, tenant, nav)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from litestar import Request
+from litestar.response import Template
+
+from core.i18n import gettext_for
+from core.web.nav import navigation
+
+
+def page(request: Request[Any, Any, Any], template: str, status_code: int = 200, **context: Any) -> Template:
+    """A full page (or, under `partials/`, a fragment) with the shared context filled in."""
+    state = request.scope.get("state", {})
+    lang = state.get("lang", "nl")
+    principal = state.get("principal")
+    tenant = state.get("tenant")
+    base = {
+        "_": gettext_for(lang),
+        "lang": lang,
+        "principal": principal,
+        "tenant": tenant,
+        "nav": navigation(request, principal, tenant, lang),
+        "request": request,
+        "errors": {},
+        "form": {},
+    }
+    base.update(context)
+    return Template(template_name=template, context=base, status_code=status_code)
+
+
+def form_errors(errors: dict[str, Any], lang: str) -> dict[str, str]:
+    return {k: (v.render(lang) if hasattr(v, "render") else str(v)) for k, v in errors.items()}

@@ -1,0 +1,121 @@
+"""Shared fixtures: every database test runs on SQLite and on PostgreSQL, against migrations.
+
+With CI=true a missing PostgreSQL or Redis fails the run; on a laptop without them those tests skip.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import os
+from collections.abc import AsyncIterator
+from pathlib import Path
+
+import pytest
+from litestar import Litestar
+from litestar.testing import AsyncTestClient
+from sqlalchemy import text
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from core.db.engine import make_engine, make_sessionmaker
+from core.db.migrate import upgrade
+from core.db.models import metadata
+from core.settings import Settings
+from core.web.app import create_app
+from tests.support import World, build_world
+
+IN_CI = os.environ.get("CI", "").lower() == "true"
+PG_URL = os.environ.get("TEST_POSTGRES_URL", "postgresql+asyncpg://postgres@127.0.0.1:5432/test")
+REDIS_URL = os.environ.get("TEST_REDIS_URL", "redis://127.0.0.1:6379/15")
+
+
+def unavailable(what: str, exc: Exception) -> None:
+    """Fail in CI, skip on a developer machine."""
+    message = f"{what} is not reachable ({exc.__class__.__name__}: {exc})"
+    if IN_CI:
+        pytest.fail(message + " — CI=true requires it", pytrace=False)
+    pytest.skip(message)
+
+
+async def _reset_postgres(url: str) -> None:
+    from sqlalchemy.ext.asyncio import create_async_engine
+
+    engine = create_async_engine(url)
+    try:
+        async with engine.begin() as conn:
+            await conn.execute(text("DROP SCHEMA IF EXISTS public CASCADE"))
+            await conn.execute(text("CREATE SCHEMA public"))
+    finally:
+        await engine.dispose()
+
+
+@pytest.fixture(scope="session", params=["sqlite", "postgresql"])
+def backend(request: pytest.FixtureRequest) -> str:
+    return request.param
+
+
+@pytest.fixture(scope="session")
+def settings(backend: str, tmp_path_factory: pytest.TempPathFactory) -> Settings:
+    var_dir = tmp_path_factory.mktemp(f"var-{backend}")
+    if backend == "sqlite":
+        url = f"sqlite+aiosqlite:///{var_dir / 'test.sqlite3'}"
+    else:
+        url = PG_URL
+        try:
+            asyncio.run(_reset_postgres(url))
+        except Exception as exc:  # noqa: BLE001
+            unavailable("PostgreSQL", exc)
+    settings = Settings.from_env(var_dir=var_dir, database_url=url, broker_url="", redis_url="", smtp_url="",
+                                 secret_key="test-secret-key-" + "x" * 32, login_attempts_per_minute=1000,
+                                 db_pool_size=0)
+    upgrade(settings)
+    return settings
+
+
+@pytest.fixture(scope="session")
+def app(settings: Settings) -> Litestar:
+    return create_app(settings, start_jobs=False)
+
+
+@pytest.fixture
+def sessionmaker(app: Litestar) -> async_sessionmaker[AsyncSession]:
+    return app.state.sessionmaker
+
+
+@pytest.fixture(autouse=True)
+async def _clean_tables(request: pytest.FixtureRequest) -> AsyncIterator[None]:
+    """Empty every table after each database test, so tests never see each other's rows."""
+    yield
+    if "app" not in request.fixturenames:
+        return
+    app: Litestar = request.getfixturevalue("app")
+    from core.jobs.outbox import wait_for_relays
+
+    await wait_for_relays()
+    engine = app.state.engine
+    names = [t.name for t in reversed(metadata.sorted_tables)]
+    async with engine.begin() as conn:
+        if conn.dialect.name == "postgresql":
+            await conn.execute(text("TRUNCATE " + ", ".join(f'"{n}"' for n in names) + " CASCADE"))
+        else:
+            for name in names:
+                await conn.execute(text(f'DELETE FROM "{name}"'))
+    outbox: Path = app.state.settings.outbox_dir
+    for f in outbox.glob("*.json") if outbox.exists() else []:
+        f.unlink()
+
+
+@pytest.fixture
+async def client(app: Litestar) -> AsyncIterator[AsyncTestClient]:
+    async with AsyncTestClient(app=app, base_url="http://testserver.local") as c:
+        yield c
+
+
+@pytest.fixture
+async def world(sessionmaker: async_sessionmaker[AsyncSession]) -> World:
+    """Two tenants with departments, people, a workgroup and a regie holder (see tests/support.py)."""
+    return await build_world(sessionmaker)
+
+
+@pytest.fixture
+def make_engine_for(settings: Settings):  # type: ignore[no-untyped-def]
+    return lambda: make_sessionmaker(make_engine(settings))

@@ -1,0 +1,116 @@
+"""Test helpers: a two-tenant world, signing in, and form posts carrying the CSRF token."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from typing import Any
+from uuid import UUID
+
+from litestar.testing import AsyncTestClient
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from core.auth.models import Membership, User
+from core.auth.passwords import hash_password
+from core.tenancy.models import Tenant
+from core.tenancy.scope import tenant_scope
+from core.workgroup.models import Department, RegieAppointment, WorkgroupSeat
+
+PASSWORD = "Test-wachtwoord-1"
+_HASH = hash_password(PASSWORD)
+
+
+@dataclass
+class TenantWorld:
+    tenant: Tenant
+    departments: dict[str, Department] = field(default_factory=dict)
+    users: dict[str, User] = field(default_factory=dict)
+    memberships: dict[str, Membership] = field(default_factory=dict)
+
+    @property
+    def slug(self) -> str:
+        return self.tenant.slug
+
+    @property
+    def id(self) -> UUID:
+        return self.tenant.id
+
+    def email(self, who: str) -> str:
+        return self.users[who].email
+
+
+@dataclass
+class World:
+    a: TenantWorld
+    b: TenantWorld
+    mediator: User
+
+
+async def _tenant(session: AsyncSession, slug: str, name: str, org_model: str = "hub_and_spoke") -> TenantWorld:
+    tenant = Tenant(slug=slug, name=name, org_model=org_model)
+    session.add(tenant)
+    await session.flush()
+    tw = TenantWorld(tenant=tenant)
+    with tenant_scope(tenant.id):
+        for key, dname, function, hub in (("comms", "Communicatie", "corporate_communication", True),
+                                          ("marketing", "Marketing", "marketing", False),
+                                          ("service", "Klantenservice", "customer_service", False)):
+            dep = Department(name=dname, business_function=function, is_hub=hub)
+            session.add(dep)
+            tw.departments[key] = dep
+        await session.flush()
+        people = (("admin", "admin", None), ("regie", "member", "comms"), ("marketer", "member", "marketing"),
+                  ("agent", "member", "service"), ("member", "member", "marketing"), ("viewer", "viewer", None))
+        for key, role, dep_key in people:
+            user = User(email=f"{key}@{slug}.test", name=f"{key.title()} {name}", password_hash=_HASH)
+            session.add(user)
+            await session.flush()
+            membership = Membership(user_id=user.id, role=role,
+                                    department_id=tw.departments[dep_key].id if dep_key else None)
+            session.add(membership)
+            tw.users[key], tw.memberships[key] = user, membership
+        await session.flush()
+        for key, dep_key in (("regie", "comms"), ("marketer", "marketing"), ("agent", "service")):
+            session.add(WorkgroupSeat(department_id=tw.departments[dep_key].id,
+                                      membership_id=tw.memberships[key].id))
+        session.add(RegieAppointment(membership_id=tw.memberships["regie"].id, started_at=datetime.now(UTC),
+                                     reason="test world"))
+        await session.flush()
+    return tw
+
+
+async def build_world(sessionmaker: async_sessionmaker[AsyncSession]) -> World:
+    async with sessionmaker() as session, session.begin():
+        a = await _tenant(session, "acme", "Acme BV")
+        b = await _tenant(session, "globex", "Globex NV", org_model="centralized")
+        mediator = User(email="mediator@regie.test", name="Mia Mediator", password_hash=_HASH, is_mediator=True)
+        session.add(mediator)
+    return World(a=a, b=b, mediator=mediator)
+
+
+def csrf(client: AsyncTestClient) -> str:
+    return client.cookies.get("regie_csrf") or ""
+
+
+async def ensure_csrf(client: AsyncTestClient) -> str:
+    if not csrf(client):
+        await client.get("/login")
+    return csrf(client)
+
+
+async def post_form(client: AsyncTestClient, url: str, data: dict[str, Any] | None = None,
+                    **kwargs: Any) -> Any:
+    """POST a form as a browser does: with the CSRF token field."""
+    token = await ensure_csrf(client)
+    return await client.post(url, data={**(data or {}), "_csrf_token": token}, **kwargs)
+
+
+async def login(client: AsyncTestClient, email: str, slug: str | None = None,
+                password: str = PASSWORD) -> None:
+    url = f"/t/{slug}/login" if slug else "/login"
+    response = await post_form(client, url, {"email": email, "password": password}, follow_redirects=False)
+    assert response.status_code == 303, response.text[:500]
+
+
+async def login_as(client: AsyncTestClient, tw: TenantWorld, who: str) -> None:
+    await login(client, tw.email(who), tw.slug)
