@@ -1,0 +1,113 @@
+"""Every registered route, tried as another tenant's user: never 2xx with foreign data, never a 500.
+
+The walk reads the app's route table, so a route added later is walked without editing this file.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+import pytest
+
+from core.auth.permissions import PUBLIC
+from tests.contract.populate import api_token, invitation_token, populate
+from tests.support import login_as
+
+PARAM = re.compile(r"\{(\w+)(?::(\w+))?\}")
+FOREIGN_MARKERS = ("Globex", "globex.test")
+"""Text only tenant b ('globex') has: must never appear in an answer given to tenant a's users."""
+MUTATING = {"POST", "PUT", "PATCH", "DELETE"}
+
+
+def tenant_routes(app: Any) -> list[tuple[str, str, str]]:
+    """(method, path template, action) for every route under a tenant slug."""
+    found = []
+    for route in app.routes:
+        if "{slug" not in route.path:
+            continue
+        for handler in getattr(route, "route_handlers", []):
+            for method in sorted(handler.http_methods):
+                if method in ("HEAD", "OPTIONS"):
+                    continue
+                found.append((method, route.path, handler.opt.get("action", "")))
+    return sorted(set(found))
+
+
+def fill(path: str, slug: str, uuid_value: str, token: str = "") -> str:
+    def value(match: re.Match[str]) -> str:
+        name, kind = match.group(1), match.group(2) or "str"
+        if name == "slug":
+            return slug
+        if kind == "uuid":
+            return uuid_value
+        if kind == "int":
+            return "1"
+        if name == "token":
+            return token or invitation_token("globex")
+        if name == "plugin":
+            return "monitoring"
+        return "x"
+
+    return PARAM.sub(value, path)
+
+
+async def _call(client: Any, method: str, url: str, api: bool, headers: dict[str, str] | None = None) -> Any:
+    headers = dict(headers or {})
+    if not api:
+        headers["x-csrftoken"] = client.cookies.get("regie_csrf") or ""
+    if method in MUTATING:
+        kwargs: dict[str, Any] = {"json": {}} if api else {"data": {}}
+        return await client.request(method, url, headers=headers, follow_redirects=False, **kwargs)
+    return await client.request(method, url, headers=headers, follow_redirects=False)
+
+
+@pytest.mark.parametrize("who", ["admin", "regie"])
+async def test_other_tenants_user_gets_nothing_from_any_route(app, client, world, sessionmaker, who):
+    """Tenant a's ids and slug, requested by tenant b's admin / regie holder (web session and API token)."""
+    a_ids = await populate(sessionmaker, world.a)
+    await populate(sessionmaker, world.b)
+    await login_as(client, world.b, who)
+    some_a_id = str(next(iter(a_ids["department"])))
+    routes = tenant_routes(app)
+    assert len(routes) > 5
+    problems = []
+    for method, template, action in routes:
+        api = template.startswith("/api/")
+        url = fill(template, "acme", some_a_id)
+        # b's own API token against a's slug must not authenticate either
+        response = await _call(client, method, url, api, {"authorization": f"Bearer {api_token('globex')}"} if api else None)
+        if response.status_code >= 500:
+            problems.append(f"{method} {template}: {response.status_code}")
+        elif action != PUBLIC and response.status_code < 300:
+            problems.append(f"{method} {template}: {response.status_code} for another tenant's user")
+    assert problems == []
+
+
+async def test_foreign_ids_are_not_found_under_own_tenant(app, client, world, sessionmaker):
+    """Tenant a's regie holder and admin use tenant b's ids under a's slug: never b's data, never a 500."""
+    await populate(sessionmaker, world.a)
+    b_ids = await populate(sessionmaker, world.b)
+    foreign = sorted({str(i) for ids in b_ids.values() for i in ids})
+    problems = []
+    for who in ("regie", "admin"):
+        client.cookies.clear()
+        await login_as(client, world.a, who)
+        for method, template, _action in tenant_routes(app):
+            if "uuid" not in template and "{number" not in template:
+                continue
+            api = template.startswith("/api/")
+            for foreign_id in foreign:
+                url = fill(template, "acme", foreign_id)
+                response = await _call(client, method, url, api)
+                body = response.text
+                if response.status_code >= 500:
+                    problems.append(f"{who} {method} {template}: {response.status_code}")
+                elif any(marker in body for marker in FOREIGN_MARKERS):
+                    problems.append(f"{who} {method} {template}: shows tenant b's data")
+    assert problems == []
+
+
+async def test_every_tenant_route_declares_an_action(app):
+    missing = [f"{m} {p}" for m, p, action in tenant_routes(app) if not action]
+    assert missing == []
