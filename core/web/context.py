@@ -15,9 +15,12 @@ from litestar.middleware import ASGIMiddleware
 from litestar.types import ASGIApp, Receive, Scope, Send
 from sqlalchemy import select
 
+from core.activation.models import ActivationStatus, PluginActivation
 from core.auth.models import User
 from core.auth.principal import Principal, principal_from_token, tenant_roles
 from core.i18n import normalise
+from core.plugins.info import HookContext
+from core.plugins.manager import call, hook_for
 from core.tenancy.models import Tenant
 from core.tenancy.scope import _cross, _tenant
 
@@ -53,10 +56,15 @@ class RequestContextMiddleware(ASGIMiddleware):
                         else Principal(user=user, roles=frozenset({"mediator"} if user.is_mediator else ()))
                 elif match and path.startswith("/api/"):
                     principal = await _token_principal(session, connection, principal)
+                lang = _language(connection, principal)
+                active = await _active_plugins(session) if principal.tenant is not None else set()
+                nav = await _plugin_nav(scope, session, principal, active, lang) if principal.user else []
             state = scope.setdefault("state", {})
             state["principal"] = principal
             state["tenant"] = principal.tenant
-            state["lang"] = _language(connection, principal)
+            state["lang"] = lang
+            state["active_plugins"] = active
+            state["plugin_nav"] = nav
             await next_app(scope, receive, send)
         finally:
             _cross.reset(cross_token)
@@ -87,6 +95,27 @@ async def _token_principal(session: Any, connection: ASGIConnection[Any, Any, An
         return principal
     found = await principal_from_token(session, principal.tenant, header[7:].strip())
     return found or principal
+
+
+async def _active_plugins(session: Any) -> set[str]:
+    rows = await session.scalars(select(PluginActivation.plugin).where(
+        PluginActivation.status == ActivationStatus.active.value))
+    return set(rows.all())
+
+
+async def _plugin_nav(scope: Scope, session: Any, principal: Principal, active: set[str],
+                      lang: str) -> list[dict[str, Any]]:
+    """Navigation entries from the tenant's active plugins (`regie_nav`)."""
+    if not active or principal.tenant is None:
+        return []
+    pm = scope["app"].state.pm
+    ctx = HookContext(tenant_id=principal.tenant.id, tenant_slug=principal.tenant.slug, lang=lang,
+                      user_id=principal.user_id, session=session, extra={"roles": principal.roles})
+    entries: list[dict[str, Any]] = []
+    for result in await call(hook_for(pm, "regie_nav", active), ctx=ctx):
+        entries.extend(result or [])
+    path = scope["path"]
+    return [{**e, "active": path.startswith(e["href"])} for e in entries]
 
 
 def _language(connection: ASGIConnection[Any, Any, Any, Any], principal: Principal) -> str:
