@@ -3,8 +3,10 @@ PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
+HOST ?= 127.0.0.1
+PORT ?= 8000
 
-.PHONY: serve test install lint chromium bench
+.PHONY: serve test install lint chromium bench demo worker
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -17,7 +19,15 @@ install: $(STAMP)
 serve: $(STAMP)
 	$(BIN)/regie db upgrade
 	$(BIN)/regie demo
-	$(BIN)/regie serve --host 127.0.0.1 --port 8000
+	$(BIN)/regie serve --host $(HOST) --port $(PORT)
+
+demo: $(STAMP)
+	$(BIN)/regie db upgrade
+	$(BIN)/regie demo
+
+# A separate job worker; needs BROKER_URL=redis://... or amqp://... (the web process then enqueues only).
+worker: $(STAMP)
+	$(BIN)/regie worker
 
 chromium:
 	@command -v chromium >/dev/null 2>&1 || (apt-get update -qq && apt-get install -y -qq chromium >/dev/null)

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import asyncio
 import os
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
 
 import pytest
@@ -119,3 +119,27 @@ async def world(sessionmaker: async_sessionmaker[AsyncSession]) -> World:
 @pytest.fixture
 def make_engine_for(settings: Settings):  # type: ignore[no-untyped-def]
     return lambda: make_sessionmaker(make_engine(settings))
+
+
+@pytest.fixture
+def restore_broker() -> Iterator[None]:
+    """For tests that build another app or broker: put the session app's broker, actors and relay back.
+
+    dramatiq binds actors to one global broker and the outbox relay targets the newest app, so a
+    second `create_app` would otherwise redirect the session app's jobs.
+    """
+    import dramatiq
+    import dramatiq.broker
+
+    from core.jobs import actors
+    from core.jobs import outbox as outbox_module
+
+    previous_broker = dramatiq.broker.global_broker
+    previous_actors = dict(actors.ACTORS)
+    previous_target = dict(outbox_module._relay_target)
+    yield
+    outbox_module._relay_target.update(previous_target)
+    actors.ACTORS.clear()
+    actors.ACTORS.update(previous_actors)
+    if previous_broker is not None:
+        dramatiq.set_broker(previous_broker)

@@ -12,6 +12,7 @@ from typing import Any
 
 from sqlalchemy import event
 from sqlalchemy.orm import ORMExecuteState, Session, with_loader_criteria
+from sqlalchemy.sql.util import find_tables
 
 from core.db.base import TenantScoped
 from core.tenancy.scope import TenantScopeError, current_tenant_id, is_cross_tenant
@@ -29,19 +30,22 @@ def _scope_query(state: ORMExecuteState) -> None:
     tenant_id = current_tenant_id()
     if tenant_id is None:
         raise TenantScopeError("query on a tenant-owned table without a tenant in scope")
+    if not state.is_orm_statement:
+        raise TenantScopeError("Core query on a tenant-owned table: the loader criteria cannot scope it; "
+                               "query through the ORM models or mark it cross_tenant")
     state.statement = state.statement.options(
         with_loader_criteria(TenantScoped, lambda cls: cls.tenant_id == tenant_id, include_aliases=True)
     )
 
 
 def _touches_tenant_tables(state: ORMExecuteState) -> bool:
+    """True when the statement reads a tenant-owned table anywhere, subqueries and Core selects included."""
     for mapper in state.all_mappers:
         if issubclass(mapper.class_, TenantScoped):
             return True
-    statement = state.statement
-    froms = getattr(statement, "get_final_froms", None)
-    tables = froms() if froms else []
-    return any(getattr(t, "name", None) in TenantScoped.table_names() for t in tables)
+    names = TenantScoped.table_names()
+    tables = find_tables(state.statement, include_aliases=True, include_joins=True, include_selects=True)
+    return any(getattr(t, "name", None) in names for t in tables)
 
 
 def _stamp_and_check(session: Session, _flush_context: Any, _instances: Any) -> None:

@@ -1,4 +1,10 @@
-"""The tenant overview: where a member lands after signing in."""
+"""The tenant overview: where a member lands after signing in.
+
+A dashboard: the phase bar, the current gate (n of m items hold, the failing ones with a link to add
+evidence), decisions waiting for this person (plugin requests for the regie holder, a presentation
+awaiting management's approval for an admin, starting points to acknowledge for a workgroup member, a
+holding gate for whoever may advance) and the latest audit entries for those who may read the log.
+"""
 
 from __future__ import annotations
 
@@ -6,14 +12,75 @@ from typing import Any
 
 from litestar import Request, get
 from litestar.response import Template
+from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from core.activation.models import ActivationStatus, PluginActivation
+from core.audit.models import AuditEntry
+from core.auth.permissions import can
+from core.i18n import Msg
+from core.measurement.models import ManagementPresentation
+from core.mediator.service import audit_read
+from core.plugins.manager import plugin_infos
+from core.roadmap.gates import evaluate
+from core.roadmap.models import StartingPointsAck, StartingPointsVersion
+from core.roadmap.routes import phase_steps
+from core.tenancy.models import Tenant
+from core.web.forms import lang_of, principal_of, tenant_of
 from core.web.render import page
+
+RECENT = 8
+
+
+async def pending_decisions(db: AsyncSession, principal: Any, tenant: Tenant, report: Any, pm: Any,
+                            lang: str) -> list[dict[str, Any]]:
+    base = f"/t/{tenant.slug}/"
+    items: list[dict[str, Any]] = []
+    labels = {i.name: i.label(lang) for i in plugin_infos(pm)}
+    if can(principal.roles, "plugin.decide"):
+        for row in (await db.scalars(select(PluginActivation).where(
+                PluginActivation.status == ActivationStatus.requested.value).order_by(PluginActivation.created_at))):
+            items.append({"text": Msg("{department} requests {plugin}: awaiting your decision",
+                                      department=row.department.name, plugin=labels.get(row.plugin, row.plugin)),
+                          "href": f"{base}plugins/#plugin-{row.plugin}"})
+    if can(principal.roles, "presentation.approve"):
+        for p in (await db.scalars(select(ManagementPresentation).where(
+                ManagementPresentation.produced_at.is_not(None), ManagementPresentation.approved_at.is_(None)))):
+            items.append({"text": Msg("The management presentation {title} awaits your approval", title=p.title),
+                          "href": f"{base}evidence/presentations"})
+    seats = set(principal.seat_department_ids or ())
+    if seats:
+        version = await db.scalar(select(StartingPointsVersion).where(StartingPointsVersion.approved_at.is_not(None))
+                                  .order_by(StartingPointsVersion.number.desc()).limit(1))
+        if version is not None:
+            acked = set((await db.scalars(select(StartingPointsAck.department_id).where(
+                StartingPointsAck.version_id == version.id))).all())
+            if seats - acked:
+                items.append({"text": Msg("Starting points version {n} awaits your department's acknowledgement",
+                                          n=version.number), "href": f"{base}starting-points/"})
+    if not report.is_final and report.ok and can(principal.roles, "phase.advance"):
+        items.append({"text": Msg("The gate holds: you can move to the {phase} phase", phase=Msg(report.next_phase)
+                                  .render(lang)), "href": f"{base}roadmap/"})
+    return items
 
 
 @get("/t/{slug:str}/", opt={"action": "tenant.read"})
 async def overview(request: Request[Any, Any, Any], db: AsyncSession) -> Template:
-    return page(request, "tenant/overview.html")
+    await audit_read(request, db)
+    lang = lang_of(request)
+    principal = principal_of(request)
+    tenant = await db.get(Tenant, tenant_of(request).id)
+    pm = request.app.state.pm
+    report = await evaluate(db, tenant, pm, lang)
+    recent = []
+    if can(principal.roles, "audit.read"):
+        recent = list(await db.scalars(select(AuditEntry).order_by(AuditEntry.created_at.desc()).limit(RECENT)))
+    active = (await db.scalars(select(PluginActivation.plugin).where(
+        PluginActivation.status == ActivationStatus.active.value).order_by(PluginActivation.plugin))).all()
+    labels = {i.name: i.label(lang) for i in plugin_infos(pm)}
+    return page(request, "tenant/overview.html", report=report, steps=phase_steps(tenant.phase),
+                pending=await pending_decisions(db, principal, tenant, report, pm, lang), recent=recent,
+                active_plugins=[labels.get(p, p) for p in active], current_tenant=tenant)
 
 
 ROUTES = [overview]

@@ -30,7 +30,6 @@ from core.tenancy.scope import cross_tenant, tenant_scope
 from tests.support import TenantWorld
 
 
-
 def invitation_token(slug: str) -> str:
     return f"{slug}-invitation-token"
 

@@ -76,7 +76,8 @@ async def test_other_tenants_user_gets_nothing_from_any_route(app, client, world
         api = template.startswith("/api/")
         url = fill(template, "acme", some_a_id)
         # b's own API token against a's slug must not authenticate either
-        response = await _call(client, method, url, api, {"authorization": f"Bearer {api_token('globex')}"} if api else None)
+        bearer = {"authorization": f"Bearer {api_token('globex')}"} if api else None
+        response = await _call(client, method, url, api, bearer)
         if response.status_code >= 500:
             problems.append(f"{method} {template}: {response.status_code}")
         elif action != PUBLIC and response.status_code < 300:

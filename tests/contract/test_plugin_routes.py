@@ -38,7 +38,7 @@ class EchoPlugin:
 
 
 @pytest.fixture
-async def echo_client(settings):
+async def echo_client(settings, restore_broker):
     app = create_app(settings, extra_plugins=[EchoPlugin()], start_jobs=False)
     async with AsyncTestClient(app=app, base_url="http://testserver.local") as client:
         yield client

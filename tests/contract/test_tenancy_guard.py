@@ -102,3 +102,27 @@ async def test_cross_tenant_reads_are_explicit(sessionmaker, world):
         with cross_tenant():
             tenants = set((await session.scalars(select(Department.tenant_id))).all())
     assert tenants == {world.a.id, world.b.id}
+
+
+async def test_counts_over_subqueries_are_scoped(sessionmaker, world):
+    """Pagination counts `select(count()).select_from(query.subquery())`: the subquery is filtered too."""
+    from core.web.pagination import paginate
+
+    async with sessionmaker() as session:
+        with tenant_scope(world.a.id):
+            page = await paginate(session, select(Membership), 1, per_page=2)
+    assert page.total == len(world.a.memberships)
+    assert all(m.tenant_id == world.a.id for m in page.items)
+
+
+async def test_core_select_on_a_tenant_table_without_tenant_fails_closed(sessionmaker, world):
+    async with sessionmaker() as session:
+        with pytest.raises(TenantScopeError):
+            await session.execute(select(func.count()).select_from(Department.__table__))
+
+
+async def test_core_select_on_a_tenant_table_is_refused_even_with_a_tenant(sessionmaker, world):
+    """Loader criteria only reach ORM entities, so a Core select could read every tenant: refuse it."""
+    async with sessionmaker() as session:
+        with tenant_scope(world.a.id), pytest.raises(TenantScopeError):
+            await session.execute(select(func.count()).select_from(Department.__table__))

@@ -19,7 +19,7 @@ async def test_openapi_schema_is_served(client, world):
     assert not any(path.startswith("/t/") for path in schema["paths"]), "HTML pages stay out of the API schema"
 
 
-async def test_login_is_rate_limited(settings, world):
+async def test_login_is_rate_limited(settings, world, restore_broker):
     limited = dataclasses.replace(settings, login_attempts_per_minute=3)
     app = create_app(limited, start_jobs=False)
     async with AsyncTestClient(app=app, base_url="http://testserver.local") as client:

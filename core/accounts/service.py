@@ -1,0 +1,148 @@
+"""The account registry: every social account of the organisation, approved according to the org model.
+
+decentralized, holistic: approved at once (audited as auto-approved by the org model).
+centralized, hub_and_spoke: pending until the regie holder decides.
+multiple_hub_and_spoke: pending until the regie holder or a member of a hub department decides.
+Accounts are retired, never deleted. A published policy's account conditions must be confirmed.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+from uuid import UUID
+
+from sqlalchemy import Select, func, select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from core.accounts.models import AccountStatus, SocialAccount
+from core.audit.service import record
+from core.errors import DomainError, NotFound, PermissionDenied, Refused
+from core.i18n import N_, Msg
+from core.policy.service import published_policy
+from core.tenancy.models import OrgModel
+from core.validation import clean_choice, clean_text, clean_uuid
+from core.workgroup.models import Department
+
+PLATFORMS = ("x", "linkedin", "facebook", "instagram", "youtube", "tiktok", "mastodon", "other")
+PLATFORM_LABELS = {"x": "X", "linkedin": "LinkedIn", "facebook": "Facebook", "instagram": "Instagram",
+                   "youtube": "YouTube", "tiktok": "TikTok", "mastodon": "Mastodon", "other": N_("other")}
+AUTO_APPROVE = {OrgModel.decentralized.value, OrgModel.holistic.value}
+HUB_MAY_DECIDE = {OrgModel.multiple_hub_and_spoke.value}
+STATUS_LABELS = (N_("pending"), N_("approved"), N_("rejected"), N_("retired"))
+
+
+async def account_conditions(session: AsyncSession) -> str:
+    """The conditions for new accounts in the published policy ('' when none)."""
+    policy = await published_policy(session)
+    return str((policy.way_of_work or {}).get("account_conditions") or "").strip() if policy else ""
+
+
+def list_query(status: str | None = None) -> Select[Any]:
+    query = select(SocialAccount).order_by(SocialAccount.created_at.desc())
+    if status in AccountStatus.__members__:
+        query = query.where(SocialAccount.status == status)
+    return query
+
+
+async def get_account(session: AsyncSession, account_id: Any) -> SocialAccount:
+    try:
+        uid = account_id if isinstance(account_id, UUID) else UUID(str(account_id))
+    except ValueError:
+        raise NotFound() from None
+    account = await session.get(SocialAccount, uid)
+    if account is None:
+        raise NotFound()
+    return account
+
+
+async def register(session: AsyncSession, principal: Any, tenant: Any, data: dict[str, Any]) -> SocialAccount:
+    """Register an account. data: platform, handle, url, purpose, department_id, meets_conditions (bool)."""
+    errors: dict[str, Msg] = {}
+    values: dict[str, Any] = {}
+    for name, clean in (
+        ("platform", lambda v: clean_choice(v, "platform", PLATFORMS)),
+        ("handle", lambda v: clean_text(v, "handle", max_length=120)),
+        ("url", lambda v: clean_text(v, "url", required=False, max_length=500)),
+        ("purpose", lambda v: clean_text(v, "purpose", max_length=5000)),
+        ("department_id", lambda v: clean_uuid(v, "department_id")),
+    ):
+        try:
+            values[name] = clean(data.get(name))
+        except DomainError as exc:
+            errors.update(exc.errors)
+    url = values.get("url") or ""
+    if url and not (url.startswith("https://") or url.startswith("http://")):
+        errors["url"] = Msg("Use a web address starting with https://.")
+    if values.get("department_id") and await session.get(Department, values["department_id"]) is None:
+        errors["department_id"] = Msg("This department does not exist.")
+    if await account_conditions(session) and not data.get("meets_conditions"):
+        errors["meets_conditions"] = Msg("Confirm that the account meets the policy's conditions.")
+    if "platform" in values and values.get("handle"):
+        existing = await session.scalar(select(SocialAccount).where(
+            SocialAccount.platform == values["platform"],
+            func.lower(SocialAccount.handle) == values["handle"].lower()))
+        if existing is not None:
+            errors["handle"] = Msg("This account is already registered.")
+    if errors:
+        raise DomainError(errors)
+
+    account = SocialAccount(platform=values["platform"], handle=values["handle"], url=url,
+                            purpose=values["purpose"], department_id=values["department_id"],
+                            requested_by_id=getattr(principal, "user_id", None))
+    org_model = tenant.org_model
+    label = f"{values['platform']}:{values['handle']}"
+    if org_model in AUTO_APPROVE:
+        account.status = AccountStatus.approved.value
+        account.decision_reason = f"auto-approved by org model {org_model}"
+    session.add(account)
+    await session.flush()
+    if org_model in AUTO_APPROVE:
+        await record(session, principal, "account.auto_approved", subject=account,
+                     summary=f"Account {label} auto-approved by org model {org_model}",
+                     reason=account.decision_reason, data={"org_model": org_model})
+    else:
+        await record(session, principal, "account.requested", subject=account,
+                     summary=f"Account {label} requested", data={"org_model": org_model})
+    return account
+
+
+def may_decide(principal: Any, org_model: str) -> bool:
+    """The org model's nuance: the regie holder always; a hub member only in multiple hub and spoke."""
+    if principal.has("regie"):
+        return True
+    return org_model in HUB_MAY_DECIDE and principal.has("hub")
+
+
+async def decide(session: AsyncSession, principal: Any, tenant: Any, account_id: Any, approve: bool,
+                 reason: str = "") -> SocialAccount:
+    account = await get_account(session, account_id)
+    if not may_decide(principal, tenant.org_model):
+        raise PermissionDenied("account.decide")
+    if account.status != AccountStatus.pending.value:
+        raise Refused(msgid="Only a pending account can be decided on.")
+    reason = clean_text(reason, "reason", required=not approve, max_length=2000)
+    account.status = (AccountStatus.approved if approve else AccountStatus.rejected).value
+    account.decided_by_id = principal.user_id
+    account.decision_reason = reason
+    action = "account.approved" if approve else "account.rejected"
+    await record(session, principal, action, subject=account,
+                 summary=f"Account {account.platform}:{account.handle} {'approved' if approve else 'rejected'}",
+                 reason=reason, data={"org_model": tenant.org_model})
+    return account
+
+
+async def retire(session: AsyncSession, principal: Any, tenant: Any, account_id: Any, reason: str = ""
+                 ) -> SocialAccount:
+    """Retire an account: kept in the registry with its history, never deleted."""
+    account = await get_account(session, account_id)
+    if not may_decide(principal, tenant.org_model):
+        raise PermissionDenied("account.decide")
+    if account.status == AccountStatus.retired.value:
+        raise Refused(msgid="This account is already retired.")
+    reason = clean_text(reason, "reason", required=False, max_length=2000)
+    before = account.status
+    account.status = AccountStatus.retired.value
+    await record(session, principal, "account.retired", subject=account,
+                 summary=f"Account {account.platform}:{account.handle} retired", reason=reason,
+                 data={"previous_status": before})
+    return account

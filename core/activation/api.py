@@ -1,0 +1,130 @@
+"""API: the plugin catalogue with this tenant's status; request, decide, pause and resume."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from litestar import Request, get, post
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from core.activation import service
+from core.activation.models import PluginActivation
+from core.i18n import normalise
+from core.tenancy.models import Tenant
+from core.web.forms import principal_of, tenant_of
+
+
+@dataclass
+class PluginOut:
+    name: str
+    title: str
+    description: str
+    groundswell_function: str
+    default_owner: str
+    min_phase: str
+    prerequisites: list[str]
+    status: str
+    """available, requested, active, paused or declined."""
+    department: str | None
+    decision_reason: str
+    activated_at: datetime | None
+    blockers: list[str]
+
+
+@dataclass
+class ActivationOut:
+    plugin: str
+    status: str
+    department: str
+    decision_reason: str
+    activated_at: datetime | None
+    activated_in_phase: str | None
+
+
+@dataclass
+class RequestIn:
+    department_id: str
+    motivation: str = ""
+
+
+@dataclass
+class DecisionIn:
+    approve: bool
+    reason: str = ""
+
+
+@dataclass
+class ReasonIn:
+    reason: str
+
+
+def _lang(request: Request[Any, Any, Any], lang: str | None) -> str:
+    code = normalise(lang or request.scope["state"]["lang"])
+    request.scope["state"]["lang"] = code
+    return code
+
+
+async def _one(db: AsyncSession, row: PluginActivation) -> ActivationOut:
+    await db.refresh(row, ["department"])
+    return ActivationOut(row.plugin, row.status, row.department.name, row.decision_reason, row.activated_at,
+                         row.activated_in_phase)
+
+
+@get("/t/{slug:str}/plugins", opt={"action": "tenant.read"}, tags=["plugins"],
+     summary="Installed plugins with this tenant's activation status and current blockers")
+async def catalogue(request: Request[Any, Any, Any], db: AsyncSession, lang: str | None = None) -> list[PluginOut]:
+    code = _lang(request, lang)
+    pm = request.app.state.pm
+    tenant = await db.get(Tenant, tenant_of(request).id)
+    out = []
+    for e in await service.catalogue(db, pm):
+        act = e.activation
+        dep = act.department if act else e.suggested_department
+        reasons = [] if e.status in ("active", "paused") else await service.blockers(db, tenant, pm, e.info.name,
+                                                                                    dep, code)
+        out.append(PluginOut(e.info.name, e.info.label(code), e.info.blurb(code), e.info.groundswell_function,
+                             e.info.default_owner, e.info.min_phase, list(e.info.prerequisites), e.status,
+                             act.department.name if act else None, act.decision_reason if act else "",
+                             act.activated_at if act else None, reasons))
+    return out
+
+
+@post("/t/{slug:str}/plugins/{plugin:str}/request", opt={"action": "plugin.request"}, tags=["plugins"],
+      status_code=201, summary="Request a plugin for a department (409 with the reasons when blocked)")
+async def request_plugin(request: Request[Any, Any, Any], db: AsyncSession, plugin: str, data: RequestIn,
+                         lang: str | None = None) -> ActivationOut:
+    row = await service.request_plugin(db, principal_of(request), tenant_of(request), request.app.state.pm, plugin,
+                                       data.department_id, data.motivation, _lang(request, lang))
+    return await _one(db, row)
+
+
+@post("/t/{slug:str}/plugins/{plugin:str}/decision", opt={"action": "plugin.decide"}, tags=["plugins"],
+      status_code=200, summary="Regie holder: approve (re-checks blockers) or decline (reason required)")
+async def decide(request: Request[Any, Any, Any], db: AsyncSession, plugin: str, data: DecisionIn,
+                 lang: str | None = None) -> ActivationOut:
+    row = await service.decide(db, principal_of(request), tenant_of(request), request.app.state.pm, plugin,
+                               data.approve, data.reason, _lang(request, lang))
+    return await _one(db, row)
+
+
+@post("/t/{slug:str}/plugins/{plugin:str}/pause", opt={"action": "plugin.pause"}, tags=["plugins"],
+      status_code=200, summary="Regie holder: pause an active plugin (its data stays)")
+async def pause(request: Request[Any, Any, Any], db: AsyncSession, plugin: str, data: ReasonIn,
+                lang: str | None = None) -> ActivationOut:
+    row = await service.pause(db, principal_of(request), tenant_of(request), request.app.state.pm, plugin,
+                              data.reason, _lang(request, lang))
+    return await _one(db, row)
+
+
+@post("/t/{slug:str}/plugins/{plugin:str}/resume", opt={"action": "plugin.pause"}, tags=["plugins"],
+      status_code=200, summary="Regie holder: resume a paused plugin")
+async def resume(request: Request[Any, Any, Any], db: AsyncSession, plugin: str, data: ReasonIn,
+                 lang: str | None = None) -> ActivationOut:
+    row = await service.pause(db, principal_of(request), tenant_of(request), request.app.state.pm, plugin,
+                              data.reason, _lang(request, lang), resume=True)
+    return await _one(db, row)
+
+
+ROUTES = [catalogue, request_plugin, decide, pause, resume]

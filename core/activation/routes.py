@@ -1,0 +1,106 @@
+"""The plugin catalogue: every installed plugin, this tenant's status, requests and the regie holder's decisions."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from litestar import Request, get, post
+from litestar.response import Redirect, Template
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from core.activation import service
+from core.activation.models import ActivationStatus
+from core.auth.permissions import can
+from core.errors import DomainError
+from core.mediator.service import audit_read
+from core.roadmap.routes import user_names
+from core.tenancy.models import Tenant
+from core.validation import clean_choice
+from core.web.forms import Form, lang_of, principal_of, tenant_of
+from core.web.render import form_errors, page
+from core.workgroup.models import Department
+
+
+async def catalogue_context(db: AsyncSession, request: Request[Any, Any, Any]) -> dict[str, Any]:
+    pm = request.app.state.pm
+    lang = lang_of(request)
+    principal = principal_of(request)
+    tenant = await db.get(Tenant, tenant_of(request).id)
+    entries = await service.catalogue(db, pm)
+    departments = (await db.scalars(select(Department).order_by(Department.name))).all()
+    # Blockers are shown to whoever may request, and again to the regie holder on an open request.
+    blocked: dict[str, list[str]] = {}
+    for entry in entries:
+        if entry.status in ("available", ActivationStatus.declined.value, ActivationStatus.requested.value):
+            dep = entry.activation.department if entry.activation else entry.suggested_department
+            blocked[entry.info.name] = await service.blockers(db, tenant, pm, entry.info.name, dep, lang,
+                                                              principal.user_id)
+    own = set(principal.seat_department_ids)
+    if principal.membership is not None and principal.membership.department_id:
+        own.add(principal.membership.department_id)
+    may_any = bool({"admin", "regie"} & set(principal.roles))
+    requestable = [d for d in departments if may_any or d.id in own]
+    names = await user_names(db, {e.activation.requested_by_id for e in entries if e.activation}
+                             | {e.activation.decided_by_id for e in entries if e.activation})
+    return {"entries": entries, "blocked": blocked, "requestable": requestable, "names": names,
+            "dep_options": [(str(d.id), d.name) for d in requestable],
+            "can_request": can(principal.roles, "plugin.request"), "can_decide": can(principal.roles, "plugin.decide"),
+            "can_pause": can(principal.roles, "plugin.pause"), "current_tenant": tenant}
+
+
+async def _render(request: Request[Any, Any, Any], db: AsyncSession, status_code: int = 200,
+                  **extra: Any) -> Template:
+    return page(request, "activation/catalogue.html", status_code=status_code,
+                **(await catalogue_context(db, request)), **extra)
+
+
+@get("/t/{slug:str}/plugins/", opt={"action": "tenant.read"})
+async def plugins(request: Request[Any, Any, Any], db: AsyncSession) -> Template:
+    await audit_read(request, db)
+    return await _render(request, db)
+
+
+async def _act(request: Request[Any, Any, Any], db: AsyncSession, slug: str, plugin: str, data: dict[str, Any],
+               fn: Any) -> Any:
+    lang = lang_of(request)
+    try:
+        await fn(lang)
+    except DomainError as exc:
+        return await _render(request, db, status_code=exc.status_code, errors=form_errors(exc.errors, lang),
+                             form=dict(data), form_plugin=plugin)
+    return Redirect(f"/t/{slug}/plugins/#plugin-{plugin}", status_code=303)
+
+
+@post("/t/{slug:str}/plugins/{plugin:str}/request", opt={"action": "plugin.request"})
+async def request_plugin(request: Request[Any, Any, Any], db: AsyncSession, slug: str, plugin: str,
+                         data: Form) -> Any:
+    return await _act(request, db, slug, plugin, data, lambda lang: service.request_plugin(
+        db, principal_of(request), tenant_of(request), request.app.state.pm, plugin, data.get("department_id"),
+        data.get("motivation", ""), lang))
+
+
+@post("/t/{slug:str}/plugins/{plugin:str}/decision", opt={"action": "plugin.decide"})
+async def decide(request: Request[Any, Any, Any], db: AsyncSession, slug: str, plugin: str, data: Form) -> Any:
+    async def run(lang: str) -> Any:
+        choice = clean_choice(data.get("decision"), "decision", ("approve", "decline"))
+        return await service.decide(db, principal_of(request), tenant_of(request), request.app.state.pm, plugin,
+                                    choice == "approve", data.get("reason", ""), lang)
+
+    return await _act(request, db, slug, plugin, data, run)
+
+
+@post("/t/{slug:str}/plugins/{plugin:str}/pause", opt={"action": "plugin.pause"})
+async def pause(request: Request[Any, Any, Any], db: AsyncSession, slug: str, plugin: str, data: Form) -> Any:
+    return await _act(request, db, slug, plugin, data, lambda lang: service.pause(
+        db, principal_of(request), tenant_of(request), request.app.state.pm, plugin, data.get("reason", ""), lang))
+
+
+@post("/t/{slug:str}/plugins/{plugin:str}/resume", opt={"action": "plugin.pause"})
+async def resume(request: Request[Any, Any, Any], db: AsyncSession, slug: str, plugin: str, data: Form) -> Any:
+    return await _act(request, db, slug, plugin, data, lambda lang: service.pause(
+        db, principal_of(request), tenant_of(request), request.app.state.pm, plugin, data.get("reason", ""), lang,
+        resume=True))
+
+
+ROUTES = [plugins, request_plugin, decide, pause, resume]

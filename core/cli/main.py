@@ -1,0 +1,363 @@
+"""`regie`: the operator's command line (serve, worker, database, tenants, people, tokens, plugins, demo).
+
+Every command validates its input; a refused input prints the field and the reason and exits with
+code 2, never a traceback. Decisions taken here are audited with the actor `operator (CLI)`.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import sys
+from collections.abc import Awaitable, Callable
+from typing import Any, NoReturn, TypeVar
+
+import click
+from sqlalchemy import func, select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from core.errors import DomainError, NotFound, PermissionDenied
+from core.settings import Settings
+
+T = TypeVar("T")
+ORG_MODELS = ("decentralized", "centralized", "hub_and_spoke", "multiple_hub_and_spoke", "holistic")
+
+
+# ---------------------------------------------------------------- helpers
+
+
+def fail(exc: DomainError) -> NoReturn:
+    """Print a domain error as `field: reason` lines (English) and exit with code 2."""
+    for field, reason in exc.rendered("en").items():
+        click.echo(f"Error: {reason}" if field == "__all__" else f"Error: {field}: {reason}", err=True)
+    sys.exit(2)
+
+
+def run(work: Callable[[AsyncSession], Awaitable[T]], settings: Settings | None = None) -> T:
+    """Run `work` in one committed transaction; a DomainError rolls back and exits with code 2."""
+    settings = settings or Settings.from_env()
+
+    async def main() -> T:
+        import core.db.models  # noqa: F401 - every mapper, so foreign keys resolve
+        from core.db.engine import make_engine, make_sessionmaker, transaction
+
+        engine = make_engine(settings)
+        try:
+            async with transaction(make_sessionmaker(engine)) as session:
+                return await work(session)
+        finally:
+            await engine.dispose()
+
+    try:
+        return asyncio.run(main())
+    except DomainError as exc:
+        fail(exc)
+    except NotFound:
+        fail(DomainError(field="__all__", msgid="Not found."))
+    except PermissionDenied:
+        fail(DomainError(field="__all__", msgid="You are not allowed to do this."))
+    except Exception as exc:  # noqa: BLE001 - an operator gets one clear line, not a traceback
+        if _is_schema_missing(exc):
+            fail(DomainError(field="database", msgid="The database has no tables yet: run `regie db upgrade`."))
+        click.echo(f"Error: {exc.__class__.__name__}: {exc}", err=True)
+        sys.exit(1)
+
+
+def _is_schema_missing(exc: Exception) -> bool:
+    text = str(exc).lower()
+    return "no such table" in text or ("relation" in text and "does not exist" in text)
+
+
+async def tenant_by_slug(session: AsyncSession, slug: str) -> Any:
+    from core.tenancy.models import Tenant
+
+    tenant = await session.scalar(select(Tenant).where(Tenant.slug == (slug or "").strip().lower()))
+    if tenant is None:
+        raise DomainError(field="tenant", msgid="No organisation with this slug.")
+    return tenant
+
+
+async def department_by_name(session: AsyncSession, name: str) -> Any:
+    """A department of the tenant in scope, by name (case-insensitive)."""
+    from core.workgroup.models import Department
+
+    department = await session.scalar(
+        select(Department).where(func.lower(Department.name) == name.strip().lower()))
+    if department is None:
+        raise DomainError(field="department", msgid="No department with this name.")
+    return department
+
+
+# ---------------------------------------------------------------- the group
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+def cli() -> None:
+    """Regie: coordinate and measure social media across the departments of an organisation."""
+
+
+@cli.command()
+@click.option("--host", default="127.0.0.1", show_default=True)
+@click.option("--port", default=8000, show_default=True, type=int)
+@click.option("--reload", is_flag=True, help="Restart on code changes (development).")
+def serve(host: str, port: int, reload: bool) -> None:
+    """Run the web app (with an in-process job worker unless BROKER_URL is set)."""
+    import uvicorn
+
+    uvicorn.run("core.web.app:create_app", factory=True, host=host, port=port, reload=reload,
+                proxy_headers=True, log_level="info")
+
+
+@cli.command()
+@click.option("--threads", default=4, show_default=True, type=click.IntRange(1, 64),
+              help="Worker threads in this process.")
+@click.option("--relay-interval", default=5, show_default=True, type=click.IntRange(1, 3600),
+              help="Seconds between outbox relay runs.")
+def worker(threads: int, relay_interval: int) -> None:
+    """Work the job queues of an external broker (BROKER_URL redis:// or amqp://) until SIGTERM/SIGINT."""
+    settings = Settings.from_env()
+    if not settings.broker_url.startswith(("redis://", "rediss://", "amqp://", "amqps://")):
+        click.echo("Error: BROKER_URL: set it to a redis:// or amqp:// URL to run separate workers. "
+                   "Without BROKER_URL, `regie serve` works the jobs itself.", err=True)
+        sys.exit(2)
+    from core.jobs.runtime import run_worker
+
+    run_worker(settings, threads=threads, relay_interval=relay_interval,
+               on_ready=lambda: click.echo(f"Worker running with {threads} threads on "
+                                           f"{settings.broker_url.split('://')[0]}:// (Ctrl+C stops)."))
+
+
+# ---------------------------------------------------------------- database
+
+
+@cli.group()
+def db() -> None:
+    """Database schema."""
+
+
+@db.command("upgrade")
+@click.option("--revision", default="heads", show_default=True)
+def db_upgrade(revision: str) -> None:
+    """Apply the core's and every plugin's migrations."""
+    from core.db.migrate import upgrade
+
+    settings = Settings.from_env()
+    try:
+        upgrade(settings, revision)
+    except Exception as exc:  # noqa: BLE001
+        click.echo(f"Error: database: {exc}", err=True)
+        sys.exit(2)
+    click.echo("Database is up to date.")
+
+
+# ---------------------------------------------------------------- tenants and people
+
+
+@cli.group()
+def tenant() -> None:
+    """Client organisations."""
+
+
+@tenant.command("create")
+@click.option("--slug", required=True, help="Used in URLs: /t/<slug>/...")
+@click.option("--name", required=True)
+@click.option("--org-model", default="hub_and_spoke", show_default=True, help=", ".join(ORG_MODELS))
+def tenant_create(slug: str, name: str, org_model: str) -> None:
+    """Create an organisation (it starts in the listening phase)."""
+    from core.audit.service import OPERATOR, record
+    from core.tenancy.models import Tenant
+    from core.tenancy.scope import tenant_scope
+    from core.validation import clean_choice, clean_slug, clean_text
+
+    async def work(session: AsyncSession) -> Tenant:
+        errors = {}
+        values: dict[str, str] = {}
+        for key, clean in (("slug", lambda: clean_slug(slug)), ("name", lambda: clean_text(name, "name")),
+                           ("org_model", lambda: clean_choice(org_model, "org_model", ORG_MODELS))):
+            try:
+                values[key] = clean()
+            except DomainError as exc:
+                errors.update(exc.errors)
+        if errors:
+            raise DomainError(errors)
+        if await session.scalar(select(Tenant.id).where(Tenant.slug == values["slug"])):
+            raise DomainError(field="slug", msgid="This slug is already taken.")
+        new = Tenant(slug=values["slug"], name=values["name"], org_model=values["org_model"])
+        session.add(new)
+        await session.flush()
+        with tenant_scope(new.id):
+            await record(session, OPERATOR, "tenant.created", subject=new,
+                         summary=f"{new.name} ({new.slug}, {new.org_model})")
+            await session.flush()
+        return new
+
+    created = run(work)
+    click.echo(f"Created organisation {created.name} ({created.slug}, {created.org_model}).")
+
+
+@cli.group()
+def user() -> None:
+    """People in an organisation."""
+
+
+@user.command("create")
+@click.option("--tenant", "slug", required=True)
+@click.option("--email", required=True)
+@click.option("--password", required=True)
+@click.option("--role", required=True, help="admin, member or viewer")
+@click.option("--department", default="", help="Department name within the organisation")
+@click.option("--name", default="")
+def user_create(slug: str, email: str, password: str, role: str, department: str, name: str) -> None:
+    """Create a person (if new) and make them a member of an organisation."""
+    from core.audit.service import OPERATOR, record
+    from core.auth.service import add_member, create_user, user_by_email
+    from core.tenancy.scope import tenant_scope
+    from core.validation import clean_choice, clean_email
+
+    async def work(session: AsyncSession) -> tuple[str, bool]:
+        org = await tenant_by_slug(session, slug)
+        address = clean_email(email)
+        clean_choice(role, "role", ("admin", "member", "viewer"))
+        person = await user_by_email(session, address)
+        new = person is None
+        if person is None:
+            person = await create_user(session, address, password, name=name)
+        with tenant_scope(org.id):
+            dep = await department_by_name(session, department) if department.strip() else None
+            membership = await add_member(session, person, role, dep.id if dep else None)
+            await record(session, OPERATOR, "member.added", subject=membership,
+                         summary=f"{person.email} ({role}{', ' + dep.name if dep else ''})")
+            await session.flush()
+        return person.email, new
+
+    address, new = run(work)
+    click.echo(f"{'Created' if new else 'Existing'} user {address}; member of {slug} as {role}.")
+
+
+@cli.group()
+def mediator() -> None:
+    """Consultancy staff who administer the organisations."""
+
+
+@mediator.command("create")
+@click.option("--email", required=True)
+@click.option("--password", required=True)
+@click.option("--name", default="")
+def mediator_create(email: str, password: str, name: str) -> None:
+    """Create a mediator account (signs in at /login)."""
+    from core.auth.service import create_user
+
+    async def work(session: AsyncSession) -> str:
+        person = await create_user(session, email, password, name=name, is_mediator=True)
+        return person.email
+
+    click.echo(f"Created mediator {run(work)}.")
+
+
+@cli.group()
+def token() -> None:
+    """API tokens."""
+
+
+@token.command("create")
+@click.option("--tenant", "slug", required=True)
+@click.option("--email", required=True, help="The member the token acts as")
+@click.option("--name", default="", help="A label to recognise the token by")
+def token_create(slug: str, email: str, name: str) -> None:
+    """Create an API token for a member; it is shown once."""
+    from core.audit.service import OPERATOR, record
+    from core.auth.models import ApiToken, Membership
+    from core.auth.service import user_by_email
+    from core.auth.tokens import digest, new_secret
+    from core.tenancy.scope import tenant_scope
+    from core.validation import clean_email, clean_text
+
+    async def work(session: AsyncSession) -> str:
+        org = await tenant_by_slug(session, slug)
+        address = clean_email(email)
+        label = clean_text(name, "name", required=False, max_length=100)
+        person = await user_by_email(session, address)
+        with tenant_scope(org.id):
+            membership = None if person is None else await session.scalar(select(Membership).where(
+                Membership.user_id == person.id, Membership.is_active.is_(True)))
+            if membership is None:
+                raise DomainError(field="email", msgid="This person is not a member of this organisation.")
+            secret = new_secret("rg_")
+            row = ApiToken(membership_id=membership.id, name=label, prefix=secret[:8], token_hash=digest(secret))
+            session.add(row)
+            await session.flush()
+            await record(session, OPERATOR, "token.created", subject=row, summary=f"{address} {row.prefix}…")
+            await session.flush()
+        return secret
+
+    secret = run(work)
+    click.echo("API token (shown once; send it as `Authorization: Bearer <token>`):")
+    click.echo(secret)
+
+
+@cli.group()
+def plugin() -> None:
+    """Plugins of an organisation."""
+
+
+@plugin.command("activate")
+@click.option("--tenant", "slug", required=True)
+@click.option("--plugin", "name", required=True)
+@click.option("--department", required=True, help="The owning department's name")
+@click.option("--force", is_flag=True, help="Skip the phase and prerequisite checks (audited).")
+def plugin_activate(slug: str, name: str, department: str, force: bool) -> None:
+    """Activate a plugin for a department as the operator."""
+    from core.plugins.manager import build_plugin_manager, plugin_infos
+    from core.tenancy.scope import tenant_scope
+
+    pm = build_plugin_manager()
+    known = sorted(info.name for info in plugin_infos(pm))
+
+    async def work(session: AsyncSession) -> Any:
+        if name not in known:
+            raise DomainError(field="plugin", msgid="Choose one of: {choices}.", choices=", ".join(known))
+        try:
+            from core.activation.service import activate_as_operator
+        except ImportError:
+            raise DomainError(field="plugin", msgid="Plugin activation is not available in this version.") from None
+        org = await tenant_by_slug(session, slug)
+        with tenant_scope(org.id):
+            result = await activate_as_operator(session, org, pm, name, department,
+                                                force=force)
+            await session.flush()
+        return result
+
+    run(work)
+    click.echo(f"Plugin {name} is active for {department} in {slug}.")
+
+
+# ---------------------------------------------------------------- demo
+
+
+@cli.command()
+def demo() -> None:
+    """Seed two demo organisations and a mediator (idempotent) and print the accounts."""
+    from core.db.engine import make_engine, make_sessionmaker
+    from core.demo import format_accounts, seed_demo
+
+    settings = Settings.from_env()
+
+    async def main() -> list[Any]:
+        engine = make_engine(settings)
+        try:
+            return await seed_demo(make_sessionmaker(engine))
+        finally:
+            await engine.dispose()
+
+    try:
+        accounts = asyncio.run(main())
+    except DomainError as exc:
+        fail(exc)
+    except Exception as exc:  # noqa: BLE001
+        if _is_schema_missing(exc):
+            fail(DomainError(field="database", msgid="The database has no tables yet: run `regie db upgrade`."))
+        raise
+    click.echo(format_accounts(accounts, settings.base_url))
+
+
+if __name__ == "__main__":  # pragma: no cover
+    cli()

@@ -1,0 +1,159 @@
+"""Evidence pages: baseline study upload, pilot measurements, methodology, targets, management presentation."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from litestar import Request, get, post
+from litestar.datastructures import UploadFile
+from litestar.response import Redirect, Response, Template
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from core.auth.permissions import can
+from core.errors import DomainError
+from core.evidence import service
+from core.evidence.service import PRESENTATION_SECTIONS, Upload
+from core.mediator.service import audit_read
+from core.roadmap.routes import user_names
+from core.tenancy.models import Tenant
+from core.web.forms import Form, MultipartForm, lang_of, principal_of, tenant_of
+from core.web.render import form_errors, page
+from core.workgroup.models import Department
+
+KINDS = ("baseline", "pilot", "methodology", "targets", "presentations")
+ACTIONS = {"baseline": "baseline.upload", "pilot": "pilot.record", "methodology": "methodology.write",
+           "targets": "target.write", "presentations": "presentation.produce"}
+
+
+async def _context(db: AsyncSession, request: Request[Any, Any, Any], kind: str | None) -> dict[str, Any]:
+    principal = principal_of(request)
+    tenant = await db.get(Tenant, tenant_of(request).id)
+    ctx: dict[str, Any] = {"kind": kind, "current_tenant": tenant, "sections": PRESENTATION_SECTIONS,
+                           "section_labels": service.SECTION_LABELS,
+                           "may": {k: can(principal.roles, a) for k, a in ACTIONS.items()},
+                           "may_approve": can(principal.roles, "presentation.approve")}
+    ctx["baselines"] = await service.baselines(db)
+    ctx["pilots"] = await service.pilot_measurements(db)
+    ctx["activations"] = [(str(a.id), f"{a.plugin} ({a.department.name})")
+                          for a in await service.measurable_activations(db)]
+    ctx["methodologies"] = await service.methodology_versions(db)
+    latest = ctx["methodologies"][0] if ctx["methodologies"] else None
+    ctx["kpi_options"] = [(k["key"], f'{k["key"]} — {k["name"]}') for k in (latest.kpis if latest else [])]
+    ctx["targets"] = await service.targets(db)
+    departments = (await db.scalars(select(Department).order_by(Department.name))).all()
+    ctx["department_options"] = [(str(d.id), d.name) for d in departments]
+    ctx["department_names"] = {d.id: d.name for d in departments}
+    ctx["presentations"] = await service.presentations(db)
+    ctx["names"] = await user_names(db, {p.approved_by_id for p in ctx["presentations"]}
+                                    | {b.created_by_id for b in ctx["baselines"]})
+    ctx["early"] = tenant.phase == "listening"
+    return ctx
+
+
+async def _render(request: Request[Any, Any, Any], db: AsyncSession, kind: str | None, status_code: int = 200,
+                  **extra: Any) -> Template:
+    return page(request, "evidence/index.html", status_code=status_code, **(await _context(db, request, kind)),
+                **extra)
+
+
+async def _fail(request: Request[Any, Any, Any], db: AsyncSession, kind: str, exc: DomainError,
+                data: dict[str, Any]) -> Template:
+    form = {k: v for k, v in data.items() if isinstance(v, str)}
+    return await _render(request, db, kind, status_code=exc.status_code,
+                         errors=form_errors(exc.errors, lang_of(request)), form=form, form_kind=kind)
+
+
+@get("/t/{slug:str}/evidence/", opt={"action": "tenant.read"})
+async def overview(request: Request[Any, Any, Any], db: AsyncSession) -> Template:
+    await audit_read(request, db)
+    return await _render(request, db, None)
+
+
+@get([f"/t/{{slug:str}}/evidence/{kind}" for kind in KINDS], opt={"action": "tenant.read"})
+async def section(request: Request[Any, Any, Any], db: AsyncSession) -> Template:
+    """One kind of evidence (the roadmap checklist links here)."""
+    kind = request.url.path.rstrip("/").rsplit("/", 1)[-1]
+    await audit_read(request, db)
+    return await _render(request, db, kind)
+
+
+@post("/t/{slug:str}/evidence/baseline", opt={"action": "baseline.upload"},
+      request_max_body_size=12 * 1024 * 1024)
+async def upload_baseline(request: Request[Any, Any, Any], db: AsyncSession, slug: str,
+                          data: MultipartForm) -> Any:
+    file = data.get("file")
+    upload = None
+    if isinstance(file, UploadFile) and file.filename:
+        content = await file.read(service.MAX_UPLOAD + 1)
+        upload = Upload(filename=file.filename, content_type=file.content_type or "", data=content)
+    try:
+        await service.upload_baseline(db, principal_of(request), data.get("title", ""), data.get("period_start"),
+                                      data.get("period_end"), data.get("summary", ""), upload)
+    except DomainError as exc:
+        return await _fail(request, db, "baseline", exc, data)
+    return Redirect(f"/t/{slug}/evidence/baseline", status_code=303)
+
+
+@get("/t/{slug:str}/evidence/baseline/{study_id:str}/file", opt={"action": "tenant.read"})
+async def download_baseline(request: Request[Any, Any, Any], db: AsyncSession, study_id: str) -> Response[bytes]:
+    study, data = await service.baseline_file(db, study_id)
+    safe = "".join(c for c in (study.file_name or "study") if c.isalnum() or c in "._- ") or "study"
+    return Response(data, media_type=study.content_type or "application/octet-stream",
+                    headers={"Content-Disposition": f'attachment; filename="{safe}"',
+                             "X-Content-Type-Options": "nosniff"})
+
+
+@post("/t/{slug:str}/evidence/pilot", opt={"action": "pilot.record"})
+async def record_pilot(request: Request[Any, Any, Any], db: AsyncSession, slug: str, data: Form) -> Any:
+    try:
+        await service.record_pilot(db, principal_of(request), data.get("activation_id"), data.get("period_start"),
+                                   data.get("period_end"), data.get("summary", ""), data.get("values", ""))
+    except DomainError as exc:
+        return await _fail(request, db, "pilot", exc, data)
+    return Redirect(f"/t/{slug}/evidence/pilot", status_code=303)
+
+
+@post("/t/{slug:str}/evidence/methodology", opt={"action": "methodology.write"})
+async def write_methodology(request: Request[Any, Any, Any], db: AsyncSession, slug: str, data: Form) -> Any:
+    try:
+        await service.write_methodology(db, principal_of(request), data.get("kpis", ""), data.get("reason", ""))
+    except DomainError as exc:
+        return await _fail(request, db, "methodology", exc, data)
+    return Redirect(f"/t/{slug}/evidence/methodology", status_code=303)
+
+
+@post("/t/{slug:str}/evidence/targets", opt={"action": "target.write"})
+async def set_target(request: Request[Any, Any, Any], db: AsyncSession, slug: str, data: Form) -> Any:
+    try:
+        await service.set_target(db, principal_of(request), data.get("kpi", ""), data.get("department_id"),
+                                 data.get("period_start"), data.get("period_end"), data.get("value", ""),
+                                 data.get("rationale", ""))
+    except DomainError as exc:
+        return await _fail(request, db, "targets", exc, data)
+    return Redirect(f"/t/{slug}/evidence/targets", status_code=303)
+
+
+@post("/t/{slug:str}/evidence/presentations", opt={"action": "presentation.produce"})
+async def produce_presentation(request: Request[Any, Any, Any], db: AsyncSession, slug: str, data: Form) -> Any:
+    try:
+        await service.produce_presentation(db, principal_of(request), data.get("title", ""),
+                                           data.get("period_start"), data.get("period_end"),
+                                           {k: data.get(k, "") for k in PRESENTATION_SECTIONS})
+    except DomainError as exc:
+        return await _fail(request, db, "presentations", exc, data)
+    return Redirect(f"/t/{slug}/evidence/presentations", status_code=303)
+
+
+@post("/t/{slug:str}/evidence/presentations/{presentation_id:str}/approve", opt={"action": "presentation.approve"})
+async def approve_presentation(request: Request[Any, Any, Any], db: AsyncSession, slug: str, presentation_id: str,
+                               data: Form) -> Any:
+    try:
+        await service.approve_presentation(db, principal_of(request), presentation_id, data.get("note", ""))
+    except DomainError as exc:
+        return await _fail(request, db, "presentations", exc, data)
+    return Redirect(f"/t/{slug}/evidence/presentations", status_code=303)
+
+
+ROUTES = [overview, section, upload_baseline, download_baseline, record_pilot, write_methodology, set_target,
+          produce_presentation, approve_presentation]

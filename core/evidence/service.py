@@ -1,0 +1,318 @@
+"""The evidence the gates read: baseline studies, pilot measurements, methodology, targets, presentations.
+
+Nothing here is ever deleted or edited in place: a new methodology is a new version, a new target a new row.
+Every change is audited.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from datetime import UTC, date, datetime
+from pathlib import PurePath
+from typing import Any
+
+from sqlalchemy import func, select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from core.activation.models import ActivationStatus, PluginActivation
+from core.audit.service import record
+from core.errors import DomainError, NotFound, Refused
+from core.i18n import N_, Msg
+from core.measurement.models import ManagementPresentation, MethodologyVersion, Target
+from core.roadmap.models import BaselineStudy, PilotMeasurement
+from core.validation import clean_date, clean_text, clean_uuid
+from core.workgroup.models import Department
+
+MAX_UPLOAD = 10 * 1024 * 1024
+ALLOWED_TYPES = {
+    ".pdf": "application/pdf",
+    ".docx": "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
+    ".xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+    ".pptx": "application/vnd.openxmlformats-officedocument.presentationml.presentation",
+    ".csv": "text/csv",
+    ".txt": "text/plain",
+}
+PRESENTATION_SECTIONS = ("results", "goals", "strategy", "way_of_work", "resources")
+SECTION_LABELS = {"results": N_("Results"), "goals": N_("Goals"), "strategy": N_("Strategy"),
+                  "way_of_work": N_("Way of work"), "resources": N_("Resources needed")}
+KPI_KEY = re.compile(r"^[a-z][a-z0-9_]{0,79}$")
+VALUE_KEY = re.compile(r"^[A-Za-z][A-Za-z0-9_.-]{0,79}$")
+
+
+@dataclass
+class Upload:
+    filename: str
+    content_type: str
+    data: bytes
+
+
+def _period(start: Any, end: Any, errors: dict[str, Msg], required: bool = True) -> tuple[date | None, date | None]:
+    values: list[date | None] = []
+    for field, value in (("period_start", start), ("period_end", end)):
+        try:
+            values.append(clean_date(value, field, required=required))
+        except DomainError as exc:
+            errors.update(exc.errors)
+            values.append(None)
+    s, e = values
+    if s and e and e < s:
+        errors["period_end"] = Msg("The end of the period lies before its start.")
+    return s, e
+
+
+def _collect(errors: dict[str, Msg], fn: Any, *args: Any, **kwargs: Any) -> Any:
+    try:
+        return fn(*args, **kwargs)
+    except DomainError as exc:
+        errors.update(exc.errors)
+        return None
+
+
+def check_upload(upload: Upload | None, required: bool) -> Upload | None:
+    if upload is None or not upload.filename:
+        if required:
+            raise DomainError(field="file", msgid="Choose a file to upload.")
+        return None
+    suffix = PurePath(upload.filename).suffix.lower()
+    if suffix not in ALLOWED_TYPES:
+        raise DomainError(field="file", msgid="Upload a PDF, DOCX, XLSX, PPTX, CSV or TXT file.")
+    if len(upload.data) > MAX_UPLOAD:
+        raise DomainError(field="file", msgid="The file is larger than 10 MB.")
+    if not upload.data:
+        raise DomainError(field="file", msgid="The file is empty.")
+    name = PurePath(upload.filename.replace("\\", "/")).name[:255]
+    return Upload(filename=name, content_type=ALLOWED_TYPES[suffix], data=upload.data)
+
+
+# --- baseline ---------------------------------------------------------------------------------------
+async def upload_baseline(session: AsyncSession, principal: Any, title: str, period_start: Any, period_end: Any,
+                          summary: str, upload: Upload | None = None, require_file: bool = True) -> BaselineStudy:
+    """An external listening study as the baseline measurement (nulmeting)."""
+    errors: dict[str, Msg] = {}
+    title = _collect(errors, clean_text, title, "title")
+    start, end = _period(period_start, period_end, errors)
+    summary = _collect(errors, clean_text, summary, "summary", required=False, max_length=20000)
+    upload = _collect(errors, check_upload, upload, require_file)
+    if errors:
+        raise DomainError(errors)
+    study = BaselineStudy(source="external", title=title, period_start=start, period_end=end, summary=summary or "",
+                          file_name=upload.filename if upload else None,
+                          content_type=upload.content_type if upload else None,
+                          file_data=upload.data if upload else None, created_by_id=principal.user_id)
+    session.add(study)
+    await session.flush()
+    await record(session, principal, "baseline.uploaded", subject=study, summary=title,
+                 data={"file": study.file_name, "size": len(upload.data) if upload else 0})
+    return study
+
+
+async def baselines(session: AsyncSession) -> list[BaselineStudy]:
+    return list((await session.scalars(select(BaselineStudy).order_by(BaselineStudy.created_at.desc()))).all())
+
+
+async def baseline_file(session: AsyncSession, study_id: Any) -> tuple[BaselineStudy, bytes]:
+    try:
+        sid = clean_uuid(study_id, "id")
+    except DomainError:
+        raise NotFound() from None
+    study = await session.get(BaselineStudy, sid)
+    if study is None or not study.file_name:
+        raise NotFound()
+    data = await session.scalar(select(BaselineStudy.file_data).where(BaselineStudy.id == sid))
+    return study, data or b""
+
+
+# --- pilot measurements -----------------------------------------------------------------------------
+def parse_values(text: Any) -> dict[str, float]:
+    """Lines `key=number` (blank lines ignored) → {key: number}."""
+    lines = [f"{k}={v}" for k, v in text.items()] if isinstance(text, dict) else str(text or "").splitlines()
+    values: dict[str, float] = {}
+    for n, line in enumerate(lines, start=1):
+        if not line.strip():
+            continue
+        key, sep, raw = line.partition("=")
+        key = key.strip()
+        try:
+            number = float(raw.strip().replace(",", "."))
+        except ValueError:
+            number = None
+        if not sep or not VALUE_KEY.match(key) or number is None or number != number:
+            raise DomainError(field="values", msgid="Line {n} is not of the form key=number.", n=n)
+        values[key] = number
+    if not values:
+        raise DomainError(field="values", msgid="Enter at least one value as key=number.")
+    return values
+
+
+async def measurable_activations(session: AsyncSession) -> list[PluginActivation]:
+    return list((await session.scalars(select(PluginActivation).where(PluginActivation.status.in_(
+        (ActivationStatus.active.value, ActivationStatus.paused.value))).order_by(PluginActivation.plugin))).all())
+
+
+async def record_pilot(session: AsyncSession, principal: Any, activation_id: Any, period_start: Any,
+                       period_end: Any, summary: str, values: Any) -> PilotMeasurement:
+    errors: dict[str, Msg] = {}
+    activation = None
+    aid = _collect(errors, clean_uuid, activation_id, "activation_id")
+    if aid is not None:
+        activation = await session.get(PluginActivation, aid)
+        if activation is None:
+            errors["activation_id"] = Msg("Choose a valid option.")
+        elif activation.status not in (ActivationStatus.active.value, ActivationStatus.paused.value):
+            errors["activation_id"] = Msg("Only an active or paused plugin can have a pilot measurement.")
+    start, end = _period(period_start, period_end, errors)
+    summary = _collect(errors, clean_text, summary, "summary", required=False, max_length=20000)
+    parsed = _collect(errors, parse_values, values)
+    if errors:
+        raise DomainError(errors)
+    assert activation is not None
+    row = PilotMeasurement(activation_id=activation.id, period_start=start, period_end=end, summary=summary or "",
+                           values=parsed, recorded_by_id=principal.user_id)
+    session.add(row)
+    await session.flush()
+    await record(session, principal, "pilot.recorded", subject=row, summary=activation.plugin,
+                 data={"plugin": activation.plugin, "values": parsed})
+    return row
+
+
+async def pilot_measurements(session: AsyncSession) -> list[tuple[PilotMeasurement, str]]:
+    rows = await session.execute(select(PilotMeasurement, PluginActivation.plugin).join(
+        PluginActivation, PluginActivation.id == PilotMeasurement.activation_id)
+        .order_by(PilotMeasurement.created_at.desc()))
+    return [(r[0], r[1]) for r in rows.all()]
+
+
+# --- methodology ------------------------------------------------------------------------------------
+def parse_kpis(text: Any) -> list[dict[str, str]]:
+    """Lines `key | name | definition | source` (or a list of dicts from the API)."""
+    if isinstance(text, list):
+        lines = [" | ".join(str(k.get(f, "")) for f in ("key", "name", "definition", "source"))
+                 if isinstance(k, dict) else str(k) for k in text]
+    else:
+        lines = str(text or "").splitlines()
+    kpis: list[dict[str, str]] = []
+    seen: set[str] = set()
+    for n, line in enumerate(lines, start=1):
+        if not line.strip():
+            continue
+        parts = [p.strip() for p in line.split("|")]
+        if len(parts) != 4 or not all(parts[:2]) or not KPI_KEY.match(parts[0]):
+            raise DomainError(field="kpis", msgid="Line {n} is not of the form key | name | definition | source "
+                              "(key in lowercase letters, digits and _).", n=n)
+        if parts[0] in seen:
+            raise DomainError(field="kpis", msgid="Line {n} repeats the key {key}.", n=n, key=parts[0])
+        seen.add(parts[0])
+        kpis.append({"key": parts[0], "name": parts[1][:200], "definition": parts[2][:2000],
+                     "source": parts[3][:200]})
+    if not kpis:
+        raise DomainError(field="kpis", msgid="Choose at least one KPI.")
+    return kpis
+
+
+async def latest_methodology(session: AsyncSession) -> MethodologyVersion | None:
+    return await session.scalar(select(MethodologyVersion).order_by(MethodologyVersion.number.desc()).limit(1))
+
+
+async def methodology_versions(session: AsyncSession) -> list[MethodologyVersion]:
+    return list((await session.scalars(select(MethodologyVersion)
+                                       .order_by(MethodologyVersion.number.desc()))).all())
+
+
+async def write_methodology(session: AsyncSession, principal: Any, kpis: Any, reason: str) -> MethodologyVersion:
+    errors: dict[str, Msg] = {}
+    parsed = _collect(errors, parse_kpis, kpis)
+    reason = _collect(errors, clean_text, reason, "reason", max_length=4000)
+    if errors:
+        raise DomainError(errors)
+    number = (await session.scalar(select(func.max(MethodologyVersion.number))) or 0) + 1
+    version = MethodologyVersion(number=number, kpis=parsed, reason=reason, created_by_id=principal.user_id)
+    session.add(version)
+    await session.flush()
+    await record(session, principal, "methodology.written", subject=version, summary=f"version {number}",
+                 reason=reason, data={"kpis": [k["key"] for k in parsed]})
+    return version
+
+
+# --- targets ----------------------------------------------------------------------------------------
+async def targets(session: AsyncSession) -> list[Target]:
+    return list((await session.scalars(select(Target).order_by(Target.created_at.desc()))).all())
+
+
+async def set_target(session: AsyncSession, principal: Any, kpi: str, department_id: Any, period_start: Any,
+                     period_end: Any, value: Any, rationale: str) -> Target:
+    errors: dict[str, Msg] = {}
+    methodology = await latest_methodology(session)
+    kpi = str(kpi or "").strip()
+    if methodology is None:
+        errors["kpi"] = Msg("Write a methodology with KPIs first.")
+    elif kpi not in {k["key"] for k in methodology.kpis or []}:
+        errors["kpi"] = Msg("Choose a KPI of the latest methodology (version {n}).", n=methodology.number)
+    dep_id = _collect(errors, clean_uuid, department_id, "department_id", required=False)
+    if dep_id is not None and await session.get(Department, dep_id) is None:
+        errors["department_id"] = Msg("Choose a valid option.")
+    start, end = _period(period_start, period_end, errors)
+    number = None
+    try:
+        number = float(str(value).strip().replace(",", "."))
+        if number != number or number in (float("inf"), float("-inf")):
+            raise ValueError
+    except ValueError:
+        errors["value"] = Msg("Enter a number.")
+    rationale = _collect(errors, clean_text, rationale, "rationale", required=False, max_length=4000)
+    if errors:
+        raise DomainError(errors)
+    target = Target(kpi=kpi, department_id=dep_id, period_start=start, period_end=end, value=number,
+                    rationale=rationale or "", set_by_id=principal.user_id)
+    session.add(target)
+    await session.flush()
+    await record(session, principal, "target.set", subject=target, summary=f"{kpi} = {number}",
+                 reason=rationale or "", data={"kpi": kpi, "value": number})
+    return target
+
+
+# --- management presentation ------------------------------------------------------------------------
+async def presentations(session: AsyncSession) -> list[ManagementPresentation]:
+    return list((await session.scalars(select(ManagementPresentation)
+                                       .order_by(ManagementPresentation.created_at.desc()))).all())
+
+
+async def produce_presentation(session: AsyncSession, principal: Any, title: str, period_start: Any,
+                               period_end: Any, sections: dict[str, Any]) -> ManagementPresentation:
+    """Results, goals, strategy, way of work and resources needed: all five are required."""
+    errors: dict[str, Msg] = {}
+    title = _collect(errors, clean_text, title, "title")
+    start, end = _period(period_start, period_end, errors)
+    texts = {}
+    for key in PRESENTATION_SECTIONS:
+        texts[key] = _collect(errors, clean_text, (sections or {}).get(key), key, max_length=20000)
+    if errors:
+        raise DomainError(errors)
+    row = ManagementPresentation(title=title, period_start=start, period_end=end, sections=texts,
+                                 produced_at=datetime.now(UTC))
+    session.add(row)
+    await session.flush()
+    await record(session, principal, "presentation.produced", subject=row, summary=title)
+    return row
+
+
+async def approve_presentation(session: AsyncSession, principal: Any, presentation_id: Any,
+                               note: str = "") -> ManagementPresentation:
+    try:
+        pid = clean_uuid(presentation_id, "id")
+    except DomainError:
+        raise NotFound() from None
+    row = await session.get(ManagementPresentation, pid)
+    if row is None:
+        raise NotFound()
+    note = clean_text(note, "note", required=False, max_length=4000)
+    if row.produced_at is None:
+        raise Refused(field="__all__", msgid="This presentation has not been produced yet.")
+    if row.approved_at is not None:
+        raise Refused(field="__all__", msgid="This presentation is already approved.")
+    row.approved_at = datetime.now(UTC)
+    row.approved_by_id = principal.user_id
+    row.approval_note = note
+    await session.flush()
+    await record(session, principal, "presentation.approved", subject=row, summary=row.title, reason=note)
+    return row

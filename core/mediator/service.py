@@ -1,0 +1,107 @@
+"""The mediator's console: every tenant at a glance, and creating a tenant with its first admin.
+
+Auditing cross-tenant reads (decision): the console list itself shows only each tenant's name, model,
+phase, gate count, last activity and open overrides and records NO per-tenant entry — recording one per
+tenant per view would flood the audit logs and would also bump each tenant's "last activity", making that
+column meaningless. Instead, when a mediator who is not a member opens a tenant's own pages
+(`/t/<slug>/...`, which they may read), `audit_read` records one "mediator.read" entry in that tenant's
+log, at most once per tenant per sign-in session every 30 minutes. Gate status on the console is computed
+per tenant inside `tenant_scope(tenant.id)` (stricter than a blanket `cross_tenant()`), so the tenancy
+guard still filters every query to one tenant at a time.
+"""
+
+from __future__ import annotations
+
+import contextlib
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+from sqlalchemy import func, select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from core.audit.service import record
+from core.auth.service import invite
+from core.errors import DomainError
+from core.i18n import Msg
+from core.roadmap.gates import GateReport, evaluate
+from core.roadmap.models import PhaseTransition
+from core.roadmap.service import open_overrides
+from core.tenancy.models import OrgModel, Tenant
+from core.tenancy.scope import tenant_scope
+from core.validation import clean_choice, clean_email, clean_slug, clean_text
+from core.web.pagination import Page, paginate
+
+READ_EVERY = timedelta(minutes=30)
+
+
+@dataclass
+class ConsoleRow:
+    tenant: Tenant
+    report: GateReport
+    overrides: list[PhaseTransition]
+
+
+async def console(session: AsyncSession, pm: Any, lang: str, number: int, base_path: str = "/mediator/",
+                  query: str = "") -> tuple[Page, list[ConsoleRow]]:
+    stmt = select(Tenant).order_by(Tenant.name)
+    if query:
+        like = f"%{query.lower()}%"
+        stmt = stmt.where(func.lower(Tenant.name).like(like) | Tenant.slug.like(like))
+    page = await paginate(session, stmt, number, base_path=base_path, params={"q": query})
+    rows = []
+    for tenant in page.items:
+        with tenant_scope(tenant.id):
+            report = await evaluate(session, tenant, pm, lang)
+            overrides = await open_overrides(session, tenant, report)
+        rows.append(ConsoleRow(tenant=tenant, report=report, overrides=overrides))
+    return page, rows
+
+
+async def create_tenant(session: AsyncSession, principal: Any, name: str, slug: str, org_model: str,
+                        admin_email: str, base_url: str) -> Tenant:
+    """A new tenant and, in the same transaction, the invitation of its first admin (mailed via the outbox)."""
+    errors: dict[str, Msg] = {}
+    values: dict[str, Any] = {}
+    for key, fn, args in (("name", clean_text, (name, "name")), ("slug", clean_slug, (slug, "slug")),
+                          ("org_model", clean_choice, (org_model, "org_model", [m.value for m in OrgModel])),
+                          ("admin_email", clean_email, (admin_email, "admin_email"))):
+        try:
+            values[key] = fn(*args)
+        except DomainError as exc:
+            errors.update(exc.errors)
+    if "slug" in values and await session.scalar(select(Tenant.id).where(Tenant.slug == values["slug"])):
+        errors["slug"] = Msg("This address is already taken.")
+    if errors:
+        raise DomainError(errors)
+    tenant = Tenant(name=values["name"], slug=values["slug"], org_model=values["org_model"])
+    session.add(tenant)
+    await session.flush()
+    with tenant_scope(tenant.id):
+        await record(session, principal, "tenant.created", subject=tenant, summary=f"{tenant.name} ({tenant.slug})",
+                     data={"org_model": tenant.org_model, "admin_email": values["admin_email"]})
+        try:
+            await invite(session, principal, tenant, values["admin_email"], "admin", None, base_url)
+        except DomainError as exc:
+            raise DomainError({("admin_email" if k == "email" else k): v for k, v in exc.errors.items()}) from None
+    return tenant
+
+
+async def audit_read(request: Any, session: AsyncSession) -> None:
+    """Record a mediator's read of a tenant's pages (see the module docstring)."""
+    state = request.scope.get("state", {})
+    principal, tenant = state.get("principal"), state.get("tenant")
+    if principal is None or tenant is None or not principal.is_mediator or principal.membership is not None:
+        return
+    try:
+        seen = dict(request.session.get("mediator_reads") or {})
+    except Exception:  # noqa: BLE001 - no session middleware: record every read
+        seen = {}
+    now = datetime.now(UTC)
+    last = seen.get(tenant.slug)
+    if last and now - datetime.fromisoformat(last) < READ_EVERY:
+        return
+    await record(session, principal, "mediator.read", subject=tenant, summary=request.url.path)
+    seen[tenant.slug] = now.isoformat()
+    with contextlib.suppress(Exception):
+        request.set_session({**dict(request.session or {}), "mediator_reads": seen})

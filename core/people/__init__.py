@@ -1,0 +1,1 @@
+"""People of a tenant: members, invitations and API tokens."""

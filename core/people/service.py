@@ -1,0 +1,242 @@
+"""Members (role, department, active), invitations and API tokens of the current tenant.
+
+Invitations reuse `core.auth.service.invite` (which mails through the outbox). Every change is audited.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any
+from uuid import UUID
+
+from sqlalchemy import Select, func, select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from core.audit.service import record
+from core.auth import service as auth_service
+from core.auth.models import ApiToken, Invitation, Membership, Role, User
+from core.auth.tokens import digest, new_secret
+from core.errors import DomainError, NotFound
+from core.validation import clean_choice, clean_email, clean_text
+from core.workgroup import service as workgroup
+from core.workgroup.models import Department, RegieAppointment, WorkgroupSeat
+
+ROLES = [r.value for r in Role]
+TOKEN_PREFIX = "rg_"
+
+
+def _uuid(value: Any) -> UUID:
+    try:
+        return value if isinstance(value, UUID) else UUID(str(value))
+    except ValueError:
+        raise NotFound() from None
+
+
+# --- members -------------------------------------------------------------------------------------------
+
+@dataclass
+class MemberRow:
+    membership: Membership
+    department: Department | None
+    seats: list[str]
+    is_regie: bool
+
+    @property
+    def user(self) -> User:
+        return self.membership.user
+
+
+def members_query() -> Select[Any]:
+    """Members by name (active first), for `core.web.pagination.paginate`."""
+    return (select(Membership).join(User, User.id == Membership.user_id)
+            .order_by(Membership.is_active.desc(), User.name, User.email))
+
+
+async def member_rows(session: AsyncSession, memberships: list[Membership]) -> list[MemberRow]:
+    """Add department, workgroup seats and the regie flag to a page of memberships."""
+    departments = {d.id: d for d in await workgroup.list_departments(session)}
+    seat_map: dict[UUID, list[str]] = {}
+    for seat in (await session.scalars(select(WorkgroupSeat))).unique().all():
+        seat_map.setdefault(seat.membership_id, []).append(seat.department.name)
+    holder = await session.scalar(select(RegieAppointment.membership_id).where(RegieAppointment.ended_at.is_(None)))
+    return [MemberRow(membership=m, department=departments.get(m.department_id) if m.department_id else None,
+                      seats=sorted(seat_map.get(m.id, [])), is_regie=m.id == holder) for m in memberships]
+
+
+async def get_member(session: AsyncSession, membership_id: Any) -> Membership:
+    membership = await session.get(Membership, _uuid(membership_id))
+    if membership is None:
+        raise NotFound()
+    return membership
+
+
+async def _other_active_admins(session: AsyncSession, membership: Membership) -> int:
+    return await session.scalar(select(func.count(Membership.id)).where(
+        Membership.role == Role.admin.value, Membership.is_active.is_(True), Membership.id != membership.id)) or 0
+
+
+_UNSET: Any = object()
+
+
+async def update_member(session: AsyncSession, principal: Any, membership_id: Any, *, role: Any = None,
+                        department_id: Any = _UNSET, is_active: bool | None = None) -> Membership:
+    """Change a member's role, department and/or active flag (None / unset leaves a field as it is).
+
+    The last active admin can neither lose the role nor be deactivated; the regie holder cannot be
+    deactivated (appoint another holder first); a deactivated member leaves the workgroup.
+    """
+    membership = await get_member(session, membership_id)
+    errors: dict[str, Any] = {}
+    new_role = membership.role
+    new_department = membership.department_id
+    if role is not None:
+        try:
+            new_role = clean_choice(role, "role", ROLES)
+        except DomainError as exc:
+            errors.update(exc.errors)
+    if department_id is not _UNSET:
+        try:
+            new_department = await workgroup.department_choice(session, department_id)
+        except DomainError as exc:
+            errors.update(exc.errors)
+    new_active = membership.is_active if is_active is None else bool(is_active)
+    if errors:
+        raise DomainError(errors)
+    was_admin = membership.role == Role.admin.value and membership.is_active
+    stays_admin = new_role == Role.admin.value and new_active
+    if was_admin and not stays_admin and await _other_active_admins(session, membership) == 0:
+        field = "role" if new_role != Role.admin.value else "is_active"
+        raise DomainError(field=field, msgid="This is the last admin; make someone else admin first.")
+    if membership.is_active and not new_active:
+        holder = await workgroup.current_appointment(session)
+        if holder is not None and holder.membership_id == membership.id:
+            raise DomainError(field="is_active",
+                              msgid="This person holds the regie; appoint another regie holder first.")
+    if new_role == Role.viewer.value and membership.role != Role.viewer.value:
+        holder = await workgroup.current_appointment(session)
+        if holder is not None and holder.membership_id == membership.id:
+            raise DomainError(field="role",
+                              msgid="This person holds the regie; appoint another regie holder first.")
+    email = membership.user.email
+    if new_role != membership.role:
+        await record(session, principal, "member.role_changed", subject=membership,
+                     summary=f"{email}: {membership.role} → {new_role}",
+                     data={"from": membership.role, "to": new_role})
+        membership.role = new_role
+    if new_department != membership.department_id:
+        await record(session, principal, "member.department_changed", subject=membership, summary=email,
+                     data={"from": str(membership.department_id) if membership.department_id else None,
+                           "to": str(new_department) if new_department else None})
+        membership.department_id = new_department
+    if new_active != membership.is_active:
+        membership.is_active = new_active
+        await record(session, principal, "member.activated" if new_active else "member.deactivated",
+                     subject=membership, summary=email)
+        if not new_active:
+            await workgroup.remove_seats_of(session, principal, membership, reason="member deactivated")
+    if new_role == Role.viewer.value:
+        await workgroup.remove_seats_of(session, principal, membership, reason="member became viewer")
+    await session.flush()
+    return membership
+
+
+# --- invitations --------------------------------------------------------------------------------------
+
+def open_invitations_query() -> Select[Any]:
+    return (select(Invitation).where(Invitation.accepted_at.is_(None), Invitation.expires_at > datetime.now(UTC))
+            .order_by(Invitation.created_at.desc()))
+
+
+async def open_invitations(session: AsyncSession) -> list[Invitation]:
+    return list((await session.scalars(open_invitations_query())).all())
+
+
+async def invite(session: AsyncSession, principal: Any, tenant: Any, email: Any, role: Any, department_id: Any,
+                 base_url: str) -> Invitation:
+    """Invite someone by e-mail (the mail leaves through the outbox after commit)."""
+    errors: dict[str, Any] = {}
+    address = ""
+    try:
+        address = clean_email(email)
+    except DomainError as exc:
+        errors.update(exc.errors)
+    try:
+        clean_choice(role, "role", ROLES)
+    except DomainError as exc:
+        errors.update(exc.errors)
+    department: UUID | None = None
+    try:
+        department = await workgroup.department_choice(session, department_id)
+    except DomainError as exc:
+        errors.update(exc.errors)
+    if errors:
+        raise DomainError(errors)
+    pending = await session.scalar(open_invitations_query().where(func.lower(Invitation.email) == address))
+    if pending is not None:
+        raise DomainError(field="email", msgid="This address already has an open invitation.")
+    return await auth_service.invite(session, principal, tenant, address, str(role), department,
+                                     base_url.rstrip("/"))
+
+
+async def revoke_invitation(session: AsyncSession, principal: Any, invitation_id: Any) -> None:
+    """Withdraw an open invitation: the row is deleted (its link stops working), the audit log keeps it."""
+    invitation = await session.get(Invitation, _uuid(invitation_id))
+    if invitation is None or invitation.accepted_at is not None:
+        raise NotFound()
+    await record(session, principal, "member.invitation_revoked", subject=invitation,
+                 summary=f"{invitation.email} ({invitation.role})")
+    await session.delete(invitation)
+    await session.flush()
+
+
+# --- API tokens -------------------------------------------------------------------------------------
+
+@dataclass
+class NewToken:
+    token: ApiToken
+    membership: Membership
+    secret: str
+    """Shown once; only its SHA-256 digest is stored."""
+
+
+def tokens_query() -> Select[Any]:
+    return (select(ApiToken, Membership).join(Membership, Membership.id == ApiToken.membership_id)
+            .order_by(ApiToken.revoked_at.is_not(None), ApiToken.created_at.desc()))
+
+
+async def create_token(session: AsyncSession, principal: Any, membership_id: Any, name: Any) -> NewToken:
+    errors: dict[str, Any] = {}
+    membership: Membership | None = None
+    clean_name = ""
+    try:
+        membership = await workgroup.active_membership(session, membership_id, allow_viewer=True)
+    except DomainError as exc:
+        errors.update(exc.errors)
+    try:
+        clean_name = clean_text(name, "name", max_length=100)
+    except DomainError as exc:
+        errors.update(exc.errors)
+    if errors or membership is None:
+        raise DomainError(errors)
+    secret = new_secret(TOKEN_PREFIX)
+    token = ApiToken(membership_id=membership.id, name=clean_name, prefix=secret[:8], token_hash=digest(secret))
+    session.add(token)
+    await session.flush()
+    await record(session, principal, "token.created", subject=token,
+                 summary=f"{clean_name} ({token.prefix}…) for {membership.user.email}",
+                 data={"membership_id": str(membership.id), "prefix": token.prefix})
+    return NewToken(token=token, membership=membership, secret=secret)
+
+
+async def revoke_token(session: AsyncSession, principal: Any, token_id: Any) -> ApiToken:
+    token = await session.get(ApiToken, _uuid(token_id))
+    if token is None:
+        raise NotFound()
+    if token.revoked_at is not None:
+        raise DomainError(field="token", msgid="This token was already revoked.")
+    token.revoked_at = datetime.now(UTC)
+    await record(session, principal, "token.revoked", subject=token, summary=f"{token.name} ({token.prefix}…)",
+                 data={"membership_id": str(token.membership_id), "prefix": token.prefix})
+    await session.flush()
+    return token

@@ -1,0 +1,125 @@
+"""Pages: the policy in force, drafts and history, writing a version, publishing, comparing."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from litestar import Request, get, post
+from litestar.response import Redirect, Template
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from core.auth.permissions import can
+from core.errors import DomainError, Refused
+from core.plugins.info import HookContext
+from core.policy import service
+from core.policy.models import STRATEGY_SECTIONS, WAY_OF_WORK_SECTIONS
+from core.web.forms import Form, lang_of, principal_of, tenant_of
+from core.web.render import form_errors, page
+
+BASE = "/t/{slug:str}/policy"
+
+
+async def plugin_sections(request: Request[Any, Any, Any], db: AsyncSession) -> list[dict[str, str]]:
+    tenant, principal = tenant_of(request), principal_of(request)
+    ctx = HookContext(tenant_id=tenant.id, tenant_slug=tenant.slug, lang=lang_of(request),
+                      user_id=principal.user_id, session=db)
+    return await service.plugin_sections(db, getattr(request.app.state, "pm", None), ctx)
+
+
+def _titles(extra: list[dict[str, str]]) -> dict[str, str]:
+    titles = dict(service.SECTION_TITLES)
+    titles["note"] = "Note"
+    titles.update({s["key"]: s["title"] for s in extra})
+    return titles
+
+
+@get(BASE, opt={"action": "tenant.read"})
+async def overview(request: Request[Any, Any, Any], db: AsyncSession) -> Template:
+    rows = await service.list_versions(db)
+    published = await service.published_policy(db)
+    extra = await plugin_sections(request, db)
+    principal = principal_of(request)
+    return page(request, "policy/overview.html", versions=rows, published=published,
+                drafts=[v for v in rows if v.published_at is None], extra=extra, titles=_titles(extra),
+                strategy_sections=STRATEGY_SECTIONS, wow_sections=WAY_OF_WORK_SECTIONS,
+                can_write=can(principal.roles, "policy.write"), latest_no=rows[0].number if rows else 0)
+
+
+async def _form_page(request: Request[Any, Any, Any], db: AsyncSession, form: dict[str, Any],
+                     errors: dict[str, str] | None = None, status_code: int = 200) -> Template:
+    extra = await plugin_sections(request, db)
+    return page(request, "policy/form.html", status_code=status_code, form=form, errors=errors or {},
+                extra=extra, titles=_titles(extra), strategy_sections=STRATEGY_SECTIONS,
+                wow_sections=WAY_OF_WORK_SECTIONS, previous=await service.latest(db))
+
+
+@get(BASE + "/new", opt={"action": "policy.write"})
+async def new_version_form(request: Request[Any, Any, Any], db: AsyncSession) -> Template:
+    return await _form_page(request, db, service.form_values(await service.latest(db)))
+
+
+@post(BASE, opt={"action": "policy.write"})
+async def create_version(request: Request[Any, Any, Any], db: AsyncSession, slug: str, data: Form) -> Any:
+    extra = [s["key"] for s in await plugin_sections(request, db)]
+    previous = await service.latest(db)
+    wow_keys = [*WAY_OF_WORK_SECTIONS, *extra, *(previous.way_of_work if previous else {})]
+    payload = {
+        # a field missing from the post (not merely empty) is taken over from the latest version, as in the API
+        "strategy": {k: str(data[k]) for k in STRATEGY_SECTIONS if k in data},
+        "way_of_work": {k: str(data[k]) for k in dict.fromkeys(wow_keys) if k in data},
+        "tone_rules": {k: str(data[k]) for k in ("forbidden_words", "required_signoff", "max_length") if k in data},
+        "note": str(data.get("note", "")),
+    }
+    try:
+        version = await service.write_version(db, principal_of(request), payload, extra)
+    except DomainError as exc:
+        form = {k: v for k, v in data.items() if k != "_csrf_token"}
+        return await _form_page(request, db, form, form_errors(exc.errors, lang_of(request)), 422)
+    return Redirect(f"/t/{slug}/policy/{version.number}", status_code=303)
+
+
+@get(BASE + "/compare", opt={"action": "tenant.read"})
+async def compare(request: Request[Any, Any, Any], db: AsyncSession, a: int | None = None, b: int | None = None,
+                  view: str = "unified") -> Template:
+    rows = await service.list_versions(db)
+    if a is None or b is None:
+        if len(rows) < 2:
+            raise Refused(field="a", msgid="There must be at least two versions to compare.")
+        a, b = (a or rows[1].number), (b or rows[0].number)
+    old, new, diffs = await service.compare(db, a, b)
+    extra = await plugin_sections(request, db)
+    return page(request, "policy/compare.html", old=old, new=new, diffs=diffs, titles=_titles(extra),
+                numbers=[v.number for v in rows], latest_no=rows[0].number if rows else 0,
+                view="side" if view == "side" else "unified")
+
+
+async def _detail_page(request: Request[Any, Any, Any], db: AsyncSession, number: int,
+                       errors: dict[str, str] | None = None, status_code: int = 200) -> Template:
+    version = await service.get_version(db, number)
+    rows = await service.list_versions(db)
+    published = await service.published_policy(db)
+    extra = await plugin_sections(request, db)
+    wow_keys = list(dict.fromkeys([*WAY_OF_WORK_SECTIONS, *(s["key"] for s in extra), *version.way_of_work]))
+    principal = principal_of(request)
+    return page(request, "policy/detail.html", status_code=status_code, version=version, titles=_titles(extra),
+                strategy_sections=STRATEGY_SECTIONS, wow_keys=wow_keys, numbers=[v.number for v in rows],
+                in_force=published is not None and published.id == version.id,
+                can_publish=version.published_at is None and can(principal.roles, "policy.publish"),
+                errors=errors or {})
+
+
+@get(BASE + "/{number:int}", opt={"action": "tenant.read"})
+async def detail(request: Request[Any, Any, Any], db: AsyncSession, number: int) -> Template:
+    return await _detail_page(request, db, number)
+
+
+@post(BASE + "/{number:int}/publish", opt={"action": "policy.publish"})
+async def publish(request: Request[Any, Any, Any], db: AsyncSession, slug: str, number: int, data: Form) -> Any:
+    try:
+        await service.publish(db, principal_of(request), number, str(data.get("reason", "")))
+    except DomainError as exc:
+        return await _detail_page(request, db, number, form_errors(exc.errors, lang_of(request)), exc.status_code)
+    return Redirect(f"/t/{slug}/policy/{number}", status_code=303)
+
+
+ROUTES = [overview, new_version_form, create_version, compare, detail, publish]

@@ -1,0 +1,350 @@
+"""The phase gates: what must hold before a tenant moves to the next phase, item by item, with reasons.
+
+Every item says WHY it holds or fails, in the reader's language (`GateItem.explanation` is a `Msg`,
+`GateItem.text` the same rendered for the `lang` passed in). The gate of a phase is what must hold to
+LEAVE it:
+
+listening → pilot
+  - `departments`: at least two departments have a workgroup seat.
+  - `plugin_departments`: every department that owns or requests a plugin (activation requested, active
+    or paused) has a workgroup seat.
+  - `regie`: a regie holder is appointed (an open `RegieAppointment`).
+  - `starting_points`: a starting points version is approved by the regie holder and acknowledged by every
+    represented department (`core.startingpoints.service.approved_and_acknowledged`, with a local query
+    as fallback when that module is absent).
+  - `baseline`: a baseline measurement exists (a `BaselineStudy` from monitoring or an external study).
+pilot → learning
+  - `pilot_measured`: a plugin activation ran as a pilot with a `PilotMeasurement` recorded.
+  - `methodology`: a first `MethodologyVersion` exists.
+learning → implementation
+  - `targets`: at least one `Target` is set.
+  - `presentation_produced`: a `ManagementPresentation` was produced.
+  - `presentation_approved`: a produced presentation was approved by an admin.
+implementation (the last phase: a health checklist, nothing to advance to)
+  - `policy_published`: a policy version is published.
+  - `governance`: the organisation follows its org model:
+      hub_and_spoke / multiple_hub_and_spoke → at least one department is a hub;
+      centralized → the regie holder's department is a hub (the centre approves);
+      decentralized / holistic → no hub needed, always holds.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from typing import Any
+
+from sqlalchemy import func, select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from core.activation.models import ActivationStatus, PluginActivation
+from core.auth.models import Membership
+from core.i18n import Msg, gettext_for
+from core.measurement.models import ManagementPresentation, MethodologyVersion, Target
+from core.policy.models import PolicyVersion
+from core.roadmap.models import BaselineStudy, PilotMeasurement, StartingPointsAck, StartingPointsVersion
+from core.tenancy.models import OrgModel, Phase, Tenant
+from core.workgroup.models import Department, RegieAppointment, WorkgroupSeat
+
+log = logging.getLogger("regie.gates")
+
+MIN_DEPARTMENTS = 2
+LIVE = (ActivationStatus.requested.value, ActivationStatus.active.value, ActivationStatus.paused.value)
+
+
+class Joined:
+    """Several messages shown as one explanation (e.g. one line per unrepresented department)."""
+
+    def __init__(self, parts: Iterable[Msg], sep: str = "; ") -> None:
+        self.parts = list(parts)
+        self.sep = sep
+
+    def render(self, lang: str) -> str:
+        return self.sep.join(p.render(lang) for p in self.parts)
+
+    def __str__(self) -> str:
+        return self.render("en")
+
+
+@dataclass
+class GateItem:
+    key: str
+    ok: bool
+    explanation: Msg | Joined
+    title: Msg
+    text: str = ""
+    """The explanation rendered in the report's language."""
+    heading: str = ""
+    """The title rendered in the report's language."""
+    href: str = ""
+    """Where to add the evidence for this item (relative to /t/<slug>/)."""
+
+
+@dataclass
+class GateReport:
+    phase: str
+    next_phase: str | None
+    items: list[GateItem] = field(default_factory=list)
+
+    @property
+    def ok(self) -> bool:
+        return all(i.ok for i in self.items)
+
+    @property
+    def holding(self) -> int:
+        return sum(1 for i in self.items if i.ok)
+
+    @property
+    def total(self) -> int:
+        return len(self.items)
+
+    @property
+    def failing(self) -> list[GateItem]:
+        return [i for i in self.items if not i.ok]
+
+    @property
+    def failing_keys(self) -> list[str]:
+        return [i.key for i in self.items if not i.ok]
+
+    @property
+    def is_final(self) -> bool:
+        return self.next_phase is None
+
+
+async def evaluate(session: AsyncSession, tenant: Tenant, pm: Any = None, lang: str = "nl") -> GateReport:
+    """The gate of the tenant's current phase. The session must be scoped to the tenant."""
+    return await evaluate_phase(session, tenant, tenant.phase, pm, lang)
+
+
+async def evaluate_phase(session: AsyncSession, tenant: Tenant, phase: str, pm: Any = None,
+                         lang: str = "nl") -> GateReport:
+    current = Phase(phase)
+    nxt = current.next
+    label = _labeller(pm, lang)
+    checks: dict[Phase, list[Callable[..., Any]]] = {
+        Phase.listening: [_departments, _plugin_departments, _regie, _starting_points, _baseline],
+        Phase.pilot: [_pilot_measured, _methodology],
+        Phase.learning: [_targets, _presentation_produced, _presentation_approved],
+        Phase.implementation: [_policy_published, _governance],
+    }
+    report = GateReport(phase=current.value, next_phase=nxt.value if nxt else None)
+    for check in checks[current]:
+        item: GateItem = await check(session, tenant, label, lang)
+        item.text = item.explanation.render(lang)
+        item.heading = item.title.render(lang)
+        report.items.append(item)
+    return report
+
+
+def _labeller(pm: Any, lang: str) -> Callable[[str], str]:
+    labels: dict[str, str] = {}
+    if pm is not None:
+        from core.plugins.manager import plugin_infos
+
+        labels = {i.name: i.label(lang) for i in plugin_infos(pm)}
+    return lambda name: labels.get(name, name)
+
+
+def _names(names: Iterable[str]) -> str:
+    return ", ".join(sorted(names)) or "—"
+
+
+async def represented_departments(session: AsyncSession) -> dict[Any, str]:
+    rows = await session.execute(
+        select(Department.id, Department.name).join(WorkgroupSeat, WorkgroupSeat.department_id == Department.id))
+    return {r[0]: r[1] for r in rows.all()}
+
+
+# --- listening → pilot ------------------------------------------------------------------------------
+async def _departments(session: AsyncSession, tenant: Tenant, label: Any, lang: str) -> GateItem:
+    represented = await represented_departments(session)
+    n = len(represented)
+    ok = n >= MIN_DEPARTMENTS
+    if ok:
+        msg = Msg("Represented: {names} ({n} of at least {min})", names=_names(represented.values()), n=n,
+                  min=MIN_DEPARTMENTS)
+    else:
+        msg = Msg("Only {n} department(s) represented ({names}); at least {min} are needed",
+                  names=_names(represented.values()), n=n, min=MIN_DEPARTMENTS)
+    return GateItem("departments", ok, msg, Msg("At least two departments in the workgroup"), href="workgroup/")
+
+
+async def _plugin_departments(session: AsyncSession, tenant: Tenant, label: Any, lang: str) -> GateItem:
+    represented = await represented_departments(session)
+    rows = (await session.execute(
+        select(PluginActivation.plugin, PluginActivation.status, Department.id, Department.name)
+        .join(Department, Department.id == PluginActivation.department_id)
+        .where(PluginActivation.status.in_(LIVE)).order_by(Department.name, PluginActivation.plugin))).all()
+    missing = []
+    for plugin, status, dep_id, dep_name in rows:
+        if dep_id not in represented:
+            msgid = "{department} requests {plugin} but is not represented in the workgroup" \
+                if status == ActivationStatus.requested.value \
+                else "{department} owns {plugin} but is not represented in the workgroup"
+            missing.append(Msg(msgid, department=dep_name, plugin=label(plugin)))
+    title = Msg("Every department with a plugin is represented")
+    if missing:
+        return GateItem("plugin_departments", False, Joined(missing), title, href="workgroup/")
+    if not rows:
+        return GateItem("plugin_departments", True, Msg("No department owns or requests a plugin yet"), title,
+                        href="plugins/")
+    owners = {r[3] for r in rows}
+    return GateItem("plugin_departments", True,
+                    Msg("Every department that owns or requests a plugin is represented: {names}",
+                        names=_names(owners)), title, href="plugins/")
+
+
+async def _regie(session: AsyncSession, tenant: Tenant, label: Any, lang: str) -> GateItem:
+    appointment = await session.scalar(select(RegieAppointment).where(RegieAppointment.ended_at.is_(None)))
+    title = Msg("A regie holder is appointed")
+    if appointment is None:
+        return GateItem("regie", False, Msg("No regie holder is appointed"), title, href="workgroup/")
+    who = appointment.membership.user.display_name
+    return GateItem("regie", True, Msg("{name} holds the regie since {date}", name=who,
+                                       date=appointment.started_at.date().isoformat()), title, href="workgroup/")
+
+
+async def _starting_points(session: AsyncSession, tenant: Tenant, label: Any, lang: str) -> GateItem:
+    title = Msg("Starting points approved and acknowledged")
+    try:
+        from core.startingpoints.service import approved_and_acknowledged  # type: ignore[import-not-found]
+    except ImportError:
+        approved_and_acknowledged = None
+    if approved_and_acknowledged is not None:
+        ok, msgid, details = await approved_and_acknowledged(session)
+        params = {k: (_names(v) if isinstance(v, list | tuple | set | frozenset) else v)
+                  for k, v in (details or {}).items()}
+        return GateItem("starting_points", bool(ok), Msg(msgid, **params), title, href="starting-points/")
+    ok, msg = await starting_points_fallback(session)
+    return GateItem("starting_points", ok, msg, title, href="starting-points/")
+
+
+async def starting_points_fallback(session: AsyncSession) -> tuple[bool, Msg]:
+    """The latest approved version, acknowledged by every department with a workgroup seat."""
+    version = await session.scalar(select(StartingPointsVersion).where(
+        StartingPointsVersion.approved_at.is_not(None)).order_by(StartingPointsVersion.number.desc()).limit(1))
+    if version is None:
+        return False, Msg("No version of the starting points is approved by the regie holder yet")
+    represented = await represented_departments(session)
+    acked = set((await session.scalars(select(StartingPointsAck.department_id).where(
+        StartingPointsAck.version_id == version.id))).all())
+    missing = [name for dep_id, name in represented.items() if dep_id not in acked]
+    if missing:
+        return False, Msg("Version {n} is approved but not yet acknowledged by: {names}", n=version.number,
+                          names=_names(missing))
+    return True, Msg("Version {n} is approved and acknowledged by all {count} represented departments",
+                     n=version.number, count=len(represented))
+
+
+async def _baseline(session: AsyncSession, tenant: Tenant, label: Any, lang: str) -> GateItem:
+    study = await session.scalar(select(BaselineStudy).order_by(BaselineStudy.created_at.desc()).limit(1))
+    title = Msg("A baseline measurement exists")
+    if study is None:
+        return GateItem("baseline", False, Msg(
+            "No baseline measurement yet: freeze one in monitoring or upload an external listening study"),
+            title, href="evidence/baseline")
+    source = gettext_for(lang)(study.source)
+    return GateItem("baseline", True, Msg("Baseline: {title} ({source})", title=study.title, source=source),
+                    title, href="evidence/baseline")
+
+
+# --- pilot → learning -------------------------------------------------------------------------------
+async def _pilot_measured(session: AsyncSession, tenant: Tenant, label: Any, lang: str) -> GateItem:
+    plugins = (await session.scalars(select(PluginActivation.plugin).join(
+        PilotMeasurement, PilotMeasurement.activation_id == PluginActivation.id).distinct())).all()
+    title = Msg("A plugin ran as a pilot with a measurement")
+    if not plugins:
+        return GateItem("pilot_measured", False,
+                        Msg("No plugin has run as a pilot with a recorded measurement yet"), title,
+                        href="evidence/pilot")
+    return GateItem("pilot_measured", True, Msg("Pilot measured: {plugins}",
+                                                plugins=_names(label(p) for p in plugins)), title,
+                    href="evidence/pilot")
+
+
+async def _methodology(session: AsyncSession, tenant: Tenant, label: Any, lang: str) -> GateItem:
+    version = await session.scalar(select(MethodologyVersion).order_by(MethodologyVersion.number.desc()).limit(1))
+    title = Msg("A first methodology version exists")
+    if version is None:
+        return GateItem("methodology", False, Msg("No methodology version (chosen KPIs) exists yet"), title,
+                        href="evidence/methodology")
+    return GateItem("methodology", True, Msg("Methodology version {n} with {k} KPI(s)", n=version.number,
+                                             k=len(version.kpis or [])), title, href="evidence/methodology")
+
+
+# --- learning → implementation ----------------------------------------------------------------------
+async def _targets(session: AsyncSession, tenant: Tenant, label: Any, lang: str) -> GateItem:
+    n = await session.scalar(select(func.count(Target.id))) or 0
+    title = Msg("Targets are set")
+    if not n:
+        return GateItem("targets", False, Msg("No targets are set yet"), title, href="evidence/targets")
+    return GateItem("targets", True, Msg("{n} target(s) set", n=n), title, href="evidence/targets")
+
+
+async def _presentation_produced(session: AsyncSession, tenant: Tenant, label: Any, lang: str) -> GateItem:
+    p = await session.scalar(select(ManagementPresentation).where(
+        ManagementPresentation.produced_at.is_not(None)).order_by(ManagementPresentation.produced_at.desc()).limit(1))
+    title = Msg("A management presentation was produced")
+    if p is None:
+        return GateItem("presentation_produced", False, Msg("No management presentation has been produced yet"),
+                        title, href="evidence/presentations")
+    return GateItem("presentation_produced", True, Msg("Produced: {title} on {date}", title=p.title,
+                                                       date=p.produced_at.date().isoformat()),
+                    title, href="evidence/presentations")
+
+
+async def _presentation_approved(session: AsyncSession, tenant: Tenant, label: Any, lang: str) -> GateItem:
+    p = await session.scalar(select(ManagementPresentation).where(
+        ManagementPresentation.produced_at.is_not(None), ManagementPresentation.approved_at.is_not(None))
+        .order_by(ManagementPresentation.approved_at.desc()).limit(1))
+    title = Msg("Management approved the presentation")
+    if p is None:
+        return GateItem("presentation_approved", False,
+                        Msg("Management (an admin) has not yet approved a management presentation"), title,
+                        href="evidence/presentations")
+    return GateItem("presentation_approved", True, Msg("Approved by management on {date}: {title}",
+                                                       date=p.approved_at.date().isoformat(), title=p.title),
+                    title, href="evidence/presentations")
+
+
+# --- implementation (health) ------------------------------------------------------------------------
+async def _policy_published(session: AsyncSession, tenant: Tenant, label: Any, lang: str) -> GateItem:
+    v = await session.scalar(select(PolicyVersion).where(PolicyVersion.published_at.is_not(None))
+                             .order_by(PolicyVersion.number.desc()).limit(1))
+    title = Msg("A policy version is published")
+    if v is None:
+        return GateItem("policy_published", False, Msg("No policy version is published yet"), title, href="policy/")
+    return GateItem("policy_published", True, Msg("Policy version {n} is published", n=v.number), title,
+                    href="policy/")
+
+
+async def _governance(session: AsyncSession, tenant: Tenant, label: Any, lang: str) -> GateItem:
+    model = tenant.org_model
+    model_label = gettext_for(lang)(model)
+    title = Msg("Governance follows the organisation model")
+    if model in (OrgModel.hub_and_spoke.value, OrgModel.multiple_hub_and_spoke.value):
+        hubs = (await session.scalars(select(Department.name).where(Department.is_hub.is_(True)))).all()
+        if not hubs:
+            return GateItem("governance", False, Msg("{model} needs at least one hub department; there is none",
+                                                     model=model_label), title, href="people/")
+        return GateItem("governance", True, Msg("{model}: hub department(s) {names}", model=model_label,
+                                                names=_names(hubs)), title, href="people/")
+    if model == OrgModel.centralized.value:
+        row = (await session.execute(
+            select(Department.name, Department.is_hub)
+            .join(Membership, Membership.department_id == Department.id)
+            .join(RegieAppointment, RegieAppointment.membership_id == Membership.id)
+            .where(RegieAppointment.ended_at.is_(None)))).first()
+        if row is None:
+            return GateItem("governance", False, Msg(
+                "{model}: the regie holder must belong to the central (hub) department; no regie holder with a "
+                "department", model=model_label), title, href="workgroup/")
+        if not row[1]:
+            return GateItem("governance", False, Msg(
+                "{model}: the regie holder's department {name} is not the central (hub) department",
+                model=model_label, name=row[0]), title, href="people/")
+        return GateItem("governance", True, Msg("{model}: the regie holder's department {name} is the hub",
+                                                model=model_label, name=row[0]), title, href="people/")
+    return GateItem("governance", True, Msg("{model}: no hub is needed; departments publish themselves",
+                                            model=model_label), title, href="policy/")

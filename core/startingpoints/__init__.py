@@ -1,0 +1,1 @@
+"""The shared starting points: versions, approval, acknowledgement, comparison."""

@@ -1,0 +1,167 @@
+"""API: departments, the workgroup's seats and the regie holder."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+from uuid import UUID
+
+import msgspec
+from litestar import Request, delete, get, patch, post, put
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from core.auth.models import User
+from core.web.forms import principal_of
+from core.workgroup import service
+from core.workgroup.models import Department, RegieAppointment
+
+
+@dataclass
+class DepartmentOut:
+    id: UUID
+    name: str
+    business_function: str
+    is_hub: bool
+
+
+class DepartmentIn(msgspec.Struct, forbid_unknown_fields=True):
+    name: str
+    business_function: str
+    is_hub: bool = False
+
+
+class DepartmentPatch(msgspec.Struct, forbid_unknown_fields=True):
+    name: str | None = None
+    business_function: str | None = None
+    is_hub: bool | None = None
+
+
+@dataclass
+class SeatOut:
+    department_id: UUID
+    department: str
+    business_function: str
+    membership_id: UUID | None
+    representative: str | None
+    email: str | None
+
+
+@dataclass
+class AppointmentOut:
+    id: UUID
+    membership_id: UUID
+    name: str
+    email: str
+    reason: str
+    started_at: datetime
+    ended_at: datetime | None
+    appointed_by: str | None
+
+
+@dataclass
+class WorkgroupOut:
+    seats: list[SeatOut]
+    regie: AppointmentOut | None
+
+
+@dataclass
+class RegieOut:
+    holder: AppointmentOut | None
+    history: list[AppointmentOut]
+
+
+class SeatIn(msgspec.Struct, forbid_unknown_fields=True):
+    membership_id: UUID
+
+
+class RegieIn(msgspec.Struct, forbid_unknown_fields=True):
+    membership_id: UUID
+    reason: str
+
+
+def department_out(d: Department) -> DepartmentOut:
+    return DepartmentOut(id=d.id, name=d.name, business_function=d.business_function, is_hub=d.is_hub)
+
+
+def appointment_out(a: RegieAppointment, by: User | None = None) -> AppointmentOut:
+    user = a.membership.user
+    return AppointmentOut(id=a.id, membership_id=a.membership_id, name=user.display_name, email=user.email,
+                          reason=a.reason, started_at=a.started_at, ended_at=a.ended_at,
+                          appointed_by=by.email if by else None)
+
+
+@get("/t/{slug:str}/departments", opt={"action": "tenant.read"}, tags=["workgroup"], summary="List departments")
+async def list_departments(db: AsyncSession) -> list[DepartmentOut]:
+    return [department_out(d) for d in await service.list_departments(db)]
+
+
+@post("/t/{slug:str}/departments", opt={"action": "department.manage"}, tags=["workgroup"],
+      summary="Create a department")
+async def create_department(request: Request[Any, Any, Any], db: AsyncSession, data: DepartmentIn) -> DepartmentOut:
+    department = await service.create_department(db, principal_of(request), data.name, data.business_function,
+                                                 data.is_hub)
+    return department_out(department)
+
+
+@patch("/t/{slug:str}/departments/{department_id:uuid}", opt={"action": "department.manage"}, tags=["workgroup"],
+       summary="Change a department")
+async def update_department(request: Request[Any, Any, Any], db: AsyncSession, department_id: UUID,
+                            data: DepartmentPatch) -> DepartmentOut:
+    department = await service.update_department(db, principal_of(request), department_id, name=data.name,
+                                                 business_function=data.business_function, is_hub=data.is_hub)
+    return department_out(department)
+
+
+async def _workgroup(db: AsyncSession) -> WorkgroupOut:
+    seats = []
+    for row in await service.seats(db):
+        m = row.seat.membership if row.seat else None
+        seats.append(SeatOut(department_id=row.department.id, department=row.department.name,
+                             business_function=row.department.business_function,
+                             membership_id=m.id if m else None, representative=m.user.display_name if m else None,
+                             email=m.user.email if m else None))
+    current = await service.current_appointment(db)
+    return WorkgroupOut(seats=seats, regie=appointment_out(current) if current else None)
+
+
+@get("/t/{slug:str}/workgroup", opt={"action": "tenant.read"}, tags=["workgroup"],
+     summary="Seats and the regie holder")
+async def workgroup(db: AsyncSession) -> WorkgroupOut:
+    return await _workgroup(db)
+
+
+@put("/t/{slug:str}/workgroup/seats/{department_id:uuid}", opt={"action": "workgroup.compose"},
+     tags=["workgroup"], summary="Set a department's representative")
+async def set_seat(request: Request[Any, Any, Any], db: AsyncSession, department_id: UUID,
+                   data: SeatIn) -> WorkgroupOut:
+    await service.set_seat(db, principal_of(request), department_id, data.membership_id)
+    return await _workgroup(db)
+
+
+@delete("/t/{slug:str}/workgroup/seats/{department_id:uuid}", opt={"action": "workgroup.compose"},
+        tags=["workgroup"], summary="Remove a department's representative")
+async def remove_seat(request: Request[Any, Any, Any], db: AsyncSession, department_id: UUID) -> None:
+    await service.remove_seat(db, principal_of(request), department_id)
+
+
+async def _regie(db: AsyncSession) -> RegieOut:
+    history = [appointment_out(a, by) for a, by in await service.regie_history(db)]
+    holder = next((h for h in history if h.ended_at is None), None)
+    return RegieOut(holder=holder, history=history)
+
+
+@get("/t/{slug:str}/regie", opt={"action": "tenant.read"}, tags=["workgroup"],
+     summary="The regie holder and the history of appointments")
+async def regie(db: AsyncSession) -> RegieOut:
+    return await _regie(db)
+
+
+@post("/t/{slug:str}/regie", opt={"action": "regie.appoint"}, tags=["workgroup"],
+      summary="Appoint the regie holder (records the workgroup's decision)")
+async def appoint(request: Request[Any, Any, Any], db: AsyncSession, data: RegieIn) -> RegieOut:
+    await service.appoint_regie(db, principal_of(request), data.membership_id, data.reason)
+    return await _regie(db)
+
+
+ROUTES = [list_departments, create_department, update_department, workgroup, set_seat, remove_seat, regie, appoint]

@@ -1,0 +1,67 @@
+"""The workgroup page: seats (department → representative), the regie holder and the regie history."""
+
+from __future__ import annotations
+
+from typing import Any
+from uuid import UUID
+
+from litestar import Request, get, post
+from litestar.response import Redirect, Template
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from core.auth.permissions import can
+from core.errors import DomainError, Refused
+from core.web.forms import Form, lang_of, principal_of
+from core.web.render import form_errors, page
+from core.workgroup import service
+
+
+async def _workgroup_page(request: Request[Any, Any, Any], db: AsyncSession, status_code: int = 200,
+                          form: dict[str, Any] | None = None, errors: dict[str, str] | None = None,
+                          seat_errors: dict[str, dict[str, str]] | None = None) -> Template:
+    roles = principal_of(request).roles
+    members = await service.eligible_members(db)
+    current = await service.current_appointment(db)
+    return page(request, "workgroup/index.html", status_code=status_code, seats=await service.seats(db),
+                current=current, history=await service.regie_history(db),
+                member_options=[(str(m.id), f"{m.user.display_name} <{m.user.email}>") for m in members],
+                may={a: can(roles, a) for a in ("workgroup.compose", "regie.appoint")},
+                form=form or {}, errors=errors or {}, seat_errors=seat_errors or {})
+
+
+@get("/t/{slug:str}/workgroup/", opt={"action": "tenant.read"})
+async def workgroup(request: Request[Any, Any, Any], db: AsyncSession) -> Template:
+    return await _workgroup_page(request, db)
+
+
+@post("/t/{slug:str}/workgroup/seats/{department_id:uuid}", opt={"action": "workgroup.compose"})
+async def seat_set(request: Request[Any, Any, Any], db: AsyncSession, slug: str, department_id: UUID,
+                   data: Form) -> Any:
+    try:
+        await service.set_seat(db, principal_of(request), department_id, data.get("membership_id"))
+    except DomainError as exc:
+        return await _workgroup_page(request, db, status_code=422,
+                                     seat_errors={str(department_id): form_errors(exc.errors, lang_of(request))})
+    return Redirect(f"/t/{slug}/workgroup/", status_code=303)
+
+
+@post("/t/{slug:str}/workgroup/seats/{department_id:uuid}/remove", opt={"action": "workgroup.compose"})
+async def seat_remove(request: Request[Any, Any, Any], db: AsyncSession, slug: str, department_id: UUID) -> Redirect:
+    await service.remove_seat(db, principal_of(request), department_id)
+    return Redirect(f"/t/{slug}/workgroup/", status_code=303)
+
+
+@post("/t/{slug:str}/workgroup/regie", opt={"action": "regie.appoint"})
+async def regie_appoint(request: Request[Any, Any, Any], db: AsyncSession, slug: str, data: Form) -> Any:
+    try:
+        await service.appoint_regie(db, principal_of(request), data.get("membership_id"), data.get("reason"))
+    except Refused:
+        raise  # a concurrent change: the transaction is spoilt, the error page explains
+    except DomainError as exc:
+        form = {k: data.get(k, "") for k in ("membership_id", "reason")}
+        return await _workgroup_page(request, db, status_code=422, form=form,
+                                     errors=form_errors(exc.errors, lang_of(request)))
+    return Redirect(f"/t/{slug}/workgroup/#regie", status_code=303)
+
+
+ROUTES = [workgroup, seat_set, seat_remove, regie_appoint]

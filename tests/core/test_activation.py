@@ -1,0 +1,212 @@
+"""Plugin catalogue and activation: core checks, the plugin's own check, regie decisions, pause and resume."""
+
+from __future__ import annotations
+
+import pytest
+
+from core.activation import service
+from core.activation.models import PluginActivation
+from core.audit.service import OPERATOR
+from core.errors import Refused
+from core.tenancy.models import Tenant
+from core.tenancy.scope import tenant_scope
+from tests.core.test_gates import activation, audit, count, measured, rows, set_phase, token
+from tests.core.test_roadmap import Recorder
+from tests.support import login_as, post_form
+
+
+def dep(world, key):
+    return str(world.a.departments[key].id)
+
+
+async def the_row(sessionmaker, world, plugin) -> PluginActivation:
+    [row] = await rows(sessionmaker, world.a, PluginActivation, PluginActivation.plugin == plugin)
+    return row
+
+
+async def test_catalogue_lists_installed_plugins_with_status(client, world, sessionmaker):
+    await activation(sessionmaker, world.a, "monitoring", "comms")
+    await login_as(client, world.a, "marketer")
+    r = await client.get("/t/acme/plugins/")
+    assert r.status_code == 200
+    for title in ("Monitoring", "Cocreatie", "Webcare"):
+        assert title in r.text
+    assert "Groundswell-functie" in r.text and "omarmen" in r.text
+    assert "actief" in r.text  # monitoring's status
+    assert "Talking kan vanaf de fase pilot worden geactiveerd" in r.text or "vanaf de fase pilot" in r.text
+    # the marketer may request only for Marketing
+    assert f'value="{dep(world, "marketing")}"' in r.text and f'value="{dep(world, "service")}"' not in r.text
+
+
+async def test_min_phase_refuses_a_request_and_stores_nothing(client, world, sessionmaker):
+    await login_as(client, world.a, "marketer")
+    r = await post_form(client, "/t/acme/plugins/talking/request", {"department_id": dep(world, "marketing")})
+    assert r.status_code == 409
+    assert "kan vanaf de fase pilot worden geactiveerd; de organisatie zit in de fase luisteren" in r.text
+    assert await count(sessionmaker, world.a, PluginActivation) == 0
+    headers = await token(sessionmaker, world.a, "marketer")
+    r = await client.post("/api/v1/t/acme/plugins/talking/request?lang=en",
+                          json={"department_id": dep(world, "marketing")}, headers=headers)
+    assert r.status_code == 409
+    assert "can be activated from the pilot phase on" in r.json()["errors"][0]["reason"]
+    assert await count(sessionmaker, world.a, PluginActivation) == 0
+
+
+async def test_webcare_needs_monitoring_first(client, world, sessionmaker):
+    await set_phase(sessionmaker, world.a, "pilot")
+    await login_as(client, world.a, "agent")
+    r = await post_form(client, "/t/acme/plugins/webcare/request", {"department_id": dep(world, "service")})
+    assert r.status_code == 409 and "Webcare vraagt eerst een actieve Monitoring." in r.text
+    await activation(sessionmaker, world.a, "monitoring", "comms")
+    r = await post_form(client, "/t/acme/plugins/webcare/request",
+                        {"department_id": dep(world, "service"), "motivation": "Klachten sneller oppakken"},
+                        follow_redirects=False)
+    assert r.status_code == 303
+    row = await the_row(sessionmaker, world, "webcare")
+    assert row.status == "requested" and row.motivation == "Klachten sneller oppakken"
+    assert row.requested_by_id == world.a.users["agent"].id
+    assert len(await audit(sessionmaker, world.a, "plugin.requested")) == 1
+
+
+async def test_cocreation_activation_check_hook(client, world, sessionmaker):
+    await set_phase(sessionmaker, world.a, "learning")
+    await login_as(client, world.a, "admin")
+    data = {"department_id": dep(world, "comms")}
+    r = await post_form(client, "/t/acme/plugins/cocreation/request", data)
+    assert r.status_code == 409
+    assert "Cocreatie vraagt eerst een andere functie die als pilot draaide" in r.text
+    await measured(sessionmaker, world.a, "monitoring")
+    r = await post_form(client, "/t/acme/plugins/cocreation/request", data, follow_redirects=False)
+    assert r.status_code == 303
+    assert (await the_row(sessionmaker, world, "cocreation")).status == "requested"
+
+
+async def test_requester_must_belong_to_the_department(client, world, sessionmaker):
+    await login_as(client, world.a, "marketer")
+    r = await post_form(client, "/t/acme/plugins/monitoring/request", {"department_id": dep(world, "service")})
+    assert r.status_code == 403
+    await login_as(client, world.a, "viewer")
+    r = await post_form(client, "/t/acme/plugins/monitoring/request", {"department_id": dep(world, "marketing")})
+    assert r.status_code == 403
+    # bad and foreign department ids give the field and the reason
+    await login_as(client, world.a, "admin")
+    for bad in ("nonsense", str(world.b.departments["comms"].id), ""):
+        r = await post_form(client, "/t/acme/plugins/monitoring/request", {"department_id": bad})
+        assert r.status_code == 422 and "Kies een geldige optie" in r.text
+    assert (await client.get("/t/acme/plugins/unknown/request")).status_code in (404, 405)
+    r = await post_form(client, "/t/acme/plugins/unknown/request", {"department_id": dep(world, "comms")})
+    assert r.status_code == 404
+    assert await count(sessionmaker, world.a, PluginActivation) == 0
+
+
+async def test_regie_decides_decline_needs_reason_and_declined_can_be_requested_again(client, world, sessionmaker):
+    await login_as(client, world.a, "regie")
+    r = await post_form(client, "/t/acme/plugins/monitoring/request", {"department_id": dep(world, "comms")},
+                        follow_redirects=False)
+    assert r.status_code == 303
+    overview = await client.get("/t/acme/")
+    assert "Communicatie vraagt Monitoring aan: wacht op jouw besluit" in overview.text
+    for who in ("admin", "marketer"):
+        await login_as(client, world.a, who)
+        r = await post_form(client, "/t/acme/plugins/monitoring/decision", {"decision": "approve"})
+        assert r.status_code == 403
+    assert (await client.post("/api/v1/t/acme/plugins/monitoring/decision", json={"approve": True},
+                              headers=await token(sessionmaker, world.a, "admin"))).status_code == 403
+    await login_as(client, world.a, "regie")
+    r = await post_form(client, "/t/acme/plugins/monitoring/decision", {"decision": "decline", "reason": " "})
+    assert r.status_code == 422 and "Dit veld is verplicht" in r.text
+    assert (await the_row(sessionmaker, world, "monitoring")).status == "requested"
+    r = await post_form(client, "/t/acme/plugins/monitoring/decision", {"decision": "maybe"})
+    assert r.status_code == 422
+    r = await post_form(client, "/t/acme/plugins/monitoring/decision",
+                        {"decision": "decline", "reason": "Eerst de werkgroep compleet"}, follow_redirects=False)
+    assert r.status_code == 303
+    row = await the_row(sessionmaker, world, "monitoring")
+    assert row.status == "declined" and row.decision_reason == "Eerst de werkgroep compleet"
+    [entry] = await audit(sessionmaker, world.a, "plugin.declined")
+    assert entry.reason == "Eerst de werkgroep compleet"
+    # requested again: the same row is reused
+    r = await post_form(client, "/t/acme/plugins/monitoring/request", {"department_id": dep(world, "comms")},
+                        follow_redirects=False)
+    assert r.status_code == 303
+    assert await count(sessionmaker, world.a, PluginActivation) == 1
+    r = await post_form(client, "/t/acme/plugins/monitoring/decision", {"decision": "approve"},
+                        follow_redirects=False)
+    assert r.status_code == 303
+    row = await the_row(sessionmaker, world, "monitoring")
+    assert row.status == "active" and row.activated_in_phase == "listening" and row.activated_at is not None
+    assert len(await audit(sessionmaker, world.a, "plugin.activated")) == 1
+    # already active: a new request is refused
+    r = await post_form(client, "/t/acme/plugins/monitoring/request", {"department_id": dep(world, "comms")})
+    assert r.status_code == 409
+
+
+async def test_approval_rechecks_blockers(client, world, sessionmaker):
+    await set_phase(sessionmaker, world.a, "pilot")
+    await activation(sessionmaker, world.a, "monitoring", "comms")
+    headers = await token(sessionmaker, world.a, "regie")
+    r = await client.post("/api/v1/t/acme/plugins/webcare/request",
+                          json={"department_id": dep(world, "service"), "motivation": "x"}, headers=headers)
+    assert r.status_code == 201 and r.json()["status"] == "requested"
+    r = await client.post("/api/v1/t/acme/plugins/monitoring/pause", json={"reason": "even stil"}, headers=headers)
+    assert r.status_code == 200 and r.json()["status"] == "paused"
+    r = await client.post("/api/v1/t/acme/plugins/webcare/decision?lang=en", json={"approve": True},
+                          headers=headers)
+    assert r.status_code == 409 and "needs Monitoring to be active first" in r.json()["errors"][0]["reason"]
+    assert (await the_row(sessionmaker, world, "webcare")).status == "requested"
+
+
+async def test_pause_and_resume_keep_the_row_and_fire_events(app, client, world, sessionmaker):
+    recorder = Recorder()
+    app.state.pm.register(recorder)
+    try:
+        await activation(sessionmaker, world.a, "recorder", "comms")
+        await activation(sessionmaker, world.a, "monitoring", "comms")
+        await login_as(client, world.a, "regie")
+        r = await post_form(client, "/t/acme/plugins/monitoring/pause", {"reason": ""})
+        assert r.status_code == 422 and "Dit veld is verplicht" in r.text
+        assert (await the_row(sessionmaker, world, "monitoring")).status == "active"
+        r = await post_form(client, "/t/acme/plugins/monitoring/pause", {"reason": "Zomerstop"},
+                            follow_redirects=False)
+        assert r.status_code == 303 and (await the_row(sessionmaker, world, "monitoring")).status == "paused"
+        r = await post_form(client, "/t/acme/plugins/monitoring/pause", {"reason": "Zomerstop"})
+        assert r.status_code == 409
+        r = await post_form(client, "/t/acme/plugins/monitoring/resume", {"reason": "Weer aan"},
+                            follow_redirects=False)
+        assert r.status_code == 303
+        row = await the_row(sessionmaker, world, "monitoring")
+        assert row.status == "active" and row.decision_reason == "Weer aan"
+        assert await count(sessionmaker, world.a, PluginActivation) == 2
+        assert [e.reason for e in await audit(sessionmaker, world.a, "plugin.paused")] == ["Zomerstop"]
+        assert len(await audit(sessionmaker, world.a, "plugin.resumed")) == 1
+        assert recorder.events == ["plugin.paused", "plugin.resumed"]
+        await login_as(client, world.a, "admin")
+        assert (await post_form(client, "/t/acme/plugins/monitoring/pause", {"reason": "x"})).status_code == 403
+    finally:
+        app.state.pm.unregister(recorder)
+
+
+async def test_catalogue_api(client, world, sessionmaker):
+    await activation(sessionmaker, world.a, "monitoring", "comms")
+    r = await client.get("/api/v1/t/acme/plugins?lang=en", headers=await token(sessionmaker, world.a, "viewer"))
+    assert r.status_code == 200
+    plugins = {p["name"]: p for p in r.json()}
+    assert plugins["monitoring"]["status"] == "active" and plugins["monitoring"]["department"] == "Communicatie"
+    assert plugins["webcare"]["prerequisites"] == ["monitoring"] and plugins["webcare"]["status"] == "available"
+    assert plugins["cocreation"]["title"] == "Co-creation"
+    assert any("learning phase" in b for b in plugins["cocreation"]["blockers"])
+
+
+async def test_operator_activation_refuses_blockers_unless_forced(app, sessionmaker, world):
+    pm = app.state.pm
+    with tenant_scope(world.a.id):
+        async with sessionmaker() as session:
+            tenant = await session.get(Tenant, world.a.id)
+            with pytest.raises(Refused):
+                await service.activate_as_operator(session, tenant, pm, "webcare", "Klantenservice")
+        async with sessionmaker() as session, session.begin():
+            tenant = await session.get(Tenant, world.a.id)
+            row = await service.activate_as_operator(session, tenant, pm, "webcare", "Klantenservice", force=True)
+            assert row.status == "active"
+    [entry] = await audit(sessionmaker, world.a, "plugin.activated_by_operator")
+    assert entry.actor_label == OPERATOR and entry.data["forced"] is True

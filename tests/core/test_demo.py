@@ -1,0 +1,85 @@
+"""`regie demo`: two Dutch organisations in different phases and a mediator, seeded idempotently."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy import func, select
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from core.activation.models import PluginActivation
+from core.audit.models import AuditEntry
+from core.db.models import metadata
+from core.demo import DEMO_PASSWORD, demo_accounts, format_accounts, seed_demo
+from core.policy.models import PolicyVersion
+from core.roadmap.models import BaselineStudy, PhaseTransition, StartingPointsAck, StartingPointsVersion
+from core.tenancy.models import Tenant
+from core.tenancy.scope import cross_tenant, tenant_scope
+from core.workgroup.models import RegieAppointment, WorkgroupSeat
+from tests.support import login, post_form
+
+
+async def _counts(sessionmaker: async_sessionmaker[AsyncSession]) -> dict[str, int]:
+    with cross_tenant():
+        async with sessionmaker() as session:
+            return {t.name: await session.scalar(select(func.count()).select_from(t))
+                    for t in metadata.sorted_tables}
+
+
+async def test_demo_is_idempotent(sessionmaker: async_sessionmaker[AsyncSession]) -> None:
+    first = await seed_demo(sessionmaker)
+    counts = await _counts(sessionmaker)
+    second = await seed_demo(sessionmaker)
+    assert first == second == demo_accounts()
+    assert await _counts(sessionmaker) == counts
+    assert counts["tenant"] == 2 and counts["user_account"] == len(first)
+    table = format_accounts(first)
+    assert DEMO_PASSWORD in table and "http://127.0.0.1:8000/t/zuiderhaven/login" in table
+    assert "http://127.0.0.1:8000/login" in table
+
+
+async def test_demo_tells_two_stories(sessionmaker: async_sessionmaker[AsyncSession]) -> None:
+    await seed_demo(sessionmaker)
+    async with sessionmaker() as session:
+        tenants = {t.slug: t for t in (await session.scalars(select(Tenant))).all()}
+        assert (tenants["zuiderhaven"].phase, tenants["zuiderhaven"].org_model) == ("listening", "hub_and_spoke")
+        assert (tenants["vitaal"].phase, tenants["vitaal"].org_model) == ("pilot", "centralized")
+
+        async def scalar_count(model: Any, *where: Any) -> int:
+            return await session.scalar(select(func.count()).select_from(model).where(*where))
+
+        with tenant_scope(tenants["zuiderhaven"].id):
+            assert await scalar_count(WorkgroupSeat) == 3
+            regie = await session.scalar(select(RegieAppointment).where(RegieAppointment.ended_at.is_(None)))
+            assert regie is not None and regie.reason
+            version = await session.scalar(select(StartingPointsVersion))
+            assert version.approved_at is not None and "Zuiderhaven" in version.organisation_analysis
+            assert len(version.wishes) == 3
+            assert await scalar_count(StartingPointsAck) == 2  # partly acknowledged
+            monitoring = await session.scalar(select(PluginActivation))
+            assert (monitoring.plugin, monitoring.status) == ("monitoring", "requested")
+            assert await scalar_count(PolicyVersion) == 0
+            assert await scalar_count(AuditEntry, AuditEntry.action == "regie.appointed") == 1
+        with tenant_scope(tenants["vitaal"].id):
+            assert await scalar_count(WorkgroupSeat) == 4
+            assert await scalar_count(StartingPointsAck) == 4
+            assert await scalar_count(BaselineStudy, BaselineStudy.source == "external") == 1
+            active = (await session.scalars(select(PluginActivation.plugin).where(
+                PluginActivation.status == "active"))).all()
+            assert sorted(active) == ["monitoring", "webcare"]
+            transition = await session.scalar(select(PhaseTransition))
+            assert (transition.from_phase, transition.to_phase) == ("listening", "pilot")
+            policy = await session.scalar(select(PolicyVersion))
+            assert policy.published_at is not None and policy.tone_rules["forbidden_words"]
+            assert policy.tone_rules["max_length"]["x"] == 280
+
+
+async def test_demo_accounts_can_sign_in(client: Any, sessionmaker: async_sessionmaker[AsyncSession]) -> None:
+    accounts = await seed_demo(sessionmaker)
+    for account in accounts:
+        client.cookies.clear()
+        await login(client, account.email, account.tenant or None, password=DEMO_PASSWORD)
+    client.cookies.clear()
+    wrong = await post_form(client, "/t/vitaal/login", {"email": "directie@vitaal.example", "password": "fout"})
+    assert 400 <= wrong.status_code < 500
+    assert "E-mailadres of wachtwoord is onjuist." in wrong.text
