@@ -77,17 +77,18 @@ def app(settings: Settings) -> Litestar:
 
 
 @pytest.fixture
-def sessionmaker(app: Litestar) -> async_sessionmaker[AsyncSession]:
+def sessionmaker(app: Litestar, _clean_tables: None) -> async_sessionmaker[AsyncSession]:
     return app.state.sessionmaker
 
 
-@pytest.fixture(autouse=True)
-async def _clean_tables(request: pytest.FixtureRequest) -> AsyncIterator[None]:
-    """Empty every table after each database test, so tests never see each other's rows."""
+@pytest.fixture
+async def _clean_tables(app: Litestar) -> AsyncIterator[None]:
+    """Empty every table after each database test, so tests never see each other's rows.
+
+    Not autouse: the browser tests run Playwright's own loop and must not get an async fixture.
+    `sessionmaker` and `client` depend on it, so every test touching the database gets it.
+    """
     yield
-    if "app" not in request.fixturenames:
-        return
-    app: Litestar = request.getfixturevalue("app")
     from core.jobs.outbox import wait_for_relays
 
     await wait_for_relays()
@@ -105,7 +106,7 @@ async def _clean_tables(request: pytest.FixtureRequest) -> AsyncIterator[None]:
 
 
 @pytest.fixture
-async def client(app: Litestar) -> AsyncIterator[AsyncTestClient]:
+async def client(app: Litestar, _clean_tables: None) -> AsyncIterator[AsyncTestClient]:
     async with AsyncTestClient(app=app, base_url="http://testserver.local") as c:
         yield c
 

@@ -34,10 +34,10 @@ WISH_MAX = 5000
 
 SECTION_TITLES = {
     "organisation_analysis": N_("Organisation analysis"),
-    "people": N_("People"),
-    "objectives": N_("Objectives"),
-    "strategy": N_("Strategy"),
-    "technology": N_("Technology"),
+    "people": N_("POST: People"),
+    "objectives": N_("POST: Objectives"),
+    "strategy": N_("POST: Strategy"),
+    "technology": N_("POST: Technology"),
     "listening_results": N_("Results of the listening study"),
 }
 
