@@ -13,7 +13,6 @@ from core.activation import service
 from core.activation.models import ActivationStatus
 from core.auth.permissions import can
 from core.errors import DomainError
-from core.mediator.service import audit_read
 from core.roadmap.routes import user_names
 from core.tenancy.models import Tenant
 from core.validation import clean_choice
@@ -57,7 +56,6 @@ async def _render(request: Request[Any, Any, Any], db: AsyncSession, status_code
 
 @get("/t/{slug:str}/plugins/", opt={"action": "tenant.read"})
 async def plugins(request: Request[Any, Any, Any], db: AsyncSession) -> Template:
-    await audit_read(request, db)
     return await _render(request, db)
 
 

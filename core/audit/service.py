@@ -27,7 +27,8 @@ def actor_of(principal: Any) -> tuple[Any, str]:
 
 async def record(session: AsyncSession, principal: Any, action: str, *, subject: Any = None,
                  summary: str = "", reason: str = "", data: dict[str, Any] | None = None,
-                 tenant_id: Any = None) -> AuditEntry:
+                 tenant_id: Any = None, touch: bool = True) -> AuditEntry:
+    """Add an audit entry; `touch` also moves the tenant's last activity (not for mere reads)."""
     actor_id, label = actor_of(principal)
     entry = AuditEntry(
         actor_id=actor_id, actor_label=label, action=action,
@@ -37,7 +38,8 @@ async def record(session: AsyncSession, principal: Any, action: str, *, subject:
     if tenant_id is not None:
         entry.tenant_id = tenant_id
     session.add(entry)
-    await _touch_tenant(session, tenant_id)
+    if touch:
+        await _touch_tenant(session, tenant_id)
     return entry
 
 

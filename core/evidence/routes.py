@@ -14,7 +14,6 @@ from core.auth.permissions import can
 from core.errors import DomainError
 from core.evidence import service
 from core.evidence.service import PRESENTATION_SECTIONS, Upload
-from core.mediator.service import audit_read
 from core.roadmap.routes import user_names
 from core.tenancy.models import Tenant
 from core.web.forms import Form, MultipartForm, lang_of, principal_of, tenant_of
@@ -66,7 +65,6 @@ async def _fail(request: Request[Any, Any, Any], db: AsyncSession, kind: str, ex
 
 @get("/t/{slug:str}/evidence/", opt={"action": "tenant.read"})
 async def overview(request: Request[Any, Any, Any], db: AsyncSession) -> Template:
-    await audit_read(request, db)
     return await _render(request, db, None)
 
 
@@ -74,7 +72,6 @@ async def overview(request: Request[Any, Any, Any], db: AsyncSession) -> Templat
 async def section(request: Request[Any, Any, Any], db: AsyncSession) -> Template:
     """One kind of evidence (the roadmap checklist links here)."""
     kind = request.url.path.rstrip("/").rsplit("/", 1)[-1]
-    await audit_read(request, db)
     return await _render(request, db, kind)
 
 

@@ -4,17 +4,16 @@ Auditing cross-tenant reads (decision): the console list itself shows only each 
 phase, gate count, last activity and open overrides and records NO per-tenant entry — recording one per
 tenant per view would flood the audit logs and would also bump each tenant's "last activity", making that
 column meaningless. Instead, when a mediator who is not a member opens a tenant's own pages
-(`/t/<slug>/...`, which they may read), `audit_read` records one "mediator.read" entry in that tenant's
-log, at most once per tenant per sign-in session every 30 minutes. Gate status on the console is computed
+(`/t/<slug>/...`, which they may read), `core.mediator.reads` (called by the request middleware, so
+every tenant page is covered) records one "mediator.read" entry in that tenant's log, at most once per
+tenant per sign-in session every 30 minutes. Gate status on the console is computed
 per tenant inside `tenant_scope(tenant.id)` (stricter than a blanket `cross_tenant()`), so the tenancy
 guard still filters every query to one tenant at a time.
 """
 
 from __future__ import annotations
 
-import contextlib
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from sqlalchemy import func, select
@@ -31,8 +30,6 @@ from core.tenancy.models import OrgModel, Tenant
 from core.tenancy.scope import tenant_scope
 from core.validation import clean_choice, clean_email, clean_slug, clean_text
 from core.web.pagination import Page, paginate
-
-READ_EVERY = timedelta(minutes=30)
 
 
 @dataclass
@@ -85,23 +82,3 @@ async def create_tenant(session: AsyncSession, principal: Any, name: str, slug: 
         except DomainError as exc:
             raise DomainError({("admin_email" if k == "email" else k): v for k, v in exc.errors.items()}) from None
     return tenant
-
-
-async def audit_read(request: Any, session: AsyncSession) -> None:
-    """Record a mediator's read of a tenant's pages (see the module docstring)."""
-    state = request.scope.get("state", {})
-    principal, tenant = state.get("principal"), state.get("tenant")
-    if principal is None or tenant is None or not principal.is_mediator or principal.membership is not None:
-        return
-    try:
-        seen = dict(request.session.get("mediator_reads") or {})
-    except Exception:  # noqa: BLE001 - no session middleware: record every read
-        seen = {}
-    now = datetime.now(UTC)
-    last = seen.get(tenant.slug)
-    if last and now - datetime.fromisoformat(last) < READ_EVERY:
-        return
-    await record(session, principal, "mediator.read", subject=tenant, summary=request.url.path)
-    seen[tenant.slug] = now.isoformat()
-    with contextlib.suppress(Exception):
-        request.set_session({**dict(request.session or {}), "mediator_reads": seen})

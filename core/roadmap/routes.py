@@ -11,7 +11,6 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from core.auth.models import User
 from core.errors import DomainError
-from core.mediator.service import audit_read
 from core.roadmap import service
 from core.roadmap.gates import evaluate
 from core.tenancy.models import Phase, Tenant
@@ -49,7 +48,6 @@ async def _render(request: Request[Any, Any, Any], db: AsyncSession, status_code
 
 @get("/t/{slug:str}/roadmap/", opt={"action": "tenant.read"})
 async def roadmap(request: Request[Any, Any, Any], db: AsyncSession) -> Template:
-    await audit_read(request, db)
     return await _render(request, db)
 
 

@@ -20,7 +20,6 @@ from core.audit.models import AuditEntry
 from core.auth.permissions import can
 from core.i18n import Msg
 from core.measurement.models import ManagementPresentation
-from core.mediator.service import audit_read
 from core.plugins.manager import plugin_infos
 from core.roadmap.gates import evaluate
 from core.roadmap.models import StartingPointsAck, StartingPointsVersion
@@ -66,7 +65,6 @@ async def pending_decisions(db: AsyncSession, principal: Any, tenant: Tenant, re
 
 @get("/t/{slug:str}/", opt={"action": "tenant.read"})
 async def overview(request: Request[Any, Any, Any], db: AsyncSession) -> Template:
-    await audit_read(request, db)
     lang = lang_of(request)
     principal = principal_of(request)
     tenant = await db.get(Tenant, tenant_of(request).id)

@@ -19,6 +19,7 @@ from core.activation.models import ActivationStatus, PluginActivation
 from core.auth.models import User
 from core.auth.principal import Principal, principal_from_token, tenant_roles
 from core.i18n import normalise
+from core.mediator.reads import audit_mediator_read
 from core.plugins.info import HookContext
 from core.plugins.manager import call, hook_for
 from core.tenancy.models import Tenant
@@ -56,6 +57,8 @@ class RequestContextMiddleware(ASGIMiddleware):
                         else Principal(user=user, roles=frozenset({"mediator"} if user.is_mediator else ()))
                 elif match and path.startswith("/api/"):
                     principal = await _token_principal(session, connection, principal)
+                if principal.user is not None and scope["method"] == "GET":
+                    await audit_mediator_read(session, principal, path, scope.get("session"))
                 lang = _language(connection, principal)
                 active = await _active_plugins(session) if principal.tenant is not None else set()
                 nav = await _plugin_nav(scope, session, principal, active, lang) if principal.user else []

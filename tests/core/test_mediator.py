@@ -118,3 +118,21 @@ async def test_mediator_reads_tenant_pages_read_only_and_is_audited(client, worl
     assert (await post_form(client, "/t/acme/roadmap/advance", {})).status_code == 403
     assert (await post_form(client, "/t/acme/plugins/monitoring/request",
                             {"department_id": str(world.a.departments["comms"].id)})).status_code == 403
+
+
+async def test_every_tenant_page_read_by_a_mediator_is_audited_once_per_half_hour(client, world, sessionmaker):
+    """The middleware audits cross-tenant reads, so pages of every slice are covered."""
+    from sqlalchemy import select
+
+    from core.audit.models import AuditEntry
+    from core.tenancy.scope import tenant_scope
+    from tests.support import login
+
+    await login(client, world.mediator.email)
+    for path in ("/t/acme/people/", "/t/acme/policy/", "/t/acme/audit/"):
+        assert (await client.get(path)).status_code == 200
+    with tenant_scope(world.a.id):
+        async with sessionmaker() as session:
+            reads = (await session.scalars(select(AuditEntry).where(AuditEntry.action == "mediator.read"))).all()
+    assert len(reads) == 1
+    assert reads[0].actor_label == world.mediator.email and reads[0].summary.rstrip("/") == "/t/acme/people"
