@@ -333,7 +333,7 @@ async def _seats(session: AsyncSession, people: dict[str, tuple[User, Membership
         seat = WorkgroupSeat(department_id=department.id, membership_id=membership.id)
         session.add(seat)
         await session.flush()
-        await record(session, _principal(admin), "workgroup.seat_assigned", subject=seat,
+        await record(session, _principal(admin), "workgroup.seat_set", subject=seat,
                      summary=f"{department.name}: {_user.name}")
 
 
