@@ -29,5 +29,7 @@ def plugin_migration_locations() -> list[Path]:
     return [info.migrations for info in plugin_infos(build_plugin_manager()) if info.migrations]
 
 
-def upgrade(settings: Settings, revision: str = "heads") -> None:
-    command.upgrade(alembic_config(settings, plugin_migration_locations()), revision)
+def upgrade(settings: Settings, revision: str = "heads", extra_locations: list[Path] | None = None) -> None:
+    """Bring the core and every installed plugin's branch to its head (plugin branches depend on `core`)."""
+    locations = plugin_migration_locations() + list(extra_locations or [])
+    command.upgrade(alembic_config(settings, locations), revision)
