@@ -19,7 +19,7 @@ install: $(STAMP)
 serve: $(STAMP)
 	$(BIN)/regie db upgrade
 	$(BIN)/regie demo
-	$(BIN)/regie serve --host $(HOST) --port $(PORT)
+	REGIE_DEV_MAILBOX=1 $(BIN)/regie serve --host $(HOST) --port $(PORT)
 
 demo: $(STAMP)
 	$(BIN)/regie db upgrade

@@ -43,6 +43,8 @@ class Settings:
     debug: bool = False
     login_attempts_per_minute: int = 10
     invitation_days: int = 7
+    dev_mailbox: bool = False
+    """REGIE_DEV_MAILBOX=1 (set by `make serve`): show mail kept in var/outbox at /dev/mailbox to mediators."""
     db_pool_size: int = 10
     """0: no connection pool (tests, where the app and the test run on different event loops)."""
 
@@ -59,6 +61,7 @@ class Settings:
             "secret_key": _secret_key(var_dir),
             "base_url": os.environ.get("BASE_URL", "http://127.0.0.1:8000").rstrip("/"),
             "debug": os.environ.get("REGIE_DEBUG", "") == "1",
+            "dev_mailbox": os.environ.get("REGIE_DEV_MAILBOX", "") == "1",
         }
         values.update(overrides)
         return cls(**values)  # type: ignore[arg-type]

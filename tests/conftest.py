@@ -66,7 +66,7 @@ def settings(backend: str, tmp_path_factory: pytest.TempPathFactory) -> Settings
             unavailable("PostgreSQL", exc)
     settings = Settings.from_env(var_dir=var_dir, database_url=url, broker_url="", redis_url="", smtp_url="",
                                  secret_key="test-secret-key-" + "x" * 32, login_attempts_per_minute=1000,
-                                 db_pool_size=0)
+                                 db_pool_size=0, dev_mailbox=True)
     upgrade(settings)
     return settings
 
@@ -92,6 +92,7 @@ async def _clean_tables(app: Litestar) -> AsyncIterator[None]:
     from core.jobs.outbox import wait_for_relays
 
     await wait_for_relays()
+    app.state.broker.flush_all()  # jobs a test queued but never worked must not reach the next test
     engine = app.state.engine
     names = [t.name for t in reversed(metadata.sorted_tables)]
     async with engine.begin() as conn:

@@ -114,3 +114,22 @@ async def login(client: AsyncTestClient, email: str, slug: str | None = None,
 
 async def login_as(client: AsyncTestClient, tw: TenantWorld, who: str) -> None:
     await login(client, tw.email(who), tw.slug)
+
+
+async def delivered_mails(app: Any) -> list[dict[str, Any]]:
+    """Relay the outbox, let a worker deliver the mail queue, and return what landed in var/outbox."""
+    from dramatiq import Worker
+
+    from core.jobs.outbox import relay, wait_for_relays
+    from core.mail import outbox
+
+    await wait_for_relays()
+    await relay(app.state.sessionmaker)
+    worker = Worker(app.state.broker, worker_threads=1, worker_timeout=100)
+    worker.start()
+    try:
+        app.state.broker.join("mail", timeout=30_000)
+        worker.join()
+    finally:
+        worker.stop(timeout=5000)
+    return outbox(app.state.settings)

@@ -37,8 +37,7 @@ async def _list_page(request: Request[Any, Any, Any], db: AsyncSession, status: 
                 platform_labels=service.PLATFORM_LABELS, departments=await _departments(db),
                 conditions=await service.account_conditions(db), form=form or {}, errors=errors or {},
                 can_request=can(principal.roles, "account.request"),
-                can_decide=service.may_decide(principal, tenant.org_model)
-                and can(principal.roles, "account.decide"),
+                can_decide=can(principal.roles, "account.decide"),
                 auto=tenant.org_model in service.AUTO_APPROVE)
 
 

@@ -16,7 +16,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from core.accounts.models import AccountStatus, SocialAccount
 from core.audit.service import record
-from core.errors import DomainError, NotFound, PermissionDenied, Refused
+from core.errors import DomainError, NotFound, Refused
 from core.i18n import N_, Msg
 from core.policy.service import published_policy
 from core.tenancy.models import OrgModel
@@ -27,7 +27,6 @@ PLATFORMS = ("x", "linkedin", "facebook", "instagram", "youtube", "tiktok", "mas
 PLATFORM_LABELS = {"x": "X", "linkedin": "LinkedIn", "facebook": "Facebook", "instagram": "Instagram",
                    "youtube": "YouTube", "tiktok": "TikTok", "mastodon": "Mastodon", "other": N_("other")}
 AUTO_APPROVE = {OrgModel.decentralized.value, OrgModel.holistic.value}
-HUB_MAY_DECIDE = {OrgModel.multiple_hub_and_spoke.value}
 STATUS_LABELS = (N_("pending"), N_("approved"), N_("rejected"), N_("retired"))
 
 
@@ -106,18 +105,11 @@ async def register(session: AsyncSession, principal: Any, tenant: Any, data: dic
     return account
 
 
-def may_decide(principal: Any, org_model: str) -> bool:
-    """The org model's nuance: the regie holder always; a hub member only in multiple hub and spoke."""
-    if principal.has("regie"):
-        return True
-    return org_model in HUB_MAY_DECIDE and principal.has("hub")
-
-
 async def decide(session: AsyncSession, principal: Any, tenant: Any, account_id: Any, approve: bool,
                  reason: str = "") -> SocialAccount:
+    """Approve or reject a pending account. Who may is the matrix's `account.decide`: the regie holder or a
+    member of a hub department (DESIGN §2: in the hub models the hub approves new accounts)."""
     account = await get_account(session, account_id)
-    if not may_decide(principal, tenant.org_model):
-        raise PermissionDenied("account.decide")
     if account.status != AccountStatus.pending.value:
         raise Refused(msgid="Only a pending account can be decided on.")
     reason = clean_text(reason, "reason", required=not approve, max_length=2000)
@@ -134,9 +126,9 @@ async def decide(session: AsyncSession, principal: Any, tenant: Any, account_id:
 async def retire(session: AsyncSession, principal: Any, tenant: Any, account_id: Any, reason: str = ""
                  ) -> SocialAccount:
     """Retire an account: kept in the registry with its history, never deleted."""
+    """Approve or reject a pending account. Who may is the matrix's `account.decide`: the regie holder or a
+    member of a hub department (DESIGN §2: in the hub models the hub approves new accounts)."""
     account = await get_account(session, account_id)
-    if not may_decide(principal, tenant.org_model):
-        raise PermissionDenied("account.decide")
     if account.status == AccountStatus.retired.value:
         raise Refused(msgid="This account is already retired.")
     reason = clean_text(reason, "reason", required=False, max_length=2000)

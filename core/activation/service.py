@@ -22,7 +22,7 @@ from core.audit.service import OPERATOR, record
 from core.errors import DomainError, NotFound, PermissionDenied, Refused
 from core.i18n import gettext_for
 from core.plugins.info import DomainEvent, HookContext, PluginInfo
-from core.plugins.manager import call, hook_for, plugin_infos
+from core.plugins.manager import call, hook_for, notify, plugin_infos
 from core.roadmap.models import PilotMeasurement
 from core.tenancy.models import Phase, Tenant
 from core.validation import clean_text, clean_uuid
@@ -77,11 +77,8 @@ async def fire_event(session: AsyncSession, tenant: Tenant, pm: Any, name: str, 
     names = await active_plugins(session)
     if not names or pm is None:
         return
-    try:
-        await call(hook_for(pm, "regie_event", names), ctx=hook_context(session, tenant, lang, user_id),
-                   event=DomainEvent(name, payload))
-    except Exception:  # noqa: BLE001
-        log.exception("a plugin failed on event %s", name)
+    await notify(session, hook_for(pm, "regie_event", names), f"event {name}",
+                 ctx=hook_context(session, tenant, lang, user_id), event=DomainEvent(name, payload))
 
 
 async def catalogue(session: AsyncSession, pm: Any) -> list[CatalogueEntry]:

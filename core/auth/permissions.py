@@ -26,6 +26,9 @@ MATRIX: dict[str, frozenset[str]] = {
     "department.manage": frozenset({"admin"}),
     "member.invite": frozenset({"admin", "mediator"}),
     "member.manage": frozenset({"admin"}),
+    # own tokens only: a token acts as its creator, so nobody can mint another member's rights
+    "token.create": frozenset({"admin", "member", "regie", "workgroup", "viewer"}),
+    # see and revoke every token of the tenant
     "token.manage": frozenset({"admin"}),
     "workgroup.compose": frozenset({"admin"}),
     "regie.appoint": frozenset({"admin", "workgroup"}),

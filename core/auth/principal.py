@@ -64,7 +64,7 @@ async def tenant_roles(session: AsyncSession, user: User, tenant: Tenant) -> Pri
         )
         if holder == membership.id:
             roles.add("regie")
-        if membership.department_id is not None:
+        if membership.department_id is not None and membership.role != "viewer":
             is_hub = await session.scalar(select(Department.is_hub).where(
                 Department.id == membership.department_id))
             if is_hub:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from typing import Annotated, Any
+from urllib.parse import urlsplit
 
 from litestar import Request, get, post
 from litestar.enums import RequestEncodingType
@@ -22,10 +23,17 @@ PUBLIC_OPT = {"action": PUBLIC}
 
 
 def _safe_next(target: str | None, default: str) -> str:
-    """Only same-site paths, never a scheme-relative or absolute URL (no open redirect)."""
-    if target and target.startswith("/") and not target.startswith("//") and "\\" not in target:
-        return target
-    return default
+    """Only same-site paths, never a scheme-relative or absolute URL (no open redirect).
+
+    Browsers drop tabs and newlines and read backslashes as slashes, so any of those is refused too.
+    """
+    if not target or not target.startswith("/") or any(c in target for c in "\\\t\r\n ") \
+            or any(ord(c) < 32 for c in target):
+        return default
+    parts = urlsplit(target)
+    if parts.scheme or parts.netloc or target.startswith("//"):
+        return default
+    return target
 
 
 @get("/", opt=PUBLIC_OPT)
@@ -112,7 +120,7 @@ async def switch_language(request: Request[Any, Any, Any], db: AsyncSession, dat
 async def invitation_form(request: Request[Any, Any, Any], db: AsyncSession, token: str) -> Template:
     invitation = await service.open_invitation(db, token)
     return page(request, "auth/invitation.html", invitation=invitation, form={},
-                status_code=200 if invitation else 404)
+                existing=await service.has_account(db, invitation), status_code=200 if invitation else 404)
 
 
 @post("/t/{slug:str}/invitation/{token:str}", opt=PUBLIC_OPT)
@@ -125,6 +133,7 @@ async def accept_invitation(request: Request[Any, Any, Any], db: AsyncSession, s
         invitation = await service.open_invitation(db, token)
         return page(request, "auth/invitation.html", status_code=400 if invitation else 404,
                     invitation=invitation, form={"name": data.get("name", "")},
+                    existing=await service.has_account(db, invitation),
                     errors=form_errors(exc.errors, request.scope["state"]["lang"]))
     await service.start_session(request, user)
     return Redirect(f"/t/{slug}/", status_code=303)

@@ -129,32 +129,44 @@ async def open_invitation(session: AsyncSession, token: str) -> Invitation | Non
 
 
 async def accept_invitation(session: AsyncSession, token: str, name: str, password: str, repeat: str) -> User:
+    """Join the tenant. A new person chooses a password; someone who already has a Regie account must
+    prove it is theirs with its password, so an invitation link never signs anyone in as another user."""
     invitation = await open_invitation(session, token)
     if invitation is None:
         raise DomainError(field="token", msgid="This invitation is no longer valid.")
     errors: dict[str, Msg] = {}
     user = await user_by_email(session, invitation.email)
-    needs_password = user is None or user.password_hash is None
-    if needs_password:
+    existing = user is not None and user.password_hash is not None
+    if existing:
+        if not verify_password(user.password_hash, password):
+            errors["password"] = Msg("Enter the password of your existing Regie account.")
+    else:
         if problem := password_problem(password):
             errors["password"] = Msg(problem)
         elif password != repeat:
             errors["password_repeat"] = Msg("The passwords do not match.")
-    if not name.strip() and (user is None or not user.name):
-        errors["name"] = Msg("Fill in your name.")
+        if not name.strip():
+            errors["name"] = Msg("Fill in your name.")
     if errors:
         raise DomainError(errors)
     if user is None:
         user = await create_user(session, invitation.email, password, name=name)
-    else:
-        if needs_password:
-            user.password_hash = hash_password(password)
-        user.name = name.strip() or user.name
+    elif not existing:
+        user.password_hash = hash_password(password)
+        user.name = name.strip()
     await add_member(session, user, invitation.role, invitation.department_id)
     invitation.accepted_at = datetime.now(UTC)
     await record(session, user_principal(user), "member.joined", subject=invitation,
                  summary=f"{user.email} ({invitation.role})")
     return user
+
+
+async def has_account(session: AsyncSession, invitation: Invitation | None) -> bool:
+    """Whether the invitee already has a Regie account with a password (then they confirm it instead)."""
+    if invitation is None:
+        return False
+    user = await user_by_email(session, invitation.email)
+    return user is not None and user.password_hash is not None
 
 
 def user_principal(user: User) -> Any:

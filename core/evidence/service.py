@@ -21,6 +21,7 @@ from core.errors import DomainError, NotFound, Refused
 from core.i18n import N_, Msg
 from core.measurement.models import ManagementPresentation, MethodologyVersion, Target
 from core.roadmap.models import BaselineStudy, PilotMeasurement
+from core.tenancy.models import Phase
 from core.validation import clean_date, clean_text, clean_uuid
 from core.workgroup.models import Department
 
@@ -152,6 +153,11 @@ async def measurable_activations(session: AsyncSession) -> list[PluginActivation
 
 async def record_pilot(session: AsyncSession, principal: Any, activation_id: Any, period_start: Any,
                        period_end: Any, summary: str, values: Any) -> PilotMeasurement:
+    """A measurement of a plugin that ran as a pilot: only from the pilot phase on (a listening-phase
+    measurement is not a pilot, and must not satisfy the pilot → learning gate)."""
+    tenant = getattr(principal, "tenant", None)
+    if tenant is not None and Phase(tenant.phase).rank < Phase.pilot.rank:
+        raise Refused(field="activation_id", msgid="Pilot measurements can be recorded from the pilot phase on.")
     errors: dict[str, Msg] = {}
     activation = None
     aid = _collect(errors, clean_uuid, activation_id, "activation_id")

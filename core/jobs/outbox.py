@@ -54,6 +54,7 @@ async def relay(sessionmaker: async_sessionmaker[AsyncSession], limit: int = 100
                     log.warning("outbox relay failed for %s: %s", message.id, exc)
                     continue
                 message.dispatched_at = datetime.now(UTC)
+                message.payload = {"redacted": True}  # mails carry invitation links: keep no copy
                 sent += 1
     return sent
 
@@ -83,7 +84,13 @@ def install_after_commit_relay(sessionmaker: async_sessionmaker[AsyncSession]) -
     event.listen(Session, "after_soft_rollback", lambda s, _t: _after_rollback(s))
 
 
-async def wait_for_relays() -> None:
-    """Let pending after-commit relays finish (tests, shutdown)."""
-    while _relay_hooks:
-        await asyncio.gather(*list(_relay_hooks), return_exceptions=True)
+async def wait_for_relays(timeout: float = 10.0) -> None:
+    """Let pending after-commit relays finish (tests, shutdown), also those running on another loop."""
+    loop = asyncio.get_running_loop()
+    deadline = loop.time() + timeout
+    while _relay_hooks and loop.time() < deadline:
+        own = [t for t in list(_relay_hooks) if t.get_loop() is loop]
+        if own:
+            await asyncio.gather(*own, return_exceptions=True)
+        else:
+            await asyncio.sleep(0.01)

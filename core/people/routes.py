@@ -9,7 +9,6 @@ from litestar import Request, get, post
 from litestar.response import Redirect, Template
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from core.auth.models import Membership
 from core.auth.permissions import can
 from core.errors import DomainError
 from core.people import service
@@ -164,33 +163,30 @@ async def department_update(request: Request[Any, Any, Any], db: AsyncSession, s
 async def _tokens_page(request: Request[Any, Any, Any], db: AsyncSession, number: int = 1,
                        form: dict[str, Any] | None = None, errors: dict[str, str] | None = None,
                        created: Any = None, status_code: int = 200) -> Template:
-    listing = await paginate(db, service.tokens_query(), number,
-                                           base_path=request.url.path, scalars=False)
-    members = await db.scalars(service.members_query().where(Membership.is_active.is_(True)))
-    options = [(str(m.id), f"{m.user.display_name} <{m.user.email}>") for m in members.all()]
-    return page(request, "people/tokens.html", status_code=status_code, listing=listing, member_options=options,
+    listing = await paginate(db, service.tokens_query(principal_of(request)), number,
+                             base_path=request.url.path, scalars=False)
+    return page(request, "people/tokens.html", status_code=status_code, listing=listing,
                 form=form or {}, errors=errors or {}, created=created)
 
 
-@get("/t/{slug:str}/people/tokens/", opt={"action": "token.manage"})
+@get("/t/{slug:str}/people/tokens/", opt={"action": "token.create"})
 async def tokens(request: Request[Any, Any, Any], db: AsyncSession, page: str | None = None) -> Template:
     return await _tokens_page(request, db, page_number(page))
 
 
-@post("/t/{slug:str}/people/tokens/", opt={"action": "token.manage"})
+@post("/t/{slug:str}/people/tokens/", opt={"action": "token.create"})
 async def token_create(request: Request[Any, Any, Any], db: AsyncSession, data: Form) -> Template:
     """The secret is shown on this response only (no redirect), never again."""
     try:
-        created = await service.create_token(db, principal_of(request), data.get("membership_id"),
-                                             data.get("name"))
+        created = await service.create_token(db, principal_of(request), data.get("name"))
     except DomainError as exc:
-        form = {k: data.get(k, "") for k in ("membership_id", "name")}
+        form = {"name": data.get("name", "")}
         return await _tokens_page(request, db, form=form, errors=form_errors(exc.errors, lang_of(request)),
                                   status_code=422)
     return await _tokens_page(request, db, created=created, status_code=201)
 
 
-@post("/t/{slug:str}/people/tokens/{token_id:uuid}/revoke", opt={"action": "token.manage"})
+@post("/t/{slug:str}/people/tokens/{token_id:uuid}/revoke", opt={"action": "token.create"})
 async def token_revoke(request: Request[Any, Any, Any], db: AsyncSession, slug: str, token_id: UUID) -> Redirect:
     await service.revoke_token(db, principal_of(request), token_id)
     return Redirect(_base(slug) + "tokens/", status_code=303)

@@ -16,8 +16,9 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from core.audit.service import record
 from core.auth import service as auth_service
 from core.auth.models import ApiToken, Invitation, Membership, Role, User
+from core.auth.permissions import can
 from core.auth.tokens import digest, new_secret
-from core.errors import DomainError, NotFound
+from core.errors import DomainError, NotFound, PermissionDenied
 from core.validation import clean_choice, clean_email, clean_text
 from core.workgroup import service as workgroup
 from core.workgroup.models import Department, RegieAppointment, WorkgroupSeat
@@ -200,25 +201,21 @@ class NewToken:
     """Shown once; only its SHA-256 digest is stored."""
 
 
-def tokens_query() -> Select[Any]:
-    return (select(ApiToken, Membership).join(Membership, Membership.id == ApiToken.membership_id)
-            .order_by(ApiToken.revoked_at.is_not(None), ApiToken.created_at.desc()))
+def tokens_query(principal: Any) -> Select[Any]:
+    """Every token for an admin (token.manage); a member's own tokens otherwise."""
+    query = (select(ApiToken, Membership).join(Membership, Membership.id == ApiToken.membership_id)
+             .order_by(ApiToken.revoked_at.is_not(None), ApiToken.created_at.desc()))
+    if not can(principal.roles, "token.manage"):
+        query = query.where(ApiToken.membership_id == principal.membership.id)
+    return query
 
 
-async def create_token(session: AsyncSession, principal: Any, membership_id: Any, name: Any) -> NewToken:
-    errors: dict[str, Any] = {}
-    membership: Membership | None = None
-    clean_name = ""
-    try:
-        membership = await workgroup.active_membership(session, membership_id, allow_viewer=True)
-    except DomainError as exc:
-        errors.update(exc.errors)
-    try:
-        clean_name = clean_text(name, "name", max_length=100)
-    except DomainError as exc:
-        errors.update(exc.errors)
-    if errors or membership is None:
-        raise DomainError(errors)
+async def create_token(session: AsyncSession, principal: Any, name: Any) -> NewToken:
+    """A token for the principal themself: it acts with their roles, so nobody can hand out another's rights."""
+    membership = principal.membership
+    if membership is None:
+        raise PermissionDenied("token.create")
+    clean_name = clean_text(name, "name", max_length=100)
     secret = new_secret(TOKEN_PREFIX)
     token = ApiToken(membership_id=membership.id, name=clean_name, prefix=secret[:8], token_hash=digest(secret))
     session.add(token)
@@ -232,6 +229,9 @@ async def create_token(session: AsyncSession, principal: Any, membership_id: Any
 async def revoke_token(session: AsyncSession, principal: Any, token_id: Any) -> ApiToken:
     token = await session.get(ApiToken, _uuid(token_id))
     if token is None:
+        raise NotFound()
+    own = principal.membership is not None and token.membership_id == principal.membership.id
+    if not own and not can(principal.roles, "token.manage"):
         raise NotFound()
     if token.revoked_at is not None:
         raise DomainError(field="token", msgid="This token was already revoked.")

@@ -3,12 +3,15 @@
 from __future__ import annotations
 
 import inspect
+import logging
 from typing import Any
 
 import pluggy
 
 from core.plugins import hookspecs
 from core.plugins.info import PluginInfo
+
+log = logging.getLogger("regie.plugins")
 
 
 def build_plugin_manager(extra_plugins: list[Any] | None = None) -> pluggy.PluginManager:
@@ -55,3 +58,13 @@ async def call(hook: Any, **kwargs: Any) -> list[Any]:
     for result in hook(**kwargs):
         results.append(await result if inspect.isawaitable(result) else result)
     return results
+
+
+async def notify(session: Any, hook: Any, what: str, **kwargs: Any) -> None:
+    """Call a hook that reacts to a core decision, inside a savepoint: a failing plugin's own writes are
+    rolled back and logged, and the core's decision (already flushed in the outer transaction) stands."""
+    try:
+        async with session.begin_nested():
+            await call(hook, **kwargs)
+    except Exception:  # noqa: BLE001 - a plugin's reaction never undoes the core's decision
+        log.exception("a plugin failed on %s", what)

@@ -11,7 +11,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from core.activation.service import active_plugins, hook_context
 from core.audit.service import record
 from core.errors import DomainError, Refused
-from core.plugins.manager import call, hook_for
+from core.plugins.manager import hook_for, notify
 from core.roadmap.gates import GateReport, evaluate
 from core.roadmap.models import PhaseTransition
 from core.tenancy.models import Phase, Tenant
@@ -103,8 +103,5 @@ async def phase_changed(session: AsyncSession, tenant: Tenant, pm: Any, old: str
     names = await active_plugins(session)
     if not names or pm is None:
         return
-    try:
-        await call(hook_for(pm, "regie_phase_changed", names), ctx=hook_context(session, tenant, lang, user_id),
-                   old=old, new=new)
-    except Exception:  # noqa: BLE001 - a plugin's reaction never undoes the core's decision
-        log.exception("a plugin failed on the phase change %s → %s", old, new)
+    await notify(session, hook_for(pm, "regie_phase_changed", names), f"the phase change {old} → {new}",
+                 ctx=hook_context(session, tenant, lang, user_id), old=old, new=new)

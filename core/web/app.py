@@ -96,7 +96,7 @@ def create_app(settings: Settings | None = None, extra_plugins: list[Any] | None
         middleware=[session_config.middleware, rate_limit.middleware, RequestContextMiddleware()],
         stores=StoreRegistry(stores={"sessions": session_store}),
         csrf_config=CSRFConfig(secret=settings.secret_key, cookie_name="regie_csrf",
-                               header_name="x-csrftoken", exclude=["/api/"], cookie_samesite="lax"),
+                               header_name="x-csrftoken", exclude=["^/api/"], cookie_samesite="lax"),
         template_config=TemplateConfig(engine=JinjaTemplateEngine.from_environment(_jinja(pm))),
         openapi_config=OpenAPIConfig(title="Regie API", version="1.0.0", path="/api/v1/schema",
                                      render_plugins=[SwaggerRenderPlugin()]),

@@ -4,19 +4,27 @@ for bad input."""
 from __future__ import annotations
 
 import logging
+import re
 from typing import Any
 
 from litestar import MediaType, Request, Response
 from litestar.exceptions import HTTPException, NotFoundException, ValidationException
 from litestar.response import Redirect
+from sqlalchemy.exc import IntegrityError
 
 from core.auth.permissions import NotAuthenticated
 from core.errors import DomainError, NotFound, PermissionDenied
-from core.i18n import gettext_for
+from core.i18n import N_, gettext_for
 from core.tenancy.scope import TenantScopeError
 from core.web.render import page
 
 log = logging.getLogger("regie.web")
+SECRET_IN_PATH = re.compile(r"(/invitation/)[^/?#]+")
+
+
+def _loggable(path: str) -> str:
+    """Paths with secrets (invitation tokens) are masked before they reach a log."""
+    return SECRET_IN_PATH.sub(r"\1***", path)
 
 
 def _is_api(request: Request[Any, Any, Any]) -> bool:
@@ -72,21 +80,44 @@ def not_authenticated(request: Request[Any, Any, Any], exc: NotAuthenticated) ->
 def not_found(request: Request[Any, Any, Any], exc: Exception) -> Response:
     _ = gettext_for(_lang(request))
     if isinstance(exc, TenantScopeError):
-        log.error("tenant scope violation on %s: %s", request.url.path, exc)
+        log.error("tenant scope violation on %s: %s", _loggable(request.url.path), exc)
     return _error(request, 404, [{"field": "__all__", "reason": _("This page does not exist.")}],
                   _("Not found"))
 
 
+HTTP_REASONS = {
+    403: ("csrf", N_("This form has expired. Reload the page and try again.")),
+    405: ("__all__", N_("This action is not possible here.")),
+    413: ("file", N_("The upload is too large.")),
+    429: ("__all__", N_("Too many attempts. Wait a minute and try again.")),
+}
+
+
 def http_error(request: Request[Any, Any, Any], exc: HTTPException) -> Response:
+    """Framework errors in the user's language; only the CSRF 403 reaches here (permissions have their own)."""
     _ = gettext_for(_lang(request))
     status = exc.status_code
-    reason = str(exc.detail) if status < 500 else _("Something went wrong on our side.")
-    field = "csrf" if "csrf" in reason.lower() else "__all__"
+    if status in HTTP_REASONS and (status != 403 or "csrf" in str(exc.detail).lower()):
+        field, msgid = HTTP_REASONS[status]
+        reason = _(msgid)
+    elif status >= 500:
+        field, reason = "__all__", _("Something went wrong on our side.")
+    else:
+        field, reason = "__all__", str(exc.detail)
     return _error(request, status, [{"field": field, "reason": reason}], _("That did not work"))
 
 
+def conflict(request: Request[Any, Any, Any], exc: IntegrityError) -> Response:
+    """Two people saving at once (a version number or a unique name taken meanwhile): ask to retry."""
+    _ = gettext_for(_lang(request))
+    log.info("integrity conflict on %s: %s", _loggable(request.url.path), exc.orig)
+    return _error(request, 409, [{"field": "__all__", "reason": _(
+        "Someone else changed this at the same moment. Reload the page and try again.")}],
+        _("That did not work"))
+
+
 def server_error(request: Request[Any, Any, Any], exc: Exception) -> Response:
-    log.exception("unhandled error on %s", request.url.path, exc_info=exc)
+    log.exception("unhandled error on %s", _loggable(request.url.path), exc_info=exc)
     _ = gettext_for(_lang(request))
     return _error(request, 500, [{"field": "__all__", "reason": _("Something went wrong on our side.")}],
                   _("That did not work"))
@@ -101,5 +132,6 @@ EXCEPTION_HANDLERS: dict[Any, Any] = {
     NotFoundException: not_found,
     TenantScopeError: not_found,
     HTTPException: http_error,
+    IntegrityError: conflict,
     Exception: server_error,
 }

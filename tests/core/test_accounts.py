@@ -61,29 +61,27 @@ async def test_auto_approved_org_models(client, world, sessionmaker, model):
 
 
 @pytest.mark.parametrize("model", ["centralized", "hub_and_spoke"])
-async def test_regie_decides_in_centralized_and_hub_and_spoke(client, world, sessionmaker, model):
+async def test_the_hub_decides_in_centralized_and_hub_and_spoke(client, world, sessionmaker, model):
     await _org_model(sessionmaker, world.a, model)
     member = await _token(sessionmaker, world.a, "member")
     r = await client.post(API, json=_data(world.a), headers=member)
     assert r.status_code == 201 and r.json()["status"] == "pending"
     account_id = r.json()["id"]
-    # a hub member who is not the regie holder may not decide here
+    # a spoke member may not decide; a member of the hub department (DESIGN §2: the hub approves) may
+    assert (await client.post(f"{API}/{account_id}/decision", json={"approve": True}, headers=member)).status_code \
+        == 403
     async with sessionmaker() as session, session.begin():
         with tenant_scope(world.a.id):
             await session.execute(update(Membership).where(Membership.id == world.a.memberships["agent"].id)
                                   .values(department_id=world.a.departments["comms"].id))
     hub = await _token(sessionmaker, world.a, "agent")
-    r = await client.post(f"{API}/{account_id}/decision", json={"approve": True}, headers=hub)
-    assert r.status_code == 403
-    assert (await client.post(f"{API}/{account_id}/decision", json={"approve": True}, headers=member)).status_code \
-        == 403
-    regie = await _token(sessionmaker, world.a, "regie")
-    r = await client.post(f"{API}/{account_id}/decision", json={"approve": False, "reason": ""}, headers=regie)
+    r = await client.post(f"{API}/{account_id}/decision", json={"approve": False, "reason": ""}, headers=hub)
     assert r.status_code == 422 and r.json()["errors"][0]["field"] == "reason"
     r = await client.post(f"{API}/{account_id}/decision", json={"approve": False, "reason": "Dubbel kanaal"},
-                          headers=regie)
+                          headers=hub)
     assert r.status_code == 200 and r.json()["status"] == "rejected"
     assert r.json()["decision_reason"] == "Dubbel kanaal"
+    regie = await _token(sessionmaker, world.a, "regie")
     r = await client.post(f"{API}/{account_id}/decision", json={"approve": True}, headers=regie)
     assert r.status_code == 409
     assert (await _audit(sessionmaker, world.a))[-2:] == ["account.requested", "account.rejected"]

@@ -179,3 +179,13 @@ async def test_evidence_api(app, client, world, sessionmaker):
     other = await token(sessionmaker, world.b, "admin")
     assert (await client.post(f"/api/v1/t/globex/presentations/{pid}/approve", json={},
                               headers=other)).status_code == 404
+
+
+async def test_no_pilot_measurement_during_listening(app, client, world, sessionmaker):
+    """A measurement taken while listening is no pilot: it must not satisfy the pilot → learning gate."""
+    active = await activation(sessionmaker, world.a, "monitoring", "comms")
+    await login_as(client, world.a, "regie")
+    r = await post_form(client, "/t/acme/evidence/pilot", {"activation_id": str(active.id), "values": "a=1",
+                                                           **PERIOD})
+    assert r.status_code == 409 and "vanaf de pilotfase" in r.text
+    assert await count(sessionmaker, world.a, PilotMeasurement) == 0

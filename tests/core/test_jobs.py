@@ -22,6 +22,7 @@ from core.mail import outbox
 from core.settings import Settings
 from core.tenancy.scope import tenant_scope
 from tests.conftest import REDIS_URL, unavailable
+from tests.support import login, login_as
 
 RABBIT_URL = os.environ.get("TEST_RABBITMQ_URL", "amqp://guest:guest@127.0.0.1:5672")
 
@@ -119,6 +120,11 @@ async def test_invitation_mail_end_to_end_embedded(app, client, sessionmaker, wo
     async with sessionmaker() as session:
         with tenant_scope(world.a.id):
             assert (await session.scalars(select(Invitation.email))).all() == ["nieuwe.collega@example.nl"]
+    assert (await client.get("/dev/mailbox", follow_redirects=False)).status_code == 303  # anonymous
+    await login_as(client, world.a, "admin")
+    assert (await client.get("/dev/mailbox")).status_code == 403  # invitation links are not for members
+    client.cookies.clear()
+    await login(client, world.mediator.email)
     page = await client.get("/dev/mailbox")
     assert page.status_code == 200
     assert "nieuwe.collega@example.nl" in page.text and "Acme BV" in page.text

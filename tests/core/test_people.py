@@ -7,11 +7,10 @@ from sqlalchemy import select
 from core.auth.models import ApiToken, Invitation, Membership, User
 from core.auth.passwords import hash_password
 from core.jobs.models import OutboxMessage
-from core.jobs.outbox import relay
 from core.tenancy.scope import cross_tenant, tenant_scope
 from core.workgroup.models import WorkgroupSeat
 from tests.core.test_workgroup import audit, rows, token
-from tests.support import login_as, post_form
+from tests.support import delivered_mails, login_as, post_form
 
 
 async def outbox(sessionmaker) -> list[OutboxMessage]:
@@ -65,7 +64,7 @@ async def test_member_list_is_paginated_in_page_and_api(client, world, sessionma
 
 # --- invitations --------------------------------------------------------------------------------------
 
-async def test_admin_invites_and_the_mail_goes_through_the_outbox(client, world, sessionmaker):
+async def test_admin_invites_and_the_mail_goes_through_the_outbox(app, client, world, sessionmaker):
     await login_as(client, world.a, "admin")
     r = await post_form(client, "/t/acme/people/invitations",
                         {"email": "Nieuw@Acme.test", "role": "member",
@@ -73,11 +72,11 @@ async def test_admin_invites_and_the_mail_goes_through_the_outbox(client, world,
     assert r.status_code == 303
     [invitation] = await rows(sessionmaker, world.a, Invitation)
     assert invitation.email == "nieuw@acme.test" and invitation.department_id == world.a.departments["service"].id
-    await relay(sessionmaker)
-    mails = [m for m in await outbox(sessionmaker) if m.actor == "core.send_mail"]
-    assert len(mails) == 1 and mails[0].payload["to"] == "nieuw@acme.test"
-    assert "/t/acme/invitation/" in mails[0].payload["text"]
-    assert mails[0].dispatched_at is not None
+    mails = await delivered_mails(app)
+    assert len(mails) == 1 and mails[0]["to"] == "nieuw@acme.test"
+    assert "/t/acme/invitation/" in mails[0]["text"]
+    [row] = [m for m in await outbox(sessionmaker) if m.actor == "core.send_mail"]
+    assert row.dispatched_at is not None and row.payload == {"redacted": True}
     [entry] = await audit(sessionmaker, world.a, "member.invited")
     assert "nieuw@acme.test" in entry.summary
     page = await client.get("/t/acme/people/")
@@ -228,12 +227,13 @@ async def test_member_changes_refuse_foreign_ids_and_non_admins(client, world, s
 
 # --- API tokens ---------------------------------------------------------------------------------------
 
-async def test_admin_creates_token_shown_once_that_works_until_revoked(client, world, sessionmaker):
-    await login_as(client, world.a, "admin")
+async def test_member_creates_own_token_shown_once_that_works_until_revoked(client, world, sessionmaker):
+    await login_as(client, world.a, "marketer")
     r = await post_form(client, "/t/acme/people/tokens/",
-                        {"membership_id": str(world.a.memberships["marketer"].id), "name": "rapportage"})
+                        {"membership_id": str(world.a.memberships["regie"].id), "name": "rapportage"})
     assert r.status_code == 201
     [row] = await rows(sessionmaker, world.a, ApiToken)
+    # the token acts as its creator, whatever membership a form smuggles in
     assert row.name == "rapportage" and row.membership_id == world.a.memberships["marketer"].id
     start = r.text.index("<code>rg_") + len("<code>")
     secret = r.text[start:r.text.index("</code>", start)]
@@ -249,22 +249,44 @@ async def test_admin_creates_token_shown_once_that_works_until_revoked(client, w
     assert len(await audit(sessionmaker, world.a, "token.revoked")) == 1
 
 
+async def test_an_admin_cannot_mint_the_regie_holders_rights(client, world, sessionmaker):
+    """Admins see and revoke every token, but a token they create acts as themselves, never as the regie."""
+    await token(sessionmaker, world.a, "regie")
+    await login_as(client, world.a, "admin")
+    listing = await client.get("/t/acme/people/tokens/")
+    assert world.a.email("regie") in listing.text
+    r = await post_form(client, "/t/acme/people/tokens/",
+                        {"membership_id": str(world.a.memberships["regie"].id), "name": "sluiproute"})
+    assert r.status_code == 201
+    new = [t for t in await rows(sessionmaker, world.a, ApiToken) if t.name == "sluiproute"]
+    assert [t.membership_id for t in new] == [world.a.memberships["admin"].id]
+    start = r.text.index("<code>rg_") + len("<code>")
+    secret = r.text[start:r.text.index("</code>", start)]
+    response = await client.post("/api/v1/t/acme/roadmap/override", json={"reason": "x" * 20},
+                                 headers={"Authorization": f"Bearer {secret}"})
+    assert response.status_code == 403
+
+
 async def test_token_bad_input_and_permissions(client, world, sessionmaker):
     await login_as(client, world.a, "admin")
-    r = await post_form(client, "/t/acme/people/tokens/",
-                        {"membership_id": str(world.b.memberships["admin"].id), "name": ""})
+    r = await post_form(client, "/t/acme/people/tokens/", {"name": ""})
     assert r.status_code == 422
-    assert "Kies een geldige optie." in r.text and "Dit veld is verplicht." in r.text
-    b_token = await token(sessionmaker, world.b, "admin")  # noqa: F841 - a row in tenant b
+    assert "Dit veld is verplicht." in r.text
+    await token(sessionmaker, world.b, "admin")  # a row in tenant b
     [b_row] = await rows(sessionmaker, world.b, ApiToken)
     r = await post_form(client, f"/t/acme/people/tokens/{b_row.id}/revoke")
     assert r.status_code == 404
     [b_row] = await rows(sessionmaker, world.b, ApiToken)
     assert b_row.revoked_at is None
     assert not await rows(sessionmaker, world.a, ApiToken)
+    # a member sees only their own tokens and cannot revoke someone else's
+    await token(sessionmaker, world.a, "regie")
+    [regie_row] = await rows(sessionmaker, world.a, ApiToken)
     client.cookies.clear()
     await login_as(client, world.a, "member")
-    assert (await client.get("/t/acme/people/tokens/")).status_code == 403
+    listing = await client.get("/t/acme/people/tokens/")
+    assert listing.status_code == 200 and regie_row.prefix not in listing.text
+    assert (await post_form(client, f"/t/acme/people/tokens/{regie_row.id}/revoke")).status_code == 404
     # tokens cannot be created through the API
     headers = await token(sessionmaker, world.a, "admin")
     r = await client.post("/api/v1/t/acme/tokens", headers=headers, json={"name": "x"})

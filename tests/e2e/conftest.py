@@ -55,7 +55,8 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     var_dir = tmp_path_factory.mktemp("e2e-var")
     port = _free_port()
     env = {**os.environ, "REGIE_VAR_DIR": str(var_dir), "DATABASE_URL": f"sqlite:///{var_dir / 'e2e.sqlite3'}",
-           "BASE_URL": f"http://127.0.0.1:{port}", "BROKER_URL": "", "SMTP_URL": "", "REDIS_URL": ""}
+           "BASE_URL": f"http://127.0.0.1:{port}", "BROKER_URL": "", "SMTP_URL": "", "REDIS_URL": "",
+           "REGIE_DEV_MAILBOX": "1"}
     _seed_mediator(env)
     log = open(var_dir / "server.log", "w")  # noqa: SIM115 - closed below
     proc = subprocess.Popen([sys.executable, "-m", "uvicorn", "--factory", "core.web.app:create_app",

@@ -34,14 +34,13 @@ def submit(page: Any, action: str) -> None:
     settle_after(page, page.locator(f'form[action="{action}"] button').first)
 
 
-def accept_invitation(browser: Any, server: str, email: str, name: str, shot: Any) -> Any:
-    """Open the invitation link from the development mailbox in a fresh browser and sign up."""
-    context = browser.new_context(base_url=server, locale="nl-NL")
-    page = context.new_page()
-    page.goto("/dev/mailbox")
-    link = page.locator("article.mail", has_text=email).first.locator("a[href*='/invitation/']").first
+def accept_invitation(browser: Any, server: str, mailbox: Any, email: str, name: str, shot: Any) -> Any:
+    """Read the invitation link in the development mailbox (a mediator's page), open it in a fresh browser."""
+    mailbox.goto("/dev/mailbox")
+    link = mailbox.locator("article.mail", has_text=email).first.locator("a[href*='/invitation/']").first
     href = link.get_attribute("href")
     assert href and "/invitation/" in href
+    page = browser.new_context(base_url=server, locale="nl-NL").new_page()
     page.goto(href)
     page.fill("#f-name", name)
     page.fill("#f-password", PASSWORD)
@@ -69,7 +68,7 @@ def test_mediator_to_pilot_gate(browser: Any, server: str, shot: Any) -> None:
     assert "Waterschap Lageland" in mediator.content()
 
     # 2. The admin accepts, creates two departments and invites two colleagues.
-    admin = accept_invitation(browser, server, "directie@lageland.test", "Dirk Directie", shot)
+    admin = accept_invitation(browser, server, mediator, "directie@lageland.test", "Dirk Directie", shot)
     departments = (("Communicatie", "corporate_communication", True), ("Klantcontact", "customer_service", False))
     for name, function, hub in departments:
         admin.goto("/t/lageland/people/departments/")
@@ -87,8 +86,8 @@ def test_mediator_to_pilot_gate(browser: Any, server: str, shot: Any) -> None:
         admin.select_option("#f-department_id", label=department)
         submit(admin, "/t/lageland/people/invitations")
     shot(admin, "people-invited")
-    regie = accept_invitation(browser, server, "regie@lageland.test", "Rita Regie", shot)
-    kcc = accept_invitation(browser, server, "kcc@lageland.test", "Karel Klantcontact", shot)
+    regie = accept_invitation(browser, server, mediator, "regie@lageland.test", "Rita Regie", shot)
+    kcc = accept_invitation(browser, server, mediator, "kcc@lageland.test", "Karel Klantcontact", shot)
 
     # 3. The admin composes the workgroup and records the workgroup's choice of regie holder.
     admin.goto("/t/lageland/workgroup/")
