@@ -83,18 +83,18 @@ async def register(request: Request[Any, Any, Any], db: AsyncSession, data: Acco
     return await _fresh(db, account)
 
 
-@post(BASE + "/{account_id:str}/decision", opt={"action": "account.decide"}, tags=TAGS,
+@post(BASE + "/{account_id:uuid}/decision", opt={"action": "account.decide"}, tags=TAGS,
       summary="Approve or reject a pending account", status_code=200)
-async def decide(request: Request[Any, Any, Any], db: AsyncSession, account_id: str, data: DecisionIn
+async def decide(request: Request[Any, Any, Any], db: AsyncSession, account_id: UUID, data: DecisionIn
                  ) -> AccountOut:
     account = await service.decide(db, principal_of(request), tenant_of(request), account_id, data.approve,
                                    data.reason)
     return await _fresh(db, account)
 
 
-@post(BASE + "/{account_id:str}/retire", opt={"action": "account.decide"}, tags=TAGS,
+@post(BASE + "/{account_id:uuid}/retire", opt={"action": "account.decide"}, tags=TAGS,
       summary="Retire an account (never deleted)", status_code=200)
-async def retire(request: Request[Any, Any, Any], db: AsyncSession, account_id: str,
+async def retire(request: Request[Any, Any, Any], db: AsyncSession, account_id: UUID,
                  data: RetireIn | None = None) -> AccountOut:
     account = await service.retire(db, principal_of(request), tenant_of(request), account_id,
                                    (data or RetireIn()).reason)

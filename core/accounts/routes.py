@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from typing import Any
+from uuid import UUID
 
 from litestar import Request, get, post
 from litestar.response import Redirect, Template
@@ -11,7 +12,6 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from core.accounts import service
 from core.accounts.models import AccountStatus
-from core.auth.permissions import can
 from core.errors import DomainError
 from core.web.forms import Form, lang_of, principal_of, tenant_of
 from core.web.pagination import page_number, paginate
@@ -28,7 +28,7 @@ async def _departments(db: AsyncSession) -> list[Department]:
 async def _list_page(request: Request[Any, Any, Any], db: AsyncSession, status: str | None, number: int,
                      form: dict[str, Any] | None = None, errors: dict[str, str] | None = None,
                      status_code: int = 200) -> Template:
-    tenant, principal = tenant_of(request), principal_of(request)
+    tenant = tenant_of(request)
     status = status if status in AccountStatus.__members__ else ""
     listing = await paginate(db, service.list_query(status), number, base_path=f"/t/{tenant.slug}/accounts/",
                              params={"status": status})
@@ -36,8 +36,6 @@ async def _list_page(request: Request[Any, Any, Any], db: AsyncSession, status: 
                 statuses=list(AccountStatus.__members__), platforms=service.PLATFORMS,
                 platform_labels=service.PLATFORM_LABELS, departments=await _departments(db),
                 conditions=await service.account_conditions(db), form=form or {}, errors=errors or {},
-                can_request=can(principal.roles, "account.request"),
-                can_decide=can(principal.roles, "account.decide"),
                 auto=tenant.org_model in service.AUTO_APPROVE)
 
 
@@ -59,8 +57,8 @@ async def register(request: Request[Any, Any, Any], db: AsyncSession, slug: str,
     return Redirect(f"/t/{slug}/accounts/", status_code=303)
 
 
-@post(BASE + "/{account_id:str}/decision", opt={"action": "account.decide"})
-async def decide(request: Request[Any, Any, Any], db: AsyncSession, slug: str, account_id: str,
+@post(BASE + "/{account_id:uuid}/decision", opt={"action": "account.decide"})
+async def decide(request: Request[Any, Any, Any], db: AsyncSession, slug: str, account_id: UUID,
                  data: Form) -> Any:
     approve = data.get("approve") in ("1", "true", "on", "yes")
     try:
@@ -73,8 +71,8 @@ async def decide(request: Request[Any, Any, Any], db: AsyncSession, slug: str, a
     return Redirect(f"/t/{slug}/accounts/", status_code=303)
 
 
-@post(BASE + "/{account_id:str}/retire", opt={"action": "account.decide"})
-async def retire(request: Request[Any, Any, Any], db: AsyncSession, slug: str, account_id: str,
+@post(BASE + "/{account_id:uuid}/retire", opt={"action": "account.decide"})
+async def retire(request: Request[Any, Any, Any], db: AsyncSession, slug: str, account_id: UUID,
                  data: Form) -> Any:
     try:
         await service.retire(db, principal_of(request), tenant_of(request), account_id, str(data.get("reason", "")))

@@ -9,14 +9,14 @@ Accounts are retired, never deleted. A published policy's account conditions mus
 from __future__ import annotations
 
 from typing import Any
-from uuid import UUID
 
 from sqlalchemy import Select, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from core.accounts.models import AccountStatus, SocialAccount
 from core.audit.service import record
-from core.errors import DomainError, NotFound, Refused
+from core.db.lookup import get_or_404
+from core.errors import DomainError, Refused
 from core.i18n import N_, Msg
 from core.policy.service import published_policy
 from core.tenancy.models import OrgModel
@@ -44,14 +44,7 @@ def list_query(status: str | None = None) -> Select[Any]:
 
 
 async def get_account(session: AsyncSession, account_id: Any) -> SocialAccount:
-    try:
-        uid = account_id if isinstance(account_id, UUID) else UUID(str(account_id))
-    except ValueError:
-        raise NotFound() from None
-    account = await session.get(SocialAccount, uid)
-    if account is None:
-        raise NotFound()
-    return account
+    return await get_or_404(session, SocialAccount, account_id)
 
 
 async def register(session: AsyncSession, principal: Any, tenant: Any, data: dict[str, Any]) -> SocialAccount:

@@ -11,9 +11,8 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from core.activation import service
 from core.activation.models import PluginActivation
-from core.i18n import normalise
 from core.tenancy.models import Tenant
-from core.web.forms import principal_of, tenant_of
+from core.web.forms import lang_of, principal_of, tenant_of
 
 
 @dataclass
@@ -60,11 +59,6 @@ class ReasonIn:
     reason: str
 
 
-def _lang(request: Request[Any, Any, Any], lang: str | None) -> str:
-    code = normalise(lang or request.scope["state"]["lang"])
-    request.scope["state"]["lang"] = code
-    return code
-
 
 async def _one(db: AsyncSession, row: PluginActivation) -> ActivationOut:
     await db.refresh(row, ["department"])
@@ -75,7 +69,7 @@ async def _one(db: AsyncSession, row: PluginActivation) -> ActivationOut:
 @get("/t/{slug:str}/plugins", opt={"action": "tenant.read"}, tags=["plugins"],
      summary="Installed plugins with this tenant's activation status and current blockers")
 async def catalogue(request: Request[Any, Any, Any], db: AsyncSession, lang: str | None = None) -> list[PluginOut]:
-    code = _lang(request, lang)
+    code = lang_of(request, lang)
     pm = request.app.state.pm
     tenant = await db.get(Tenant, tenant_of(request).id)
     out = []
@@ -96,7 +90,7 @@ async def catalogue(request: Request[Any, Any, Any], db: AsyncSession, lang: str
 async def request_plugin(request: Request[Any, Any, Any], db: AsyncSession, plugin: str, data: RequestIn,
                          lang: str | None = None) -> ActivationOut:
     row = await service.request_plugin(db, principal_of(request), tenant_of(request), request.app.state.pm, plugin,
-                                       data.department_id, data.motivation, _lang(request, lang))
+                                       data.department_id, data.motivation, lang_of(request, lang))
     return await _one(db, row)
 
 
@@ -105,7 +99,7 @@ async def request_plugin(request: Request[Any, Any, Any], db: AsyncSession, plug
 async def decide(request: Request[Any, Any, Any], db: AsyncSession, plugin: str, data: DecisionIn,
                  lang: str | None = None) -> ActivationOut:
     row = await service.decide(db, principal_of(request), tenant_of(request), request.app.state.pm, plugin,
-                               data.approve, data.reason, _lang(request, lang))
+                               data.approve, data.reason, lang_of(request, lang))
     return await _one(db, row)
 
 
@@ -114,7 +108,7 @@ async def decide(request: Request[Any, Any, Any], db: AsyncSession, plugin: str,
 async def pause(request: Request[Any, Any, Any], db: AsyncSession, plugin: str, data: ReasonIn,
                 lang: str | None = None) -> ActivationOut:
     row = await service.pause(db, principal_of(request), tenant_of(request), request.app.state.pm, plugin,
-                              data.reason, _lang(request, lang))
+                              data.reason, lang_of(request, lang))
     return await _one(db, row)
 
 
@@ -123,7 +117,7 @@ async def pause(request: Request[Any, Any, Any], db: AsyncSession, plugin: str, 
 async def resume(request: Request[Any, Any, Any], db: AsyncSession, plugin: str, data: ReasonIn,
                  lang: str | None = None) -> ActivationOut:
     row = await service.pause(db, principal_of(request), tenant_of(request), request.app.state.pm, plugin,
-                              data.reason, _lang(request, lang), resume=True)
+                              data.reason, lang_of(request, lang), resume=True)
     return await _one(db, row)
 
 

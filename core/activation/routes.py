@@ -11,7 +11,6 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from core.activation import service
 from core.activation.models import ActivationStatus
-from core.auth.permissions import can
 from core.errors import DomainError
 from core.roadmap.routes import user_names
 from core.tenancy.models import Tenant
@@ -43,9 +42,7 @@ async def catalogue_context(db: AsyncSession, request: Request[Any, Any, Any]) -
     names = await user_names(db, {e.activation.requested_by_id for e in entries if e.activation}
                              | {e.activation.decided_by_id for e in entries if e.activation})
     return {"entries": entries, "blocked": blocked, "requestable": requestable, "names": names,
-            "dep_options": [(str(d.id), d.name) for d in requestable],
-            "can_request": can(principal.roles, "plugin.request"), "can_decide": can(principal.roles, "plugin.decide"),
-            "can_pause": can(principal.roles, "plugin.pause"), "current_tenant": tenant}
+            "dep_options": [(str(d.id), d.name) for d in requestable], "current_tenant": tenant}
 
 
 async def _render(request: Request[Any, Any, Any], db: AsyncSession, status_code: int = 200,

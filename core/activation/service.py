@@ -21,9 +21,9 @@ from core.activation.models import ActivationStatus, PluginActivation
 from core.audit.service import OPERATOR, record
 from core.errors import DomainError, NotFound, PermissionDenied, Refused
 from core.i18n import gettext_for
-from core.plugins.info import DomainEvent, HookContext, PluginInfo
+from core.plugins.context import hook_context
+from core.plugins.info import DomainEvent, PluginInfo
 from core.plugins.manager import call, hook_for, notify, plugin_infos
-from core.roadmap.models import PilotMeasurement
 from core.tenancy.models import Phase, Tenant
 from core.validation import clean_text, clean_uuid
 from core.workgroup.models import Department
@@ -53,22 +53,6 @@ async def active_plugins(session: AsyncSession) -> set[str]:
     rows = await session.scalars(select(PluginActivation.plugin).where(
         PluginActivation.status == ActivationStatus.active.value))
     return set(rows.all())
-
-
-async def has_measured_activation(session: AsyncSession, exclude: str = "") -> bool:
-    """True when a plugin other than `exclude` ran as a pilot with a recorded measurement."""
-    found = await session.scalar(
-        select(PilotMeasurement.id).join(PluginActivation, PluginActivation.id == PilotMeasurement.activation_id)
-        .where(PluginActivation.plugin != exclude).limit(1))
-    return found is not None
-
-
-def hook_context(session: AsyncSession, tenant: Tenant, lang: str, user_id: UUID | None = None) -> HookContext:
-    async def measured(exclude: str = "") -> bool:
-        return await has_measured_activation(session, exclude)
-
-    return HookContext(tenant_id=tenant.id, tenant_slug=tenant.slug, lang=lang, user_id=user_id, session=session,
-                       extra={"has_measured_activation": measured})
 
 
 async def fire_event(session: AsyncSession, tenant: Tenant, pm: Any, name: str, payload: dict[str, Any],

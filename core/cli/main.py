@@ -264,30 +264,25 @@ def token() -> None:
 @click.option("--name", default="", help="A label to recognise the token by")
 def token_create(slug: str, email: str, name: str) -> None:
     """Create an API token for a member; it is shown once."""
-    from core.audit.service import OPERATOR, record
-    from core.auth.models import ApiToken, Membership
+    from core.audit.service import OPERATOR
+    from core.auth.models import Membership
     from core.auth.service import user_by_email
-    from core.auth.tokens import digest, new_secret
+    from core.people.service import create_token_for
     from core.tenancy.scope import tenant_scope
-    from core.validation import clean_email, clean_text
+    from core.validation import clean_email
 
     async def work(session: AsyncSession) -> str:
         org = await tenant_by_slug(session, slug)
         address = clean_email(email)
-        label = clean_text(name, "name", required=False, max_length=100)
         person = await user_by_email(session, address)
         with tenant_scope(org.id):
             membership = None if person is None else await session.scalar(select(Membership).where(
                 Membership.user_id == person.id, Membership.is_active.is_(True)))
             if membership is None:
                 raise DomainError(field="email", msgid="This person is not a member of this organisation.")
-            secret = new_secret("rg_")
-            row = ApiToken(membership_id=membership.id, name=label, prefix=secret[:8], token_hash=digest(secret))
-            session.add(row)
+            created = await create_token_for(session, OPERATOR, membership, name, name_required=False)
             await session.flush()
-            await record(session, OPERATOR, "token.created", subject=row, summary=f"{address} {row.prefix}…")
-            await session.flush()
-        return secret
+        return created.secret
 
     secret = run(work)
     click.echo("API token (shown once; send it as `Authorization: Bearer <token>`):")

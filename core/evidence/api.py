@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from typing import Any
+from uuid import UUID
 
 from litestar import Request, post
 from sqlalchemy import select
@@ -124,9 +125,9 @@ async def presentation(request: Request[Any, Any, Any], db: AsyncSession, data: 
     return Created(str(row.id), "management_presentation")
 
 
-@post("/t/{slug:str}/presentations/{presentation_id:str}/approve", opt={"action": "presentation.approve"},
+@post("/t/{slug:str}/presentations/{presentation_id:uuid}/approve", opt={"action": "presentation.approve"},
       tags=["evidence"], status_code=200, summary="Admin: record management's approval of a presentation")
-async def approve(request: Request[Any, Any, Any], db: AsyncSession, presentation_id: str,
+async def approve(request: Request[Any, Any, Any], db: AsyncSession, presentation_id: UUID,
                   data: ApprovalIn | None = None) -> Created:
     row = await service.approve_presentation(db, principal_of(request), presentation_id,
                                              data.note if data else "")

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from typing import Any
+from uuid import UUID
 
 from litestar import Request, get, post
 from litestar.datastructures import UploadFile
@@ -10,43 +11,53 @@ from litestar.response import Redirect, Response, Template
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from core.auth.permissions import can
 from core.errors import DomainError
 from core.evidence import service
 from core.evidence.service import PRESENTATION_SECTIONS, Upload
 from core.roadmap.routes import user_names
 from core.tenancy.models import Tenant
 from core.web.forms import Form, MultipartForm, lang_of, principal_of, tenant_of
+from core.web.pagination import page_number, paginate
 from core.web.render import form_errors, page
 from core.workgroup.models import Department
 
 KINDS = ("baseline", "pilot", "methodology", "targets", "presentations")
-ACTIONS = {"baseline": "baseline.upload", "pilot": "pilot.record", "methodology": "methodology.write",
-           "targets": "target.write", "presentations": "presentation.produce"}
+LISTS = {"baseline": (service.baselines_query, True), "pilot": (service.pilot_measurements_query, False),
+         "methodology": (service.methodology_versions_query, True), "targets": (service.targets_query, True),
+         "presentations": (service.presentations_query, True)}
+"""Each kind's list query and whether its rows are single entities (paginate's `scalars`)."""
+
+
+def _page_param(kind: str | None, shown: str) -> str:
+    """On a section page its list pages with ?page=; on the overview every list has its own ?<kind>_page=."""
+    return "page" if kind == shown else f"{shown}_page"
 
 
 async def _context(db: AsyncSession, request: Request[Any, Any, Any], kind: str | None) -> dict[str, Any]:
-    principal = principal_of(request)
+    """Only the lists of the section shown are loaded (all five on the overview), a page of each."""
     tenant = await db.get(Tenant, tenant_of(request).id)
     ctx: dict[str, Any] = {"kind": kind, "current_tenant": tenant, "sections": PRESENTATION_SECTIONS,
-                           "section_labels": service.SECTION_LABELS,
-                           "may": {k: can(principal.roles, a) for k, a in ACTIONS.items()},
-                           "may_approve": can(principal.roles, "presentation.approve")}
-    ctx["baselines"] = await service.baselines(db)
-    ctx["pilots"] = await service.pilot_measurements(db)
-    ctx["activations"] = [(str(a.id), f"{a.plugin} ({a.department.name})")
-                          for a in await service.measurable_activations(db)]
-    ctx["methodologies"] = await service.methodology_versions(db)
-    latest = ctx["methodologies"][0] if ctx["methodologies"] else None
-    ctx["kpi_options"] = [(k["key"], f'{k["key"]} — {k["name"]}') for k in (latest.kpis if latest else [])]
-    ctx["targets"] = await service.targets(db)
-    departments = (await db.scalars(select(Department).order_by(Department.name))).all()
-    ctx["department_options"] = [(str(d.id), d.name) for d in departments]
-    ctx["department_names"] = {d.id: d.name for d in departments}
-    ctx["presentations"] = await service.presentations(db)
-    ctx["names"] = await user_names(db, {p.approved_by_id for p in ctx["presentations"]}
-                                    | {b.created_by_id for b in ctx["baselines"]})
-    ctx["early"] = tenant.phase == "listening"
+                           "section_labels": service.SECTION_LABELS, "early": tenant.phase == "listening"}
+    shown = KINDS if kind is None else (kind,)
+    base_path = f"/t/{tenant.slug}/evidence/{kind or ''}"
+    for name in shown:
+        query, scalars = LISTS[name]
+        param = _page_param(kind, name)
+        ctx[f"{name}_page"] = await paginate(db, query(), page_number(request.query_params.get(param)),
+                                             base_path=base_path, scalars=scalars, param=param)
+    if "pilot" in shown:
+        ctx["activations"] = [(str(a.id), f"{a.plugin} ({a.department.name})")
+                              for a in await service.measurable_activations(db)]
+    if "targets" in shown:
+        latest = await service.latest_methodology(db)
+        ctx["kpi_options"] = [(k["key"], f'{k["key"]} — {k["name"]}') for k in (latest.kpis if latest else [])]
+        departments = (await db.scalars(select(Department).order_by(Department.name))).all()
+        ctx["department_options"] = [(str(d.id), d.name) for d in departments]
+        ctx["department_names"] = {d.id: d.name for d in departments}
+    people = {b.created_by_id for b in ctx["baseline_page"].items} if "baseline" in shown else set()
+    if "presentations" in shown:
+        people |= {p.approved_by_id for p in ctx["presentations_page"].items}
+    ctx["names"] = await user_names(db, people)
     return ctx
 
 
@@ -92,8 +103,8 @@ async def upload_baseline(request: Request[Any, Any, Any], db: AsyncSession, slu
     return Redirect(f"/t/{slug}/evidence/baseline", status_code=303)
 
 
-@get("/t/{slug:str}/evidence/baseline/{study_id:str}/file", opt={"action": "tenant.read"})
-async def download_baseline(request: Request[Any, Any, Any], db: AsyncSession, study_id: str) -> Response[bytes]:
+@get("/t/{slug:str}/evidence/baseline/{study_id:uuid}/file", opt={"action": "tenant.read"})
+async def download_baseline(request: Request[Any, Any, Any], db: AsyncSession, study_id: UUID) -> Response[bytes]:
     study, data = await service.baseline_file(db, study_id)
     safe = "".join(c for c in (study.file_name or "study") if c.isalnum() or c in "._- ") or "study"
     return Response(data, media_type=study.content_type or "application/octet-stream",
@@ -142,8 +153,8 @@ async def produce_presentation(request: Request[Any, Any, Any], db: AsyncSession
     return Redirect(f"/t/{slug}/evidence/presentations", status_code=303)
 
 
-@post("/t/{slug:str}/evidence/presentations/{presentation_id:str}/approve", opt={"action": "presentation.approve"})
-async def approve_presentation(request: Request[Any, Any, Any], db: AsyncSession, slug: str, presentation_id: str,
+@post("/t/{slug:str}/evidence/presentations/{presentation_id:uuid}/approve", opt={"action": "presentation.approve"})
+async def approve_presentation(request: Request[Any, Any, Any], db: AsyncSession, slug: str, presentation_id: UUID,
                                data: Form) -> Any:
     try:
         await service.approve_presentation(db, principal_of(request), presentation_id, data.get("note", ""))

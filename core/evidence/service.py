@@ -12,11 +12,12 @@ from datetime import UTC, date, datetime
 from pathlib import PurePath
 from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import Select, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from core.activation.models import ActivationStatus, PluginActivation
 from core.audit.service import record
+from core.db.lookup import get_or_404
 from core.errors import DomainError, NotFound, Refused
 from core.i18n import N_, Msg
 from core.measurement.models import ManagementPresentation, MethodologyVersion, Target
@@ -108,19 +109,16 @@ async def upload_baseline(session: AsyncSession, principal: Any, title: str, per
     return study
 
 
-async def baselines(session: AsyncSession) -> list[BaselineStudy]:
-    return list((await session.scalars(select(BaselineStudy).order_by(BaselineStudy.created_at.desc()))).all())
+def baselines_query() -> Select[Any]:
+    """Baseline studies, newest first (for `core.web.pagination.paginate`)."""
+    return select(BaselineStudy).order_by(BaselineStudy.created_at.desc())
 
 
 async def baseline_file(session: AsyncSession, study_id: Any) -> tuple[BaselineStudy, bytes]:
-    try:
-        sid = clean_uuid(study_id, "id")
-    except DomainError:
-        raise NotFound() from None
-    study = await session.get(BaselineStudy, sid)
-    if study is None or not study.file_name:
+    study = await get_or_404(session, BaselineStudy, study_id)
+    if not study.file_name:
         raise NotFound()
-    data = await session.scalar(select(BaselineStudy.file_data).where(BaselineStudy.id == sid))
+    data = await session.scalar(select(BaselineStudy.file_data).where(BaselineStudy.id == study.id))
     return study, data or b""
 
 
@@ -182,11 +180,11 @@ async def record_pilot(session: AsyncSession, principal: Any, activation_id: Any
     return row
 
 
-async def pilot_measurements(session: AsyncSession) -> list[tuple[PilotMeasurement, str]]:
-    rows = await session.execute(select(PilotMeasurement, PluginActivation.plugin).join(
-        PluginActivation, PluginActivation.id == PilotMeasurement.activation_id)
-        .order_by(PilotMeasurement.created_at.desc()))
-    return [(r[0], r[1]) for r in rows.all()]
+def pilot_measurements_query() -> Select[Any]:
+    """(measurement, plugin) rows, newest first (paginate with scalars=False)."""
+    return (select(PilotMeasurement, PluginActivation.plugin)
+            .join(PluginActivation, PluginActivation.id == PilotMeasurement.activation_id)
+            .order_by(PilotMeasurement.created_at.desc()))
 
 
 # --- methodology ------------------------------------------------------------------------------------
@@ -220,9 +218,8 @@ async def latest_methodology(session: AsyncSession) -> MethodologyVersion | None
     return await session.scalar(select(MethodologyVersion).order_by(MethodologyVersion.number.desc()).limit(1))
 
 
-async def methodology_versions(session: AsyncSession) -> list[MethodologyVersion]:
-    return list((await session.scalars(select(MethodologyVersion)
-                                       .order_by(MethodologyVersion.number.desc()))).all())
+def methodology_versions_query() -> Select[Any]:
+    return select(MethodologyVersion).order_by(MethodologyVersion.number.desc())
 
 
 async def write_methodology(session: AsyncSession, principal: Any, kpis: Any, reason: str) -> MethodologyVersion:
@@ -241,8 +238,8 @@ async def write_methodology(session: AsyncSession, principal: Any, kpis: Any, re
 
 
 # --- targets ----------------------------------------------------------------------------------------
-async def targets(session: AsyncSession) -> list[Target]:
-    return list((await session.scalars(select(Target).order_by(Target.created_at.desc()))).all())
+def targets_query() -> Select[Any]:
+    return select(Target).order_by(Target.created_at.desc())
 
 
 async def set_target(session: AsyncSession, principal: Any, kpi: str, department_id: Any, period_start: Any,
@@ -278,9 +275,8 @@ async def set_target(session: AsyncSession, principal: Any, kpi: str, department
 
 
 # --- management presentation ------------------------------------------------------------------------
-async def presentations(session: AsyncSession) -> list[ManagementPresentation]:
-    return list((await session.scalars(select(ManagementPresentation)
-                                       .order_by(ManagementPresentation.created_at.desc()))).all())
+def presentations_query() -> Select[Any]:
+    return select(ManagementPresentation).order_by(ManagementPresentation.created_at.desc())
 
 
 async def produce_presentation(session: AsyncSession, principal: Any, title: str, period_start: Any,
@@ -304,13 +300,7 @@ async def produce_presentation(session: AsyncSession, principal: Any, title: str
 
 async def approve_presentation(session: AsyncSession, principal: Any, presentation_id: Any,
                                note: str = "") -> ManagementPresentation:
-    try:
-        pid = clean_uuid(presentation_id, "id")
-    except DomainError:
-        raise NotFound() from None
-    row = await session.get(ManagementPresentation, pid)
-    if row is None:
-        raise NotFound()
+    row = await get_or_404(session, ManagementPresentation, presentation_id)
     note = clean_text(note, "note", required=False, max_length=4000)
     if row.produced_at is None:
         raise Refused(field="__all__", msgid="This presentation has not been produced yet.")

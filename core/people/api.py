@@ -14,7 +14,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from core.auth.models import Invitation
 from core.people import service
 from core.web.forms import principal_of, tenant_of
-from core.web.pagination import page_number, paginate
+from core.web.pagination import PageInfo, page_number, paginate
 
 
 @dataclass
@@ -32,12 +32,10 @@ class MemberOut:
 
 
 @dataclass
-class MembersPage:
+class MembersPage(PageInfo):
+    """A page of members: the `Page.as_json()` fields plus the items."""
+
     items: list[MemberOut]
-    page: int
-    per_page: int
-    total: int
-    pages: int
 
 
 class MemberPatch(msgspec.Struct, forbid_unknown_fields=True):

@@ -18,11 +18,6 @@ from core.web.render import form_errors, page
 from core.workgroup import service as workgroup
 
 
-def _may(request: Request[Any, Any, Any], *actions: str) -> dict[str, bool]:
-    roles = principal_of(request).roles
-    return {action: can(roles, action) for action in actions}
-
-
 def _base(slug: str) -> str:
     return f"/t/{slug}/people/"
 
@@ -34,22 +29,26 @@ def _department_options(departments: list[Any]) -> list[tuple[str, str]]:
 # --- members and invitations ------------------------------------------------------------------------------
 
 async def _people_page(request: Request[Any, Any, Any], db: AsyncSession, number: int = 1, status_code: int = 200,
-                       form: dict[str, Any] | None = None, errors: dict[str, str] | None = None) -> Template:
-    listing = await paginate(db, service.members_query(), number,
-                                           base_path=request.url.path)
+                       form: dict[str, Any] | None = None, errors: dict[str, str] | None = None,
+                       invitations_page: int = 1) -> Template:
+    path = _base(tenant_of(request).slug)
+    listing = await paginate(db, service.members_query(), number, base_path=path)
     rows = await service.member_rows(db, listing.items)
-    may = _may(request, "member.invite", "member.manage", "department.manage", "token.manage")
-    invitations = await service.open_invitations(db) if may["member.invite"] else []
+    invitations = None
+    if can(principal_of(request).roles, "member.invite"):
+        invitations = await paginate(db, service.open_invitations_query(), invitations_page,
+                                     base_path=path, param="invitations_page")
     departments = await workgroup.list_departments(db)
     return page(request, "people/index.html", status_code=status_code, listing=listing, rows=rows,
                 invitations=invitations, departments={d.id: d for d in departments},
-                department_options=_department_options(departments), roles=service.ROLES, may=may,
+                department_options=_department_options(departments), roles=service.ROLES,
                 form=form or {"role": "member"}, errors=errors or {})
 
 
 @get("/t/{slug:str}/people/", opt={"action": "tenant.read"})
-async def people(request: Request[Any, Any, Any], db: AsyncSession, page: str | None = None) -> Template:
-    return await _people_page(request, db, page_number(page))
+async def people(request: Request[Any, Any, Any], db: AsyncSession, page: str | None = None,
+                 invitations_page: str | None = None) -> Template:
+    return await _people_page(request, db, page_number(page), invitations_page=page_number(invitations_page))
 
 
 @post("/t/{slug:str}/people/invitations", opt={"action": "member.invite"})
@@ -112,7 +111,7 @@ async def _departments_page(request: Request[Any, Any, Any], db: AsyncSession, f
                             errors: dict[str, str] | None = None, status_code: int = 200) -> Template:
     return page(request, "people/departments.html", status_code=status_code,
                 departments=await workgroup.list_departments(db), functions=workgroup.BUSINESS_FUNCTIONS,
-                may=_may(request, "department.manage", "token.manage"), form=form or {}, errors=errors or {})
+                form=form or {}, errors=errors or {})
 
 
 def _department_data(data: dict[str, Any]) -> dict[str, Any]:

@@ -18,6 +18,7 @@ from core.auth import service as auth_service
 from core.auth.models import ApiToken, Invitation, Membership, Role, User
 from core.auth.permissions import can
 from core.auth.tokens import digest, new_secret
+from core.db.lookup import get_or_404
 from core.errors import DomainError, NotFound, PermissionDenied
 from core.validation import clean_choice, clean_email, clean_text
 from core.workgroup import service as workgroup
@@ -25,13 +26,6 @@ from core.workgroup.models import Department, RegieAppointment, WorkgroupSeat
 
 ROLES = [r.value for r in Role]
 TOKEN_PREFIX = "rg_"
-
-
-def _uuid(value: Any) -> UUID:
-    try:
-        return value if isinstance(value, UUID) else UUID(str(value))
-    except ValueError:
-        raise NotFound() from None
 
 
 # --- members -------------------------------------------------------------------------------------------
@@ -66,10 +60,7 @@ async def member_rows(session: AsyncSession, memberships: list[Membership]) -> l
 
 
 async def get_member(session: AsyncSession, membership_id: Any) -> Membership:
-    membership = await session.get(Membership, _uuid(membership_id))
-    if membership is None:
-        raise NotFound()
-    return membership
+    return await get_or_404(session, Membership, membership_id)
 
 
 async def _other_active_admins(session: AsyncSession, membership: Membership) -> int:
@@ -182,8 +173,8 @@ async def invite(session: AsyncSession, principal: Any, tenant: Any, email: Any,
 
 async def revoke_invitation(session: AsyncSession, principal: Any, invitation_id: Any) -> None:
     """Withdraw an open invitation: the row is deleted (its link stops working), the audit log keeps it."""
-    invitation = await session.get(Invitation, _uuid(invitation_id))
-    if invitation is None or invitation.accepted_at is not None:
+    invitation = await get_or_404(session, Invitation, invitation_id)
+    if invitation.accepted_at is not None:
         raise NotFound()
     await record(session, principal, "member.invitation_revoked", subject=invitation,
                  summary=f"{invitation.email} ({invitation.role})")
@@ -212,24 +203,27 @@ def tokens_query(principal: Any) -> Select[Any]:
 
 async def create_token(session: AsyncSession, principal: Any, name: Any) -> NewToken:
     """A token for the principal themself: it acts with their roles, so nobody can hand out another's rights."""
-    membership = principal.membership
-    if membership is None:
+    if principal.membership is None:
         raise PermissionDenied("token.create")
-    clean_name = clean_text(name, "name", max_length=100)
+    return await create_token_for(session, principal, principal.membership, name)
+
+
+async def create_token_for(session: AsyncSession, actor: Any, membership: Membership, name: Any, *,
+                           name_required: bool = True) -> NewToken:
+    """A token acting as `membership` (the web's own token, or the operator's CLI); audited as `actor`."""
+    clean_name = clean_text(name, "name", required=name_required, max_length=100)
     secret = new_secret(TOKEN_PREFIX)
     token = ApiToken(membership_id=membership.id, name=clean_name, prefix=secret[:8], token_hash=digest(secret))
     session.add(token)
     await session.flush()
-    await record(session, principal, "token.created", subject=token,
+    await record(session, actor, "token.created", subject=token,
                  summary=f"{clean_name} ({token.prefix}…) for {membership.user.email}",
                  data={"membership_id": str(membership.id), "prefix": token.prefix})
     return NewToken(token=token, membership=membership, secret=secret)
 
 
 async def revoke_token(session: AsyncSession, principal: Any, token_id: Any) -> ApiToken:
-    token = await session.get(ApiToken, _uuid(token_id))
-    if token is None:
-        raise NotFound()
+    token = await get_or_404(session, ApiToken, token_id)
     own = principal.membership is not None and token.membership_id == principal.membership.id
     if not own and not can(principal.roles, "token.manage"):
         raise NotFound()

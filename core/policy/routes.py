@@ -8,12 +8,12 @@ from litestar import Request, get, post
 from litestar.response import Redirect, Template
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from core.auth.permissions import can
 from core.errors import DomainError, Refused
-from core.plugins.info import HookContext
+from core.plugins.context import hook_context
 from core.policy import service
 from core.policy.models import STRATEGY_SECTIONS, WAY_OF_WORK_SECTIONS
 from core.web.forms import Form, lang_of, principal_of, tenant_of
+from core.web.pagination import page_number, paginate
 from core.web.render import form_errors, page
 
 BASE = "/t/{slug:str}/policy"
@@ -21,8 +21,7 @@ BASE = "/t/{slug:str}/policy"
 
 async def plugin_sections(request: Request[Any, Any, Any], db: AsyncSession) -> list[dict[str, str]]:
     tenant, principal = tenant_of(request), principal_of(request)
-    ctx = HookContext(tenant_id=tenant.id, tenant_slug=tenant.slug, lang=lang_of(request),
-                      user_id=principal.user_id, session=db)
+    ctx = hook_context(db, tenant, lang_of(request), principal.user_id)
     return await service.plugin_sections(db, getattr(request.app.state, "pm", None), ctx)
 
 
@@ -34,15 +33,20 @@ def _titles(extra: list[dict[str, str]]) -> dict[str, str]:
 
 
 @get(BASE, opt={"action": "tenant.read"})
-async def overview(request: Request[Any, Any, Any], db: AsyncSession) -> Template:
-    rows = await service.list_versions(db)
+async def overview(request: Request[Any, Any, Any], db: AsyncSession, history_page: str | None = None,
+                   drafts_page: str | None = None) -> Template:
+    path = request.url.path
+    history = await paginate(db, service.versions_query(), page_number(history_page), base_path=path,
+                             param="history_page")
+    drafts = await paginate(db, service.versions_query(drafts_only=True), page_number(drafts_page), base_path=path,
+                            param="drafts_page")
+    newest = list(await db.scalars(service.versions_query().limit(2)))
     published = await service.published_policy(db)
     extra = await plugin_sections(request, db)
-    principal = principal_of(request)
-    return page(request, "policy/overview.html", versions=rows, published=published,
-                drafts=[v for v in rows if v.published_at is None], extra=extra, titles=_titles(extra),
+    return page(request, "policy/overview.html", history=history, newest=newest, published=published,
+                drafts=drafts, extra=extra, titles=_titles(extra),
                 strategy_sections=STRATEGY_SECTIONS, wow_sections=WAY_OF_WORK_SECTIONS,
-                can_write=can(principal.roles, "policy.write"), latest_no=rows[0].number if rows else 0)
+                latest_no=newest[0].number if newest else 0)
 
 
 async def _form_page(request: Request[Any, Any, Any], db: AsyncSession, form: dict[str, Any],
@@ -100,11 +104,9 @@ async def _detail_page(request: Request[Any, Any, Any], db: AsyncSession, number
     published = await service.published_policy(db)
     extra = await plugin_sections(request, db)
     wow_keys = list(dict.fromkeys([*WAY_OF_WORK_SECTIONS, *(s["key"] for s in extra), *version.way_of_work]))
-    principal = principal_of(request)
     return page(request, "policy/detail.html", status_code=status_code, version=version, titles=_titles(extra),
                 strategy_sections=STRATEGY_SECTIONS, wow_keys=wow_keys, numbers=[v.number for v in rows],
                 in_force=published is not None and published.id == version.id,
-                can_publish=version.published_at is None and can(principal.roles, "policy.publish"),
                 errors=errors or {})
 
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 import re
 from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import Select, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from core.activation.models import ActivationStatus, PluginActivation
@@ -46,8 +46,14 @@ SECTION_TITLES = {
 }
 
 
+def versions_query(drafts_only: bool = False) -> Select[Any]:
+    """Versions, newest first (only the unpublished ones with drafts_only), for `paginate`."""
+    query = select(PolicyVersion).order_by(PolicyVersion.number.desc())
+    return query.where(PolicyVersion.published_at.is_(None)) if drafts_only else query
+
+
 async def list_versions(session: AsyncSession) -> list[PolicyVersion]:
-    return list((await session.scalars(select(PolicyVersion).order_by(PolicyVersion.number.desc()))).all())
+    return list((await session.scalars(versions_query())).all())
 
 
 async def latest(session: AsyncSession) -> PolicyVersion | None:

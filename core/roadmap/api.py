@@ -9,11 +9,10 @@ from typing import Any
 from litestar import Request, get, post
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from core.i18n import normalise
 from core.roadmap import service
 from core.roadmap.gates import evaluate
 from core.tenancy.models import Tenant
-from core.web.forms import principal_of, tenant_of
+from core.web.forms import lang_of, principal_of, tenant_of
 
 
 @dataclass
@@ -48,15 +47,9 @@ class OverrideIn:
     reason: str
 
 
-def _lang(request: Request[Any, Any, Any], lang: str | None) -> str:
-    """?lang=nl|en chooses the language of explanations and of error reasons."""
-    code = normalise(lang or request.scope["state"]["lang"])
-    request.scope["state"]["lang"] = code
-    return code
-
 
 async def _out(db: AsyncSession, request: Request[Any, Any, Any], lang: str | None) -> RoadmapOut:
-    lang = _lang(request, lang)
+    lang = lang_of(request, lang)
     tenant = await db.get(Tenant, tenant_of(request).id)
     report = await evaluate(db, tenant, request.app.state.pm, lang)
     return RoadmapOut(
@@ -75,7 +68,7 @@ async def roadmap(request: Request[Any, Any, Any], db: AsyncSession, lang: str |
 @post("/t/{slug:str}/roadmap/advance", opt={"action": "phase.advance"}, tags=["roadmap"], status_code=200,
       summary="Advance to the next phase (409 while any gate item fails)")
 async def advance(request: Request[Any, Any, Any], db: AsyncSession, lang: str | None = None) -> RoadmapOut:
-    code = _lang(request, lang)
+    code = lang_of(request, lang)
     await service.advance(db, principal_of(request), tenant_of(request), request.app.state.pm, code)
     return await _out(db, request, code)
 
@@ -84,7 +77,7 @@ async def advance(request: Request[Any, Any, Any], db: AsyncSession, lang: str |
       summary="Regie holder only: move on past a failing gate with a written reason (≥ 10 characters)")
 async def override(request: Request[Any, Any, Any], db: AsyncSession, data: OverrideIn,
                    lang: str | None = None) -> RoadmapOut:
-    code = _lang(request, lang)
+    code = lang_of(request, lang)
     await service.override(db, principal_of(request), tenant_of(request), request.app.state.pm, data.reason, code)
     return await _out(db, request, code)
 

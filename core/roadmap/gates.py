@@ -10,8 +10,7 @@ listening → pilot
     or paused) has a workgroup seat.
   - `regie`: a regie holder is appointed (an open `RegieAppointment`).
   - `starting_points`: a starting points version is approved by the regie holder and acknowledged by every
-    represented department (`core.startingpoints.service.approved_and_acknowledged`, with a local query
-    as fallback when that module is absent).
+    represented department (`core.startingpoints.service.approved_and_acknowledged`).
   - `baseline`: a baseline measurement exists (a `BaselineStudy` from monitoring or an external study).
 pilot → learning
   - `pilot_measured`: a plugin activation ran as a pilot with a `PilotMeasurement` recorded.
@@ -43,9 +42,10 @@ from core.auth.models import Membership
 from core.i18n import Msg, gettext_for
 from core.measurement.models import ManagementPresentation, MethodologyVersion, Target
 from core.policy.models import PolicyVersion
-from core.roadmap.models import BaselineStudy, PilotMeasurement, StartingPointsAck, StartingPointsVersion
+from core.roadmap.models import BaselineStudy, PilotMeasurement
+from core.startingpoints.service import approved_and_acknowledged, represented_departments
 from core.tenancy.models import OrgModel, Phase, Tenant
-from core.workgroup.models import Department, RegieAppointment, WorkgroupSeat
+from core.workgroup.models import Department, RegieAppointment
 
 log = logging.getLogger("regie.gates")
 
@@ -150,28 +150,21 @@ def _names(names: Iterable[str]) -> str:
     return ", ".join(sorted(names)) or "—"
 
 
-async def represented_departments(session: AsyncSession) -> dict[Any, str]:
-    rows = await session.execute(
-        select(Department.id, Department.name).join(WorkgroupSeat, WorkgroupSeat.department_id == Department.id))
-    return {r[0]: r[1] for r in rows.all()}
-
-
 # --- listening → pilot ------------------------------------------------------------------------------
 async def _departments(session: AsyncSession, tenant: Tenant, label: Any, lang: str) -> GateItem:
-    represented = await represented_departments(session)
-    n = len(represented)
+    names = [d.name for d in await represented_departments(session)]
+    n = len(names)
     ok = n >= MIN_DEPARTMENTS
     if ok:
-        msg = Msg("Represented: {names} ({n} of at least {min})", names=_names(represented.values()), n=n,
-                  min=MIN_DEPARTMENTS)
+        msg = Msg("Represented: {names} ({n} of at least {min})", names=_names(names), n=n, min=MIN_DEPARTMENTS)
     else:
         msg = Msg("Only {n} department(s) represented ({names}); at least {min} are needed",
-                  names=_names(represented.values()), n=n, min=MIN_DEPARTMENTS)
+                  names=_names(names), n=n, min=MIN_DEPARTMENTS)
     return GateItem("departments", ok, msg, Msg("At least two departments in the workgroup"), href="workgroup/")
 
 
 async def _plugin_departments(session: AsyncSession, tenant: Tenant, label: Any, lang: str) -> GateItem:
-    represented = await represented_departments(session)
+    represented = {d.id for d in await represented_departments(session)}
     rows = (await session.execute(
         select(PluginActivation.plugin, PluginActivation.status, Department.id, Department.name)
         .join(Department, Department.id == PluginActivation.department_id)
@@ -206,35 +199,10 @@ async def _regie(session: AsyncSession, tenant: Tenant, label: Any, lang: str) -
 
 
 async def _starting_points(session: AsyncSession, tenant: Tenant, label: Any, lang: str) -> GateItem:
-    title = Msg("Starting points approved and acknowledged")
-    try:
-        from core.startingpoints.service import approved_and_acknowledged  # type: ignore[import-not-found]
-    except ImportError:
-        approved_and_acknowledged = None
-    if approved_and_acknowledged is not None:
-        ok, msgid, details = await approved_and_acknowledged(session)
-        params = {k: (_names(v) if isinstance(v, list | tuple | set | frozenset) else v)
-                  for k, v in (details or {}).items()}
-        return GateItem("starting_points", bool(ok), Msg(msgid, **params), title, href="starting-points/")
-    ok, msg = await starting_points_fallback(session)
-    return GateItem("starting_points", ok, msg, title, href="starting-points/")
-
-
-async def starting_points_fallback(session: AsyncSession) -> tuple[bool, Msg]:
-    """The latest approved version, acknowledged by every department with a workgroup seat."""
-    version = await session.scalar(select(StartingPointsVersion).where(
-        StartingPointsVersion.approved_at.is_not(None)).order_by(StartingPointsVersion.number.desc()).limit(1))
-    if version is None:
-        return False, Msg("No version of the starting points is approved by the regie holder yet")
-    represented = await represented_departments(session)
-    acked = set((await session.scalars(select(StartingPointsAck.department_id).where(
-        StartingPointsAck.version_id == version.id))).all())
-    missing = [name for dep_id, name in represented.items() if dep_id not in acked]
-    if missing:
-        return False, Msg("Version {n} is approved but not yet acknowledged by: {names}", n=version.number,
-                          names=_names(missing))
-    return True, Msg("Version {n} is approved and acknowledged by all {count} represented departments",
-                     n=version.number, count=len(represented))
+    ok, msgid, details = await approved_and_acknowledged(session)
+    params = {k: (_names(v) if isinstance(v, list | tuple | set | frozenset) else v) for k, v in details.items()}
+    return GateItem("starting_points", ok, Msg(msgid, **params), Msg("Starting points approved and acknowledged"),
+                    href="starting-points/")
 
 
 async def _baseline(session: AsyncSession, tenant: Tenant, label: Any, lang: str) -> GateItem:

@@ -15,6 +15,7 @@ from core.roadmap import service
 from core.roadmap.gates import evaluate
 from core.tenancy.models import Phase, Tenant
 from core.web.forms import Form, lang_of, principal_of, tenant_of
+from core.web.pagination import page_number, paginate
 from core.web.render import form_errors, page
 
 
@@ -31,24 +32,24 @@ async def user_names(db: AsyncSession, ids: set[Any]) -> dict[Any, str]:
     return {u.id: u.display_name for u in (await db.scalars(select(User).where(User.id.in_(ids)))).all()}
 
 
-async def roadmap_context(db: AsyncSession, request: Request[Any, Any, Any]) -> dict[str, Any]:
+async def roadmap_context(db: AsyncSession, request: Request[Any, Any, Any], number: int = 1) -> dict[str, Any]:
     tenant = await db.get(Tenant, tenant_of(request).id)
     report = await evaluate(db, tenant, request.app.state.pm, lang_of(request))
-    history = await service.history(db)
+    history = await paginate(db, service.history_query(), number, base_path=f"/t/{tenant.slug}/roadmap/")
     return {"report": report, "steps": phase_steps(tenant.phase), "history": history, "current_tenant": tenant,
-            "names": await user_names(db, {t.by_id for t in history}),
+            "names": await user_names(db, {t.by_id for t in history.items}),
             "open_overrides": await service.open_overrides(db, tenant, report)}
 
 
-async def _render(request: Request[Any, Any, Any], db: AsyncSession, status_code: int = 200,
+async def _render(request: Request[Any, Any, Any], db: AsyncSession, status_code: int = 200, number: int = 1,
                   **extra: Any) -> Template:
-    return page(request, "roadmap/index.html", status_code=status_code, **(await roadmap_context(db, request)),
-                **extra)
+    return page(request, "roadmap/index.html", status_code=status_code,
+                **(await roadmap_context(db, request, number)), **extra)
 
 
 @get("/t/{slug:str}/roadmap/", opt={"action": "tenant.read"})
-async def roadmap(request: Request[Any, Any, Any], db: AsyncSession) -> Template:
-    return await _render(request, db)
+async def roadmap(request: Request[Any, Any, Any], db: AsyncSession, page: str | None = None) -> Template:
+    return await _render(request, db, number=page_number(page))
 
 
 @post("/t/{slug:str}/roadmap/advance", opt={"action": "phase.advance"})

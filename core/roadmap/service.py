@@ -5,12 +5,13 @@ from __future__ import annotations
 import logging
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import Select, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from core.activation.service import active_plugins, hook_context
+from core.activation.service import active_plugins
 from core.audit.service import record
 from core.errors import DomainError, Refused
+from core.plugins.context import hook_context
 from core.plugins.manager import hook_for, notify
 from core.roadmap.gates import GateReport, evaluate
 from core.roadmap.models import PhaseTransition
@@ -21,8 +22,13 @@ log = logging.getLogger("regie.roadmap")
 MIN_REASON = 10
 
 
+def history_query() -> Select[Any]:
+    """Phase transitions, oldest first (for `core.web.pagination.paginate`)."""
+    return select(PhaseTransition).order_by(PhaseTransition.created_at)
+
+
 async def history(session: AsyncSession) -> list[PhaseTransition]:
-    return list((await session.scalars(select(PhaseTransition).order_by(PhaseTransition.created_at))).all())
+    return list((await session.scalars(history_query())).all())
 
 
 async def open_overrides(session: AsyncSession, tenant: Tenant, report: GateReport) -> list[PhaseTransition]:

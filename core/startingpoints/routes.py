@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from litestar import Request, get, post
+from litestar.params import Parameter
 from litestar.response import Redirect, Template
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -13,6 +14,7 @@ from core.errors import DomainError, Refused
 from core.roadmap.models import STARTING_POINT_SECTIONS
 from core.startingpoints import service
 from core.web.forms import Form, lang_of, principal_of
+from core.web.pagination import page_number, paginate
 from core.web.render import form_errors, page
 
 BASE = "/t/{slug:str}/starting-points"
@@ -23,15 +25,17 @@ def _url(slug: str, rest: str = "") -> str:
 
 
 @get(BASE, opt={"action": "tenant.read"})
-async def versions(request: Request[Any, Any, Any], db: AsyncSession) -> Template:
+async def versions(request: Request[Any, Any, Any], db: AsyncSession,
+                   number: str | None = Parameter(query="page", default=None)) -> Template:
     represented = await service.represented_departments(db)
-    rows = await service.list_versions(db)
-    latest_no = rows[0].number if rows else 0
-    statuses = [await service.status_of(db, v, represented, latest_no) for v in rows]
+    newest = [v.number for v in await db.scalars(service.versions_query().limit(2))]
+    listing = await paginate(db, service.versions_query(), page_number(number), base_path=request.url.path)
+    latest_no = newest[0] if newest else 0
+    statuses = [await service.status_of(db, v, represented, latest_no) for v in listing.items]
     holds, reason, params = await service.approved_and_acknowledged(db)
-    return page(request, "startingpoints/list.html", statuses=statuses, represented=represented,
-                gate_holds=holds, gate_reason=reason, gate_params=params,
-                can_write=can(principal_of(request).roles, "starting_points.write"))
+    return page(request, "startingpoints/list.html", statuses=statuses, listing=listing, newest=newest,
+                represented=represented,
+                gate_holds=holds, gate_reason=reason, gate_params=params)
 
 
 async def _form_page(request: Request[Any, Any, Any], db: AsyncSession, form: dict[str, Any],
@@ -96,7 +100,6 @@ async def _detail_page(request: Request[Any, Any, Any], db: AsyncSession, number
     rows = await service.list_versions(db)
     return page(request, "startingpoints/detail.html", status_code=status_code, s=status, version=version,
                 sections=STARTING_POINT_SECTIONS, titles=service.SECTION_TITLES, departments=deps,
-                can_approve=not status.approved and can(principal.roles, "starting_points.approve"),
                 can_ack=can_ack, numbers=[v.number for v in rows], errors=errors or {})
 
 

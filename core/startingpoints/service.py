@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 from typing import Any
 from uuid import UUID
 
-from sqlalchemy import func, select
+from sqlalchemy import Select, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from core.audit.service import record
@@ -68,14 +68,22 @@ class VersionStatus:
         return self.approved and not self.missing
 
 
+def versions_query() -> Select[Any]:
+    """Versions, newest first, for `core.web.pagination.paginate`."""
+    return select(StartingPointsVersion).order_by(StartingPointsVersion.number.desc())
+
+
 async def list_versions(session: AsyncSession) -> list[StartingPointsVersion]:
-    return list((await session.scalars(
-        select(StartingPointsVersion).order_by(StartingPointsVersion.number.desc()))).all())
+    return list((await session.scalars(versions_query())).all())
 
 
 async def latest(session: AsyncSession) -> StartingPointsVersion | None:
     return await session.scalar(
         select(StartingPointsVersion).order_by(StartingPointsVersion.number.desc()).limit(1))
+
+
+async def latest_approved(session: AsyncSession) -> StartingPointsVersion | None:
+    return await session.scalar(versions_query().where(StartingPointsVersion.approved_at.is_not(None)).limit(1))
 
 
 async def latest_number(session: AsyncSession) -> int:

@@ -22,8 +22,8 @@ from core.i18n import Msg
 from core.measurement.models import ManagementPresentation
 from core.plugins.manager import plugin_infos
 from core.roadmap.gates import evaluate
-from core.roadmap.models import StartingPointsAck, StartingPointsVersion
 from core.roadmap.routes import phase_steps
+from core.startingpoints import service as starting_points
 from core.tenancy.models import Tenant
 from core.web.forms import lang_of, principal_of, tenant_of
 from core.web.render import page
@@ -48,15 +48,12 @@ async def pending_decisions(db: AsyncSession, principal: Any, tenant: Tenant, re
             items.append({"text": Msg("The management presentation {title} awaits your approval", title=p.title),
                           "href": f"{base}evidence/presentations"})
     seats = set(principal.seat_department_ids or ())
-    if seats:
-        version = await db.scalar(select(StartingPointsVersion).where(StartingPointsVersion.approved_at.is_not(None))
-                                  .order_by(StartingPointsVersion.number.desc()).limit(1))
-        if version is not None:
-            acked = set((await db.scalars(select(StartingPointsAck.department_id).where(
-                StartingPointsAck.version_id == version.id))).all())
-            if seats - acked:
-                items.append({"text": Msg("Starting points version {n} awaits your department's acknowledgement",
-                                          n=version.number), "href": f"{base}starting-points/"})
+    version = await starting_points.latest_approved(db) if seats else None
+    if version is not None:
+        status = await starting_points.status_of(db, version)
+        if seats & {d.id for d in status.missing}:
+            items.append({"text": Msg("Starting points version {n} awaits your department's acknowledgement",
+                                      n=version.number), "href": f"{base}starting-points/"})
     if not report.is_final and report.ok and can(principal.roles, "phase.advance"):
         items.append({"text": Msg("The gate holds: you can move to the {phase} phase", phase=Msg(report.next_phase)
                                   .render(lang)), "href": f"{base}roadmap/"})

@@ -20,7 +20,7 @@ from core.auth.models import User
 from core.auth.principal import Principal, principal_from_token, tenant_roles
 from core.i18n import normalise
 from core.mediator.reads import audit_mediator_read
-from core.plugins.info import HookContext
+from core.plugins.context import hook_context
 from core.plugins.manager import call, hook_for
 from core.tenancy.models import Tenant
 from core.tenancy.scope import _cross, _tenant
@@ -112,8 +112,7 @@ async def _plugin_nav(scope: Scope, session: Any, principal: Principal, active: 
     if not active or principal.tenant is None:
         return []
     pm = scope["app"].state.pm
-    ctx = HookContext(tenant_id=principal.tenant.id, tenant_slug=principal.tenant.slug, lang=lang,
-                      user_id=principal.user_id, session=session, extra={"roles": principal.roles})
+    ctx = hook_context(session, principal.tenant, lang, principal.user_id, roles=principal.roles)
     entries: list[dict[str, Any]] = []
     for result in await call(hook_for(pm, "regie_nav", active), ctx=ctx):
         entries.extend(result or [])

@@ -2,13 +2,25 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from litestar import Request
 from litestar.response import Template
 
+from core.auth.permissions import can as allowed
 from core.i18n import gettext_for
 from core.web.nav import navigation
+
+
+def permission_check(principal: Any) -> Callable[[str], bool]:
+    """`can(action)` for templates: the matrix applied to the principal's roles; False when nobody is signed in."""
+    roles: frozenset[str] = principal.roles if principal is not None and principal.user is not None else frozenset()
+
+    def can(action: str) -> bool:
+        return allowed(roles, action)
+
+    return can
 
 
 def page(request: Request[Any, Any, Any], template: str, status_code: int = 200, **context: Any) -> Template:
@@ -21,6 +33,7 @@ def page(request: Request[Any, Any, Any], template: str, status_code: int = 200,
         "_": gettext_for(lang),
         "lang": lang,
         "principal": principal,
+        "can": permission_check(principal),
         "tenant": tenant,
         "nav": navigation(request, principal, tenant, lang),
         "request": request,

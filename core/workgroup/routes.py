@@ -9,29 +9,30 @@ from litestar import Request, get, post
 from litestar.response import Redirect, Template
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from core.auth.permissions import can
 from core.errors import DomainError, Refused
-from core.web.forms import Form, lang_of, principal_of
+from core.web.forms import Form, lang_of, principal_of, tenant_of
+from core.web.pagination import page_number, paginate
 from core.web.render import form_errors, page
 from core.workgroup import service
 
 
 async def _workgroup_page(request: Request[Any, Any, Any], db: AsyncSession, status_code: int = 200,
                           form: dict[str, Any] | None = None, errors: dict[str, str] | None = None,
-                          seat_errors: dict[str, dict[str, str]] | None = None) -> Template:
-    roles = principal_of(request).roles
+                          seat_errors: dict[str, dict[str, str]] | None = None, history_page: int = 1) -> Template:
     members = await service.eligible_members(db)
     current = await service.current_appointment(db)
+    history = await paginate(db, service.regie_history_query(), history_page,
+                             base_path=f"/t/{tenant_of(request).slug}/workgroup/",
+                             scalars=False, param="history_page")
     return page(request, "workgroup/index.html", status_code=status_code, seats=await service.seats(db),
-                current=current, history=await service.regie_history(db),
+                current=current, history=history,
                 member_options=[(str(m.id), f"{m.user.display_name} <{m.user.email}>") for m in members],
-                may={a: can(roles, a) for a in ("workgroup.compose", "regie.appoint")},
                 form=form or {}, errors=errors or {}, seat_errors=seat_errors or {})
 
 
 @get("/t/{slug:str}/workgroup/", opt={"action": "tenant.read"})
-async def workgroup(request: Request[Any, Any, Any], db: AsyncSession) -> Template:
-    return await _workgroup_page(request, db)
+async def workgroup(request: Request[Any, Any, Any], db: AsyncSession, history_page: str | None = None) -> Template:
+    return await _workgroup_page(request, db, history_page=page_number(history_page))
 
 
 @post("/t/{slug:str}/workgroup/seats/{department_id:uuid}", opt={"action": "workgroup.compose"})

@@ -11,12 +11,13 @@ from datetime import UTC, datetime
 from typing import Any
 from uuid import UUID
 
-from sqlalchemy import func, select
+from sqlalchemy import Select, func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from core.audit.service import record
 from core.auth.models import Membership, Role, User
+from core.db.lookup import get_or_404
 from core.errors import DomainError, NotFound, Refused
 from core.validation import clean_choice, clean_text, clean_uuid
 from core.workgroup.models import BusinessFunction, Department, RegieAppointment, WorkgroupSeat
@@ -32,14 +33,7 @@ async def list_departments(session: AsyncSession) -> list[Department]:
 
 
 async def get_department(session: AsyncSession, department_id: Any) -> Department:
-    try:
-        key = department_id if isinstance(department_id, UUID) else UUID(str(department_id))
-    except ValueError:
-        raise NotFound() from None
-    department = await session.get(Department, key)
-    if department is None:
-        raise NotFound()
-    return department
+    return await get_or_404(session, Department, department_id)
 
 
 async def department_choice(session: AsyncSession, value: Any, field: str = "department_id") -> UUID | None:
@@ -220,11 +214,15 @@ async def current_appointment(session: AsyncSession) -> RegieAppointment | None:
     return await session.scalar(select(RegieAppointment).where(RegieAppointment.ended_at.is_(None)))
 
 
+def regie_history_query() -> Select[Any]:
+    """(appointment, user who recorded it) rows, newest first (paginate with scalars=False)."""
+    return (select(RegieAppointment, User).outerjoin(User, User.id == RegieAppointment.appointed_by_id)
+            .order_by(RegieAppointment.started_at.desc(), RegieAppointment.created_at.desc()))
+
+
 async def regie_history(session: AsyncSession) -> list[tuple[RegieAppointment, User | None]]:
     """Every appointment, newest first, with the user who recorded it."""
-    rows = await session.execute(
-        select(RegieAppointment, User).outerjoin(User, User.id == RegieAppointment.appointed_by_id)
-        .order_by(RegieAppointment.started_at.desc(), RegieAppointment.created_at.desc()))
+    rows = await session.execute(regie_history_query())
     return [(appointment, user) for appointment, user in rows.unique().all()]
 
 
