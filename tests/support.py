@@ -133,3 +133,16 @@ async def delivered_mails(app: Any) -> list[dict[str, Any]]:
     finally:
         worker.stop(timeout=5000)
     return outbox(app.state.settings)
+
+
+async def api_headers(sessionmaker: async_sessionmaker[AsyncSession], tw: TenantWorld, who: str) -> dict[str, str]:
+    """A fresh API token acting as `who` of tenant `tw`, as an Authorization header."""
+    from core.auth.models import ApiToken
+    from core.auth.tokens import digest, new_secret
+
+    raw = new_secret("rg_")
+    with tenant_scope(tw.id):
+        async with sessionmaker() as session, session.begin():
+            session.add(ApiToken(membership_id=tw.memberships[who].id, name="t", prefix=raw[:8],
+                                 token_hash=digest(raw)))
+    return {"Authorization": f"Bearer {raw}"}

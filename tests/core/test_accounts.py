@@ -7,24 +7,16 @@ from sqlalchemy import select, update
 
 from core.accounts.models import SocialAccount
 from core.audit.models import AuditEntry
-from core.auth.models import ApiToken, Membership
-from core.auth.tokens import digest, new_secret
+from core.auth.models import Membership
 from core.policy.models import PolicyVersion
 from core.tenancy.models import Tenant
 from core.tenancy.scope import tenant_scope
-from tests.support import login_as, post_form
+from tests.support import api_headers, login_as, post_form
 
 URL = "/t/acme/accounts/"
 API = "/api/v1/t/acme/accounts"
 
 
-async def _token(sessionmaker, tw, who: str) -> dict[str, str]:
-    raw = new_secret("rg_")
-    with tenant_scope(tw.id):
-        async with sessionmaker() as session, session.begin():
-            session.add(ApiToken(membership_id=tw.memberships[who].id, name="t", prefix=raw[:8],
-                                 token_hash=digest(raw)))
-    return {"Authorization": f"Bearer {raw}"}
 
 
 async def _org_model(sessionmaker, tw, model: str) -> None:
@@ -63,7 +55,7 @@ async def test_auto_approved_org_models(client, world, sessionmaker, model):
 @pytest.mark.parametrize("model", ["centralized", "hub_and_spoke"])
 async def test_the_hub_decides_in_centralized_and_hub_and_spoke(client, world, sessionmaker, model):
     await _org_model(sessionmaker, world.a, model)
-    member = await _token(sessionmaker, world.a, "member")
+    member = await api_headers(sessionmaker, world.a, "member")
     r = await client.post(API, json=_data(world.a), headers=member)
     assert r.status_code == 201 and r.json()["status"] == "pending"
     account_id = r.json()["id"]
@@ -74,14 +66,14 @@ async def test_the_hub_decides_in_centralized_and_hub_and_spoke(client, world, s
         with tenant_scope(world.a.id):
             await session.execute(update(Membership).where(Membership.id == world.a.memberships["agent"].id)
                                   .values(department_id=world.a.departments["comms"].id))
-    hub = await _token(sessionmaker, world.a, "agent")
+    hub = await api_headers(sessionmaker, world.a, "agent")
     r = await client.post(f"{API}/{account_id}/decision", json={"approve": False, "reason": ""}, headers=hub)
     assert r.status_code == 422 and r.json()["errors"][0]["field"] == "reason"
     r = await client.post(f"{API}/{account_id}/decision", json={"approve": False, "reason": "Dubbel kanaal"},
                           headers=hub)
     assert r.status_code == 200 and r.json()["status"] == "rejected"
     assert r.json()["decision_reason"] == "Dubbel kanaal"
-    regie = await _token(sessionmaker, world.a, "regie")
+    regie = await api_headers(sessionmaker, world.a, "regie")
     r = await client.post(f"{API}/{account_id}/decision", json={"approve": True}, headers=regie)
     assert r.status_code == 409
     assert (await _audit(sessionmaker, world.a))[-2:] == ["account.requested", "account.rejected"]
@@ -115,12 +107,12 @@ async def test_duplicate_account_is_refused_and_nothing_stored(client, world, se
     await post_form(client, URL, _data(world.a))
     r = await post_form(client, URL, _data(world.a, handle="ACME_NL"))
     assert r.status_code == 422 and "Dit account is al geregistreerd." in r.text
-    headers = await _token(sessionmaker, world.a, "marketer")
+    headers = await api_headers(sessionmaker, world.a, "marketer")
     r = await client.post(API, json=_data(world.a), headers=headers)
     assert r.status_code == 422 and r.json()["errors"][0]["field"] == "handle"
     assert len(await _accounts(sessionmaker, world.a)) == 1
     # the same handle in another tenant is no duplicate
-    other = await _token(sessionmaker, world.b, "marketer")
+    other = await api_headers(sessionmaker, world.b, "marketer")
     r = await client.post("/api/v1/t/globex/accounts", json=_data(world.b), headers=other)
     assert r.status_code == 201
 
@@ -133,7 +125,7 @@ async def test_bad_input_gives_fields_and_changes_nothing(client, world, session
     for fragment in ("Kies een van:", "Dit veld is verplicht.", "https://", "Deze afdeling bestaat niet."):
         assert fragment in r.text
     assert 'value="ftp://x"' in r.text  # submitted values kept
-    headers = await _token(sessionmaker, world.a, "marketer")
+    headers = await api_headers(sessionmaker, world.a, "marketer")
     r = await client.post(API, json={"platform": "x"}, headers=headers)
     assert r.status_code == 400 and "handle" in r.text
     assert await _accounts(sessionmaker, world.a) == []
@@ -159,13 +151,13 @@ async def test_policy_conditions_must_be_confirmed(client, world, sessionmaker):
 
 async def test_retire_list_filter_and_pagination(client, world, sessionmaker):
     await _org_model(sessionmaker, world.a, "decentralized")
-    headers = await _token(sessionmaker, world.a, "marketer")
+    headers = await api_headers(sessionmaker, world.a, "marketer")
     for i in range(27):
         r = await client.post(API, json=_data(world.a, handle=f"acme{i}"), headers=headers)
         assert r.status_code == 201
     first = r.json()["id"]
     assert (await client.post(f"{API}/{first}/retire", headers=headers)).status_code == 403
-    regie = await _token(sessionmaker, world.a, "regie")
+    regie = await api_headers(sessionmaker, world.a, "regie")
     r = await client.post(f"{API}/{first}/retire", json={"reason": "niet meer actief"}, headers=regie)
     assert r.status_code == 200 and r.json()["status"] == "retired"
     assert (await client.post(f"{API}/{first}/retire", headers=regie)).status_code == 409
@@ -180,10 +172,10 @@ async def test_retire_list_filter_and_pagination(client, world, sessionmaker):
 
 
 async def test_other_tenant_accounts_not_reachable(client, world, sessionmaker):
-    other = await _token(sessionmaker, world.b, "marketer")
+    other = await api_headers(sessionmaker, world.b, "marketer")
     r = await client.post("/api/v1/t/globex/accounts", json=_data(world.b, handle="globex"), headers=other)
     foreign = r.json()["id"]
-    regie = await _token(sessionmaker, world.a, "regie")
+    regie = await api_headers(sessionmaker, world.a, "regie")
     assert (await client.post(f"{API}/{foreign}/decision", json={"approve": True}, headers=regie)).status_code == 404
     assert (await client.post(f"{API}/{foreign}/retire", headers=regie)).status_code == 404
     assert (await client.get(API, headers=regie)).json()["items"] == []

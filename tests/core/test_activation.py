@@ -10,9 +10,9 @@ from core.audit.service import OPERATOR
 from core.errors import Refused
 from core.tenancy.models import Tenant
 from core.tenancy.scope import tenant_scope
-from tests.core.test_gates import activation, audit, count, measured, rows, set_phase, token
+from tests.core.test_gates import activation, audit, count, measured, rows, set_phase
 from tests.core.test_roadmap import Recorder
-from tests.support import login_as, post_form
+from tests.support import api_headers, login_as, post_form
 
 
 def dep(world, key):
@@ -44,7 +44,7 @@ async def test_min_phase_refuses_a_request_and_stores_nothing(client, world, ses
     assert r.status_code == 409
     assert "kan vanaf de fase pilot worden geactiveerd; de organisatie zit in de fase luisteren" in r.text
     assert await count(sessionmaker, world.a, PluginActivation) == 0
-    headers = await token(sessionmaker, world.a, "marketer")
+    headers = await api_headers(sessionmaker, world.a, "marketer")
     r = await client.post("/api/v1/t/acme/plugins/talking/request?lang=en",
                           json={"department_id": dep(world, "marketing")}, headers=headers)
     assert r.status_code == 409
@@ -111,7 +111,7 @@ async def test_regie_decides_decline_needs_reason_and_declined_can_be_requested_
         r = await post_form(client, "/t/acme/plugins/monitoring/decision", {"decision": "approve"})
         assert r.status_code == 403
     assert (await client.post("/api/v1/t/acme/plugins/monitoring/decision", json={"approve": True},
-                              headers=await token(sessionmaker, world.a, "admin"))).status_code == 403
+                              headers=await api_headers(sessionmaker, world.a, "admin"))).status_code == 403
     await login_as(client, world.a, "regie")
     r = await post_form(client, "/t/acme/plugins/monitoring/decision", {"decision": "decline", "reason": " "})
     assert r.status_code == 422 and "Dit veld is verplicht" in r.text
@@ -144,7 +144,7 @@ async def test_regie_decides_decline_needs_reason_and_declined_can_be_requested_
 async def test_approval_rechecks_blockers(client, world, sessionmaker):
     await set_phase(sessionmaker, world.a, "pilot")
     await activation(sessionmaker, world.a, "monitoring", "comms")
-    headers = await token(sessionmaker, world.a, "regie")
+    headers = await api_headers(sessionmaker, world.a, "regie")
     r = await client.post("/api/v1/t/acme/plugins/webcare/request",
                           json={"department_id": dep(world, "service"), "motivation": "x"}, headers=headers)
     assert r.status_code == 201 and r.json()["status"] == "requested"
@@ -188,7 +188,7 @@ async def test_pause_and_resume_keep_the_row_and_fire_events(app, client, world,
 
 async def test_catalogue_api(client, world, sessionmaker):
     await activation(sessionmaker, world.a, "monitoring", "comms")
-    r = await client.get("/api/v1/t/acme/plugins?lang=en", headers=await token(sessionmaker, world.a, "viewer"))
+    r = await client.get("/api/v1/t/acme/plugins?lang=en", headers=await api_headers(sessionmaker, world.a, "viewer"))
     assert r.status_code == 200
     plugins = {p["name"]: p for p in r.json()}
     assert plugins["monitoring"]["status"] == "active" and plugins["monitoring"]["department"] == "Communicatie"

@@ -8,22 +8,13 @@ from sqlalchemy import func, select, update
 
 from core.audit.models import AuditEntry
 from core.audit.service import record
-from core.auth.models import ApiToken
-from core.auth.tokens import digest, new_secret
 from core.tenancy.scope import tenant_scope
-from tests.support import login_as
+from tests.support import api_headers, login_as
 
 URL = "/t/acme/audit/"
 API = "/api/v1/t/acme/audit"
 
 
-async def _token(sessionmaker, tw, who: str) -> dict[str, str]:
-    raw = new_secret("rg_")
-    with tenant_scope(tw.id):
-        async with sessionmaker() as session, session.begin():
-            session.add(ApiToken(membership_id=tw.memberships[who].id, name="t", prefix=raw[:8],
-                                 token_hash=digest(raw)))
-    return {"Authorization": f"Bearer {raw}"}
 
 
 async def _seed(sessionmaker, world) -> None:
@@ -78,14 +69,14 @@ async def test_pagination_total_counts_only_this_tenant(client, world, sessionma
     with tenant_scope(world.b.id):
         async with sessionmaker() as session, session.begin():
             await record(session, Principal(user=world.b.users["admin"]), "regie.appointed", summary="Globex")
-    headers = await _token(sessionmaker, world.a, "regie")
+    headers = await api_headers(sessionmaker, world.a, "regie")
     body = (await client.get(API + "?action=regie.", headers=headers)).json()
     assert body["items"] == [] and body["pagination"]["total"] == 0
 
 
 async def test_api_filters_and_pagination(client, world, sessionmaker):
     await _seed(sessionmaker, world)
-    headers = await _token(sessionmaker, world.a, "regie")
+    headers = await api_headers(sessionmaker, world.a, "regie")
     body = (await client.get(API + "?action=regie.&page=2", headers=headers)).json()
     assert body["pagination"] == {"page": 2, "per_page": 25, "total": 30, "pages": 2}
     assert [e["summary"] for e in body["items"]] == [f"Regie entry {i:02d}" for i in range(4, -1, -1)]
@@ -99,7 +90,7 @@ async def test_api_filters_and_pagination(client, world, sessionmaker):
 
 
 async def test_bad_filters_give_field_and_reason(client, world, sessionmaker):
-    headers = await _token(sessionmaker, world.a, "regie")
+    headers = await api_headers(sessionmaker, world.a, "regie")
     r = await client.get(API + "?date_from=gisteren", headers=headers)
     assert r.status_code == 422 and r.json()["errors"][0]["field"] == "date_from"
     r = await client.get(API + "?date_from=2024-02-01&date_to=2024-01-01", headers=headers)
@@ -117,16 +108,16 @@ async def test_audit_read_permission(client, world, sessionmaker):
         assert (await client.get(URL)).status_code == 403
     await login_as(client, world.a, "admin")
     assert (await client.get(URL)).status_code == 200
-    headers = await _token(sessionmaker, world.a, "member")
+    headers = await api_headers(sessionmaker, world.a, "member")
     assert (await client.get(API, headers=headers)).status_code == 403
-    other = await _token(sessionmaker, world.b, "regie")
+    other = await api_headers(sessionmaker, world.b, "regie")
     assert (await client.get(API, headers=other)).status_code in (401, 403)
     body = (await client.get("/api/v1/t/globex/audit", headers=other)).json()
     assert [e["summary"] for e in body["items"]] == ["Globex geheim"]
 
 
 async def test_decisions_of_this_slice_are_audited(client, world, sessionmaker):
-    headers = await _token(sessionmaker, world.a, "regie")
+    headers = await api_headers(sessionmaker, world.a, "regie")
     await client.post("/api/v1/t/acme/starting-points", json={"people": "Iedereen"}, headers=headers)
     await client.post("/api/v1/t/acme/starting-points/1/approve", json={"reason": "goed"}, headers=headers)
     await client.post("/api/v1/t/acme/policy", json={"strategy": {"function": "Luisteren"}}, headers=headers)

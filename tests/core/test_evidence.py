@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from core.measurement.models import ManagementPresentation, MethodologyVersion, Target
 from core.roadmap.models import BaselineStudy, PilotMeasurement
-from tests.core.test_gates import activation, audit, count, item, report, rows, set_phase, token
-from tests.support import ensure_csrf, login_as, post_form
+from tests.core.test_gates import activation, audit, count, item, report, rows, set_phase
+from tests.support import api_headers, ensure_csrf, login_as, post_form
 
 PERIOD = {"period_start": "2026-01-01", "period_end": "2026-03-31"}
 SECTIONS = {"results": "Meer bereik", "goals": "Klanttevredenheid", "strategy": "Luisteren en antwoorden",
@@ -143,7 +143,7 @@ async def test_presentation_produced_and_approved_by_admin(app, client, world, s
 async def test_evidence_api(app, client, world, sessionmaker):
     await set_phase(sessionmaker, world.a, "pilot")
     await activation(sessionmaker, world.a, "monitoring", "comms")
-    regie = await token(sessionmaker, world.a, "regie")
+    regie = await api_headers(sessionmaker, world.a, "regie")
     r = await client.post("/api/v1/t/acme/baseline", json={"title": "Extern", **PERIOD}, headers=regie)
     assert r.status_code == 201
     r = await client.post("/api/v1/t/acme/baseline", json={"title": "", "period_start": "gisteren",
@@ -170,13 +170,13 @@ async def test_evidence_api(app, client, world, sessionmaker):
     pid = r.json()["id"]
     assert (await client.post(f"/api/v1/t/acme/presentations/{pid}/approve", json={},
                               headers=regie)).status_code == 403
-    admin = await token(sessionmaker, world.a, "admin")
+    admin = await api_headers(sessionmaker, world.a, "admin")
     assert (await client.post(f"/api/v1/t/acme/presentations/{pid}/approve", json={"note": "ok"},
                               headers=admin)).status_code == 200
     rep = await report(sessionmaker, app.state.pm, world.a)
     assert rep.ok
     # a foreign presentation id is simply not found
-    other = await token(sessionmaker, world.b, "admin")
+    other = await api_headers(sessionmaker, world.b, "admin")
     assert (await client.post(f"/api/v1/t/globex/presentations/{pid}/approve", json={},
                               headers=other)).status_code == 404
 

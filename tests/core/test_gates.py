@@ -8,8 +8,6 @@ from sqlalchemy import delete, func, select, update
 
 from core.activation.models import PluginActivation
 from core.audit.models import AuditEntry
-from core.auth.models import ApiToken
-from core.auth.tokens import digest, new_secret
 from core.measurement.models import ManagementPresentation, MethodologyVersion, Target
 from core.policy.models import PolicyVersion
 from core.roadmap.gates import evaluate, evaluate_phase
@@ -74,11 +72,6 @@ async def phase_of(sessionmaker, tw) -> str:
         return (await session.get(Tenant, tw.id)).phase
 
 
-async def token(sessionmaker, tw, who) -> dict[str, str]:
-    raw = new_secret("rg_")
-    await add(sessionmaker, tw, ApiToken(membership_id=tw.memberships[who].id, name="t", prefix=raw[:8],
-                                         token_hash=digest(raw)))
-    return {"Authorization": f"Bearer {raw}"}
 
 
 async def approve_starting_points(sessionmaker, tw, ack=("comms", "marketing", "service")):

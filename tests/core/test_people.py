@@ -9,8 +9,8 @@ from core.auth.passwords import hash_password
 from core.jobs.models import OutboxMessage
 from core.tenancy.scope import cross_tenant, tenant_scope
 from core.workgroup.models import WorkgroupSeat
-from tests.core.test_workgroup import audit, rows, token
-from tests.support import delivered_mails, login_as, post_form
+from tests.core.test_workgroup import audit, rows
+from tests.support import api_headers, delivered_mails, login_as, post_form
 
 
 async def outbox(sessionmaker) -> list[OutboxMessage]:
@@ -51,7 +51,7 @@ async def test_member_list_is_paginated_in_page_and_api(client, world, sessionma
     assert "Pagina 1 van 2" in first.text or "Page 1 of 2" in first.text
     second = await client.get("/t/acme/people/?page=2")
     assert "Zz Extra 24" in second.text and "Zz Extra 24" not in first.text
-    headers = await token(sessionmaker, world.a, "viewer")
+    headers = await api_headers(sessionmaker, world.a, "viewer")
     r = await client.get("/api/v1/t/acme/members?page=2", headers=headers)
     assert r.status_code == 200
     body = r.json()
@@ -112,7 +112,7 @@ async def test_viewer_and_member_cannot_invite(client, world, sessionmaker):
         await login_as(client, world.a, who)
         r = await post_form(client, "/t/acme/people/invitations", {"email": "y@acme.test", "role": "member"})
         assert r.status_code == 403, who
-    headers = await token(sessionmaker, world.a, "viewer")
+    headers = await api_headers(sessionmaker, world.a, "viewer")
     r = await client.post("/api/v1/t/acme/invitations", headers=headers, json={"email": "y@acme.test"})
     assert r.status_code == 403
     assert (await client.get("/api/v1/t/acme/invitations", headers=headers)).status_code == 403
@@ -120,7 +120,7 @@ async def test_viewer_and_member_cannot_invite(client, world, sessionmaker):
 
 
 async def test_revoke_invitation_web_and_api(client, world, sessionmaker):
-    headers = await token(sessionmaker, world.a, "admin")
+    headers = await api_headers(sessionmaker, world.a, "admin")
     r = await client.post("/api/v1/t/acme/invitations", headers=headers,
                           json={"email": "api@acme.test", "role": "viewer"})
     assert r.status_code == 201, r.text
@@ -132,7 +132,7 @@ async def test_revoke_invitation_web_and_api(client, world, sessionmaker):
     assert [i["email"] for i in listed] == ["api@acme.test"]
     inv_id = listed[0]["id"]
     # tenant b cannot see or revoke it
-    b_headers = await token(sessionmaker, world.b, "admin")
+    b_headers = await api_headers(sessionmaker, world.b, "admin")
     assert (await client.get("/api/v1/t/globex/invitations", headers=b_headers)).json() == []
     assert (await client.delete(f"/api/v1/t/globex/invitations/{inv_id}", headers=b_headers)).status_code == 404
     assert (await client.delete(f"/api/v1/t/acme/invitations/{inv_id}", headers=headers)).status_code == 204
@@ -174,7 +174,7 @@ async def test_last_admin_cannot_be_demoted_or_deactivated(client, world, sessio
     assert r.status_code == 422 and "Dit is de laatste beheerder" in r.text
     r = await post_form(client, f"/t/acme/people/members/{m.id}", {"role": "admin", "is_active": "0"})
     assert r.status_code == 422 and "Dit is de laatste beheerder" in r.text
-    headers = await token(sessionmaker, world.a, "admin")
+    headers = await api_headers(sessionmaker, world.a, "admin")
     r = await client.patch(f"/api/v1/t/acme/members/{m.id}", headers=headers, json={"role": "viewer"})
     assert r.status_code == 422
     assert r.json()["errors"][0]["field"] == "role"
@@ -184,7 +184,7 @@ async def test_last_admin_cannot_be_demoted_or_deactivated(client, world, sessio
 
 
 async def test_deactivating_removes_seats_and_regie_holder_is_protected(client, world, sessionmaker):
-    headers = await token(sessionmaker, world.a, "admin")
+    headers = await api_headers(sessionmaker, world.a, "admin")
     agent = world.a.memberships["agent"]
     r = await client.patch(f"/api/v1/t/acme/members/{agent.id}", headers=headers, json={"is_active": False})
     assert r.status_code == 200, r.text
@@ -205,7 +205,7 @@ async def test_deactivating_removes_seats_and_regie_holder_is_protected(client, 
 
 
 async def test_member_changes_refuse_foreign_ids_and_non_admins(client, world, sessionmaker):
-    headers = await token(sessionmaker, world.a, "admin")
+    headers = await api_headers(sessionmaker, world.a, "admin")
     b_member = world.b.memberships["member"]
     r = await client.patch(f"/api/v1/t/acme/members/{b_member.id}", headers=headers, json={"role": "admin"})
     assert r.status_code == 404
@@ -217,7 +217,7 @@ async def test_member_changes_refuse_foreign_ids_and_non_admins(client, world, s
     assert r.status_code == 422 and r.json()["errors"][0]["field"] == "role"
     assert (await membership(sessionmaker, world.b, "member")).role == "member"
     assert (await membership(sessionmaker, world.a, "member")).department_id == world.a.departments["marketing"].id
-    regie_headers = await token(sessionmaker, world.a, "regie")
+    regie_headers = await api_headers(sessionmaker, world.a, "regie")
     r = await client.patch(f"/api/v1/t/acme/members/{world.a.memberships['member'].id}", headers=regie_headers,
                            json={"role": "admin"})
     assert r.status_code == 403
@@ -251,7 +251,7 @@ async def test_member_creates_own_token_shown_once_that_works_until_revoked(clie
 
 async def test_an_admin_cannot_mint_the_regie_holders_rights(client, world, sessionmaker):
     """Admins see and revoke every token, but a token they create acts as themselves, never as the regie."""
-    await token(sessionmaker, world.a, "regie")
+    await api_headers(sessionmaker, world.a, "regie")
     await login_as(client, world.a, "admin")
     listing = await client.get("/t/acme/people/tokens/")
     assert world.a.email("regie") in listing.text
@@ -272,7 +272,7 @@ async def test_token_bad_input_and_permissions(client, world, sessionmaker):
     r = await post_form(client, "/t/acme/people/tokens/", {"name": ""})
     assert r.status_code == 422
     assert "Dit veld is verplicht." in r.text
-    await token(sessionmaker, world.b, "admin")  # a row in tenant b
+    await api_headers(sessionmaker, world.b, "admin")  # a row in tenant b
     [b_row] = await rows(sessionmaker, world.b, ApiToken)
     r = await post_form(client, f"/t/acme/people/tokens/{b_row.id}/revoke")
     assert r.status_code == 404
@@ -280,7 +280,7 @@ async def test_token_bad_input_and_permissions(client, world, sessionmaker):
     assert b_row.revoked_at is None
     assert not await rows(sessionmaker, world.a, ApiToken)
     # a member sees only their own tokens and cannot revoke someone else's
-    await token(sessionmaker, world.a, "regie")
+    await api_headers(sessionmaker, world.a, "regie")
     [regie_row] = await rows(sessionmaker, world.a, ApiToken)
     client.cookies.clear()
     await login_as(client, world.a, "member")
@@ -288,6 +288,6 @@ async def test_token_bad_input_and_permissions(client, world, sessionmaker):
     assert listing.status_code == 200 and regie_row.prefix not in listing.text
     assert (await post_form(client, f"/t/acme/people/tokens/{regie_row.id}/revoke")).status_code == 404
     # tokens cannot be created through the API
-    headers = await token(sessionmaker, world.a, "admin")
+    headers = await api_headers(sessionmaker, world.a, "admin")
     r = await client.post("/api/v1/t/acme/tokens", headers=headers, json={"name": "x"})
     assert r.status_code in (404, 405)

@@ -5,26 +5,17 @@ from __future__ import annotations
 from sqlalchemy import select
 
 from core.activation.models import PluginActivation
-from core.auth.models import ApiToken
-from core.auth.tokens import digest, new_secret
 from core.plugins.api import PluginInfo, hookimpl
 from core.plugins.info import HookContext
 from core.plugins.manager import build_plugin_manager
 from core.policy.models import PolicyVersion
 from core.policy.service import plugin_sections, published_policy
 from core.tenancy.scope import tenant_scope
-from tests.support import login_as, post_form
+from tests.support import api_headers, login_as, post_form
 
 URL = "/t/acme/policy/"
 
 
-async def _token(sessionmaker, tw, who: str) -> dict[str, str]:
-    raw = new_secret("rg_")
-    with tenant_scope(tw.id):
-        async with sessionmaker() as session, session.begin():
-            session.add(ApiToken(membership_id=tw.memberships[who].id, name="t", prefix=raw[:8],
-                                 token_hash=digest(raw)))
-    return {"Authorization": f"Bearer {raw}"}
 
 
 async def _versions(sessionmaker, tw) -> list[PolicyVersion]:
@@ -58,7 +49,7 @@ async def test_bad_tone_rules_give_field_and_change_nothing(client, world, sessi
     assert r.status_code == 422 and "Regel 1: gebruik kanaal=getal" in r.text
     r = await post_form(client, URL, {"function": "x", "max_length": "x=veel"})
     assert r.status_code == 422 and "moet een geheel getal zijn" in r.text
-    headers = await _token(sessionmaker, world.a, "regie")
+    headers = await api_headers(sessionmaker, world.a, "regie")
     r = await client.post("/api/v1/t/acme/policy", json={"strategy": {"onzin": "x"}}, headers=headers)
     assert r.status_code == 422 and r.json()["errors"][0]["field"] == "onzin"
     r = await client.post("/api/v1/t/acme/policy", json={"strategy": {"function": "x"},
@@ -71,7 +62,7 @@ async def test_bad_tone_rules_give_field_and_change_nothing(client, world, sessi
 
 
 async def test_only_regie_publishes_and_published_policy(client, world, sessionmaker):
-    headers = await _token(sessionmaker, world.a, "marketer")
+    headers = await api_headers(sessionmaker, world.a, "marketer")
     r = await client.post("/api/v1/t/acme/policy", headers=headers, json={
         "strategy": {"function": "Luisteren"}, "way_of_work": {"account_conditions": "Alleen met twee beheerders"},
         "tone_rules": {"forbidden_words": ["gratis"], "max_length": {"x": 280}}})
@@ -82,7 +73,7 @@ async def test_only_regie_publishes_and_published_policy(client, world, sessionm
     with tenant_scope(world.a.id):
         async with sessionmaker() as session:
             assert await published_policy(session) is None
-    regie = await _token(sessionmaker, world.a, "regie")
+    regie = await api_headers(sessionmaker, world.a, "regie")
     r = await client.post("/api/v1/t/acme/policy/1/publish", headers=regie, json={"reason": "akkoord"})
     assert r.status_code == 200 and r.json()["status"] == "in_force"
     assert (await client.post("/api/v1/t/acme/policy/1/publish", headers=regie)).status_code == 409
@@ -106,7 +97,7 @@ async def test_compare_policy_versions(client, world, sessionmaker):
     r = await client.get(URL + "compare?a=1&b=2&view=side")
     assert "<del>luisteren</del>" in r.text and "<ins>praten</ins>" in r.text
     assert "<del>x=280</del>" in r.text
-    headers = await _token(sessionmaker, world.a, "viewer")
+    headers = await api_headers(sessionmaker, world.a, "viewer")
     body = (await client.get("/api/v1/t/acme/policy/compare?a=1&b=2", headers=headers)).json()
     function = next(s for s in body["sections"] if s["section"] == "function")
     assert function["deletions"] == ["luisteren"] and function["insertions"] == ["praten"]
@@ -138,9 +129,9 @@ async def test_plugin_sections_only_from_active_plugins(world, sessionmaker):
 
 
 async def test_other_tenant_cannot_reach_policy(client, world, sessionmaker):
-    headers_b = await _token(sessionmaker, world.b, "regie")
+    headers_b = await api_headers(sessionmaker, world.b, "regie")
     await client.post("/api/v1/t/globex/policy", headers=headers_b, json={"strategy": {"function": "Geheim"}})
-    headers = await _token(sessionmaker, world.a, "regie")
+    headers = await api_headers(sessionmaker, world.a, "regie")
     assert (await client.get("/api/v1/t/acme/policy/1", headers=headers)).status_code == 404
     assert (await client.post("/api/v1/t/acme/policy/1/publish", headers=headers)).status_code == 404
     assert (await client.get("/api/v1/t/globex/policy/1", headers=headers)).status_code in (401, 403)

@@ -4,16 +4,8 @@ from __future__ import annotations
 
 from core.plugins.api import PluginInfo, hookimpl
 from core.roadmap.models import PhaseTransition
-from tests.core.test_gates import (
-    activation,
-    audit,
-    count,
-    phase_of,
-    rows,
-    satisfy_listening,
-    token,
-)
-from tests.support import login, login_as, post_form
+from tests.core.test_gates import activation, audit, count, phase_of, rows, satisfy_listening
+from tests.support import api_headers, login, login_as, post_form
 
 REASON = "De directie wil snel starten met een pilot."
 
@@ -38,7 +30,7 @@ async def test_advance_is_refused_while_the_gate_fails(client, world, sessionmak
     assert "De poort voldoet nog niet: 2 van 5 punten voldoen niet" in r.text
     assert await phase_of(sessionmaker, world.a) == "listening"
     assert await count(sessionmaker, world.a, PhaseTransition) == 0
-    headers = await token(sessionmaker, world.a, "admin")
+    headers = await api_headers(sessionmaker, world.a, "admin")
     r = await client.post("/api/v1/t/acme/roadmap/advance?lang=en", headers=headers)
     assert r.status_code == 409
     assert "The gate does not hold yet" in r.json()["errors"][0]["reason"]
@@ -75,7 +67,7 @@ async def test_override_is_for_the_regie_holder_only(client, world, sessionmaker
         r = await post_form(client, "/t/acme/roadmap/override", {"reason": REASON})
         assert r.status_code == 403
     r = await client.post("/api/v1/t/acme/roadmap/override", json={"reason": REASON},
-                          headers=await token(sessionmaker, world.a, "admin"))
+                          headers=await api_headers(sessionmaker, world.a, "admin"))
     assert r.status_code == 403
     await login(client, world.mediator.email)
     assert (await post_form(client, "/t/acme/roadmap/override", {"reason": REASON})).status_code == 403
@@ -89,7 +81,7 @@ async def test_override_needs_a_written_reason(client, world, sessionmaker):
     assert r.status_code == 422
     assert "Schrijf een reden van minstens 10 tekens." in r.text
     assert "kort" in r.text  # the submitted value is kept
-    headers = await token(sessionmaker, world.a, "regie")
+    headers = await api_headers(sessionmaker, world.a, "regie")
     r = await client.post("/api/v1/t/acme/roadmap/override?lang=en", json={"reason": "short"}, headers=headers)
     assert r.status_code == 422
     assert r.json()["errors"] == [{"field": "reason", "reason": "Write a reason of at least 10 characters."}]
@@ -114,7 +106,7 @@ async def test_override_is_recorded_with_failing_items_and_reason(client, world,
 
 
 async def test_roadmap_api_explains_items_in_the_requested_language(client, world, sessionmaker):
-    headers = await token(sessionmaker, world.a, "viewer")
+    headers = await api_headers(sessionmaker, world.a, "viewer")
     r = await client.get("/api/v1/t/acme/roadmap?lang=en", headers=headers)
     assert r.status_code == 200
     body = r.json()
@@ -125,11 +117,11 @@ async def test_roadmap_api_explains_items_in_the_requested_language(client, worl
     nl = (await client.get("/api/v1/t/acme/roadmap?lang=nl", headers=headers)).json()
     assert {i["key"]: i for i in nl["items"]}["baseline"]["explanation"].startswith("Nog geen nulmeting")
     r = await client.post("/api/v1/t/acme/roadmap/override", json={"reason": REASON},
-                          headers=await token(sessionmaker, world.a, "regie"))
+                          headers=await api_headers(sessionmaker, world.a, "regie"))
     assert r.status_code == 200 and r.json()["phase"] == "pilot"
     assert r.json()["history"][0]["overridden"] is True
     # another tenant's token does not reach acme
-    other = await token(sessionmaker, world.b, "admin")
+    other = await api_headers(sessionmaker, world.b, "admin")
     assert (await client.get("/api/v1/t/acme/roadmap", headers=other)).status_code in (401, 403)
 
 
@@ -175,7 +167,7 @@ async def test_members_of_another_tenant_reach_none_of_these_pages(client, world
         assert r.status_code == 403 and "Communicatie, Klantenservice" not in r.text, path
     for path in ("/t/acme/roadmap/advance", "/t/acme/evidence/methodology", "/t/acme/plugins/monitoring/request"):
         assert (await post_form(client, path, {"reason": REASON})).status_code == 403, path
-    headers = await token(sessionmaker, world.b, "regie")
+    headers = await api_headers(sessionmaker, world.b, "regie")
     for path in ("/api/v1/t/acme/roadmap", "/api/v1/t/acme/plugins"):
         assert (await client.get(path, headers=headers)).status_code in (401, 403)
     r = await client.post("/api/v1/t/acme/roadmap/override", json={"reason": REASON}, headers=headers)

@@ -4,24 +4,15 @@ from __future__ import annotations
 
 from sqlalchemy import func, select
 
-from core.auth.models import ApiToken
-from core.auth.tokens import digest, new_secret
 from core.roadmap.models import StartingPointsAck, StartingPointsVersion
 from core.startingpoints.service import approved_and_acknowledged
 from core.tenancy.scope import tenant_scope
 from core.workgroup.models import WorkgroupSeat
-from tests.support import login_as, post_form
+from tests.support import api_headers, login_as, post_form
 
 URL = "/t/acme/starting-points/"
 
 
-async def _token(sessionmaker, tw, who: str) -> dict[str, str]:
-    raw = new_secret("rg_")
-    with tenant_scope(tw.id):
-        async with sessionmaker() as session, session.begin():
-            session.add(ApiToken(membership_id=tw.memberships[who].id, name="t", prefix=raw[:8],
-                                 token_hash=digest(raw)))
-    return {"Authorization": f"Bearer {raw}"}
 
 
 async def _versions(sessionmaker, tw) -> list[StartingPointsVersion]:
@@ -56,7 +47,7 @@ async def test_writing_creates_numbered_versions_prefilled_and_immutable(client,
 
 
 async def test_api_write_takes_over_omitted_sections(client, world, sessionmaker):
-    headers = await _token(sessionmaker, world.a, "marketer")
+    headers = await api_headers(sessionmaker, world.a, "marketer")
     r = await client.post("/api/v1/t/acme/starting-points", json={"people": "Klanten", "strategy": "Luisteren"},
                           headers=headers)
     assert r.status_code == 201, r.text
@@ -77,7 +68,7 @@ async def test_bad_input_gives_field_and_reason_and_stores_nothing(client, world
         or "has-error" in r.text
     r = await _write(client, {"organisation_analysis": "", "people": ""})
     assert r.status_code == 422 and "Vul minstens één onderdeel in." in r.text
-    headers = await _token(sessionmaker, world.a, "regie")
+    headers = await api_headers(sessionmaker, world.a, "regie")
     r = await client.post("/api/v1/t/acme/starting-points", json={"wishes": {"not-a-uuid": "x"}}, headers=headers)
     assert r.status_code == 422 and r.json()["errors"][0]["field"] == "wish_not-a-uuid"
     foreign = str(world.b.departments["marketing"].id)
@@ -99,7 +90,7 @@ async def test_only_regie_approves(client, world, sessionmaker):
     await _write(client, {"people": "Iedereen"})
     r = await post_form(client, URL + "1/approve", {}, follow_redirects=False)
     assert r.status_code == 403
-    headers = await _token(sessionmaker, world.a, "admin")
+    headers = await api_headers(sessionmaker, world.a, "admin")
     assert (await client.post("/api/v1/t/acme/starting-points/1/approve", json={}, headers=headers)).status_code \
         == 403
     assert (await _versions(sessionmaker, world.a))[0].approved_at is None
@@ -136,7 +127,7 @@ async def test_acknowledgement_by_seat_holder_of_approved_version_only(client, w
     assert r.status_code == 303
     r = await post_form(client, URL + "1/acknowledge", {"department_id": marketing}, follow_redirects=False)
     assert r.status_code == 409
-    headers = await _token(sessionmaker, world.a, "agent")
+    headers = await api_headers(sessionmaker, world.a, "agent")
     r = await client.post("/api/v1/t/acme/starting-points/1/acknowledge",
                           json={"department_id": str(world.a.departments["service"].id)}, headers=headers)
     assert r.status_code == 200
@@ -188,7 +179,7 @@ async def test_compare_shows_differences(client, world, sessionmaker):
     assert "<del>Jongeren</del>" in r.text and "<ins>Ouderen</ins>" in r.text
     r = await client.get(URL + "compare?a=1&b=2&view=side")
     assert "<del>Jongeren</del>" in r.text and "<ins>Ouderen</ins>" in r.text
-    headers = await _token(sessionmaker, world.a, "viewer")
+    headers = await api_headers(sessionmaker, world.a, "viewer")
     body = (await client.get("/api/v1/t/acme/starting-points/compare?a=1&b=2", headers=headers)).json()
     people = next(s for s in body["sections"] if s["section"] == "people")
     assert people["changed"] and people["deletions"] == ["Jongeren"] and people["insertions"] == ["Ouderen"]
@@ -204,7 +195,7 @@ async def test_other_tenant_cannot_reach_versions(client, world, sessionmaker):
     r = await post_form(client, URL + "1/approve", {}, follow_redirects=False)
     assert r.status_code == 404
     assert (await client.get("/t/globex/starting-points/1")).status_code == 403
-    headers = await _token(sessionmaker, world.a, "regie")
+    headers = await api_headers(sessionmaker, world.a, "regie")
     assert (await client.get("/api/v1/t/acme/starting-points/1", headers=headers)).status_code == 404
     assert (await client.get("/api/v1/t/globex/starting-points/1", headers=headers)).status_code in (401, 403)
     assert (await _versions(sessionmaker, world.b))[0].approved_at is None

@@ -5,20 +5,9 @@ from __future__ import annotations
 from sqlalchemy import func, select
 
 from core.audit.models import AuditEntry
-from core.auth.models import ApiToken
-from core.auth.tokens import digest, new_secret
 from core.tenancy.scope import tenant_scope
 from core.workgroup.models import Department, RegieAppointment, WorkgroupSeat
-from tests.support import login_as, post_form
-
-
-async def token(sessionmaker, tw, who: str) -> dict[str, str]:
-    raw = new_secret("rg_")
-    with tenant_scope(tw.id):
-        async with sessionmaker() as session, session.begin():
-            session.add(ApiToken(membership_id=tw.memberships[who].id, name="t", prefix=raw[:8],
-                                 token_hash=digest(raw)))
-    return {"Authorization": f"Bearer {raw}"}
+from tests.support import api_headers, login_as, post_form
 
 
 async def rows(sessionmaker, tw, model, *where, order=None):
@@ -90,7 +79,7 @@ async def test_member_and_viewer_cannot_manage_departments(client, world, sessio
         assert (await client.get("/t/acme/people/departments/")).status_code == 200
         r = await post_form(client, "/t/acme/people/departments/", {"name": "X", "business_function": "other"})
         assert r.status_code == 403, who
-    headers = await token(sessionmaker, world.a, "member")
+    headers = await api_headers(sessionmaker, world.a, "member")
     r = await client.post("/api/v1/t/acme/departments", json={"name": "X", "business_function": "other"},
                           headers=headers)
     assert r.status_code == 403
@@ -100,7 +89,7 @@ async def test_member_and_viewer_cannot_manage_departments(client, world, sessio
 # --- departments (API) ----------------------------------------------------------------------------------
 
 async def test_api_departments_happy_path_and_422_shapes(client, world, sessionmaker):
-    headers = await token(sessionmaker, world.a, "admin")
+    headers = await api_headers(sessionmaker, world.a, "admin")
     r = await client.get("/api/v1/t/acme/departments", headers=headers)
     assert r.status_code == 200
     assert sorted(d["name"] for d in r.json()) == ["Communicatie", "Klantenservice", "Marketing"]
@@ -136,7 +125,7 @@ async def test_api_departments_happy_path_and_422_shapes(client, world, sessionm
 
 
 async def test_tenant_b_token_is_not_valid_for_tenant_a(client, world, sessionmaker):
-    headers = await token(sessionmaker, world.b, "admin")
+    headers = await api_headers(sessionmaker, world.b, "admin")
     assert (await client.get("/api/v1/t/acme/departments", headers=headers)).status_code == 401
     assert (await client.get("/api/v1/t/acme/workgroup", headers=headers)).status_code == 401
     r = await client.get("/api/v1/t/globex/departments", headers=headers)
@@ -203,14 +192,14 @@ async def test_only_admin_composes_the_workgroup(client, world, sessionmaker):
     r = await post_form(client, f"/t/acme/workgroup/seats/{world.a.departments['service'].id}",
                         {"membership_id": str(world.a.memberships["member"].id)})
     assert r.status_code == 403
-    headers = await token(sessionmaker, world.a, "marketer")
+    headers = await api_headers(sessionmaker, world.a, "marketer")
     r = await client.delete(f"/api/v1/t/acme/workgroup/seats/{world.a.departments['service'].id}", headers=headers)
     assert r.status_code == 403
     assert len(await rows(sessionmaker, world.a, WorkgroupSeat)) == 3
 
 
 async def test_api_workgroup_seats(client, world, sessionmaker):
-    headers = await token(sessionmaker, world.a, "admin")
+    headers = await api_headers(sessionmaker, world.a, "admin")
     r = await client.get("/api/v1/t/acme/workgroup", headers=headers)
     assert r.status_code == 200
     body = r.json()
@@ -289,7 +278,7 @@ async def test_who_may_appoint_the_regie(client, world, sessionmaker):
 
 
 async def test_api_regie(client, world, sessionmaker):
-    headers = await token(sessionmaker, world.a, "admin")
+    headers = await api_headers(sessionmaker, world.a, "admin")
     r = await client.get("/api/v1/t/acme/regie", headers=headers)
     assert r.status_code == 200
     assert r.json()["holder"]["email"] == world.a.email("regie") and len(r.json()["history"]) == 1
@@ -315,10 +304,10 @@ async def test_api_regie(client, world, sessionmaker):
     open_ones = await rows(sessionmaker, world.a, RegieAppointment, RegieAppointment.ended_at.is_(None))
     assert [a.membership_id for a in open_ones] == [world.a.memberships["marketer"].id]
     # the new holder's token now carries the regie role
-    marketer = await token(sessionmaker, world.a, "marketer")
+    marketer = await api_headers(sessionmaker, world.a, "marketer")
     r = await client.get("/api/v1/t/acme/regie", headers=marketer)
     assert r.json()["holder"]["email"] == world.a.email("marketer")
-    viewer = await token(sessionmaker, world.a, "viewer")
+    viewer = await api_headers(sessionmaker, world.a, "viewer")
     r = await client.post("/api/v1/t/acme/regie", headers=viewer,
                           json={"membership_id": str(world.a.memberships["agent"].id), "reason": "x"})
     assert r.status_code == 403
