@@ -3,14 +3,51 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Awaitable, Callable
 from datetime import date
-from typing import Any
+from typing import Any, TypeVar
 from uuid import UUID
 
 from core.errors import DomainError
+from core.i18n import Msg
+
+T = TypeVar("T")
 
 EMAIL = re.compile(r"^[^@\s]{1,64}@[^@\s]+\.[^@\s]{2,}$")
 SLUG = re.compile(r"^[a-z0-9][a-z0-9-]{1,61}[a-z0-9]$")
+
+
+class FieldErrors:
+    """Collects every field's reason so a form shows them all at once, then raises them together."""
+
+    def __init__(self) -> None:
+        self.errors: dict[str, Msg] = {}
+
+    def clean(self, fn: Callable[..., T], *args: Any, **kwargs: Any) -> T | None:
+        """Run a cleaner; on DomainError record its errors and return None."""
+        try:
+            return fn(*args, **kwargs)
+        except DomainError as exc:
+            self.errors.update(exc.errors)
+            return None
+
+    async def aclean(self, fn: Callable[..., Awaitable[T]], *args: Any, **kwargs: Any) -> T | None:
+        """`clean` for an async cleaner (one that looks something up)."""
+        try:
+            return await fn(*args, **kwargs)
+        except DomainError as exc:
+            self.errors.update(exc.errors)
+            return None
+
+    def add(self, field: str, msgid: str, **params: Any) -> None:
+        self.errors[field] = Msg(msgid, **params)
+
+    def raise_if_any(self) -> None:
+        if self.errors:
+            raise DomainError(self.errors)
+
+    def __bool__(self) -> bool:
+        return bool(self.errors)
 
 
 def clean_email(value: Any, field: str = "email") -> str:

@@ -16,11 +16,11 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from core.accounts.models import AccountStatus, SocialAccount
 from core.audit.service import record
 from core.db.lookup import get_or_404
-from core.errors import DomainError, Refused
-from core.i18n import N_, Msg
+from core.errors import Refused
+from core.i18n import N_
 from core.policy.service import published_policy
 from core.tenancy.models import OrgModel
-from core.validation import clean_choice, clean_text, clean_uuid
+from core.validation import FieldErrors, clean_choice, clean_text, clean_uuid
 from core.workgroup.models import Department
 
 PLATFORMS = ("x", "linkedin", "facebook", "instagram", "youtube", "tiktok", "mastodon", "other")
@@ -49,34 +49,28 @@ async def get_account(session: AsyncSession, account_id: Any) -> SocialAccount:
 
 async def register(session: AsyncSession, principal: Any, tenant: Any, data: dict[str, Any]) -> SocialAccount:
     """Register an account. data: platform, handle, url, purpose, department_id, meets_conditions (bool)."""
-    errors: dict[str, Msg] = {}
-    values: dict[str, Any] = {}
-    for name, clean in (
-        ("platform", lambda v: clean_choice(v, "platform", PLATFORMS)),
-        ("handle", lambda v: clean_text(v, "handle", max_length=120)),
-        ("url", lambda v: clean_text(v, "url", required=False, max_length=500)),
-        ("purpose", lambda v: clean_text(v, "purpose", max_length=5000)),
-        ("department_id", lambda v: clean_uuid(v, "department_id")),
-    ):
-        try:
-            values[name] = clean(data.get(name))
-        except DomainError as exc:
-            errors.update(exc.errors)
+    errors = FieldErrors()
+    values: dict[str, Any] = {
+        "platform": errors.clean(clean_choice, data.get("platform"), "platform", PLATFORMS),
+        "handle": errors.clean(clean_text, data.get("handle"), "handle", max_length=120),
+        "url": errors.clean(clean_text, data.get("url"), "url", required=False, max_length=500),
+        "purpose": errors.clean(clean_text, data.get("purpose"), "purpose", max_length=5000),
+        "department_id": errors.clean(clean_uuid, data.get("department_id"), "department_id"),
+    }
     url = values.get("url") or ""
     if url and not (url.startswith("https://") or url.startswith("http://")):
-        errors["url"] = Msg("Use a web address starting with https://.")
+        errors.add("url", msgid="Use a web address starting with https://.")
     if values.get("department_id") and await session.get(Department, values["department_id"]) is None:
-        errors["department_id"] = Msg("This department does not exist.")
+        errors.add("department_id", msgid="This department does not exist.")
     if await account_conditions(session) and not data.get("meets_conditions"):
-        errors["meets_conditions"] = Msg("Confirm that the account meets the policy's conditions.")
-    if "platform" in values and values.get("handle"):
+        errors.add("meets_conditions", msgid="Confirm that the account meets the policy's conditions.")
+    if values["platform"] is not None and values.get("handle"):
         existing = await session.scalar(select(SocialAccount).where(
             SocialAccount.platform == values["platform"],
             func.lower(SocialAccount.handle) == values["handle"].lower()))
         if existing is not None:
-            errors["handle"] = Msg("This account is already registered.")
-    if errors:
-        raise DomainError(errors)
+            errors.add("handle", msgid="This account is already registered.")
+    errors.raise_if_any()
 
     account = SocialAccount(platform=values["platform"], handle=values["handle"], url=url,
                             purpose=values["purpose"], department_id=values["department_id"],

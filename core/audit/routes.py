@@ -13,8 +13,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from core.audit.models import AuditEntry
 from core.errors import DomainError
-from core.i18n import Msg
-from core.validation import clean_date
+from core.validation import FieldErrors, clean_date
 from core.web.forms import lang_of
 from core.web.pagination import page_number, paginate
 from core.web.render import form_errors, page
@@ -39,17 +38,12 @@ class AuditFilters:
 def clean_filters(action: str | None, actor: str | None, date_from: str | None, date_to: str | None,
                   q: str | None) -> AuditFilters:
     """Validated filters; bad dates raise DomainError naming the field."""
-    errors: dict[str, Msg] = {}
-    dates: dict[str, date | None] = {}
-    for name, raw in (("date_from", date_from), ("date_to", date_to)):
-        try:
-            dates[name] = clean_date(raw, name, required=False)
-        except DomainError as exc:
-            errors.update(exc.errors)
+    errors = FieldErrors()
+    dates = {name: errors.clean(clean_date, raw, name, required=False)
+             for name, raw in (("date_from", date_from), ("date_to", date_to))}
     if not errors and dates["date_from"] and dates["date_to"] and dates["date_from"] > dates["date_to"]:
-        errors["date_to"] = Msg("The end date must not be before the start date.")
-    if errors:
-        raise DomainError(errors)
+        errors.add("date_to", msgid="The end date must not be before the start date.")
+    errors.raise_if_any()
     return AuditFilters(action=(action or "").strip()[:60], actor=(actor or "").strip()[:254],
                         date_from=dates["date_from"], date_to=dates["date_to"], q=(q or "").strip()[:200])
 

@@ -163,32 +163,12 @@ def tenant() -> None:
 @click.option("--org-model", default="hub_and_spoke", show_default=True, help=", ".join(ORG_MODELS))
 def tenant_create(slug: str, name: str, org_model: str) -> None:
     """Create an organisation (it starts in the listening phase)."""
-    from core.audit.service import OPERATOR, record
+    from core.audit.service import OPERATOR
     from core.tenancy.models import Tenant
-    from core.tenancy.scope import tenant_scope
-    from core.validation import clean_choice, clean_slug, clean_text
+    from core.tenancy.service import create_tenant
 
     async def work(session: AsyncSession) -> Tenant:
-        errors = {}
-        values: dict[str, str] = {}
-        for key, clean in (("slug", lambda: clean_slug(slug)), ("name", lambda: clean_text(name, "name")),
-                           ("org_model", lambda: clean_choice(org_model, "org_model", ORG_MODELS))):
-            try:
-                values[key] = clean()
-            except DomainError as exc:
-                errors.update(exc.errors)
-        if errors:
-            raise DomainError(errors)
-        if await session.scalar(select(Tenant.id).where(Tenant.slug == values["slug"])):
-            raise DomainError(field="slug", msgid="This slug is already taken.")
-        new = Tenant(slug=values["slug"], name=values["name"], org_model=values["org_model"])
-        session.add(new)
-        await session.flush()
-        with tenant_scope(new.id):
-            await record(session, OPERATOR, "tenant.created", subject=new,
-                         summary=f"{new.name} ({new.slug}, {new.org_model})")
-            await session.flush()
-        return new
+        return await create_tenant(session, OPERATOR, name, slug, org_model)
 
     created = run(work)
     click.echo(f"Created organisation {created.name} ({created.slug}, {created.org_model}).")

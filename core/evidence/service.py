@@ -19,11 +19,11 @@ from core.activation.models import ActivationStatus, PluginActivation
 from core.audit.service import record
 from core.db.lookup import get_or_404
 from core.errors import DomainError, NotFound, Refused
-from core.i18n import N_, Msg
+from core.i18n import N_
 from core.measurement.models import ManagementPresentation, MethodologyVersion, Target
 from core.roadmap.models import BaselineStudy, PilotMeasurement
 from core.tenancy.models import Phase
-from core.validation import clean_date, clean_text, clean_uuid
+from core.validation import FieldErrors, clean_date, clean_text, clean_uuid
 from core.workgroup.models import Department
 
 MAX_UPLOAD = 10 * 1024 * 1024
@@ -49,26 +49,12 @@ class Upload:
     data: bytes
 
 
-def _period(start: Any, end: Any, errors: dict[str, Msg], required: bool = True) -> tuple[date | None, date | None]:
-    values: list[date | None] = []
-    for field, value in (("period_start", start), ("period_end", end)):
-        try:
-            values.append(clean_date(value, field, required=required))
-        except DomainError as exc:
-            errors.update(exc.errors)
-            values.append(None)
-    s, e = values
+def _period(start: Any, end: Any, errors: FieldErrors, required: bool = True) -> tuple[date | None, date | None]:
+    s = errors.clean(clean_date, start, "period_start", required=required)
+    e = errors.clean(clean_date, end, "period_end", required=required)
     if s and e and e < s:
-        errors["period_end"] = Msg("The end of the period lies before its start.")
+        errors.add("period_end", msgid="The end of the period lies before its start.")
     return s, e
-
-
-def _collect(errors: dict[str, Msg], fn: Any, *args: Any, **kwargs: Any) -> Any:
-    try:
-        return fn(*args, **kwargs)
-    except DomainError as exc:
-        errors.update(exc.errors)
-        return None
 
 
 def check_upload(upload: Upload | None, required: bool) -> Upload | None:
@@ -91,13 +77,12 @@ def check_upload(upload: Upload | None, required: bool) -> Upload | None:
 async def upload_baseline(session: AsyncSession, principal: Any, title: str, period_start: Any, period_end: Any,
                           summary: str, upload: Upload | None = None, require_file: bool = True) -> BaselineStudy:
     """An external listening study as the baseline measurement (nulmeting)."""
-    errors: dict[str, Msg] = {}
-    title = _collect(errors, clean_text, title, "title")
+    errors = FieldErrors()
+    title = errors.clean(clean_text, title, "title")
     start, end = _period(period_start, period_end, errors)
-    summary = _collect(errors, clean_text, summary, "summary", required=False, max_length=20000)
-    upload = _collect(errors, check_upload, upload, require_file)
-    if errors:
-        raise DomainError(errors)
+    summary = errors.clean(clean_text, summary, "summary", required=False, max_length=20000)
+    upload = errors.clean(check_upload, upload, require_file)
+    errors.raise_if_any()
     study = BaselineStudy(source="external", title=title, period_start=start, period_end=end, summary=summary or "",
                           file_name=upload.filename if upload else None,
                           content_type=upload.content_type if upload else None,
@@ -156,20 +141,19 @@ async def record_pilot(session: AsyncSession, principal: Any, activation_id: Any
     tenant = getattr(principal, "tenant", None)
     if tenant is not None and Phase(tenant.phase).rank < Phase.pilot.rank:
         raise Refused(field="activation_id", msgid="Pilot measurements can be recorded from the pilot phase on.")
-    errors: dict[str, Msg] = {}
+    errors = FieldErrors()
     activation = None
-    aid = _collect(errors, clean_uuid, activation_id, "activation_id")
+    aid = errors.clean(clean_uuid, activation_id, "activation_id")
     if aid is not None:
         activation = await session.get(PluginActivation, aid)
         if activation is None:
-            errors["activation_id"] = Msg("Choose a valid option.")
+            errors.add("activation_id", msgid="Choose a valid option.")
         elif activation.status not in (ActivationStatus.active.value, ActivationStatus.paused.value):
-            errors["activation_id"] = Msg("Only an active or paused plugin can have a pilot measurement.")
+            errors.add("activation_id", msgid="Only an active or paused plugin can have a pilot measurement.")
     start, end = _period(period_start, period_end, errors)
-    summary = _collect(errors, clean_text, summary, "summary", required=False, max_length=20000)
-    parsed = _collect(errors, parse_values, values)
-    if errors:
-        raise DomainError(errors)
+    summary = errors.clean(clean_text, summary, "summary", required=False, max_length=20000)
+    parsed = errors.clean(parse_values, values)
+    errors.raise_if_any()
     assert activation is not None
     row = PilotMeasurement(activation_id=activation.id, period_start=start, period_end=end, summary=summary or "",
                            values=parsed, recorded_by_id=principal.user_id)
@@ -223,11 +207,10 @@ def methodology_versions_query() -> Select[Any]:
 
 
 async def write_methodology(session: AsyncSession, principal: Any, kpis: Any, reason: str) -> MethodologyVersion:
-    errors: dict[str, Msg] = {}
-    parsed = _collect(errors, parse_kpis, kpis)
-    reason = _collect(errors, clean_text, reason, "reason", max_length=4000)
-    if errors:
-        raise DomainError(errors)
+    errors = FieldErrors()
+    parsed = errors.clean(parse_kpis, kpis)
+    reason = errors.clean(clean_text, reason, "reason", max_length=4000)
+    errors.raise_if_any()
     number = (await session.scalar(select(func.max(MethodologyVersion.number))) or 0) + 1
     version = MethodologyVersion(number=number, kpis=parsed, reason=reason, created_by_id=principal.user_id)
     session.add(version)
@@ -244,16 +227,16 @@ def targets_query() -> Select[Any]:
 
 async def set_target(session: AsyncSession, principal: Any, kpi: str, department_id: Any, period_start: Any,
                      period_end: Any, value: Any, rationale: str) -> Target:
-    errors: dict[str, Msg] = {}
+    errors = FieldErrors()
     methodology = await latest_methodology(session)
     kpi = str(kpi or "").strip()
     if methodology is None:
-        errors["kpi"] = Msg("Write a methodology with KPIs first.")
+        errors.add("kpi", msgid="Write a methodology with KPIs first.")
     elif kpi not in {k["key"] for k in methodology.kpis or []}:
-        errors["kpi"] = Msg("Choose a KPI of the latest methodology (version {n}).", n=methodology.number)
-    dep_id = _collect(errors, clean_uuid, department_id, "department_id", required=False)
+        errors.add("kpi", msgid="Choose a KPI of the latest methodology (version {n}).", n=methodology.number)
+    dep_id = errors.clean(clean_uuid, department_id, "department_id", required=False)
     if dep_id is not None and await session.get(Department, dep_id) is None:
-        errors["department_id"] = Msg("Choose a valid option.")
+        errors.add("department_id", msgid="Choose a valid option.")
     start, end = _period(period_start, period_end, errors)
     number = None
     try:
@@ -261,10 +244,9 @@ async def set_target(session: AsyncSession, principal: Any, kpi: str, department
         if number != number or number in (float("inf"), float("-inf")):
             raise ValueError
     except ValueError:
-        errors["value"] = Msg("Enter a number.")
-    rationale = _collect(errors, clean_text, rationale, "rationale", required=False, max_length=4000)
-    if errors:
-        raise DomainError(errors)
+        errors.add("value", msgid="Enter a number.")
+    rationale = errors.clean(clean_text, rationale, "rationale", required=False, max_length=4000)
+    errors.raise_if_any()
     target = Target(kpi=kpi, department_id=dep_id, period_start=start, period_end=end, value=number,
                     rationale=rationale or "", set_by_id=principal.user_id)
     session.add(target)
@@ -282,14 +264,13 @@ def presentations_query() -> Select[Any]:
 async def produce_presentation(session: AsyncSession, principal: Any, title: str, period_start: Any,
                                period_end: Any, sections: dict[str, Any]) -> ManagementPresentation:
     """Results, goals, strategy, way of work and resources needed: all five are required."""
-    errors: dict[str, Msg] = {}
-    title = _collect(errors, clean_text, title, "title")
+    errors = FieldErrors()
+    title = errors.clean(clean_text, title, "title")
     start, end = _period(period_start, period_end, errors)
     texts = {}
     for key in PRESENTATION_SECTIONS:
-        texts[key] = _collect(errors, clean_text, (sections or {}).get(key), key, max_length=20000)
-    if errors:
-        raise DomainError(errors)
+        texts[key] = errors.clean(clean_text, (sections or {}).get(key), key, max_length=20000)
+    errors.raise_if_any()
     row = ManagementPresentation(title=title, period_start=start, period_end=end, sections=texts,
                                  produced_at=datetime.now(UTC))
     session.add(row)

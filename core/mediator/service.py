@@ -19,16 +19,15 @@ from typing import Any
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from core.audit.service import record
 from core.auth.service import invite
 from core.errors import DomainError
-from core.i18n import Msg
 from core.roadmap.gates import GateReport, evaluate
 from core.roadmap.models import PhaseTransition
 from core.roadmap.service import open_overrides
-from core.tenancy.models import OrgModel, Tenant
+from core.tenancy import service as tenancy
+from core.tenancy.models import Tenant
 from core.tenancy.scope import tenant_scope
-from core.validation import clean_choice, clean_email, clean_slug, clean_text
+from core.validation import FieldErrors, clean_email
 from core.web.pagination import Page, paginate
 
 
@@ -58,27 +57,13 @@ async def console(session: AsyncSession, pm: Any, lang: str, number: int, base_p
 async def create_tenant(session: AsyncSession, principal: Any, name: str, slug: str, org_model: str,
                         admin_email: str, base_url: str) -> Tenant:
     """A new tenant and, in the same transaction, the invitation of its first admin (mailed via the outbox)."""
-    errors: dict[str, Msg] = {}
-    values: dict[str, Any] = {}
-    for key, fn, args in (("name", clean_text, (name, "name")), ("slug", clean_slug, (slug, "slug")),
-                          ("org_model", clean_choice, (org_model, "org_model", [m.value for m in OrgModel])),
-                          ("admin_email", clean_email, (admin_email, "admin_email"))):
-        try:
-            values[key] = fn(*args)
-        except DomainError as exc:
-            errors.update(exc.errors)
-    if "slug" in values and await session.scalar(select(Tenant.id).where(Tenant.slug == values["slug"])):
-        errors["slug"] = Msg("This address is already taken.")
-    if errors:
-        raise DomainError(errors)
-    tenant = Tenant(name=values["name"], slug=values["slug"], org_model=values["org_model"])
-    session.add(tenant)
-    await session.flush()
+    errors = FieldErrors()
+    address = errors.clean(clean_email, admin_email, "admin_email")
+    tenant = await tenancy.create_tenant(session, principal, name, slug, org_model, errors=errors,
+                                         data={"admin_email": address})
     with tenant_scope(tenant.id):
-        await record(session, principal, "tenant.created", subject=tenant, summary=f"{tenant.name} ({tenant.slug})",
-                     data={"org_model": tenant.org_model, "admin_email": values["admin_email"]})
         try:
-            await invite(session, principal, tenant, values["admin_email"], "admin", None, base_url)
+            await invite(session, principal, tenant, address, "admin", None, base_url)
         except DomainError as exc:
             raise DomainError({("admin_email" if k == "email" else k): v for k, v in exc.errors.items()}) from None
     return tenant

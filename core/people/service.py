@@ -20,7 +20,7 @@ from core.auth.permissions import can
 from core.auth.tokens import digest, new_secret
 from core.db.lookup import get_or_404
 from core.errors import DomainError, NotFound, PermissionDenied
-from core.validation import clean_choice, clean_email, clean_text
+from core.validation import FieldErrors, clean_choice, clean_email, clean_text
 from core.workgroup import service as workgroup
 from core.workgroup.models import Department, RegieAppointment, WorkgroupSeat
 
@@ -79,22 +79,15 @@ async def update_member(session: AsyncSession, principal: Any, membership_id: An
     deactivated (appoint another holder first); a deactivated member leaves the workgroup.
     """
     membership = await get_member(session, membership_id)
-    errors: dict[str, Any] = {}
+    errors = FieldErrors()
     new_role = membership.role
     new_department = membership.department_id
     if role is not None:
-        try:
-            new_role = clean_choice(role, "role", ROLES)
-        except DomainError as exc:
-            errors.update(exc.errors)
+        new_role = errors.clean(clean_choice, role, "role", ROLES)
     if department_id is not _UNSET:
-        try:
-            new_department = await workgroup.department_choice(session, department_id)
-        except DomainError as exc:
-            errors.update(exc.errors)
+        new_department = await errors.aclean(workgroup.department_choice, session, department_id)
     new_active = membership.is_active if is_active is None else bool(is_active)
-    if errors:
-        raise DomainError(errors)
+    errors.raise_if_any()
     was_admin = membership.role == Role.admin.value and membership.is_active
     stays_admin = new_role == Role.admin.value and new_active
     if was_admin and not stays_admin and await _other_active_admins(session, membership) == 0:
@@ -147,23 +140,11 @@ async def open_invitations(session: AsyncSession) -> list[Invitation]:
 async def invite(session: AsyncSession, principal: Any, tenant: Any, email: Any, role: Any, department_id: Any,
                  base_url: str) -> Invitation:
     """Invite someone by e-mail (the mail leaves through the outbox after commit)."""
-    errors: dict[str, Any] = {}
-    address = ""
-    try:
-        address = clean_email(email)
-    except DomainError as exc:
-        errors.update(exc.errors)
-    try:
-        clean_choice(role, "role", ROLES)
-    except DomainError as exc:
-        errors.update(exc.errors)
-    department: UUID | None = None
-    try:
-        department = await workgroup.department_choice(session, department_id)
-    except DomainError as exc:
-        errors.update(exc.errors)
-    if errors:
-        raise DomainError(errors)
+    errors = FieldErrors()
+    address = errors.clean(clean_email, email)
+    errors.clean(clean_choice, role, "role", ROLES)
+    department: UUID | None = await errors.aclean(workgroup.department_choice, session, department_id)
+    errors.raise_if_any()
     pending = await session.scalar(open_invitations_query().where(func.lower(Invitation.email) == address))
     if pending is not None:
         raise DomainError(field="email", msgid="This address already has an open invitation.")

@@ -17,11 +17,11 @@ from core.activation.models import ActivationStatus, PluginActivation
 from core.audit.service import record
 from core.db.base import utcnow
 from core.errors import DomainError, NotFound, Refused
-from core.i18n import N_, Msg
+from core.i18n import N_
 from core.plugins.info import HookContext
 from core.plugins.manager import call, hook_for
 from core.policy.models import STRATEGY_SECTIONS, WAY_OF_WORK_SECTIONS, PolicyVersion
-from core.validation import clean_text
+from core.validation import FieldErrors, clean_text
 from core.web.diff import SectionDiff, diff_sections
 
 SECTION_MAX = 20000
@@ -166,7 +166,7 @@ async def write_version(session: AsyncSession, principal: Any, data: dict[str, A
     list, required_signoff: str, max_length: {channel: int}) and "note". A missing section or rule is taken
     over from the latest version; `extra_sections` are way-of-work keys contributed by active plugins."""
     previous = await latest(session)
-    errors: dict[str, Msg] = {}
+    errors = FieldErrors()
     strategy = dict(previous.strategy) if previous else {}
     way_of_work = dict(previous.way_of_work) if previous else {}
     rules = dict(previous.tone_rules) if previous else {}
@@ -176,16 +176,14 @@ async def write_version(session: AsyncSession, principal: Any, data: dict[str, A
                                                                                  allowed_wow)):
         given = data.get(part) or {}
         if not isinstance(given, dict):
-            errors[part] = Msg("Choose a valid option.")
+            errors.add(part, msgid="Choose a valid option.")
             continue
         for key, text in given.items():
             if key not in allowed and not (part == "way_of_work" and key in way_of_work):
-                errors[key] = Msg("Unknown section.")
+                errors.add(key, msgid="Unknown section.")
                 continue
-            try:
-                cleaned = clean_text(text, key, required=False, max_length=SECTION_MAX)
-            except DomainError as exc:
-                errors.update(exc.errors)
+            cleaned = errors.clean(clean_text, text, key, required=False, max_length=SECTION_MAX)
+            if cleaned is None:
                 continue
             if cleaned:
                 target[key] = cleaned
@@ -196,26 +194,17 @@ async def write_version(session: AsyncSession, principal: Any, data: dict[str, A
         words = given_rules["forbidden_words"]
         words = parse_words("\n".join(str(w) for w in words) if isinstance(words, list | tuple) else str(words))
         if any(len(w) > 100 for w in words):
-            errors["forbidden_words"] = Msg("Use at most {max} characters.", max=100)
+            errors.add("forbidden_words", msgid="Use at most {max} characters.", max=100)
         rules["forbidden_words"] = words
     if "required_signoff" in given_rules:
-        try:
-            rules["required_signoff"] = clean_text(given_rules["required_signoff"], "required_signoff",
-                                                   required=False, max_length=200)
-        except DomainError as exc:
-            errors.update(exc.errors)
+        rules["required_signoff"] = errors.clean(clean_text, given_rules["required_signoff"], "required_signoff",
+                                                 required=False, max_length=200)
     if "max_length" in given_rules:
-        try:
-            raw = given_rules["max_length"]
-            rules["max_length"] = parse_max_length(raw) if isinstance(raw, str) else clean_max_length(raw or {})
-        except DomainError as exc:
-            errors.update(exc.errors)
-    try:
-        note = clean_text(data.get("note"), "note", required=False, max_length=NOTE_MAX)
-    except DomainError as exc:
-        errors.update(exc.errors)
-    if errors:
-        raise DomainError(errors)
+        raw = given_rules["max_length"]
+        rules["max_length"] = errors.clean(parse_max_length, raw) if isinstance(raw, str) \
+            else errors.clean(clean_max_length, raw or {})
+    note = errors.clean(clean_text, data.get("note"), "note", required=False, max_length=NOTE_MAX)
+    errors.raise_if_any()
     rules = {"forbidden_words": rules.get("forbidden_words") or [],
              "required_signoff": rules.get("required_signoff") or "",
              "max_length": rules.get("max_length") or {}}

@@ -17,14 +17,14 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from core.audit.service import record
 from core.db.base import utcnow
 from core.errors import DomainError, NotFound, PermissionDenied, Refused
-from core.i18n import N_, Msg
+from core.i18n import N_
 from core.roadmap.models import (
     STARTING_POINT_SECTIONS,
     StartingPointsAck,
     StartingPointsVersion,
     StartingPointsWish,
 )
-from core.validation import clean_text, clean_uuid
+from core.validation import FieldErrors, clean_text, clean_uuid
 from core.web.diff import SectionDiff, diff_sections
 from core.workgroup.models import Department, WorkgroupSeat
 
@@ -135,39 +135,27 @@ async def write_version(session: AsyncSession, principal: Any, data: dict[str, A
     """
     previous = await latest(session)
     base = sections_of(previous)
-    errors: dict[str, Msg] = {}
+    errors = FieldErrors()
     values: dict[str, str] = {}
     for key in STARTING_POINT_SECTIONS:
         raw = data.get(key)
-        try:
-            values[key] = clean_text(base[key] if raw is None else raw, key, required=False,
-                                     max_length=SECTION_MAX)
-        except DomainError as exc:
-            errors.update(exc.errors)
-    try:
-        values["note"] = clean_text(data.get("note"), "note", required=False, max_length=NOTE_MAX)
-    except DomainError as exc:
-        errors.update(exc.errors)
+        values[key] = errors.clean(clean_text, base[key] if raw is None else raw, key, required=False,
+                                   max_length=SECTION_MAX)
+    values["note"] = errors.clean(clean_text, data.get("note"), "note", required=False, max_length=NOTE_MAX)
 
     known = {str(d.id): d for d in await departments(session)}
     wishes = wishes_of(previous)
     wishes = {k: v for k, v in wishes.items() if k in known}
     for raw_id, text in (data.get("wishes") or {}).items():
         field_name = f"wish_{raw_id}"
-        try:
-            dep_id = clean_uuid(raw_id, field_name)
-        except DomainError as exc:
-            errors.update(exc.errors)
+        dep_id = errors.clean(clean_uuid, raw_id, field_name)
+        if dep_id is None:
             continue
         if str(dep_id) not in known:
-            errors[field_name] = Msg("This department does not exist.")
+            errors.add(field_name, msgid="This department does not exist.")
             continue
-        try:
-            wishes[str(dep_id)] = clean_text(text, field_name, required=False, max_length=WISH_MAX)
-        except DomainError as exc:
-            errors.update(exc.errors)
-    if errors:
-        raise DomainError(errors)
+        wishes[str(dep_id)] = errors.clean(clean_text, text, field_name, required=False, max_length=WISH_MAX)
+    errors.raise_if_any()
     if not any(values[k] for k in STARTING_POINT_SECTIONS) and not any(wishes.values()):
         raise DomainError(field="organisation_analysis", msgid="Fill in at least one section.")
     if previous is not None and all(values[k] == base[k] for k in STARTING_POINT_SECTIONS) \

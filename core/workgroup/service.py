@@ -19,7 +19,7 @@ from core.audit.service import record
 from core.auth.models import Membership, Role, User
 from core.db.lookup import get_or_404
 from core.errors import DomainError, NotFound, Refused
-from core.validation import clean_choice, clean_text, clean_uuid
+from core.validation import FieldErrors, clean_choice, clean_text, clean_uuid
 from core.workgroup.models import BusinessFunction, Department, RegieAppointment, WorkgroupSeat
 
 BUSINESS_FUNCTIONS = [f.value for f in BusinessFunction]
@@ -63,19 +63,12 @@ async def _flush_unique_name(session: AsyncSession) -> None:
 
 async def create_department(session: AsyncSession, principal: Any, name: Any, business_function: Any,
                             is_hub: Any = False) -> Department:
-    errors: dict[str, Any] = {}
-    clean: dict[str, Any] = {}
-    for field, fn in (("name", lambda: clean_text(name, "name", max_length=120)),
-                      ("business_function",
-                       lambda: clean_choice(business_function, "business_function", BUSINESS_FUNCTIONS))):
-        try:
-            clean[field] = fn()
-        except DomainError as exc:
-            errors.update(exc.errors)
-    if errors:
-        raise DomainError(errors)
-    await _check_name_free(session, clean["name"])
-    department = Department(name=clean["name"], business_function=clean["business_function"],
+    errors = FieldErrors()
+    clean_name = errors.clean(clean_text, name, "name", max_length=120)
+    clean_function = errors.clean(clean_choice, business_function, "business_function", BUSINESS_FUNCTIONS)
+    errors.raise_if_any()
+    await _check_name_free(session, clean_name)
+    department = Department(name=clean_name, business_function=clean_function,
                             is_hub=bool(is_hub))
     session.add(department)
     await _flush_unique_name(session)
@@ -89,20 +82,13 @@ async def update_department(session: AsyncSession, principal: Any, department_id
                             business_function: Any = None, is_hub: bool | None = None) -> Department:
     """Change what is given (None leaves a field as it is)."""
     department = await get_department(session, department_id)
-    errors: dict[str, Any] = {}
+    errors = FieldErrors()
     new_name, new_function = department.name, department.business_function
-    try:
-        if name is not None:
-            new_name = clean_text(name, "name", max_length=120)
-    except DomainError as exc:
-        errors.update(exc.errors)
-    try:
-        if business_function is not None:
-            new_function = clean_choice(business_function, "business_function", BUSINESS_FUNCTIONS)
-    except DomainError as exc:
-        errors.update(exc.errors)
-    if errors:
-        raise DomainError(errors)
+    if name is not None:
+        new_name = errors.clean(clean_text, name, "name", max_length=120)
+    if business_function is not None:
+        new_function = errors.clean(clean_choice, business_function, "business_function", BUSINESS_FUNCTIONS)
+    errors.raise_if_any()
     if new_name != department.name:
         await _check_name_free(session, new_name, exclude=department.id)
     before = {"name": department.name, "business_function": department.business_function,
@@ -229,19 +215,11 @@ async def regie_history(session: AsyncSession) -> list[tuple[RegieAppointment, U
 async def appoint_regie(session: AsyncSession, principal: Any, membership_id: Any, reason: Any
                         ) -> RegieAppointment:
     """Record the workgroup's decision: end the open appointment and open a new one, in one transaction."""
-    errors: dict[str, Any] = {}
-    membership: Membership | None = None
-    clean_reason = ""
-    try:
-        membership = await active_membership(session, membership_id)
-    except DomainError as exc:
-        errors.update(exc.errors)
-    try:
-        clean_reason = clean_text(reason, "reason", max_length=REASON_MAX)
-    except DomainError as exc:
-        errors.update(exc.errors)
+    errors = FieldErrors()
+    membership = await errors.aclean(active_membership, session, membership_id)
+    clean_reason = errors.clean(clean_text, reason, "reason", max_length=REASON_MAX)
     if errors or membership is None:
-        raise DomainError(errors)
+        raise DomainError(errors.errors)
     current = await current_appointment(session)
     if current is not None and current.membership_id == membership.id:
         raise DomainError(field="membership_id", msgid="This person already holds the regie.")

@@ -85,7 +85,7 @@ def test_tenant_create_and_errors(regie: Callable[..., Result], cli_env: dict[st
 
     dup = regie("tenant", "create", "--slug", "havenstad", "--name", "Nog een")
     assert dup.exit_code == 2
-    assert "slug: This slug is already taken." in dup.output
+    assert "slug: This address is already taken." in dup.output
     assert "Traceback" not in dup.output
 
     bad = regie("tenant", "create", "--slug", "X!", "--name", " ", "--org-model", "anarchy")
