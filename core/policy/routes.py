@@ -9,6 +9,7 @@ from litestar.response import Redirect, Template
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from core.errors import DomainError, Refused
+from core.i18n import gettext_for
 from core.plugins.context import hook_context
 from core.policy import service
 from core.policy.models import STRATEGY_SECTIONS, WAY_OF_WORK_SECTIONS
@@ -92,7 +93,10 @@ async def compare(request: Request[Any, Any, Any], db: AsyncSession, a: int | No
         a, b = (a or rows[1].number), (b or rows[0].number)
     old, new, diffs = await service.compare(db, a, b)
     extra = await plugin_sections(request, db)
-    return page(request, "policy/compare.html", old=old, new=new, diffs=diffs, titles=_titles(extra),
+    _ = gettext_for(lang_of(request))
+    return page(request, "partials/compare_versions.html", old=old, new=new, diffs=diffs, titles=_titles(extra),
+                back_href=f"/t/{tenant_of(request).slug}/policy/", back_label=_("Policy"),
+                document_title=_("Policy"),
                 numbers=[v.number for v in rows], latest_no=rows[0].number if rows else 0,
                 view="side" if view == "side" else "unified")
 

@@ -11,9 +11,10 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from core.auth.permissions import can
 from core.errors import DomainError, Refused
+from core.i18n import gettext_for
 from core.roadmap.models import STARTING_POINT_SECTIONS
 from core.startingpoints import service
-from core.web.forms import Form, lang_of, principal_of
+from core.web.forms import Form, lang_of, principal_of, tenant_of
 from core.web.pagination import page_number, paginate
 from core.web.render import form_errors, page
 
@@ -79,7 +80,10 @@ async def compare(request: Request[Any, Any, Any], db: AsyncSession, a: int | No
     old, new, diffs = await service.compare(db, a, b)
     titles = dict(service.SECTION_TITLES)
     titles["note"] = "Note"
-    return page(request, "startingpoints/compare.html", old=old, new=new, diffs=diffs, titles=titles,
+    _ = gettext_for(lang_of(request))
+    return page(request, "partials/compare_versions.html", old=old, new=new, diffs=diffs, titles=titles,
+                back_href=f"/t/{tenant_of(request).slug}/starting-points/", back_label=_("All versions"),
+                document_title=_("Starting points"),
                 numbers=[v.number for v in rows], latest_no=rows[0].number if rows else 0,
                 view="side" if view == "side" else "unified")
 
