@@ -47,6 +47,9 @@ class Settings:
     """REGIE_DEV_MAILBOX=1 (set by `make serve`): show mail kept in var/outbox at /dev/mailbox to mediators."""
     db_pool_size: int = 10
     """0: no connection pool (tests, where the app and the test run on different event loops)."""
+    outbound_allow: tuple[str, ...] = ()
+    """REGIE_OUTBOUND_ALLOW: hosts or networks (comma-separated, e.g. `127.0.0.1,10.0.0.0/8`) that outbound
+    fetches (feeds, webhooks) may reach although they are private, loopback or link-local."""
 
     @classmethod
     def from_env(cls, **overrides: object) -> Settings:
@@ -62,6 +65,8 @@ class Settings:
             "base_url": os.environ.get("BASE_URL", "http://127.0.0.1:8000").rstrip("/"),
             "debug": os.environ.get("REGIE_DEBUG", "") == "1",
             "dev_mailbox": os.environ.get("REGIE_DEV_MAILBOX", "") == "1",
+            "outbound_allow": tuple(h.strip() for h in os.environ.get("REGIE_OUTBOUND_ALLOW", "").split(",")
+                                    if h.strip()),
         }
         values.update(overrides)
         return cls(**values)  # type: ignore[arg-type]

@@ -66,7 +66,8 @@ def settings(backend: str, tmp_path_factory: pytest.TempPathFactory) -> Settings
             unavailable("PostgreSQL", exc)
     settings = Settings.from_env(var_dir=var_dir, database_url=url, broker_url="", redis_url="", smtp_url="",
                                  secret_key="test-secret-key-" + "x" * 32, login_attempts_per_minute=1000,
-                                 db_pool_size=0, dev_mailbox=True)
+                                 db_pool_size=0, dev_mailbox=True,
+                                 outbound_allow=("127.0.0.1", "::1"))
     upgrade(settings)
     return settings
 

@@ -23,7 +23,7 @@ from core.errors import DomainError, NotFound, PermissionDenied, Refused
 from core.i18n import gettext_for
 from core.plugins.context import hook_context
 from core.plugins.info import DomainEvent, PluginInfo
-from core.plugins.manager import call, hook_for, notify, plugin_infos
+from core.plugins.manager import call, hook_for, notify, notify_batch, plugin_infos
 from core.tenancy.models import Phase, Tenant
 from core.validation import clean_text, clean_uuid
 from core.workgroup.models import Department
@@ -63,6 +63,29 @@ async def fire_event(session: AsyncSession, tenant: Tenant, pm: Any, name: str, 
         return
     await notify(session, hook_for(pm, "regie_event", names), f"event {name}",
                  ctx=hook_context(session, tenant, lang, user_id), event=DomainEvent(name, payload))
+
+
+async def fire_events(session: AsyncSession, tenant: Tenant, pm: Any, events: list[DomainEvent],
+                      lang: str = "nl", exclude: str = "") -> int:
+    """Announce many events at once (ingestion): one savepoint and one context for the whole batch.
+
+    Only active plugins other than `exclude` (the emitter) that implement `regie_event` are asked, so a
+    batch costs nothing when no plugin listens. Returns the number of listeners.
+    """
+    names = (await active_plugins(session)) - {exclude}
+    if not events or not names or pm is None:
+        return 0
+    hook = hook_for(pm, "regie_event", names)
+    if not hook.get_hookimpls():
+        return 0
+    ctx = hook_context(session, tenant, lang)
+
+    async def deliver_all() -> None:
+        for event in events:
+            await call(hook, ctx=ctx, event=event)
+
+    await notify_batch(session, deliver_all, f"{len(events)} x {events[0].name}")
+    return len(hook.get_hookimpls())
 
 
 async def catalogue(session: AsyncSession, pm: Any) -> list[CatalogueEntry]:

@@ -44,6 +44,10 @@ MATRIX: dict[str, frozenset[str]] = {
     "presentation.approve": frozenset({"admin"}),
     "phase.advance": frozenset({"regie", "admin"}),
     "phase.override": frozenset({"regie"}),
+    # working inside an active plugin: "owner" is added for members of the plugin's owning department
+    "plugin.read": READERS,
+    "plugin.work": MEMBERS | {"owner"},
+    "plugin.configure": frozenset({"admin", "regie", "owner"}),
     # plugins
     "plugin.request": frozenset({"admin", "member", "workgroup", "regie"}),
     "plugin.decide": frozenset({"regie"}),

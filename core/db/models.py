@@ -5,8 +5,9 @@ from core.activation.models import PluginActivation
 from core.audit.models import AuditEntry
 from core.auth.models import ApiToken, Invitation, Membership, User
 from core.db.base import Base
-from core.jobs.models import OutboxMessage
+from core.jobs.models import JobProgress, OutboxMessage
 from core.measurement.models import ManagementPresentation, MethodologyVersion, Target
+from core.notifications.models import Notification
 from core.policy.models import PolicyVersion
 from core.roadmap.models import (
     BaselineStudy,
@@ -22,7 +23,8 @@ from core.workgroup.models import Department, RegieAppointment, WorkgroupSeat
 metadata = Base.metadata
 
 __all__ = [
-    "ApiToken", "AuditEntry", "BaselineStudy", "Department", "Invitation", "ManagementPresentation",
+    "ApiToken", "AuditEntry", "BaselineStudy", "Department", "Invitation", "JobProgress", "ManagementPresentation",
+    "Notification",
     "Membership", "MethodologyVersion", "OutboxMessage", "PhaseTransition", "PilotMeasurement",
     "PluginActivation", "PolicyVersion", "RegieAppointment", "SocialAccount", "StartingPointsAck",
     "StartingPointsVersion", "StartingPointsWish", "Target", "Tenant", "User", "WorkgroupSeat", "metadata",

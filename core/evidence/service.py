@@ -94,6 +94,24 @@ async def upload_baseline(session: AsyncSession, principal: Any, title: str, per
     return study
 
 
+async def freeze_baseline(session: AsyncSession, principal: Any, title: str, period_start: date, period_end: date,
+                          summary: str, data: dict[str, Any], source: str = "monitoring") -> BaselineStudy:
+    """A baseline study frozen by a plugin (the monitoring plugin's nulmeting): it satisfies the baseline
+    gate item like an uploaded one. `data` is the frozen report; it is never recomputed."""
+    errors = FieldErrors()
+    title = errors.clean(clean_text, title, "title")
+    if period_end < period_start:
+        errors.add("period_end", msgid="The end date must not be before the start date.")
+    errors.raise_if_any()
+    study = BaselineStudy(source=source, title=title, period_start=period_start, period_end=period_end,
+                          summary=summary, data=data, created_by_id=principal.user_id)
+    session.add(study)
+    await session.flush()
+    await record(session, principal, "baseline.frozen", subject=study, summary=title,
+                 data={"source": source, "period": [period_start.isoformat(), period_end.isoformat()]})
+    return study
+
+
 def baselines_query() -> Select[Any]:
     """Baseline studies, newest first (for `core.web.pagination.paginate`)."""
     return select(BaselineStudy).order_by(BaselineStudy.created_at.desc())

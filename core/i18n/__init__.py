@@ -20,12 +20,30 @@ DEFAULT_LANGUAGE = "nl"
 TRANSLATIONS_DIR = Path(__file__).resolve().parent.parent.parent / "frontend" / "translations"
 
 
+PLUGIN_TRANSLATION_DIRS: list[Path] = []
+"""Plugins' translation folders, added by the plugin host (`PluginInfo.translations`)."""
+
+
+def add_translations(folder: Path) -> None:
+    if folder not in PLUGIN_TRANSLATION_DIRS:
+        PLUGIN_TRANSLATION_DIRS.append(folder)
+        catalogue.cache_clear()
+
+
+def po_files(lang: str) -> list[Path]:
+    """Every .po file of a language: the core's, then each plugin's."""
+    files: list[Path] = []
+    for root in (TRANSLATIONS_DIR, *PLUGIN_TRANSLATION_DIRS):
+        folder = root / lang / "LC_MESSAGES"
+        files += sorted(folder.glob("*.po")) if folder.exists() else []
+    return files
+
+
 @cache
 def catalogue(lang: str) -> dict[str, str]:
     """msgid → translation for a language, merged from every .po file of that language."""
     messages: dict[str, str] = {}
-    folder = TRANSLATIONS_DIR / lang / "LC_MESSAGES"
-    for po_file in sorted(folder.glob("*.po")) if folder.exists() else []:
+    for po_file in po_files(lang):
         with po_file.open("rb") as fh:
             for message in read_po(fh, locale=lang):
                 if message.id and message.string and not message.fuzzy:

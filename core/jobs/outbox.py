@@ -7,7 +7,9 @@ the relay runs right after a commit and on a schedule, and actors are idempotent
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
+import weakref
 from datetime import UTC, datetime
 from typing import Any
 
@@ -21,6 +23,7 @@ from core.tenancy.scope import cross_tenant
 log = logging.getLogger("regie.jobs")
 _relay_hooks: list[Any] = []
 _relay_target: dict[str, Any] = {}
+_relay_by_loop: weakref.WeakKeyDictionary[Any, Any] = weakref.WeakKeyDictionary()
 
 
 def enqueue(session: AsyncSession, actor: str, **payload: Any) -> OutboxMessage:
@@ -59,6 +62,12 @@ async def relay(sessionmaker: async_sessionmaker[AsyncSession], limit: int = 100
     return sent
 
 
+def register_relay_target(sessionmaker: async_sessionmaker[AsyncSession]) -> None:
+    """The sessionmaker the after-commit relay uses on the running loop (a job worker thread has its own)."""
+    with contextlib.suppress(RuntimeError):
+        _relay_by_loop[asyncio.get_running_loop()] = sessionmaker
+
+
 def install_after_commit_relay(sessionmaker: async_sessionmaker[AsyncSession]) -> None:
     """Nudge the relay after a commit that wrote outbox rows, so jobs leave at once."""
     first = not _relay_target
@@ -73,7 +82,7 @@ def install_after_commit_relay(sessionmaker: async_sessionmaker[AsyncSession]) -
             loop = asyncio.get_running_loop()
         except RuntimeError:
             return
-        task = loop.create_task(relay(_relay_target["sessionmaker"]))
+        task = loop.create_task(relay(_relay_by_loop.get(loop) or _relay_target["sessionmaker"]))
         _relay_hooks.append(task)
         task.add_done_callback(_relay_hooks.remove)
 

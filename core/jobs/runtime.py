@@ -54,11 +54,14 @@ def run_worker(settings: Any, threads: int = 4, relay_interval: int = 5,
     from core.db.engine import make_engine, make_sessionmaker
     from core.jobs.broker import install_broker
     from core.jobs.outbox import install_after_commit_relay, wait_for_relays
+    from core.jobs.plugin_jobs import declare_plugin_jobs, schedule_plugin_jobs
+    from core.plugins.manager import build_plugin_manager
 
     async def main() -> None:
         engine = make_engine(settings)
         sessionmaker = make_sessionmaker(engine)
         broker = install_broker(settings)
+        declare_plugin_jobs(broker, settings, build_plugin_manager())
         broker.emit_after("process_boot")
         install_after_commit_relay(sessionmaker)
         stop = asyncio.Event()
@@ -69,6 +72,7 @@ def run_worker(settings: Any, threads: int = 4, relay_interval: int = 5,
         worker = Worker(broker, worker_timeout=1000, worker_threads=threads)
         worker.start()
         scheduler = build_scheduler(sessionmaker, relay_interval)
+        schedule_plugin_jobs(scheduler, sessionmaker)
         scheduler.start()
         await relay(sessionmaker)
         if on_ready:

@@ -1,12 +1,43 @@
-"""The public API a plugin may import. Anything not re-exported here is the core's private business."""
+"""The public API a plugin may import. Anything not re-exported here is the core's private business.
+
+Grouped by what a plugin does with it: describe itself and its hooks; store tenant-owned rows; serve
+pages and API routes behind the core's guards; validate input and report errors per field; speak
+Dutch and English; record decisions; run jobs with progress; tell people; announce events; freeze
+gate evidence; fetch outbound URLs safely. Tests may use `tenant_scope`; plugin code never needs it.
+"""
 
 from __future__ import annotations
 
 import pluggy
 
-from core.db.base import Base, TenantScoped
-from core.plugins.info import DomainEvent, HookContext, KpiDefinition, PluginInfo
+from core.activation.service import fire_events
+from core.audit.service import record as record_audit
+from core.db.base import Base, TenantScoped, utcnow
+from core.db.lookup import get_or_404
+from core.errors import DomainError, NotFound, PermissionDenied, Refused
+from core.evidence.service import freeze_baseline
+from core.i18n import N_, Msg, gettext_for
+from core.jobs.plugin_jobs import enqueue_job, job_transaction, run_named_job
+from core.jobs.progress import start_progress, update_progress
+from core.net.outbound import check_outbound_url
+from core.notifications.service import department_and_regie, notify_people
+from core.plugins.info import DomainEvent, HookContext, JobContext, JobSpec, KpiDefinition, PluginInfo
+from core.tenancy.scope import current_tenant_id, tenant_scope
+from core.validation import FieldErrors, clean_choice, clean_date, clean_email, clean_text, clean_uuid
+from core.web.charts import Series, chart, doughnut
+from core.web.forms import Form, MultipartForm, lang_of, principal_of, tenant_of
+from core.web.pagination import Page, PageInfo, page_number, paginate
+from core.web.render import form_errors, page
 
 hookimpl = pluggy.HookimplMarker("regie")
 
-__all__ = ["Base", "DomainEvent", "HookContext", "KpiDefinition", "PluginInfo", "TenantScoped", "hookimpl"]
+__all__ = [
+    "Base", "chart", "check_outbound_url", "clean_choice", "clean_date", "clean_email", "clean_text",
+    "clean_uuid", "current_tenant_id", "department_and_regie", "DomainError", "DomainEvent", "doughnut",
+    "enqueue_job", "FieldErrors", "fire_events", "Form", "form_errors", "freeze_baseline", "get_or_404",
+    "gettext_for", "HookContext", "hookimpl", "job_transaction", "JobContext", "JobSpec", "KpiDefinition",
+    "lang_of", "Msg", "MultipartForm", "N_", "NotFound", "notify_people", "Page", "page", "page_number",
+    "PageInfo", "paginate", "PermissionDenied", "PluginInfo", "principal_of", "record_audit", "Refused",
+    "run_named_job", "Series", "start_progress", "tenant_of", "tenant_scope", "TenantScoped", "update_progress",
+    "utcnow",
+]

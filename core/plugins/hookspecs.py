@@ -37,6 +37,11 @@ def regie_templates() -> Any:
     """Return a template folder; its files are addressed as `<plugin>/...`."""
 
 
+@hookspec
+def regie_jobs() -> Any:
+    """Return `[JobSpec]`: background jobs the core runs in a tenant's scope (see `core.jobs.plugin_jobs`)."""
+
+
 # --- per-tenant contributions -------------------------------------------------------------------
 @hookspec
 def regie_nav(ctx: Any) -> Any:

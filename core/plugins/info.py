@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -23,6 +24,8 @@ class PluginInfo:
     description: dict[str, str] = field(default_factory=dict)
     migrations: Path | None = None
     """This plugin's Alembic version folder, if it owns tables."""
+    translations: Path | None = None
+    """A folder like the core's `frontend/translations` (`nl/LC_MESSAGES/*.po`) with this plugin's strings."""
 
     def label(self, lang: str) -> str:
         return self.title.get(lang) or self.title.get("en") or self.name
@@ -56,3 +59,32 @@ class HookContext:
 class DomainEvent:
     name: str
     payload: dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class JobSpec:
+    """A plugin's background job. `run(ctx, **payload)` must be idempotent: a message can arrive twice."""
+
+    name: str
+    """'<plugin>.<job>', unique."""
+    run: Callable[..., Awaitable[Any]]
+    queue: str = "default"
+    max_retries: int = 3
+    time_limit_ms: int = 30 * 60 * 1000
+    every_seconds: int | None = None
+    """Periodic: the scheduler sends it (without payload) for every tenant with the plugin active."""
+    transaction: bool = True
+    """True: `ctx.session` is one transaction around the whole job. False: the job opens its own
+    (`job_transaction(ctx)`), for chunked work that commits as it goes."""
+
+
+@dataclass
+class JobContext:
+    """What a running job gets: its tenant (already in scope), a session or a sessionmaker, settings, plugins."""
+
+    tenant_id: UUID
+    tenant_slug: str
+    settings: Any
+    pm: Any
+    sessionmaker: Any
+    session: Any = None

@@ -21,6 +21,11 @@ def build_plugin_manager(extra_plugins: list[Any] | None = None) -> pluggy.Plugi
     pm.load_setuptools_entrypoints("regie")
     for plugin in extra_plugins or []:
         pm.register(plugin)
+    from core.i18n import add_translations
+
+    for info in plugin_infos(pm):
+        if info.translations is not None:
+            add_translations(info.translations)
     return pm
 
 
@@ -66,5 +71,14 @@ async def notify(session: Any, hook: Any, what: str, **kwargs: Any) -> None:
     try:
         async with session.begin_nested():
             await call(hook, **kwargs)
+    except Exception:  # noqa: BLE001 - a plugin's reaction never undoes the core's decision
+        log.exception("a plugin failed on %s", what)
+
+
+async def notify_batch(session: Any, deliver: Any, what: str) -> None:
+    """Like `notify`, for a caller that delivers many events itself inside one savepoint."""
+    try:
+        async with session.begin_nested():
+            await deliver()
     except Exception:  # noqa: BLE001 - a plugin's reaction never undoes the core's decision
         log.exception("a plugin failed on %s", what)

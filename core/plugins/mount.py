@@ -16,19 +16,34 @@ from core.plugins.manager import plugin_infos, plugin_module
 
 
 def require_active(plugin: str) -> Any:
-    """Guard: a plugin's routes answer 404 'not enabled' unless it is active for the tenant."""
+    """Guard: a plugin's routes answer 404 'not enabled' unless it is active for the tenant.
+
+    It also grants the role `owner` to members of the department that owns the plugin (by membership
+    or workgroup seat), so the matrix can give the owning department rights other members lack.
+    """
 
     async def guard(connection: ASGIConnection[Any, Any, Any, Any], _handler: BaseRouteHandler) -> None:
-        tenant = connection.scope.get("state", {}).get("tenant")
+        state = connection.scope.get("state", {})
+        tenant = state.get("tenant")
         if tenant is None:
             raise NotFoundException(f"plugin {plugin} is not enabled")
         async with connection.app.state.sessionmaker() as session:
-            status = await session.scalar(
-                select(PluginActivation.status).where(PluginActivation.plugin == plugin))
-        if status != ActivationStatus.active.value:
+            row = (await session.execute(select(PluginActivation.status, PluginActivation.department_id)
+                                         .where(PluginActivation.plugin == plugin))).first()
+        if row is None or row.status != ActivationStatus.active.value:
             raise NotFoundException(f"plugin {plugin} is not enabled")
+        principal = state.get("principal")
+        if principal is not None and principal.user is not None and _in_department(principal, row.department_id):
+            principal.roles = principal.roles | {"owner"}
 
     return guard
+
+
+def _in_department(principal: Any, department_id: Any) -> bool:
+    membership = principal.membership
+    if membership is None or membership.role == "viewer":
+        return False
+    return membership.department_id == department_id or department_id in (principal.seat_department_ids or ())
 
 
 def plugin_routers(pm: Any) -> list[Router]:
@@ -41,6 +56,6 @@ def plugin_routers(pm: Any) -> list[Router]:
             handlers = fn() if fn else None
             if handlers:
                 routers.append(Router(path=prefix + info.name, route_handlers=list(handlers),
-                                      guards=[authorise, require_active(info.name)],
+                                      guards=[require_active(info.name), authorise],
                                       include_in_schema=in_schema))
     return routers

@@ -21,6 +21,9 @@ _installed = False
 
 
 def _scope_query(state: ORMExecuteState) -> None:
+    if state.is_insert:
+        _stamp_bulk_insert(state)
+        return
     if not (state.is_select or state.is_update or state.is_delete):
         return
     if state.execution_options.get("cross_tenant") or is_cross_tenant():
@@ -36,6 +39,22 @@ def _scope_query(state: ORMExecuteState) -> None:
     state.statement = state.statement.options(
         with_loader_criteria(TenantScoped, lambda cls: cls.tenant_id == tenant_id, include_aliases=True)
     )
+
+
+def _stamp_bulk_insert(state: ORMExecuteState) -> None:
+    """Bulk inserts (`session.execute(insert(Model), [rows])`, upserts included) get the tenant stamped on
+    every row, and a row naming another tenant is refused, as the flush listener does for ORM objects.
+    Values embedded in the statement itself are not inspected: pass rows as parameters."""
+    mapper = state.bind_mapper
+    if mapper is None or not issubclass(mapper.class_, TenantScoped) or is_cross_tenant():
+        return
+    tenant_id = current_tenant_id()
+    if tenant_id is None:
+        raise TenantScopeError(f"insert into {mapper.class_.__name__} without a tenant in scope")
+    rows = state.parameters
+    for row in ([rows] if isinstance(rows, dict) else rows or []):
+        if row.setdefault("tenant_id", tenant_id) != tenant_id:
+            raise TenantScopeError(f"{mapper.class_.__name__} row for another tenant")
 
 
 def _touches_tenant_tables(state: ORMExecuteState) -> bool:

@@ -20,7 +20,8 @@ from core.audit.models import AuditEntry
 from core.auth.permissions import can
 from core.i18n import Msg
 from core.measurement.models import ManagementPresentation
-from core.plugins.manager import plugin_infos
+from core.plugins.context import hook_context
+from core.plugins.manager import call, hook_for, plugin_infos
 from core.roadmap.gates import evaluate
 from core.roadmap.routes import phase_steps
 from core.startingpoints import service as starting_points
@@ -60,6 +61,18 @@ async def pending_decisions(db: AsyncSession, principal: Any, tenant: Tenant, re
     return items
 
 
+async def plugin_widgets(db: AsyncSession, tenant: Tenant, pm: Any, active: set[str], lang: str,
+                         principal: Any) -> list[dict[str, Any]]:
+    """Dashboard widgets of the tenant's active plugins (`regie_widgets`), in plugin order."""
+    if not active:
+        return []
+    ctx = hook_context(db, tenant, lang, principal.user_id, roles=principal.roles)
+    widgets: list[dict[str, Any]] = []
+    for result in await call(hook_for(pm, "regie_widgets", active), ctx=ctx):
+        widgets.extend(result or [])
+    return widgets
+
+
 @get("/t/{slug:str}/", opt={"action": "tenant.read"})
 async def overview(request: Request[Any, Any, Any], db: AsyncSession) -> Template:
     lang = lang_of(request)
@@ -73,7 +86,8 @@ async def overview(request: Request[Any, Any, Any], db: AsyncSession) -> Templat
     active = (await db.scalars(select(PluginActivation.plugin).where(
         PluginActivation.status == ActivationStatus.active.value).order_by(PluginActivation.plugin))).all()
     labels = {i.name: i.label(lang) for i in plugin_infos(pm)}
-    return page(request, "tenant/overview.html", report=report, steps=phase_steps(tenant.phase),
+    widgets = await plugin_widgets(db, tenant, pm, set(active), lang, principal)
+    return page(request, "tenant/overview.html", report=report, steps=phase_steps(tenant.phase), widgets=widgets,
                 pending=await pending_decisions(db, principal, tenant, report, pm, lang), recent=recent,
                 active_plugins=[labels.get(p, p) for p in active], current_tenant=tenant)
 

@@ -28,6 +28,7 @@ from core.auth.permissions import authorise
 from core.db.engine import make_engine, make_sessionmaker
 from core.jobs.broker import install_broker
 from core.jobs.outbox import install_after_commit_relay, wait_for_relays
+from core.jobs.plugin_jobs import declare_plugin_jobs, schedule_plugin_jobs
 from core.jobs.runtime import build_scheduler, start_in_process_worker, stop_worker
 from core.plugins.manager import build_plugin_manager
 from core.plugins.mount import plugin_routers
@@ -46,12 +47,15 @@ def create_app(settings: Settings | None = None, extra_plugins: list[Any] | None
     sessionmaker = make_sessionmaker(engine)
     pm = build_plugin_manager(extra_plugins)
     broker = install_broker(settings)
+    declare_plugin_jobs(broker, settings, pm)
     install_after_commit_relay(sessionmaker)
 
     @asynccontextmanager
     async def lifespan(app: Litestar) -> AsyncIterator[None]:
         worker = start_in_process_worker(broker) if start_jobs and not settings.broker_url else None
         scheduler = build_scheduler(sessionmaker) if start_jobs else None
+        if scheduler:
+            schedule_plugin_jobs(scheduler, sessionmaker)
         if scheduler:
             scheduler.start()
         try:

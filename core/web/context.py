@@ -20,6 +20,7 @@ from core.auth.models import User
 from core.auth.principal import Principal, principal_from_token, tenant_roles
 from core.i18n import normalise
 from core.mediator.reads import audit_mediator_read
+from core.notifications.service import unread_count
 from core.plugins.context import hook_context
 from core.plugins.manager import call, hook_for
 from core.tenancy.models import Tenant
@@ -62,12 +63,15 @@ class RequestContextMiddleware(ASGIMiddleware):
                 lang = _language(connection, principal)
                 active = await _active_plugins(session) if principal.tenant is not None else set()
                 nav = await _plugin_nav(scope, session, principal, active, lang) if principal.user else []
+                unread = await unread_count(session, principal.user.id) \
+                    if principal.user is not None and principal.tenant is not None else 0
             state = scope.setdefault("state", {})
             state["principal"] = principal
             state["tenant"] = principal.tenant
             state["lang"] = lang
             state["active_plugins"] = active
             state["plugin_nav"] = nav
+            state["unread"] = unread
             await next_app(scope, receive, send)
         finally:
             _cross.reset(cross_token)

@@ -13,6 +13,7 @@ def web_route_handlers() -> list[Any]:
     from core.evidence.routes import ROUTES as evidence
     from core.mail.routes import ROUTES as mail
     from core.mediator.routes import ROUTES as mediator
+    from core.notifications.routes import ROUTES as notifications
     from core.people.routes import ROUTES as people
     from core.policy.routes import ROUTES as policy
     from core.roadmap.routes import ROUTES as roadmap
@@ -21,7 +22,7 @@ def web_route_handlers() -> list[Any]:
     from core.workgroup.routes import ROUTES as workgroup
 
     return [*auth, *mail, *overview, *roadmap, *evidence, *activation, *mediator, *people, *workgroup, *starting_points,
-            *policy, *accounts, *audit]
+            *policy, *accounts, *audit, *notifications]
 
 
 def api_route_handlers() -> list[Any]:

@@ -1,8 +1,21 @@
-"""The monitoring plugin (listening). Its features arrive in their own issue; now it declares itself."""
+"""The monitoring plugin (Groundswell: listening). Hook implementations only; each slice lives in its package.
+
+- `profiles`: search profiles with the boolean query language (`query.py`), re-tagging past mentions;
+- `sources`: RSS/Atom feeds polled by jobs, platform exports imported with progress and a rejection report;
+- `mentions`: the ingestion pipeline (API, feeds, imports), the mention list, corrections and the
+  tenant's learning sentiment classifier (`sentiment.py`, `language.py`);
+- `buzz`: the pre-aggregated dashboard, KPIs, widgets and the frozen baseline study (nulmeting);
+- `alerts`: spike and negative-surge detection per profile, one alert per episode, notifications.
+"""
 
 from __future__ import annotations
 
-from core.plugins.api import PluginInfo, hookimpl
+from pathlib import Path
+from typing import Any
+
+from core.plugins.api import HookContext, PluginInfo, gettext_for, hookimpl
+
+HERE = Path(__file__).resolve().parent
 
 INFO = PluginInfo(
     name="monitoring",
@@ -15,9 +28,52 @@ INFO = PluginInfo(
         "nl": "Luisteren: zoekprofielen, bronnen, vermeldingen, sentiment dat leert, buzz en nulmeting.",
         "en": "Listening: search profiles, sources, mentions, sentiment that learns, buzz and baseline study.",
     },
+    migrations=HERE / "migrations" / "versions",
+    translations=HERE / "translations",
 )
+SLICES = ("buzz", "mentions", "alerts", "profiles", "sources")
+
+
+def _collect(module: str, name: str) -> list[Any]:
+    from importlib import import_module
+
+    found: list[Any] = []
+    for slice_ in SLICES:
+        found += getattr(import_module(f"plugins.monitoring.{slice_}.{module}"), name)
+    return found
 
 
 @hookimpl
 def regie_plugin() -> PluginInfo:
     return INFO
+
+
+@hookimpl
+def regie_routes() -> list[Any]:
+    return _collect("routes", "ROUTES")
+
+
+@hookimpl
+def regie_api_routes() -> list[Any]:
+    return _collect("api", "ROUTES")
+
+
+@hookimpl
+def regie_jobs() -> list[Any]:
+    return _collect("jobs", "JOBS")
+
+
+@hookimpl
+def regie_templates() -> tuple[str, Path]:
+    return ("monitoring", HERE / "templates")
+
+
+@hookimpl
+def regie_nav(ctx: HookContext) -> list[dict[str, str]]:
+    _ = gettext_for(ctx.lang)
+    base = f"/t/{ctx.tenant_slug}/p/monitoring"
+    return [{"label": _("Buzz"), "href": f"{base}/"},
+            {"label": _("Mentions"), "href": f"{base}/mentions/"},
+            {"label": _("Alerts"), "href": f"{base}/alerts/"},
+            {"label": _("Search profiles"), "href": f"{base}/profiles/"},
+            {"label": _("Sources"), "href": f"{base}/sources/"}]

@@ -15,7 +15,10 @@ from pathlib import Path
 from babel.messages.extract import extract_from_file
 from babel.messages.pofile import read_po
 
-from core.i18n import TRANSLATIONS_DIR, catalogue
+from core.i18n import catalogue, po_files
+from core.plugins.manager import build_plugin_manager
+
+build_plugin_manager()  # registers the plugins' translation folders
 
 ROOT = Path(__file__).resolve().parents[2]
 PY_DIRS = [ROOT / "core", ROOT / "plugins"]
@@ -98,8 +101,7 @@ def test_core_catalogue_is_complete() -> None:
 
 def test_no_conflicting_translations_across_po_files() -> None:
     seen: dict[str, dict[str, list[str]]] = defaultdict(lambda: defaultdict(list))
-    folder = TRANSLATIONS_DIR / "nl" / "LC_MESSAGES"
-    for po in sorted(folder.glob("*.po")):
+    for po in po_files("nl"):
         with po.open("rb") as fh:
             for message in read_po(fh, locale="nl"):
                 if message.id and message.string:

@@ -1,0 +1,3 @@
+"""JSON API of the alerts slice (placeholder until the slice lands)."""
+
+ROUTES: list = []

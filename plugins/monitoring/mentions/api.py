@@ -1,0 +1,3 @@
+"""JSON API of the mentions slice (placeholder until the slice lands)."""
+
+ROUTES: list = []

@@ -1,0 +1,3 @@
+"""Background jobs of the mentions slice (placeholder until the slice lands)."""
+
+JOBS: list = []

@@ -1,0 +1,3 @@
+"""Pages of the profiles slice (placeholder until the slice lands)."""
+
+ROUTES: list = []

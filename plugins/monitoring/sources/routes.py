@@ -1,0 +1,3 @@
+"""Pages of the sources slice (placeholder until the slice lands)."""
+
+ROUTES: list = []

@@ -1,0 +1,75 @@
+"""Keeping the pre-aggregated counts current: `HourStat` counters and the `DirtyDay` queue for `DayStat`.
+
+Ingestion adds (+1) and corrections move (-1 old label, +1 new label) counts in the same transaction as
+the mentions themselves, with one upsert per batch, so the dashboard never reads raw mentions for volume
+or sentiment. Rows are passed as parameters (not embedded), so the core's tenancy guard stamps them.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import date, datetime
+from typing import Any
+from uuid import UUID
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from plugins.monitoring.models import ALL_PROFILES, DirtyDay, HourStat
+
+
+@dataclass(frozen=True)
+class Counted:
+    """One mention as the counters see it."""
+
+    published_at: datetime
+    profile_ids: tuple[UUID, ...]
+    source_type: str
+    language: str
+    sentiment: str
+    reach: int
+
+
+def _insert_for(session: AsyncSession, model: type) -> Any:
+    if session.bind.dialect.name == "postgresql":
+        from sqlalchemy.dialects.postgresql import insert
+    else:
+        from sqlalchemy.dialects.sqlite import insert
+    return insert(model)
+
+
+def hour_of(moment: datetime) -> datetime:
+    return moment.replace(minute=0, second=0, microsecond=0)
+
+
+async def count(session: AsyncSession, mentions: Iterable[Counted], sign: int = 1) -> None:
+    """Add (sign=1) or remove (sign=-1) mentions from the hourly counters, and mark their days dirty."""
+    totals: Counter[tuple[Any, ...]] = Counter()
+    reach: Counter[tuple[Any, ...]] = Counter()
+    days: set[date] = set()
+    for m in mentions:
+        hour = hour_of(m.published_at)
+        days.add(hour.date())
+        for key in (ALL_PROFILES, *m.profile_ids):
+            dims = (hour, key, m.source_type, m.language, m.sentiment)
+            totals[dims] += sign
+            reach[dims] += sign * int(m.reach or 0)
+    if totals:
+        rows = [{"hour": d[0], "profile_key": d[1], "source_type": d[2], "language": d[3], "sentiment": d[4],
+                 "mentions": n, "reach": reach[d]} for d, n in totals.items()]
+        stmt = _insert_for(session, HourStat)
+        stmt = stmt.on_conflict_do_update(
+            index_elements=["tenant_id", "hour", "profile_key", "source_type", "language", "sentiment"],
+            set_={"mentions": HourStat.mentions + stmt.excluded.mentions,
+                  "reach": HourStat.reach + stmt.excluded.reach})
+        await session.execute(stmt, rows)
+    await mark_dirty(session, days)
+
+
+async def mark_dirty(session: AsyncSession, days: Iterable[date]) -> None:
+    """Queue days for the `DayStat` recompute (idempotent: a day is queued once)."""
+    rows = [{"day": d} for d in sorted(set(days))]
+    if rows:
+        stmt = _insert_for(session, DirtyDay).on_conflict_do_nothing(index_elements=["tenant_id", "day"])
+        await session.execute(stmt, rows)
