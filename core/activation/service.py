@@ -65,6 +65,11 @@ async def fire_event(session: AsyncSession, tenant: Tenant, pm: Any, name: str, 
                  ctx=hook_context(session, tenant, lang, user_id), event=DomainEvent(name, payload))
 
 
+async def owning_department(session: AsyncSession, plugin: str) -> UUID | None:
+    """The department a plugin is activated for (it owns the plugin's work and gets its notifications)."""
+    return await session.scalar(select(PluginActivation.department_id).where(PluginActivation.plugin == plugin))
+
+
 async def fire_events(session: AsyncSession, tenant: Tenant, pm: Any, events: list[DomainEvent],
                       lang: str = "nl", exclude: str = "") -> int:
     """Announce many events at once (ingestion): one savepoint and one context for the whole batch.

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import pluggy
 
-from core.activation.service import fire_events
+from core.activation.service import fire_events, owning_department
 from core.audit.service import record as record_audit
 from core.db.base import Base, TenantScoped, utcnow
 from core.db.lookup import get_or_404
@@ -36,7 +36,8 @@ __all__ = [
     "clean_uuid", "current_tenant_id", "department_and_regie", "DomainError", "DomainEvent", "doughnut",
     "enqueue_job", "FieldErrors", "fire_events", "Form", "form_errors", "freeze_baseline", "get_or_404",
     "gettext_for", "HookContext", "hookimpl", "job_transaction", "JobContext", "JobSpec", "KpiDefinition",
-    "lang_of", "Msg", "MultipartForm", "N_", "NotFound", "notify_people", "Page", "page", "page_number",
+    "lang_of", "Msg", "MultipartForm", "N_", "NotFound", "notify_people", "owning_department",
+    "Page", "page", "page_number",
     "PageInfo", "paginate", "PermissionDenied", "PluginInfo", "principal_of", "record_audit", "Refused",
     "run_named_job", "Series", "start_progress", "tenant_of", "tenant_scope", "TenantScoped", "update_progress",
     "utcnow",

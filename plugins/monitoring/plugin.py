@@ -77,3 +77,24 @@ def regie_nav(ctx: HookContext) -> list[dict[str, str]]:
             {"label": _("Alerts"), "href": f"{base}/alerts/"},
             {"label": _("Search profiles"), "href": f"{base}/profiles/"},
             {"label": _("Sources"), "href": f"{base}/sources/"}]
+
+
+@hookimpl
+def regie_widgets(ctx: HookContext) -> Any:
+    from plugins.monitoring.buzz.hooks import widgets
+
+    return widgets(ctx)
+
+
+@hookimpl
+def regie_kpis() -> list[Any]:
+    from plugins.monitoring.buzz.hooks import KPIS
+
+    return KPIS
+
+
+@hookimpl
+def regie_measure(ctx: HookContext, kpi: str, period: Any) -> Any:
+    from plugins.monitoring.buzz.hooks import measure
+
+    return measure(ctx, kpi, period)
