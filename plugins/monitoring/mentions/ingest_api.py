@@ -1,0 +1,3 @@
+"""The ingestion endpoint (placeholder until the ingestion slice lands)."""
+
+ROUTES: list = []
