@@ -139,9 +139,14 @@ def restore_broker() -> Iterator[None]:
 
     previous_broker = dramatiq.broker.global_broker
     previous_actors = dict(actors.ACTORS)
+    from core.jobs import plugin_jobs
+
     previous_target = dict(outbox_module._relay_target)
+    previous_specs = dict(plugin_jobs.SPECS)
     yield
     outbox_module._relay_target.update(previous_target)
+    plugin_jobs.SPECS.clear()
+    plugin_jobs.SPECS.update(previous_specs)
     actors.ACTORS.clear()
     actors.ACTORS.update(previous_actors)
     if previous_broker is not None:

@@ -37,7 +37,7 @@ async def read_one(request: Request[Any, Any, Any], db: AsyncSession, slug: str,
     return Redirect(target, status_code=303)
 
 
-@post("/t/{slug:str}/notifications/read", opt={"action": "tenant.read"})
+@post("/t/{slug:str}/notifications/read", opt={"action": "tenant.read", "takes_input": False})
 async def read_all(request: Request[Any, Any, Any], db: AsyncSession, slug: str) -> Redirect:
     await service.mark_read(db, principal_of(request).user_id)
     return Redirect(f"/t/{slug}/notifications/", status_code=303)
