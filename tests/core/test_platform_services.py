@@ -61,9 +61,8 @@ def test_refusal_reason_is_translated() -> None:
 
 
 async def test_notify_people_writes_one_notification_and_mail_per_person_in_their_language(app, world, sessionmaker):
-    from core.i18n import Msg
-
     from core.auth.models import User
+    from core.i18n import Msg
 
     async with sessionmaker() as session, session.begin():
         (await session.get(User, world.a.users["marketer"].id)).locale = "en"
