@@ -319,7 +319,9 @@ def demo() -> None:
     async def main() -> list[Any]:
         engine = make_engine(settings)
         try:
-            return await seed_demo(make_sessionmaker(engine))
+            from core.plugins.manager import build_plugin_manager
+
+            return await seed_demo(make_sessionmaker(engine), build_plugin_manager(), settings)
         finally:
             await engine.dispose()
 

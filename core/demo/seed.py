@@ -262,8 +262,13 @@ def format_accounts(accounts: list[DemoAccount], base_url: str = "http://127.0.0
     return "\n".join(lines)
 
 
-async def seed_demo(sessionmaker: async_sessionmaker[AsyncSession]) -> list[DemoAccount]:
-    """Create whatever of the demo is missing, in one transaction; return the accounts."""
+async def seed_demo(sessionmaker: async_sessionmaker[AsyncSession], pm: Any = None,
+                    settings: Any = None) -> list[DemoAccount]:
+    """Create whatever of the demo is missing, in one transaction; return the accounts.
+
+    With a plugin manager, each demo tenant's active plugins then seed their own demo data
+    (`regie_demo`, idempotent), each in a transaction of its own.
+    """
     password_hash = hash_password(DEMO_PASSWORD)
     async with sessionmaker() as session, session.begin():
         await _ensure_mediator(session, password_hash)
@@ -274,7 +279,27 @@ async def seed_demo(sessionmaker: async_sessionmaker[AsyncSession]) -> list[Demo
             with tenant_scope(tenant.id):
                 await build(session, tenant, people, departments)
                 await session.flush()
+    if pm is not None:
+        for spec in (ZUIDERHAVEN, VITAAL):
+            await _plugin_demo(sessionmaker, spec["slug"], pm, settings)
     return demo_accounts()
+
+
+async def _plugin_demo(sessionmaker: async_sessionmaker[AsyncSession], slug: str, pm: Any, settings: Any) -> None:
+    from core.activation.service import active_plugins
+    from core.plugins.context import hook_context
+    from core.plugins.manager import call, hook_for
+
+    async with sessionmaker() as session:
+        tenant = await session.scalar(select(Tenant).where(Tenant.slug == slug))
+    if tenant is None:
+        return
+    with tenant_scope(tenant.id):
+        async with sessionmaker() as session, session.begin():
+            active = await active_plugins(session)
+            if active:
+                await call(hook_for(pm, "regie_demo", active),
+                           ctx=hook_context(session, tenant, "nl", settings=settings, pm=pm))
 
 
 async def _ensure_mediator(session: AsyncSession, password_hash: str) -> None:

@@ -80,5 +80,11 @@ def regie_event(ctx: Any, event: Any) -> Any:
 
 
 @hookspec
+def regie_demo(ctx: Any) -> Any:
+    """Seed this plugin's demo data for a demo tenant where it is active (`regie demo`); must be idempotent.
+    `ctx.extra` holds `settings` and `pm`."""
+
+
+@hookspec
 def regie_phase_changed(ctx: Any, old: str, new: str) -> Any:
     """React to the tenant moving from phase `old` to phase `new`."""

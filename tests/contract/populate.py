@@ -16,7 +16,9 @@ from core.auth.models import ApiToken, Invitation
 from core.auth.tokens import digest
 from core.db.base import TenantScoped
 from core.db.models import metadata
+from core.jobs.models import JobProgress
 from core.measurement.models import ManagementPresentation, MethodologyVersion, Target
+from core.notifications.models import Notification
 from core.policy.models import PolicyVersion
 from core.roadmap.models import (
     BaselineStudy,
@@ -76,6 +78,9 @@ async def populate(sessionmaker: async_sessionmaker[AsyncSession], tw: TenantWor
             s.add(ApiToken(membership_id=tw.memberships["admin"].id, name="walk", prefix=api_token(tw.slug)[:8],
                            token_hash=digest(api_token(tw.slug))))
             s.add(AuditEntry(action="test.populated", actor_label="system", summary=f"{tw.tenant.name} populated"))
+            await populate_monitoring(s, tw, now)
+            s.add(JobProgress(kind="monitoring.import", title=f"Import {tw.tenant.name}", status="done"))
+            s.add(Notification(user_id=tw.users["regie"].id, kind="monitoring.alert", title=f"Alert {tw.tenant.name}"))
     ids: dict[str, list[UUID]] = {}
     with cross_tenant():
         async with sessionmaker() as s:
@@ -84,6 +89,39 @@ async def populate(sessionmaker: async_sessionmaker[AsyncSession], tw: TenantWor
                     rows = (await s.execute(select(table.c.id).where(table.c.tenant_id == tw.id))).scalars().all()
                     ids[table.name] = list(rows)
     return ids
+
+
+async def populate_monitoring(s: AsyncSession, tw: TenantWorld, now: datetime) -> None:
+    """The monitoring plugin's tables, with the tenant's name in every text a page could show."""
+    from plugins.monitoring import models as m
+
+    name = tw.tenant.name
+    source = m.Source(name=f"Feed {name}", kind="feed", source_type="news", url=f"https://{tw.slug}.example/rss",
+                      last_error=f"Error at {name}")
+    profile = m.SearchProfile(name=f"Profiel {name}", query=f'"{name}" OR {tw.slug}')
+    s.add_all([source, profile])
+    await s.flush()
+    mention = m.Mention(source_id=source.id, source_type="news", external_id=f"{tw.slug}-1",
+                        url=f"https://{tw.slug}.example/1", place=f"{tw.slug}.example", author_handle=f"@{tw.slug}",
+                        author_name=f"Auteur {name}", published_at=now, title=f"Titel over {name}",
+                        body=f"Tekst over {name}", language="nl", sentiment="negative", content_hash=f"h-{tw.slug}")
+    s.add(mention)
+    await s.flush()
+    s.add(m.MentionProfile(mention_id=mention.id, profile_id=profile.id, published_at=now))
+    s.add(m.SentimentCorrection(mention_id=mention.id, user_id=tw.users["regie"].id, old_label="neutral",
+                                new_label="negative", predicted_label="neutral", text=f"Tekst over {name}"))
+    s.add(m.ClassifierState(state=b"", learned=0))
+    s.add(m.Alert(profile_id=profile.id, kind="volume", started_at=now, last_seen_at=now, window_start=now,
+                  details={"profile": name}))
+    s.add(m.HourStat(hour=now.replace(minute=0, second=0, microsecond=0), profile_key=m.ALL_PROFILES,
+                     source_type="news", language="nl", sentiment="negative", mentions=1, reach=0))
+    s.add(m.DayStat(day=now.date(), kind="term", profile_key=m.ALL_PROFILES, source_type="news", language="nl",
+                    sentiment="negative", key=tw.slug, label=name, mentions=1))
+    s.add(m.DirtyDay(day=now.date()))
+    s.add(m.ImportRun(source_id=source.id, file_name=f"{tw.slug}.csv", file_format="csv", status="done",
+                      rejected=[{"row": 2, "field": "body", "reason": f"Leeg bij {name}"}]))
+    s.add(m.BaselineReport(title=f"Nulmeting {name}", period_start=now.date(), period_end=now.date(),
+                           report={"summary": name}))
 
 
 async def table_fingerprint(sessionmaker: async_sessionmaker[AsyncSession]) -> dict[str, Any]:
