@@ -98,3 +98,10 @@ def regie_measure(ctx: HookContext, kpi: str, period: Any) -> Any:
     from plugins.monitoring.buzz.hooks import measure
 
     return measure(ctx, kpi, period)
+
+
+@hookimpl
+async def regie_demo(ctx: HookContext) -> None:
+    from plugins.monitoring.demo import seed
+
+    await seed(ctx)

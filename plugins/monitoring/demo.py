@@ -1,0 +1,100 @@
+"""Demo data for `regie demo`: a month of realistic mentions for a demo tenant where monitoring is active.
+
+Everything goes through the real pipeline (ingestion → language, sentiment, profiles, counters), the
+day rollups are settled and the alert check runs, so the dashboard, the mention list and an open alert
+look as they would after a month of listening. Idempotent: a tenant that has profiles is left alone.
+"""
+
+from __future__ import annotations
+
+import random
+from datetime import timedelta
+from typing import Any
+
+from sqlalchemy import func, select
+
+from core.plugins.api import HookContext, utcnow
+from plugins.monitoring.models import SearchProfile, Source
+
+PROFILES = [
+    ("Vitaal algemeen", 'vitaal OR "@vitaal" OR #vitaal', [], []),
+    ("Premie en vergoedingen", "(vitaal OR #vitaal) AND (premie* OR vergoed* OR declar* OR eigen risico)", [], []),
+    ("Klantenservice en app", "(vitaal OR #vitaal) AND (klantenservice OR wachttijd OR app OR storing OR inlog*)",
+     [], []),
+]
+SOURCES = [
+    ("Nieuwssites (regio)", "news", "nieuws.example"),
+    ("X / Twitter", "microblog", "x.com"),
+    ("Zorgforum", "forum", "zorgforum.example"),
+    ("Reviews", "review", "klantenvertellen.example"),
+    ("Blogs", "blog", "zorgblog.example"),
+]
+NEGATIVE = [
+    "Al {n} minuten in de wacht bij de klantenservice van Vitaal. Echt belachelijk.",
+    "De app van Vitaal werkt alweer niet, inloggen lukt niet sinds {n} uur. Slechte service #vitaal",
+    "Mijn declaratie bij Vitaal is na {n} weken nog steeds niet vergoed. Waardeloos.",
+    "Premie van Vitaal gaat {n} euro omhoog en de vergoedingen worden minder. Teleurgesteld.",
+    "Storing bij Vitaal: {n} declaraties verdwenen uit de app, niemand die reageert.",
+    "Vitaal's customer service is terrible, waited {n} minutes and got cut off.",
+]
+POSITIVE = [
+    "Binnen {n} minuten vriendelijk geholpen door de klantenservice van Vitaal, top!",
+    "Declaratie binnen {n} dagen vergoed door Vitaal. Zo hoort het 👍",
+    "Fijne nieuwe app van Vitaal, eindelijk alles overzichtelijk. Al {n} keer gebruikt #vitaal",
+    "Great experience with Vitaal, my claim was reimbursed within {n} days.",
+]
+NEUTRAL = [
+    "Vitaal maakt de premie voor {n} op 12 november bekend.",
+    "Weet iemand of Vitaal fysiotherapie vergoedt in de basisverzekering? Het gaat om {n} behandelingen.",
+    "Hoe lang duurt het gemiddeld voordat Vitaal een declaratie verwerkt? Ik wacht nu {n} dagen.",
+    "Vitaal opent een nieuw servicepunt aan de Dorpsstraat {n}.",
+    "Does Vitaal cover dental care abroad? Looking for advice, trip of {n} weeks.",
+]
+AUTHORS = [("@zorgjournalist", "Zorgjournalist", 48_000), ("@jansen_petra", "Petra Jansen", 850),
+           ("@nieuwsdesk", "Nieuwsdesk Regio", 120_000), ("@mvdberg", "Mark van den Berg", 310),
+           ("@consumentenbond_fan", "Consument", 4_200), ("@zorgvragen", "Zorgvragen", 15_500),
+           ("@lisa_b", "Lisa B.", 95), ("@huisarts_noord", "Huisarts Noord", 2_300)]
+
+
+def _items(rng: random.Random, source_type: str, place: str, count: int, start: Any, spread: timedelta,
+           negative_bias: float) -> list[dict[str, Any]]:
+    items = []
+    for n in range(count):
+        roll = rng.random()
+        pool = NEGATIVE if roll < negative_bias else POSITIVE if roll < negative_bias + 0.3 else NEUTRAL
+        handle, name, reach = rng.choice(AUTHORS)
+        moment = start + timedelta(seconds=rng.random() * spread.total_seconds())
+        text = rng.choice(pool).format(n=rng.randint(2, 400))
+        title = text.split(".")[0][:90] if source_type in ("news", "blog") else ""
+        items.append({"external_id": f"demo-{source_type}-{moment.timestamp():.0f}-{n}", "published_at":
+                      moment.isoformat(), "title": title, "body": text, "url": f"https://{place}/{n}",
+                      "place": place, "author_handle": handle, "author_name": name,
+                      "author_reach": reach + rng.randint(0, 50)})
+    return items
+
+
+async def seed(ctx: HookContext) -> None:
+    from plugins.monitoring.alerts.detect import check
+    from plugins.monitoring.buzz.rollup import rebuild
+    from plugins.monitoring.mentions.ingest import ingest
+
+    session = ctx.session
+    if await session.scalar(select(func.count()).select_from(SearchProfile)):
+        return
+    for name, query, languages, types in PROFILES:
+        session.add(SearchProfile(name=name, query=query, languages=languages, source_types=types))
+    sources = [Source(name=name, kind="api", source_type=kind) for name, kind, _ in SOURCES]
+    session.add_all(sources)
+    await session.flush()
+    rng = random.Random(2026)
+    now = utcnow()
+    month_ago = now - timedelta(days=30)
+    settings, pm = ctx.extra.get("settings"), ctx.extra.get("pm")
+    for source, (_name, kind, place) in zip(sources, SOURCES, strict=True):
+        calm = _items(rng, kind, place, 120, month_ago, timedelta(days=29, hours=20), 0.3)
+        await ingest(session, source, calm, pm=pm, tenant_id=ctx.tenant_id, settings=settings)
+    # this morning the app broke down: a burst of complaints the alert check picks up
+    burst = _items(rng, "microblog", "x.com", 60, now - timedelta(minutes=50), timedelta(minutes=45), 0.9)
+    await ingest(session, sources[1], burst, pm=pm, tenant_id=ctx.tenant_id, settings=settings)
+    await rebuild(session, month_ago.date(), now.date())
+    await check(session, now=now, settings=settings, pm=pm, tenant_id=ctx.tenant_id, tenant_slug=ctx.tenant_slug)
