@@ -45,19 +45,24 @@ def _seed_mediator(env: dict[str, str]) -> None:
     subprocess.run([sys.executable, "-c", code], env=env, check=True, cwd=ROOT)
 
 
-@pytest.fixture(scope="module")
-def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+def _serve(var_dir: Path, seed: str) -> Iterator[tuple[str, dict[str, str]]]:
+    """Migrate and seed a fresh SQLite database, then run the app (with its in-process worker) on a free port."""
     if not Path(CHROMIUM).exists():
         message = "Debian's chromium is not installed (make test installs it)"
         if os.environ.get("CI", "").lower() == "true":
             pytest.fail(message)
         pytest.skip(message)
-    var_dir = tmp_path_factory.mktemp("e2e-var")
     port = _free_port()
     env = {**os.environ, "REGIE_VAR_DIR": str(var_dir), "DATABASE_URL": f"sqlite:///{var_dir / 'e2e.sqlite3'}",
            "BASE_URL": f"http://127.0.0.1:{port}", "BROKER_URL": "", "SMTP_URL": "", "REDIS_URL": "",
            "REGIE_DEV_MAILBOX": "1"}
-    _seed_mediator(env)
+    if seed == "mediator":
+        _seed_mediator(env)
+    else:
+        subprocess.run([sys.executable, "-m", "core.cli.main", "db", "upgrade"], env=env, check=True, cwd=ROOT,
+                       capture_output=True)
+        subprocess.run([sys.executable, "-m", "core.cli.main", "demo"], env=env, check=True, cwd=ROOT,
+                       capture_output=True)
     log = open(var_dir / "server.log", "w")  # noqa: SIM115 - closed below
     proc = subprocess.Popen([sys.executable, "-m", "uvicorn", "--factory", "core.web.app:create_app",
                              "--host", "127.0.0.1", "--port", str(port)], env=env, cwd=ROOT,
@@ -73,15 +78,34 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     else:
         proc.terminate()
         raise RuntimeError("server did not start: " + (var_dir / "server.log").read_text()[-2000:])
-    yield url
+    yield url, env
     proc.terminate()
     proc.wait(timeout=10)
     log.close()
 
 
 @pytest.fixture(scope="module")
-def browser(server: str) -> Iterator[object]:
+def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """An empty instance with one mediator."""
+    for url, _env in _serve(tmp_path_factory.mktemp("e2e-var"), "mediator"):
+        yield url
+
+
+@pytest.fixture(scope="module")
+def demo_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, dict[str, str]]]:
+    """An instance seeded with `regie demo` (two organisations; Vitaal listens with monitoring)."""
+    yield from _serve(tmp_path_factory.mktemp("e2e-demo"), "demo")
+
+
+@pytest.fixture(scope="module")
+def browser() -> Iterator[object]:
     from playwright.sync_api import sync_playwright
+
+    if not Path(CHROMIUM).exists():
+        message = "Debian's chromium is not installed (make test installs it)"
+        if os.environ.get("CI", "").lower() == "true":
+            pytest.fail(message)
+        pytest.skip(message)
 
     with sync_playwright() as p:
         b = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS, headless=True)
