@@ -65,7 +65,7 @@ def regie_jobs() -> list[Any]:
 
 @hookimpl
 def regie_templates() -> tuple[str, Path]:
-    return ("monitoring", HERE / "templates")
+    return ("monitoring", HERE / "templates" / "monitoring")
 
 
 @hookimpl
