@@ -31,7 +31,8 @@ class Counted:
     reach: int
 
 
-def _insert_for(session: AsyncSession, model: type) -> Any:
+def upsert(session: AsyncSession, model: type) -> Any:
+    """An INSERT that can take ON CONFLICT clauses, in the session's dialect."""
     if session.bind.dialect.name == "postgresql":
         from sqlalchemy.dialects.postgresql import insert
     else:
@@ -43,22 +44,26 @@ def hour_of(moment: datetime) -> datetime:
     return moment.replace(minute=0, second=0, microsecond=0)
 
 
-async def count(session: AsyncSession, mentions: Iterable[Counted], sign: int = 1) -> None:
-    """Add (sign=1) or remove (sign=-1) mentions from the hourly counters, and mark their days dirty."""
+async def count(session: AsyncSession, mentions: Iterable[Counted], sign: int = 1, all_profiles: bool = True) -> None:
+    """Add (sign=1) or remove (sign=-1) mentions from the hourly counters, and mark their days dirty.
+
+    `all_profiles=False` moves only the profiles' own rows (a re-tag changes which profiles matched, not
+    how many mentions there are). Rows are written in one sorted order, so concurrent writers lock alike.
+    """
     totals: Counter[tuple[Any, ...]] = Counter()
     reach: Counter[tuple[Any, ...]] = Counter()
     days: set[date] = set()
     for m in mentions:
         hour = hour_of(m.published_at)
         days.add(hour.date())
-        for key in (ALL_PROFILES, *m.profile_ids):
+        for key in ((ALL_PROFILES,) if all_profiles else ()) + tuple(m.profile_ids):
             dims = (hour, key, m.source_type, m.language, m.sentiment)
             totals[dims] += sign
             reach[dims] += sign * int(m.reach or 0)
     if totals:
         rows = [{"hour": d[0], "profile_key": d[1], "source_type": d[2], "language": d[3], "sentiment": d[4],
-                 "mentions": n, "reach": reach[d]} for d, n in totals.items()]
-        stmt = _insert_for(session, HourStat)
+                 "mentions": n, "reach": reach[d]} for d, n in sorted(totals.items(), key=_order)]
+        stmt = upsert(session, HourStat)
         stmt = stmt.on_conflict_do_update(
             index_elements=["tenant_id", "hour", "profile_key", "source_type", "language", "sentiment"],
             set_={"mentions": HourStat.mentions + stmt.excluded.mentions,
@@ -67,9 +72,13 @@ async def count(session: AsyncSession, mentions: Iterable[Counted], sign: int = 
     await mark_dirty(session, days)
 
 
+def _order(item: tuple[tuple[Any, ...], int]) -> tuple[str, ...]:
+    return tuple(str(part) for part in item[0])
+
+
 async def mark_dirty(session: AsyncSession, days: Iterable[date]) -> None:
     """Queue days for the `DayStat` recompute (idempotent: a day is queued once)."""
     rows = [{"day": d} for d in sorted(set(days))]
     if rows:
-        stmt = _insert_for(session, DirtyDay).on_conflict_do_nothing(index_elements=["tenant_id", "day"])
+        stmt = upsert(session, DirtyDay).on_conflict_do_nothing(index_elements=["tenant_id", "day"])
         await session.execute(stmt, rows)
