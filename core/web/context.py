@@ -121,7 +121,8 @@ async def _plugin_nav(scope: Scope, session: Any, principal: Principal, active: 
     for result in await call(hook_for(pm, "regie_nav", active), ctx=ctx):
         entries.extend(result or [])
     path = scope["path"]
-    return [{**e, "active": path.startswith(e["href"])} for e in entries]
+    best = max((e["href"] for e in entries if path.startswith(e["href"])), key=len, default=None)
+    return [{**e, "active": e["href"] == best} for e in entries]
 
 
 def _language(connection: ASGIConnection[Any, Any, Any, Any], principal: Principal) -> str:
