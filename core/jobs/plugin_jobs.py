@@ -54,7 +54,7 @@ def declare_plugin_jobs(broker: dramatiq.Broker, settings: Settings, pm: Any) ->
     for name, (_plugin, spec) in SPECS.items():
         def perform(tenant_id: str, _spec: JobSpec = spec, **payload: Any) -> None:
             loop, sessionmaker = _thread_runtime(settings)
-            loop.run_until_complete(run_job(sessionmaker, settings, pm, _spec, UUID(tenant_id), payload))
+            loop.run_until_complete(_on_worker_thread(sessionmaker, settings, pm, _spec, UUID(tenant_id), payload))
 
         ACTORS[name] = dramatiq.actor(perform, actor_name=name, broker=broker, queue_name=spec.queue,
                                       max_retries=spec.max_retries, time_limit=spec.time_limit_ms)
@@ -71,12 +71,18 @@ def _thread_runtime(settings: Settings) -> tuple[asyncio.AbstractEventLoop, asyn
     return _thread.loop, _thread.sessionmaker
 
 
+async def _on_worker_thread(sessionmaker: async_sessionmaker[AsyncSession], settings: Settings, pm: Any,
+                            spec: JobSpec, tenant_id: UUID, payload: dict[str, Any]) -> Any:
+    """A worker thread's loop relays the outbox rows its jobs commit through its own engine."""
+    register_relay_target(sessionmaker)
+    return await run_job(sessionmaker, settings, pm, spec, tenant_id, payload)
+
+
 async def run_job(sessionmaker: async_sessionmaker[AsyncSession], settings: Settings, pm: Any, spec: JobSpec,
                   tenant_id: UUID, payload: dict[str, Any]) -> Any:
     """Run one job for one tenant: its transaction commits when it returns, rolls back when it raises."""
     from core.tenancy.models import Tenant
 
-    register_relay_target(sessionmaker)
     with tenant_scope(tenant_id):
         async with sessionmaker() as probe:
             tenant = await probe.get(Tenant, tenant_id)
