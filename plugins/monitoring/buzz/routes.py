@@ -48,8 +48,7 @@ async def dashboard(request: Request[Any, Any, Any], db: AsyncSession) -> Templa
     lang = lang_of(request)
     _ = gettext_for(lang)
     known = await service.profiles(db)
-    context: dict[str, Any] = {"options": _options(known, _), "num": number_format(lang),
-                               "setup": await service.setup_state(db)}
+    context: dict[str, Any] = {"options": _options(known, _), "num": number_format(lang)}
     try:
         filters = service.parse_filters(request.query_params, [p.id for p in known])
     except DomainError as exc:
@@ -57,9 +56,10 @@ async def dashboard(request: Request[Any, Any, Any], db: AsyncSession) -> Templa
         return page(request, "monitoring/buzz/dashboard.html", status_code=422, board=None,
                     errors=form_errors(exc.errors, lang), form=form, **context)
     board = await service.dashboard(db, filters, known)
+    setup = await service.setup_state(db) if not board.totals.mentions else {}
     return page(request, "monitoring/buzz/dashboard.html", board=board, charts=dashboard_charts(board, _),
                 filters=filters, form={**filters.params(), "period": filters.period}, source_label=source_label,
-                **context)
+                setup=setup, **context)
 
 
 # --- baseline study ---------------------------------------------------------------------------------------
