@@ -49,7 +49,6 @@ from core.web.app import create_app
 from plugins.monitoring.buzz import hooks, service
 from plugins.monitoring.buzz.rollup import WEEKLY_KINDS, day_mention, day_rows, monday, recompute_day, week_rows
 from plugins.monitoring.models import ALL_PROFILES, SearchProfile, Source
-from tests.plugins.monitoring.buzz_data import ensure_plugin_templates
 from tests.plugins.monitoring.conftest import activate_monitoring
 from tests.support import login_as
 
@@ -325,7 +324,6 @@ async def test_dashboard_at_a_million_mentions(app, world, sessionmaker, backend
         pytest.skip("the dashboard benchmark runs on PostgreSQL")
     await activate_monitoring(sessionmaker, world.a)
     mon = world
-    ensure_plugin_templates(app)
     tenant_id = mon.a.id
     loaded, per_day = await load(app, tenant_id)
     today = datetime.now(UTC).date()
@@ -379,7 +377,6 @@ async def test_dashboard_at_a_million_mentions(app, world, sessionmaker, backend
 
     # the whole page through a second app with a connection pool, as in production (the test app has none)
     pooled_app = create_app(dataclasses.replace(app.state.settings, db_pool_size=POOL), start_jobs=False)
-    ensure_plugin_templates(pooled_app)
     logging.getLogger("httpx").setLevel(logging.WARNING)
     try:
         async with AsyncTestClient(app=pooled_app, base_url="http://testserver.local") as browser:

@@ -127,17 +127,3 @@ async def add_more(sessionmaker: async_sessionmaker[AsyncSession], tw: TenantWor
 def profile_id(seeded: Seeded, name: str) -> UUID:
     return seeded.profiles[name].id
 
-
-def ensure_plugin_templates(app: Any) -> None:
-    """Stop-gap until `plugin.py`'s `regie_templates` points at `templates/monitoring` (the files live in
-    `templates/monitoring/<slice>/` and are addressed as `monitoring/<slice>/x.html`): a no-op once it does."""
-    from pathlib import Path
-
-    from jinja2 import FileSystemLoader, TemplateNotFound
-
-    env = app.template_engine.engine
-    try:
-        env.get_template("monitoring/buzz/widget.html")
-    except TemplateNotFound:
-        folder = Path(__file__).resolve().parents[3] / "plugins" / "monitoring" / "templates"
-        env.loader.loaders.append(FileSystemLoader(str(folder)))

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import pytest
 from sqlalchemy import func, select
 
 from core.plugins.api import run_named_job
@@ -11,18 +10,13 @@ from core.roadmap.models import BaselineStudy
 from core.tenancy.models import Tenant
 from core.tenancy.scope import tenant_scope
 from plugins.monitoring.models import BaselineReport
-from tests.plugins.monitoring.buzz_data import M, add_more, at, ensure_plugin_templates, profile_id, seed
+from tests.plugins.monitoring.buzz_data import M, add_more, at, profile_id, seed
 from tests.support import api_headers, login_as, post_form
 
 FORM = {"title": "Nulmeting maart", "period_start": "2026-03-02", "period_end": "2026-03-08"}
 PAGES = "/t/acme/p/monitoring/baseline/"
 API = "/api/v1/t/acme/monitoring/baselines"
 
-
-@pytest.fixture(autouse=True)
-def _templates(request) -> None:
-    if "client" in request.fixturenames:
-        ensure_plugin_templates(request.getfixturevalue("app"))
 
 
 async def counts(sessionmaker, tw) -> tuple[int, int]:

@@ -5,7 +5,6 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 from uuid import uuid4
 
-import pytest
 from sqlalchemy import func, select
 
 from core.plugins.api import HookContext, run_named_job
@@ -20,7 +19,6 @@ from tests.plugins.monitoring.buzz_data import (
     M,
     add_more,
     at,
-    ensure_plugin_templates,
     profile_id,
     seed,
 )
@@ -30,11 +28,6 @@ WEEK_PARAMS = {"period": "custom", "from": "2026-03-02", "to": "2026-03-08"}
 API = "/api/v1/t/acme/monitoring/buzz"
 PAGE = "/t/acme/p/monitoring/"
 
-
-@pytest.fixture(autouse=True)
-def _templates(request) -> None:
-    if "client" in request.fixturenames:
-        ensure_plugin_templates(request.getfixturevalue("app"))
 
 
 async def rollup(app, tw) -> dict:
