@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections import Counter
 from collections.abc import Iterable
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import UTC, date, datetime
 from typing import Any
 from uuid import UUID
 
@@ -80,5 +80,8 @@ async def mark_dirty(session: AsyncSession, days: Iterable[date]) -> None:
     """Queue days for the `DayStat` recompute (idempotent: a day is queued once)."""
     rows = [{"day": d} for d in sorted(set(days))]
     if rows:
-        stmt = upsert(session, DirtyDay).on_conflict_do_nothing(index_elements=["tenant_id", "day"])
+        # an update (not "do nothing") takes the row lock, so a rollup that claims the day waits for this
+        # transaction and sees its mentions, instead of dropping the day from the queue too early
+        stmt = upsert(session, DirtyDay).on_conflict_do_update(index_elements=["tenant_id", "day"],
+                                                               set_={"updated_at": datetime.now(UTC)})
         await session.execute(stmt, rows)
