@@ -22,6 +22,7 @@ from core.jobs.progress import start_progress, update_progress
 from core.net.outbound import check_outbound_url
 from core.notifications.service import department_and_regie, notify_people
 from core.plugins.info import DomainEvent, HookContext, JobContext, JobSpec, KpiDefinition, PluginInfo
+from core.plugins.lookups import current_tenant, user_names
 from core.tenancy.scope import current_tenant_id, tenant_scope
 from core.validation import FieldErrors, clean_choice, clean_date, clean_email, clean_text, clean_uuid
 from core.web.charts import Series, chart, doughnut
@@ -33,12 +34,11 @@ hookimpl = pluggy.HookimplMarker("regie")
 
 __all__ = [
     "Base", "chart", "check_outbound_url", "clean_choice", "clean_date", "clean_email", "clean_text",
-    "clean_uuid", "current_tenant_id", "department_and_regie", "DomainError", "DomainEvent", "doughnut",
-    "enqueue_job", "FieldErrors", "fire_events", "Form", "form_errors", "freeze_baseline", "get_or_404",
-    "gettext_for", "HookContext", "hookimpl", "job_transaction", "JobContext", "JobSpec", "KpiDefinition",
-    "lang_of", "Msg", "MultipartForm", "N_", "NotFound", "notify_people", "owning_department",
-    "Page", "page", "page_number",
-    "PageInfo", "paginate", "PermissionDenied", "PluginInfo", "principal_of", "record_audit", "Refused",
-    "run_named_job", "Series", "start_progress", "tenant_of", "tenant_scope", "TenantScoped", "update_progress",
-    "utcnow",
+    "clean_uuid", "current_tenant", "current_tenant_id", "department_and_regie", "DomainError", "DomainEvent",
+    "doughnut", "enqueue_job", "FieldErrors", "fire_events", "Form", "form_errors", "freeze_baseline",
+    "get_or_404", "gettext_for", "HookContext", "hookimpl", "job_transaction", "JobContext", "JobSpec",
+    "KpiDefinition", "lang_of", "Msg", "MultipartForm", "N_", "NotFound", "notify_people", "owning_department",
+    "Page", "page", "page_number", "PageInfo", "paginate", "PermissionDenied", "PluginInfo", "principal_of",
+    "record_audit", "Refused", "run_named_job", "Series", "start_progress", "tenant_of", "tenant_scope",
+    "TenantScoped", "update_progress", "user_names", "utcnow",
 ]

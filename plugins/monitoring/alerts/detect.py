@@ -33,11 +33,12 @@ from types import SimpleNamespace
 from typing import Any
 from uuid import UUID
 
-from sqlalchemy import case, func, or_, select, text, update
+from sqlalchemy import case, func, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from core.plugins.api import (
     DomainEvent,
+    current_tenant,
     department_and_regie,
     fire_events,
     notify_people,
@@ -229,11 +230,6 @@ async def _evaluate(session: AsyncSession, profile: SearchProfile, now: datetime
     return opened
 
 
-async def _tenant_slug(session: AsyncSession, tenant_id: UUID) -> str:
-    """The slug for links, when the caller (a job knows it) did not pass it; the tenant table is not scoped."""
-    return str(await session.scalar(text("SELECT slug FROM tenant WHERE id = :id"), {"id": tenant_id}) or "")
-
-
 async def announce(session: AsyncSession, alerts: list[Alert], profiles: dict[UUID, SearchProfile], *,
                    settings: Any, pm: Any, tenant_id: UUID, tenant_slug: str) -> None:
     """A new episode: tell the owning department and the regie holder (app + e-mail), audit it, fire an event."""
@@ -287,7 +283,7 @@ async def check(session: AsyncSession, *, now: datetime | None = None, profile_i
         opened += await _evaluate(session, profile, now)
     if opened:
         await session.flush()
-        slug = tenant_slug if tenant_slug is not None else await _tenant_slug(session, tenant_id)
+        slug = tenant_slug if tenant_slug is not None else (await current_tenant(session)).slug
         await announce(session, opened, {p.id: p for p in profiles}, settings=settings, pm=pm,
                        tenant_id=tenant_id, tenant_slug=slug)
     await session.flush()

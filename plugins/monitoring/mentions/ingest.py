@@ -15,15 +15,15 @@ import re
 from collections import Counter
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
+from types import SimpleNamespace
 from typing import Any
 from urllib.parse import urlsplit
 from uuid import UUID, uuid4
 
-from advanced_alchemy.types import GUID
-from sqlalchemy import ARRAY, String, any_, bindparam, column, insert, select, table, update
+from sqlalchemy import ARRAY, String, any_, bindparam, insert, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from core.plugins.api import DomainEvent, Msg, current_tenant_id, enqueue_job, fire_events, utcnow
+from core.plugins.api import DomainEvent, Msg, current_tenant, enqueue_job, fire_events, utcnow
 from plugins.monitoring import stats
 from plugins.monitoring.models import SOURCE_TYPES, Mention, MentionProfile
 from plugins.monitoring.query import Document
@@ -368,22 +368,13 @@ def _event(n: _New) -> DomainEvent:
         "url": i.url, "title": i.title, "published_at": i.published_at.isoformat()})
 
 
-async def _tenant_ref(session: AsyncSession, tenant: Any, tenant_id: UUID) -> Any:
-    """What `fire_events` needs (`.id`, `.slug`), from a Tenant, a request's tenant, a JobContext or the id
-    (the core's tenant table by name: the plugin API has no tenant look-up)."""
+async def _tenant_ref(session: AsyncSession, tenant: Any) -> Any:
+    """What `fire_events` needs (`.id`, `.slug`): the caller's tenant (a Tenant or a JobContext) or the one in scope."""
     if tenant is not None and hasattr(tenant, "slug"):
         return tenant
     if tenant is not None and hasattr(tenant, "tenant_slug"):
-        return _TenantRef(tenant.tenant_id, tenant.tenant_slug)
-    tenants = table("tenant", column("id", GUID), column("slug", String))
-    slug = await session.scalar(select(tenants.c.slug).where(tenants.c.id == tenant_id))
-    return _TenantRef(tenant_id, slug or "")
-
-
-@dataclass(frozen=True)
-class _TenantRef:
-    id: UUID
-    slug: str
+        return SimpleNamespace(id=tenant.tenant_id, slug=tenant.tenant_slug)
+    return await current_tenant(session)
 
 
 async def ingest(session: AsyncSession, source: Any, items: list[Any], *, pm: Any = None,
@@ -428,7 +419,7 @@ async def ingest(session: AsyncSession, source: Any, items: list[Any], *, pm: An
                                               n.sentiment, n.item.author_reach) for n in counted])
     profile_ids = sorted({p for n in counted for p in n.profile_ids}, key=str)
     if pm is not None and counted:
-        ref = await _tenant_ref(session, tenant, tenant_id or current_tenant_id())
+        ref = await _tenant_ref(session, tenant)
         await fire_events(session, ref, pm, [_event(n) for n in counted], lang=lang, exclude="monitoring")
     if profile_ids:
         enqueue_job(session, "monitoring.check_alerts", profile_ids=[str(p) for p in profile_ids])

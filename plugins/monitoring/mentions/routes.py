@@ -30,6 +30,7 @@ from core.plugins.api import (
     page_number,
     paginate,
     principal_of,
+    user_names,
 )
 from plugins.monitoring.mentions import corrections, service
 from plugins.monitoring.mentions.service import FILTER_KEYS
@@ -99,7 +100,7 @@ async def bulk_correct(request: Request[Any, Any, Any], db: AsyncSession, slug: 
 async def _detail(request: Request[Any, Any, Any], db: AsyncSession, slug: str, mention_id: UUID,
                   status_code: int = 200, **extra: Any) -> Template:
     detail = await service.mention_detail(db, mention_id)
-    names = await service.user_names(db, {c.user_id for c in detail.corrections})
+    names = await user_names(db, {c.user_id for c in detail.corrections})
     return page(request, "monitoring/mentions/detail.html", status_code=status_code, d=detail, m=detail.mention,
                 base=_base(slug), labels=corrections.LABELS, source_types=SOURCE_TYPES, names=names, **extra)
 

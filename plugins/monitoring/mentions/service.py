@@ -15,18 +15,15 @@ from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 from uuid import UUID
 
-from advanced_alchemy.types import GUID
 from sqlalchemy import (
     ColumnElement,
     Select,
     and_,
-    column,
     func,
     literal_column,
     not_,
     or_,
     select,
-    table,
     true,
 )
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -199,18 +196,6 @@ async def profiles_of(session: AsyncSession, mention_ids: list[UUID]) -> dict[UU
 async def profile_ids_of(session: AsyncSession, mention_id: UUID) -> tuple[UUID, ...]:
     rows = await session.scalars(select(MentionProfile.profile_id).where(MentionProfile.mention_id == mention_id))
     return tuple(rows.all())
-
-
-USERS = table("user_account", column("id", GUID), column("name"), column("email"))
-"""Only the names, for the correction history (the plugin API has no user lookup yet)."""
-
-
-async def user_names(session: AsyncSession, ids: set[Any]) -> dict[Any, str]:
-    ids = {i for i in ids if i}
-    if not ids:
-        return {}
-    rows = await session.execute(select(USERS.c.id, USERS.c.name, USERS.c.email).where(USERS.c.id.in_(ids)))
-    return {i: name or email for i, name, email in rows.all()}
 
 
 async def filter_choices(session: AsyncSession) -> dict[str, list[tuple[str, str]]]:

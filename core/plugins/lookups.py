@@ -1,0 +1,29 @@
+"""Read-only look-ups of core rows a plugin may need (the tenant it runs in, people's names)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from typing import Any
+from uuid import UUID
+
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from core.auth.models import User
+from core.tenancy.models import Tenant
+from core.tenancy.scope import current_tenant_id
+
+
+async def current_tenant(session: AsyncSession) -> Tenant | None:
+    """The tenant in scope (events and links need its slug)."""
+    tenant_id = current_tenant_id()
+    return await session.get(Tenant, tenant_id) if tenant_id is not None else None
+
+
+async def user_names(session: AsyncSession, ids: Iterable[Any]) -> dict[UUID, str]:
+    """Display names (else e-mail addresses) of people, by id, for histories and "acknowledged by"."""
+    wanted = {i for i in ids if i}
+    if not wanted:
+        return {}
+    rows = await session.execute(select(User.id, User.name, User.email).where(User.id.in_(wanted)))
+    return {i: name or email for i, name, email in rows.all()}
