@@ -9,6 +9,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import time
 import weakref
 from datetime import UTC, datetime
 from typing import Any
@@ -26,8 +27,16 @@ _relay_target: dict[str, Any] = {}
 _relay_by_loop: weakref.WeakKeyDictionary[Any, Any] = weakref.WeakKeyDictionary()
 
 
-def enqueue(session: AsyncSession, actor: str, **payload: Any) -> OutboxMessage:
-    """Record a job in the current transaction; it is sent after commit."""
+DELAY_KEY = "__delay_ms"
+"""Where the payload carries a delay; the relay takes it out and sends the message with that delay."""
+DUE_OPTION = "regie_due"
+"""Message option: when a delayed message is due (ms since the epoch); dramatiq drops its own `eta` on the way."""
+
+
+def enqueue(session: AsyncSession, actor: str, *, delay_ms: int | None = None, **payload: Any) -> OutboxMessage:
+    """Record a job in the current transaction; it is sent after commit (and run `delay_ms` later)."""
+    if delay_ms:
+        payload[DELAY_KEY] = int(delay_ms)
     message = OutboxMessage(actor=actor, payload=payload)
     session.add(message)
     session.info["outbox_dirty"] = True
@@ -51,7 +60,9 @@ async def relay(sessionmaker: async_sessionmaker[AsyncSession], limit: int = 100
                     payload = dict(message.payload)
                     if message.actor == "core.send_mail":
                         payload.setdefault("message_id", str(message.id))
-                    actor(message.actor).send(**payload)
+                    delay = payload.pop(DELAY_KEY, None)
+                    options = {"delay": delay, DUE_OPTION: int(time.time() * 1000) + delay} if delay else {}
+                    actor(message.actor).send_with_options(kwargs=payload, **options)
                 except Exception as exc:  # noqa: BLE001 - keep the row for the next relay
                     message.last_error = str(exc)[:2000]
                     log.warning("outbox relay failed for %s: %s", message.id, exc)

@@ -9,8 +9,10 @@ by the scheduler once per tenant that has the plugin active. Every job must be i
 from __future__ import annotations
 
 import asyncio
+import json
 import logging
 import threading
+import time
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from typing import Any
@@ -20,7 +22,7 @@ import dramatiq
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from core.jobs.outbox import enqueue, register_relay_target, wait_for_relays
+from core.jobs.outbox import DUE_OPTION, enqueue, register_relay_target, wait_for_relays
 from core.plugins.info import JobContext, JobSpec
 from core.settings import Settings
 from core.tenancy.scope import cross_tenant, current_tenant_id, tenant_scope
@@ -53,11 +55,58 @@ def declare_plugin_jobs(broker: dramatiq.Broker, settings: Settings, pm: Any) ->
     SPECS.update(collect_specs(pm))
     for name, (_plugin, spec) in SPECS.items():
         def perform(tenant_id: str, _spec: JobSpec = spec, **payload: Any) -> None:
+            key = COALESCED.key(_spec.name, tenant_id, payload)
+            if _spec.coalesce and COALESCED.covers(key, _sent_at()):
+                return
+            started = time.time()
             loop, sessionmaker = _thread_runtime(settings)
             loop.run_until_complete(_on_worker_thread(sessionmaker, settings, pm, _spec, UUID(tenant_id), payload))
+            if _spec.coalesce:
+                COALESCED.ran(key, started)
 
         ACTORS[name] = dramatiq.actor(perform, actor_name=name, broker=broker, queue_name=spec.queue,
                                       max_retries=spec.max_retries, time_limit=spec.time_limit_ms)
+
+
+class Coalescer:
+    """When the latest successful run of each (job, tenant, payload) started, as far as this process knows.
+
+    A message sent before such a start is covered: the run's transaction began after the message's trigger had
+    committed (the outbox sends only after commit). Knowledge is per process, so with several worker processes
+    a message is at worst run again, never lost. `SKEW` allows for clocks of different hosts.
+    """
+
+    SKEW = 1.0
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._started: dict[tuple[str, str, str], float] = {}
+
+    @staticmethod
+    def key(name: str, tenant_id: str, payload: dict[str, Any]) -> tuple[str, str, str]:
+        return name, tenant_id, json.dumps(payload, sort_keys=True, default=str)
+
+    def covers(self, key: tuple[str, str, str], sent_at: float | None) -> bool:
+        with self._lock:
+            return sent_at is not None and self._started.get(key, 0.0) > sent_at + self.SKEW
+
+    def ran(self, key: tuple[str, str, str], started: float) -> None:
+        with self._lock:
+            self._started[key] = max(started, self._started.get(key, 0.0))
+
+
+COALESCED = Coalescer()
+
+
+def _sent_at() -> float | None:
+    """When the message being worked was sent (seconds since the epoch), from dramatiq's CurrentMessage; for a
+    delayed message, when it was due (it stands for whatever committed until then)."""
+    from dramatiq.middleware import CurrentMessage
+
+    message = CurrentMessage.get_current_message()
+    if message is None:
+        return None
+    return max(message.message_timestamp, message.options.get(DUE_OPTION) or 0) / 1000
 
 
 def _thread_runtime(settings: Settings) -> tuple[asyncio.AbstractEventLoop, async_sessionmaker[AsyncSession]]:
@@ -108,12 +157,14 @@ async def run_named_job(app: Any, name: str, tenant_id: UUID, **payload: Any) ->
     return await run_job(state.sessionmaker, state.settings, state.pm, spec, tenant_id, payload)
 
 
-def enqueue_job(session: AsyncSession, name: str, **payload: Any) -> Any:
-    """Queue a plugin job for the current tenant; it is sent when the transaction commits."""
+def enqueue_job(session: AsyncSession, name: str, *, after_seconds: float | None = None, **payload: Any) -> Any:
+    """Queue a plugin job for the current tenant; it is sent when the transaction commits, and runs
+    `after_seconds` later when given."""
     tenant_id = current_tenant_id()
     if tenant_id is None:
         raise RuntimeError("enqueue_job needs a tenant scope")
-    return enqueue(session, name, tenant_id=str(tenant_id), **payload)
+    delay_ms = int(after_seconds * 1000) if after_seconds and after_seconds > 0 else None
+    return enqueue(session, name, delay_ms=delay_ms, tenant_id=str(tenant_id), **payload)
 
 
 async def fan_out(sessionmaker: async_sessionmaker[AsyncSession], plugin: str, name: str) -> int:

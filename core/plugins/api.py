@@ -13,6 +13,7 @@ import pluggy
 from core.activation.service import fire_events, owning_department
 from core.audit.service import record as record_audit
 from core.db.base import Base, TenantScoped, utcnow
+from core.db.bulk import bulk_insert
 from core.db.lookup import get_or_404
 from core.errors import DomainError, NotFound, PermissionDenied, Refused
 from core.evidence.service import freeze_baseline
@@ -33,7 +34,7 @@ from core.web.render import form_errors, page
 hookimpl = pluggy.HookimplMarker("regie")
 
 __all__ = [
-    "Base", "chart", "check_outbound_url", "clean_choice", "clean_date", "clean_email", "clean_text",
+    "Base", "bulk_insert", "chart", "check_outbound_url", "clean_choice", "clean_date", "clean_email", "clean_text",
     "clean_uuid", "current_tenant", "current_tenant_id", "department_and_regie", "DomainError", "DomainEvent",
     "doughnut", "enqueue_job", "FieldErrors", "fire_events", "Form", "form_errors", "freeze_baseline",
     "get_or_404", "gettext_for", "HookContext", "hookimpl", "job_transaction", "JobContext", "JobSpec",

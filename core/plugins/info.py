@@ -76,6 +76,10 @@ class JobSpec:
     transaction: bool = True
     """True: `ctx.session` is one transaction around the whole job. False: the job opens its own
     (`job_transaction(ctx)`), for chunked work that commits as it goes."""
+    coalesce: bool = False
+    """True for a trigger ("check after every batch"): a message is dropped when a run of the same job, tenant
+    and payload started after the message was sent and succeeded, because that run already saw everything the
+    message was about. Many triggers while one run is busy then cost one more run, not one each."""
 
 
 @dataclass

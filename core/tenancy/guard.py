@@ -46,15 +46,23 @@ def _stamp_bulk_insert(state: ORMExecuteState) -> None:
     every row, and a row naming another tenant is refused, as the flush listener does for ORM objects.
     Values embedded in the statement itself are not inspected: pass rows as parameters."""
     mapper = state.bind_mapper
-    if mapper is None or not issubclass(mapper.class_, TenantScoped) or is_cross_tenant():
+    if mapper is None:
+        return
+    rows = state.parameters
+    stamp_rows(mapper.class_, [rows] if isinstance(rows, dict) else rows or [])
+
+
+def stamp_rows(model: type, rows: list[dict[str, Any]]) -> None:
+    """Stamp the tenant in scope on rows about to be inserted into `model` and refuse a row of another tenant
+    (the rule for every bulk insert: the ORM's here, `core.db.bulk`'s too)."""
+    if not issubclass(model, TenantScoped) or is_cross_tenant():
         return
     tenant_id = current_tenant_id()
     if tenant_id is None:
-        raise TenantScopeError(f"insert into {mapper.class_.__name__} without a tenant in scope")
-    rows = state.parameters
-    for row in ([rows] if isinstance(rows, dict) else rows or []):
+        raise TenantScopeError(f"insert into {model.__name__} without a tenant in scope")
+    for row in rows:
         if row.setdefault("tenant_id", tenant_id) != tenant_id:
-            raise TenantScopeError(f"{mapper.class_.__name__} row for another tenant")
+            raise TenantScopeError(f"{model.__name__} row for another tenant")
 
 
 def _touches_tenant_tables(state: ORMExecuteState) -> bool:

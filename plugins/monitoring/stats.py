@@ -16,6 +16,7 @@ from uuid import UUID
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from core.plugins.api import bulk_insert
 from plugins.monitoring.models import ALL_PROFILES, DirtyDay, HourStat
 
 
@@ -63,12 +64,8 @@ async def count(session: AsyncSession, mentions: Iterable[Counted], sign: int = 
     if totals:
         rows = [{"hour": d[0], "profile_key": d[1], "source_type": d[2], "language": d[3], "sentiment": d[4],
                  "mentions": n, "reach": reach[d]} for d, n in sorted(totals.items(), key=_order)]
-        stmt = upsert(session, HourStat)
-        stmt = stmt.on_conflict_do_update(
-            index_elements=["tenant_id", "hour", "profile_key", "source_type", "language", "sentiment"],
-            set_={"mentions": HourStat.mentions + stmt.excluded.mentions,
-                  "reach": HourStat.reach + stmt.excluded.reach})
-        await session.execute(stmt, rows)
+        await bulk_insert(session, HourStat, rows, increment=("mentions", "reach"),
+                          conflict=("tenant_id", "hour", "profile_key", "source_type", "language", "sentiment"))
     await mark_dirty(session, days)
 
 
@@ -82,6 +79,5 @@ async def mark_dirty(session: AsyncSession, days: Iterable[date]) -> None:
     if rows:
         # an update (not "do nothing") takes the row lock, so a rollup that claims the day waits for this
         # transaction and sees its mentions, instead of dropping the day from the queue too early
-        stmt = upsert(session, DirtyDay).on_conflict_do_update(index_elements=["tenant_id", "day"],
-                                                               set_={"updated_at": datetime.now(UTC)})
-        await session.execute(stmt, rows)
+        await bulk_insert(session, DirtyDay, [{**row, "updated_at": datetime.now(UTC)} for row in rows],
+                          conflict=("tenant_id", "day"), overwrite=("updated_at",))

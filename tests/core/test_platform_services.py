@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import asyncio
+import time
 from datetime import UTC, datetime
 from uuid import uuid4
 
 import pytest
+from dramatiq import Message
 from litestar import get
 from litestar.testing import AsyncTestClient
 from sqlalchemy import func, insert, select
@@ -151,7 +154,8 @@ class JobsPlugin:
 
     @hookimpl
     def regie_jobs(self) -> list[JobSpec]:
-        return [JobSpec(name="jobsplug.remember", run=_remember, every_seconds=60)]
+        return [JobSpec(name="jobsplug.remember", run=_remember, every_seconds=60),
+                JobSpec(name="jobsplug.trigger", run=_remember, coalesce=True)]
 
     @hookimpl
     def regie_routes(self) -> list:
@@ -195,6 +199,92 @@ async def test_plugin_job_runs_in_its_tenant_scope_via_outbox_and_worker(jobs_ap
         async with sessionmaker() as session:
             assert await session.scalar(select(func.count()).select_from(JobProgress)
                                         .where(JobProgress.kind == "jobs.test")) == 1
+
+
+async def test_triggers_sent_before_a_run_started_are_covered_by_it(jobs_app, world, monkeypatch):
+    """A coalesced job: of the triggers queued while the worker was busy, one run covers all; another payload
+    or another tenant is its own run."""
+    from dramatiq import Worker
+
+    from core.jobs.actors import actor
+    from core.jobs.plugin_jobs import COALESCED
+
+    app, _client = jobs_app
+    monkeypatch.setattr(COALESCED, "SKEW", 0.0)
+    RUNS.clear()
+    for _ in range(3):
+        actor("jobsplug.trigger").send(tenant_id=str(world.a.id), note="batch")
+    actor("jobsplug.trigger").send(tenant_id=str(world.a.id), note="other")
+    actor("jobsplug.trigger").send(tenant_id=str(world.b.id), note="batch")
+    worker = Worker(app.state.broker, worker_threads=1, worker_timeout=100)
+    worker.start()
+    try:
+        app.state.broker.join("default", timeout=30_000)
+        assert sorted(RUNS) == [("acme", "batch"), ("acme", "other"), ("globex", "batch")]
+        actor("jobsplug.trigger").send(tenant_id=str(world.a.id), note="batch")  # sent after the run: runs again
+        app.state.broker.join("default", timeout=30_000)
+    finally:
+        worker.stop(timeout=5000)
+    assert RUNS.count(("acme", "batch")) == 2
+
+
+async def test_a_delayed_job_is_sent_with_its_delay(jobs_app, world, sessionmaker):
+    app, _client = jobs_app
+    with tenant_scope(world.a.id):
+        async with sessionmaker() as session, session.begin():
+            enqueue_job(session, "jobsplug.trigger", after_seconds=2.5, note="later")
+    from core.jobs.outbox import relay, wait_for_relays
+
+    await wait_for_relays()  # the after-commit relay, else the scheduled one
+    await relay(app.state.sessionmaker)
+    delayed = app.state.broker.queues["default.DQ"]
+    assert delayed.qsize() == 1 and app.state.broker.queues["default"].qsize() == 0
+    from core.jobs.outbox import DUE_OPTION
+
+    message = Message.decode(delayed.get())
+    assert message.kwargs == {"tenant_id": str(world.a.id), "note": "later"}  # the delay is not in the payload
+    assert message.options["eta"] - message.message_timestamp >= 2400
+    assert abs(message.options[DUE_OPTION] - message.options["eta"]) < 1000
+
+
+async def test_a_delayed_trigger_stands_for_what_commits_until_it_is_due(jobs_app, world, monkeypatch):
+    """A run that starts before a delayed trigger is due does not cover it, although it was sent earlier."""
+    from dramatiq import Worker
+
+    from core.jobs.actors import actor
+    from core.jobs.plugin_jobs import COALESCED
+
+    app, _client = jobs_app
+    monkeypatch.setattr(COALESCED, "SKEW", 0.0)
+    RUNS.clear()
+    from core.jobs.outbox import DUE_OPTION
+
+    due = int(time.time() * 1000) + 300
+    actor("jobsplug.trigger").send_with_options(kwargs={"tenant_id": str(world.a.id), "note": "d"}, delay=300,
+                                                **{DUE_OPTION: due})
+    actor("jobsplug.trigger").send(tenant_id=str(world.a.id), note="d")
+    worker = Worker(app.state.broker, worker_threads=1, worker_timeout=50)
+    worker.start()
+    try:
+        for _ in range(100):  # the worker holds the delayed message until it is due
+            if len(RUNS) == 2:
+                break
+            await asyncio.sleep(0.05)
+    finally:
+        worker.stop(timeout=5000)
+    assert RUNS == [("acme", "d"), ("acme", "d")]
+
+
+def test_a_failed_run_covers_nothing() -> None:
+    from core.jobs.plugin_jobs import Coalescer
+
+    coalescer = Coalescer()
+    key = coalescer.key("p.job", "t", {"a": 1})
+    assert not coalescer.covers(key, 100.0)
+    coalescer.ran(key, 200.0)  # only successful runs are recorded (perform calls ran() after the job returned)
+    assert coalescer.covers(key, 100.0) and not coalescer.covers(key, 199.5)  # within the clock skew allowance
+    assert not coalescer.covers(coalescer.key("p.job", "t", {"a": 2}), 100.0)
+    assert not coalescer.covers(key, None)  # no timestamp: always run
 
 
 async def test_run_named_job_and_periodic_fan_out_reach_only_active_tenants(jobs_app, world, sessionmaker):

@@ -1,5 +1,7 @@
-"""`monitoring.check_alerts`: after every ingested batch (for the profiles it matched) and every 30 seconds
-(for all profiles, which also closes episodes that have subsided). Idempotent: a repeated run only updates."""
+"""`monitoring.check_alerts`: after every ingested batch that matched a profile and every 30 seconds, for all
+active profiles (which also closes episodes that have subsided). Idempotent: a repeated run only updates.
+Coalesced: the batches that arrive while a check runs are all covered by the next one, so under a stream of
+batches the checks run back to back, not one per batch. `profile_ids` limits a run (tests, by hand)."""
 
 from __future__ import annotations
 
@@ -17,4 +19,4 @@ async def check_alerts(ctx: JobContext, profile_ids: list[str] | None = None, **
 
 
 JOBS = [JobSpec(name="monitoring.check_alerts", run=check_alerts, every_seconds=30, max_retries=3,
-                time_limit_ms=120_000)]
+                time_limit_ms=120_000, coalesce=True)]

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import hashlib
 import re
+import time
 from collections import Counter
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
@@ -20,10 +21,19 @@ from typing import Any
 from urllib.parse import urlsplit
 from uuid import UUID, uuid4
 
-from sqlalchemy import ARRAY, String, any_, bindparam, insert, select, update
+from sqlalchemy import ARRAY, String, any_, bindparam, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from core.plugins.api import DomainEvent, Msg, current_tenant, enqueue_job, fire_events, utcnow
+from core.plugins.api import (
+    DomainEvent,
+    Msg,
+    bulk_insert,
+    current_tenant,
+    current_tenant_id,
+    enqueue_job,
+    fire_events,
+    utcnow,
+)
 from plugins.monitoring import stats
 from plugins.monitoring.models import SOURCE_TYPES, Mention, MentionProfile
 from plugins.monitoring.query import Document
@@ -40,6 +50,8 @@ LIMITS = {"external_id": 300, "title": 1_000, "lead": 5_000, "body": 100_000, "u
 MAX_TAGS, MAX_TAG_LENGTH = 50, 100
 MAX_REACH = 2**63 - 1
 FUTURE_SLACK = timedelta(days=1)
+ALERT_TRIGGER_SECONDS = 5.0
+"""Ingestion queues at most one alert check per tenant and process this often (see `_trigger_alert_check`)."""
 
 
 @dataclass(slots=True)
@@ -422,8 +434,30 @@ async def ingest(session: AsyncSession, source: Any, items: list[Any], *, pm: An
         ref = await _tenant_ref(session, tenant)
         await fire_events(session, ref, pm, [_event(n) for n in counted], lang=lang, exclude="monitoring")
     if profile_ids:
-        enqueue_job(session, "monitoring.check_alerts", profile_ids=[str(p) for p in profile_ids])
+        _trigger_alert_check(session)
     return IngestReport(outcomes=[o for o in outcomes if o is not None], profile_ids=profile_ids)
+
+
+_queued_check: dict[UUID | None, float] = {}
+"""Per tenant: when the latest alert check this process queued runs (now, or at the end of a window)."""
+_clock = time.monotonic
+
+
+def _trigger_alert_check(session: AsyncSession) -> None:
+    """Queue an alert check that sees this batch, at most one per `ALERT_TRIGGER_SECONDS` per tenant.
+
+    The first batch after a quiet spell is checked at once. A batch within the window after a check is left to
+    the check queued for the end of that window (queued now if there is none yet), so a stream of batches is
+    checked every few seconds and no batch waits longer than the window, however fast they come.
+    """
+    tenant_id, now = current_tenant_id(), _clock()
+    queued = _queued_check.get(tenant_id)
+    if queued is None or now >= queued + ALERT_TRIGGER_SECONDS:
+        _queued_check[tenant_id] = now
+        enqueue_job(session, "monitoring.check_alerts")
+    elif queued <= now + 1.0:  # no queued check runs comfortably after this batch commits
+        _queued_check[tenant_id] = due = queued + ALERT_TRIGGER_SECONDS
+        enqueue_job(session, "monitoring.check_alerts", after_seconds=due - now)
 
 
 def _triage(items: list[Any], now: datetime, outcomes: list[ItemOutcome | None],
@@ -477,14 +511,10 @@ def _fold(news: list[_New], outcomes: list[ItemOutcome | None]) -> Counter[UUID]
 async def _store(session: AsyncSession, source_id: UUID, news: list[_New], db_reposts: Counter[UUID],
                  now: datetime) -> None:
     """Bulk inserts in batch order (an original before its folds), then the re-post counts of stored originals."""
-    if news:
-        # render_nulls: one executemany, not a new one wherever duplicate_of_id switches between NULL and an id
-        await session.execute(insert(Mention).execution_options(render_nulls=True),
-                              [_row(n, source_id, now) for n in news])
-    links = [{"mention_id": n.id, "profile_id": p, "published_at": n.item.published_at, "created_at": now,
-              "updated_at": now} for n in news for p in n.profile_ids]
-    if links:
-        await session.execute(insert(MentionProfile), links)
+    await bulk_insert(session, Mention, [_row(n, source_id, now) for n in news])
+    await bulk_insert(session, MentionProfile, [
+        {"mention_id": n.id, "profile_id": p, "published_at": n.item.published_at, "created_at": now,
+         "updated_at": now} for n in news for p in n.profile_ids])
     by_count: dict[int, list[UUID]] = {}
     for mention_id, n in db_reposts.items():
         by_count.setdefault(n, []).append(mention_id)

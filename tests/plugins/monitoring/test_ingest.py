@@ -280,8 +280,41 @@ async def test_profiles_are_matched_and_counted(mon: World, sessionmaker: async_
     assert sum(s.reach for s in stats if s.profile_key == english) == 7
     assert days == {hour.date()}
     assert len(jobs) == 1  # the outbox row (its payload is redacted once relayed)
-    assert [(n, sorted(p["profile_ids"])) for n, p in queued] == [
-        ("monitoring.check_alerts", sorted([str(kpn), str(english)]))]
+    assert queued == [("monitoring.check_alerts", {})]  # one coalesced check of every active profile
+
+
+async def test_a_stream_of_batches_is_checked_for_alerts_every_few_seconds(
+        mon: World, sessionmaker: async_sessionmaker[AsyncSession], monkeypatch: pytest.MonkeyPatch) -> None:
+    from plugins.monitoring.mentions import ingest as pipeline
+
+    queued: list[float | None] = []
+    real = pipeline.enqueue_job
+
+    def spy(session: AsyncSession, name: str, **payload: Any) -> Any:
+        queued.append(payload.get("after_seconds"))
+        return real(session, name, **payload)
+
+    monkeypatch.setattr(pipeline, "enqueue_job", spy)
+    clock = [1_000.0]
+    monkeypatch.setattr(pipeline, "_clock", lambda: clock[0])
+    window = pipeline.ALERT_TRIGGER_SECONDS
+    source = await add_source(sessionmaker, mon.a)
+    await add_profile(sessionmaker, mon.a, "KPN", "kpn")
+    await run(sessionmaker, mon.a, source, [item("1", "KPN storing in Utrecht")])
+    assert queued == [None]  # the first batch after a quiet spell: checked at once
+    clock[0] += window / 2
+    await run(sessionmaker, mon.a, source, [item("2", "KPN storing in Zwolle")])
+    assert queued == [None, pytest.approx(window / 2)]  # one check at the end of the window
+    clock[0] += 1
+    await run(sessionmaker, mon.a, source, [item("3", "KPN storing in Assen")])
+    await run(sessionmaker, mon.a, source, [item("4", "Niets over telecom")])  # matches no profile
+    assert len(queued) == 2  # the check at the end of the window sees these too
+    clock[0] += window  # past the queued check, within its window: the next one is queued at that window's end
+    await run(sessionmaker, mon.a, source, [item("5", "KPN storing in Delft")])
+    assert queued[2] == pytest.approx(window - (window / 2 + 1))  # due two windows after the first check
+    clock[0] += 3 * window  # quiet again
+    await run(sessionmaker, mon.a, source, [item("6", "KPN storing in Ede")])
+    assert queued[3] is None
 
 
 async def test_the_matcher_follows_profile_changes(mon: World, sessionmaker: async_sessionmaker[AsyncSession]) -> None:
