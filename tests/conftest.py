@@ -24,8 +24,11 @@ from core.web.app import create_app
 from tests.support import World, build_world
 
 IN_CI = os.environ.get("CI", "").lower() == "true"
-PG_URL = os.environ.get("TEST_POSTGRES_URL", "postgresql+asyncpg://postgres@127.0.0.1:5432/test")
-REDIS_URL = os.environ.get("TEST_REDIS_URL", "redis://127.0.0.1:6379/15")
+WORKER = os.environ.get("PYTEST_XDIST_WORKER", "")
+"""pytest-xdist runs the suite in two processes (gw0, gw1); each gets a database and a Redis db of its own."""
+BASE_PG_URL = os.environ.get("TEST_POSTGRES_URL", "postgresql+asyncpg://postgres@127.0.0.1:5432/test")
+PG_URL = f"{BASE_PG_URL}_{WORKER}" if WORKER else BASE_PG_URL
+REDIS_URL = os.environ.get("TEST_REDIS_URL", f"redis://127.0.0.1:6379/{15 - int(WORKER[2:] or 0)}")
 
 
 def unavailable(what: str, exc: Exception) -> None:
@@ -39,6 +42,15 @@ def unavailable(what: str, exc: Exception) -> None:
 async def _reset_postgres(url: str) -> None:
     from sqlalchemy.ext.asyncio import create_async_engine
 
+    if url != BASE_PG_URL:  # this worker's own database, made once next to the configured one
+        admin = create_async_engine(BASE_PG_URL, isolation_level="AUTOCOMMIT")
+        try:
+            async with admin.connect() as conn:
+                name = url.rsplit("/", 1)[1]
+                if not await conn.scalar(text("SELECT 1 FROM pg_database WHERE datname = :n"), {"n": name}):
+                    await conn.execute(text(f'CREATE DATABASE "{name}"'))
+        finally:
+            await admin.dispose()
     engine = create_async_engine(url)
     try:
         async with engine.begin() as conn:
