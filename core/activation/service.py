@@ -74,23 +74,35 @@ async def fire_events(session: AsyncSession, tenant: Tenant, pm: Any, events: li
                       lang: str = "nl", exclude: str = "") -> int:
     """Announce many events at once (ingestion): one savepoint and one context for the whole batch.
 
-    Only active plugins other than `exclude` (the emitter) that implement `regie_event` are asked, so a
-    batch costs nothing when no plugin listens. Returns the number of listeners.
+    Only active plugins other than `exclude` (the emitter) are asked: those implementing `regie_events` get
+    the batch in one call, the others `regie_event` per event. A batch costs nothing when no plugin listens.
+    Returns the number of listeners.
     """
     names = (await active_plugins(session)) - {exclude}
     if not events or not names or pm is None:
         return 0
-    hook = hook_for(pm, "regie_event", names)
-    if not hook.get_hookimpls():
+    batch_hook = hook_for(pm, "regie_events", names)
+    batched = {_name_of(impl.plugin) for impl in batch_hook.get_hookimpls()}
+    hook = hook_for(pm, "regie_event", names - batched)
+    if not hook.get_hookimpls() and not batched:
         return 0
     ctx = hook_context(session, tenant, lang)
+    what = f"{len(events)} x {events[0].name}"
+    for name in sorted(batched):  # a savepoint per plugin: one failing never undoes another's writes
+        one = hook_for(pm, "regie_events", {name})
+        await notify(session, one, f"{what} ({name})", ctx=ctx, events=events)
+    if hook.get_hookimpls():
+        async def deliver_all() -> None:
+            for event in events:
+                await call(hook, ctx=ctx, event=event)
 
-    async def deliver_all() -> None:
-        for event in events:
-            await call(hook, ctx=ctx, event=event)
+        await notify_batch(session, deliver_all, what)
+    return len(hook.get_hookimpls()) + len(batched)
 
-    await notify_batch(session, deliver_all, f"{len(events)} x {events[0].name}")
-    return len(hook.get_hookimpls())
+
+def _name_of(plugin: Any) -> str:
+    info = plugin.regie_plugin() if hasattr(plugin, "regie_plugin") else None
+    return info.name if info is not None else ""
 
 
 async def catalogue(session: AsyncSession, pm: Any) -> list[CatalogueEntry]:

@@ -80,6 +80,12 @@ def regie_event(ctx: Any, event: Any) -> Any:
 
 
 @hookspec
+def regie_events(ctx: Any, events: list[Any]) -> Any:
+    """React to a batch of domain events of one kind at once (ingestion announces a thousand mentions per
+    request): a plugin that implements this gets the batch here instead of one `regie_event` call per event."""
+
+
+@hookspec
 def regie_demo(ctx: Any) -> Any:
     """Seed this plugin's demo data for a demo tenant where it is active (`regie demo`); must be idempotent.
     `ctx.extra` holds `settings` and `pm`."""

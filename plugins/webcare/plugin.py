@@ -1,15 +1,28 @@
-"""The webcare plugin (supporting). Its features arrive in their own issue; now it declares itself."""
+"""The webcare plugin (Groundswell: supporting). Hook implementations only; each slice lives in its package.
+
+- `cases`: routing rules that turn `mention.received` into cases, joining, the inbox (queues, filters, saved
+  views, priority, assignment, statuses, notes, author history, live updates), direct messages by API;
+- `sla`: business hours and holidays per tenant, first-response and resolution deadlines, warnings and breaches;
+- `replies`: canned responses, the core's outward-message check (tone of voice, approval by org model or crisis),
+  connectors ("posted elsewhere", a signed webhook with retries and a delivery log).
+"""
 
 from __future__ import annotations
 
-from core.plugins.api import PluginInfo, hookimpl
+from importlib import import_module
+from pathlib import Path
+from typing import Any
+
+from core.plugins.api import HookContext, PluginInfo, gettext_for, hookimpl
+
+HERE = Path(__file__).resolve().parent
 
 INFO = PluginInfo(
     name="webcare",
     groundswell_function="supporting",
     default_owner="customer_service",
     min_phase="pilot",
-    prerequisites=('monitoring',),
+    prerequisites=("monitoring",),
     title={"nl": "Webcare", "en": "Webcare"},
     description={
         "nl": (
@@ -21,9 +34,62 @@ INFO = PluginInfo(
             "voice, crisis mode, customer-helps-customer."
         ),
     },
+    migrations=HERE / "migrations" / "versions",
+    translations=HERE / "translations",
 )
+SLICES = ("cases", "sla", "replies")
+
+
+def _collect(module: str, name: str) -> list[Any]:
+    found: list[Any] = []
+    for slice_ in SLICES:
+        try:
+            found += getattr(import_module(f"plugins.webcare.{slice_}.{module}"), name)
+        except ModuleNotFoundError as exc:
+            if exc.name != f"plugins.webcare.{slice_}.{module}":
+                raise
+    return found
 
 
 @hookimpl
 def regie_plugin() -> PluginInfo:
     return INFO
+
+
+@hookimpl
+def regie_routes() -> list[Any]:
+    return _collect("routes", "ROUTES")
+
+
+@hookimpl
+def regie_api_routes() -> list[Any]:
+    return _collect("api", "ROUTES")
+
+
+@hookimpl
+def regie_jobs() -> list[Any]:
+    return _collect("jobs", "JOBS")
+
+
+@hookimpl
+def regie_templates() -> tuple[str, Path]:
+    return ("webcare", HERE / "templates" / "webcare")
+
+
+@hookimpl
+def regie_nav(ctx: HookContext) -> list[dict[str, str]]:
+    _ = gettext_for(ctx.lang)
+    base = f"/t/{ctx.tenant_slug}/p/webcare"
+    return [{"label": _("Inbox"), "href": f"{base}/"},
+            {"label": _("Canned responses"), "href": f"{base}/canned/"},
+            {"label": _("Webcare settings"), "href": f"{base}/settings/"}]
+
+
+@hookimpl
+async def regie_events(ctx: HookContext, events: list[Any]) -> None:
+    """`mention.received` batches → cases where a routing rule matches (see `cases.intake`)."""
+    mentions = [e for e in events if e.name == "mention.received"]
+    if mentions:
+        from plugins.webcare.cases.intake import on_mentions
+
+        await on_mentions(ctx, mentions)

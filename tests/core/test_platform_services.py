@@ -328,3 +328,58 @@ async def test_bulk_insert_is_stamped_with_the_tenant_and_refuses_another(world,
         with pytest.raises(TenantScopeError):
             await session.execute(insert(JobProgress), [{"kind": "no scope"}])
     assert issubclass(JobProgress, TenantScoped) and uuid4()
+
+
+# ------------------------------------------------------------------ batched domain events
+
+
+class _BatchListener:
+    def __init__(self, name: str, fail: bool = False) -> None:
+        self.name, self.fail, self.batches = name, fail, []
+
+    @hookimpl
+    def regie_plugin(self) -> PluginInfo:
+        return PluginInfo(name=self.name, groundswell_function="talking", default_owner="marketing")
+
+    @hookimpl
+    async def regie_events(self, ctx, events):  # type: ignore[no-untyped-def]
+        ctx.session.add(JobProgress(kind=f"events.{self.name}", title=str(len(events))))
+        await ctx.session.flush()
+        if self.fail:
+            raise RuntimeError("listener broke")
+        self.batches.append([e.payload["n"] for e in events])
+
+
+class _OneByOne:
+    def __init__(self) -> None:
+        self.seen: list[int] = []
+
+    @hookimpl
+    def regie_plugin(self) -> PluginInfo:
+        return PluginInfo(name="onebyone", groundswell_function="talking", default_owner="marketing")
+
+    @hookimpl
+    def regie_event(self, ctx, event):  # type: ignore[no-untyped-def]
+        self.seen.append(event.payload["n"])
+
+
+async def test_a_batch_goes_to_regie_events_in_one_call_and_a_failing_listener_undoes_only_its_own(
+        settings, world, sessionmaker):
+    from core.activation.service import fire_events
+    from core.plugins.api import DomainEvent
+    from core.plugins.manager import build_plugin_manager
+
+    good, bad, single = _BatchListener("batchgood"), _BatchListener("batchbad", fail=True), _OneByOne()
+    pm = build_plugin_manager([good, bad, single])
+    with tenant_scope(world.a.id):
+        async with sessionmaker() as session, session.begin():
+            for name in ("batchgood", "batchbad", "onebyone"):
+                session.add(PluginActivation(plugin=name, department_id=world.a.departments["marketing"].id,
+                                             status="active", activated_at=datetime.now(UTC)))
+        async with sessionmaker() as session, session.begin():
+            events = [DomainEvent("thing.happened", {"n": n}) for n in range(3)]
+            assert await fire_events(session, world.a.tenant, pm, events) == 3
+        async with sessionmaker() as session:
+            kinds = (await session.scalars(select(JobProgress.kind))).all()
+    assert good.batches == [[0, 1, 2]] and single.seen == [0, 1, 2]
+    assert sorted(kinds) == ["events.batchgood"]  # the failing listener's own write was rolled back

@@ -1,0 +1,1 @@
+"""cases slice of the webcare plugin."""

@@ -1,0 +1,431 @@
+"""The webcare plugin's tables. Every one is tenant-owned (`TenantScoped`): the core filters and stamps them.
+
+A `Case` gathers what one customer said about one topic (mentions, direct messages, community questions) and
+what the organisation did about it (`CaseMessage` timeline, `Reply`s, `Escalation`s). SLA deadlines are stored
+on the case when its priority or clock changes, so the inbox sorts and filters on plain columns. Mentions
+live in the monitoring plugin: a case keeps the mention's id and a copy of what it needs, never a foreign key
+into another plugin's table.
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from uuid import UUID
+
+from advanced_alchemy.types import GUID
+from sqlalchemy import JSON, Boolean, Date, DateTime, ForeignKey, Index, Integer, String, Text, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column
+
+from core.plugins.api import N_, Base, TenantScoped
+
+PRIORITIES: dict[str, str] = {"urgent": N_("urgent"), "high": N_("high"), "normal": N_("normal"), "low": N_("low")}
+"""Highest first; stored value → msgid to show."""
+
+STATUSES: dict[str, str] = {
+    "new": N_("new"), "open": N_("open"), "waiting": N_("waiting for customer"), "reopened": N_("reopened"),
+    "resolved": N_("resolved"), "closed": N_("closed"),
+}
+OPEN_STATUSES = ("new", "open", "waiting", "reopened")
+"""A case in one of these is open: a new message joins it, its SLA clocks run (except while waiting)."""
+
+CHANNELS: dict[str, str] = {
+    "mention": N_("public mention"), "dm": N_("direct message"), "community": N_("community question"),
+    "manual": N_("added by hand"),
+}
+
+MESSAGE_KINDS: dict[str, str] = {
+    "inbound": N_("message from the customer"), "reply": N_("reply"), "note": N_("internal note"),
+    "event": N_("event"),
+}
+
+REPLY_STATUSES: dict[str, str] = {
+    "pending_approval": N_("awaiting approval"), "approved": N_("approved"), "rejected": N_("rejected"),
+    "sending": N_("sending"), "sent": N_("sent"), "failed": N_("failed"),
+}
+
+CONNECTORS: dict[str, str] = {"posted_elsewhere": N_("posted elsewhere"), "webhook": N_("webhook")}
+
+ESCALATION_REASONS: dict[str, str] = {
+    "press": N_("press question"), "product_idea": N_("product idea"), "sales_lead": N_("sales lead"),
+    "complaint": N_("complaint"), "legal": N_("legal question"), "other": N_("other"),
+}
+
+DEFAULT_SLA: dict[str, dict[str, int]] = {
+    "urgent": {"first_response": 30, "resolution": 240},
+    "high": {"first_response": 60, "resolution": 480},
+    "normal": {"first_response": 120, "resolution": 1440},
+    "low": {"first_response": 480, "resolution": 2880},
+}
+"""Minutes of business time per priority."""
+
+DEFAULT_HOURS: dict[str, list[list[str]]] = {
+    "0": [["09:00", "17:00"]], "1": [["09:00", "17:00"]], "2": [["09:00", "17:00"]], "3": [["09:00", "17:00"]],
+    "4": [["09:00", "17:00"]], "5": [], "6": [],
+}
+"""Weekday (Monday = "0") → opening intervals in the tenant's time zone."""
+
+
+class WebcareConfig(TenantScoped, Base):
+    """The tenant's webcare settings: business hours, SLA targets, assignment, the webhook connector."""
+
+    __tablename__ = "webcare_config"
+    __table_args__ = (UniqueConstraint("tenant_id", name="uq_webcare_config_tenant"),)
+
+    timezone: Mapped[str] = mapped_column(String(64), default="Europe/Amsterdam")
+    business_hours: Mapped[dict] = mapped_column(JSON, default=lambda: dict(DEFAULT_HOURS))
+    sla: Mapped[dict] = mapped_column(JSON, default=lambda: {k: dict(v) for k, v in DEFAULT_SLA.items()})
+    warn_before_minutes: Mapped[int] = mapped_column(Integer, default=15)
+    auto_assign: Mapped[bool] = mapped_column(Boolean, default=True)
+    join_window_hours: Mapped[int] = mapped_column(Integer, default=72)
+    """A later message by the same author on the same topic joins an open case this recent."""
+    webhook_url: Mapped[str] = mapped_column(String(2000), default="")
+    webhook_secret: Mapped[str] = mapped_column(String(200), default="")
+    """HMAC-SHA256 key for the `X-Regie-Signature` header of webhook deliveries."""
+    next_case_number: Mapped[int] = mapped_column(Integer, default=1)
+    """Case numbers are taken from here (`UPDATE ... RETURNING`), so concurrent intakes never collide."""
+
+
+class Holiday(TenantScoped, Base):
+    """A day the SLA clocks stand still (on top of the weekly business hours)."""
+
+    __tablename__ = "webcare_holiday"
+    __table_args__ = (UniqueConstraint("tenant_id", "day", name="uq_webcare_holiday_day"),)
+
+    day: Mapped[date] = mapped_column(Date)
+    name: Mapped[str] = mapped_column(String(120), default="")
+
+
+class CaseQueue(TenantScoped, Base):
+    """A queue of cases, owned by a department (escalations land in the receiving department's queue)."""
+
+    __tablename__ = "webcare_queue"
+    __table_args__ = (UniqueConstraint("tenant_id", "name", name="uq_webcare_queue_name"),)
+
+    name: Mapped[str] = mapped_column(String(120))
+    description: Mapped[str] = mapped_column(Text, default="")
+    department_id: Mapped[UUID] = mapped_column(GUID, ForeignKey("department.id", ondelete="CASCADE"))
+    is_default: Mapped[bool] = mapped_column(Boolean, default=False)
+
+
+class RoutingRule(TenantScoped, Base):
+    """Turns a `mention.received` event into a case when all its conditions hold (first match by position).
+
+    `conditions`: {"sentiments": ["negative"], "question": true, "keywords": ["storing"], "own_accounts": true,
+    "profile_ids": ["<uuid>"], "source_types": ["review"]}; an absent key does not restrict.
+    """
+
+    __tablename__ = "webcare_rule"
+
+    name: Mapped[str] = mapped_column(String(120))
+    position: Mapped[int] = mapped_column(Integer, default=0)
+    is_active: Mapped[bool] = mapped_column(Boolean, default=True)
+    conditions: Mapped[dict] = mapped_column(JSON, default=dict)
+    queue_id: Mapped[UUID | None] = mapped_column(GUID, ForeignKey("webcare_queue.id", ondelete="SET NULL"),
+                                                  nullable=True)
+    priority: Mapped[str | None] = mapped_column(String(10), nullable=True)
+    """None: derived from reach, sentiment and keywords."""
+
+
+class Case(TenantScoped, Base):
+    __tablename__ = "webcare_case"
+    __table_args__ = (
+        UniqueConstraint("tenant_id", "number", name="uq_webcare_case_number"),
+        Index("ix_webcare_case_inbox", "tenant_id", "status", "last_message_at"),
+        Index("ix_webcare_case_queue", "tenant_id", "queue_id", "status", "last_message_at"),
+        Index("ix_webcare_case_assignee", "tenant_id", "assignee_id", "status"),
+        Index("ix_webcare_case_author", "tenant_id", "author_handle", "status"),
+        Index("ix_webcare_case_department", "tenant_id", "department_id", "status"),
+        Index("ix_webcare_case_due", "tenant_id", "status", "first_response_due"),
+    )
+
+    number: Mapped[int] = mapped_column(Integer)
+    """Shown as #1234; per tenant, in order of creation."""
+    subject: Mapped[str] = mapped_column(String(300), default="")
+    status: Mapped[str] = mapped_column(String(12), default="new")
+    priority: Mapped[str] = mapped_column(String(10), default="normal")
+    priority_manual: Mapped[bool] = mapped_column(Boolean, default=False)
+    """True: a person set the priority; new messages no longer re-derive it."""
+    channel: Mapped[str] = mapped_column(String(12), default="mention")
+    queue_id: Mapped[UUID | None] = mapped_column(GUID, ForeignKey("webcare_queue.id", ondelete="SET NULL"),
+                                                  nullable=True)
+    department_id: Mapped[UUID | None] = mapped_column(GUID, ForeignKey("department.id", ondelete="SET NULL"),
+                                                       nullable=True)
+    """The department handling the case now (the receiving one while escalated)."""
+    assignee_id: Mapped[UUID | None] = mapped_column(GUID, ForeignKey("user_account.id", ondelete="SET NULL"),
+                                                     nullable=True)
+    rule_id: Mapped[UUID | None] = mapped_column(GUID, ForeignKey("webcare_rule.id", ondelete="SET NULL"),
+                                                 nullable=True)
+    author_handle: Mapped[str] = mapped_column(String(200), default="")
+    author_name: Mapped[str] = mapped_column(String(200), default="")
+    author_reach: Mapped[int] = mapped_column(Integer, default=0)
+    topic: Mapped[str] = mapped_column(String(200), default="")
+    """What joins later messages: the matched profile ids (sorted, comma-separated) or the first keyword."""
+    source_mention_id: Mapped[UUID | None] = mapped_column(GUID, nullable=True)
+    url: Mapped[str] = mapped_column(String(2000), default="")
+    sentiment_first: Mapped[str] = mapped_column(String(10), default="neutral")
+    sentiment_last: Mapped[str] = mapped_column(String(10), default="neutral")
+    keywords: Mapped[list] = mapped_column(JSON, default=list)
+    opened_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    last_message_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    first_response_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
+    first_response_due: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
+    resolution_due: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
+    resolved_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
+    closed_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
+    sla_warned: Mapped[list] = mapped_column(JSON, default=list)
+    """Which warnings went out ("first_response", "resolution"): each once per deadline."""
+    sla_breached: Mapped[list] = mapped_column(JSON, default=list)
+    paused_minutes: Mapped[int] = mapped_column(Integer, default=0)
+    """Business minutes spent waiting for the customer (the resolution clock stands still then)."""
+    waiting_since: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
+    reopened_count: Mapped[int] = mapped_column(Integer, default=0)
+    crisis_id: Mapped[UUID | None] = mapped_column(GUID, ForeignKey("webcare_crisis.id", ondelete="SET NULL"),
+                                                   nullable=True)
+    revision: Mapped[int] = mapped_column(Integer, default=1)
+    """Goes up on every change; a form that sends an older one gets a 409 (two agents at once)."""
+
+
+class CaseMessage(TenantScoped, Base):
+    """One line of a case's timeline: what the customer said, a reply, an internal note or an event."""
+
+    __tablename__ = "webcare_message"
+    __table_args__ = (Index("ix_webcare_message_case", "tenant_id", "case_id", "created_at"),)
+
+    case_id: Mapped[UUID] = mapped_column(GUID, ForeignKey("webcare_case.id", ondelete="CASCADE"))
+    kind: Mapped[str] = mapped_column(String(10))
+    body: Mapped[str] = mapped_column(Text, default="")
+    author_handle: Mapped[str] = mapped_column(String(200), default="")
+    user_id: Mapped[UUID | None] = mapped_column(GUID, ForeignKey("user_account.id", ondelete="SET NULL"),
+                                                 nullable=True)
+    mention_id: Mapped[UUID | None] = mapped_column(GUID, nullable=True)
+    reply_id: Mapped[UUID | None] = mapped_column(GUID, nullable=True)
+    url: Mapped[str] = mapped_column(String(2000), default="")
+    sentiment: Mapped[str] = mapped_column(String(10), default="")
+    details: Mapped[dict] = mapped_column(JSON, default=dict)
+    """For events: {"event": "assigned", "to": "<user id>", ...}."""
+    at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    """When it happened (a mention's publication time, else when it was recorded)."""
+
+
+class Reply(TenantScoped, Base):
+    """An outward reply: checked against the policy's tone rules, approved where the org model or a crisis
+    requires it, then sent through a connector (with a delivery log for the webhook)."""
+
+    __tablename__ = "webcare_reply"
+    __table_args__ = (Index("ix_webcare_reply_status", "tenant_id", "status", "created_at"),)
+
+    case_id: Mapped[UUID] = mapped_column(GUID, ForeignKey("webcare_case.id", ondelete="CASCADE"))
+    body: Mapped[str] = mapped_column(Text)
+    channel: Mapped[str] = mapped_column(String(40), default="")
+    """The policy's channel name for the length rule (e.g. "twitter")."""
+    connector: Mapped[str] = mapped_column(String(20), default="posted_elsewhere")
+    status: Mapped[str] = mapped_column(String(20), default="approved")
+    approval_reason: Mapped[str] = mapped_column(String(40), default="")
+    """Why it needed approval: "org_model", "crisis" (empty: it did not)."""
+    approver_department_id: Mapped[UUID | None] = mapped_column(
+        GUID, ForeignKey("department.id", ondelete="SET NULL"), nullable=True)
+    created_by_id: Mapped[UUID | None] = mapped_column(GUID, ForeignKey("user_account.id", ondelete="SET NULL"),
+                                                       nullable=True)
+    decided_by_id: Mapped[UUID | None] = mapped_column(GUID, ForeignKey("user_account.id", ondelete="SET NULL"),
+                                                       nullable=True)
+    decided_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
+    decision_note: Mapped[str] = mapped_column(Text, default="")
+    external_url: Mapped[str] = mapped_column(String(2000), default="")
+    sent_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    last_error: Mapped[str] = mapped_column(Text, default="")
+    canned_id: Mapped[UUID | None] = mapped_column(GUID, nullable=True)
+
+
+class Delivery(TenantScoped, Base):
+    """One attempt to deliver a reply to the tenant's webhook."""
+
+    __tablename__ = "webcare_delivery"
+    __table_args__ = (Index("ix_webcare_delivery_reply", "tenant_id", "reply_id", "created_at"),)
+
+    reply_id: Mapped[UUID] = mapped_column(GUID, ForeignKey("webcare_reply.id", ondelete="CASCADE"))
+    attempt: Mapped[int] = mapped_column(Integer)
+    url: Mapped[str] = mapped_column(String(2000), default="")
+    status_code: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    error: Mapped[str] = mapped_column(Text, default="")
+    duration_ms: Mapped[int] = mapped_column(Integer, default=0)
+    succeeded: Mapped[bool] = mapped_column(Boolean, default=False)
+
+
+class CannedResponse(TenantScoped, Base):
+    """A reply template with variables ({author}, {agent_initials}, {case_number}, {agent_name})."""
+
+    __tablename__ = "webcare_canned"
+    __table_args__ = (UniqueConstraint("tenant_id", "title", name="uq_webcare_canned_title"),)
+
+    title: Mapped[str] = mapped_column(String(120))
+    body: Mapped[str] = mapped_column(Text)
+    language: Mapped[str] = mapped_column(String(5), default="nl")
+    is_active: Mapped[bool] = mapped_column(Boolean, default=True)
+    is_holding_statement: Mapped[bool] = mapped_column(Boolean, default=False)
+    """A statement ready for a crisis (shown first while crisis mode is on)."""
+
+
+class Escalation(TenantScoped, Base):
+    """A case handed to another department with a reason, tracked until that department hands it back."""
+
+    __tablename__ = "webcare_escalation"
+    __table_args__ = (Index("ix_webcare_escalation_to", "tenant_id", "to_department_id", "status"),)
+
+    case_id: Mapped[UUID] = mapped_column(GUID, ForeignKey("webcare_case.id", ondelete="CASCADE"))
+    from_department_id: Mapped[UUID | None] = mapped_column(GUID, ForeignKey("department.id", ondelete="SET NULL"),
+                                                            nullable=True)
+    to_department_id: Mapped[UUID] = mapped_column(GUID, ForeignKey("department.id", ondelete="CASCADE"))
+    reason: Mapped[str] = mapped_column(String(20))
+    note: Mapped[str] = mapped_column(Text, default="")
+    status: Mapped[str] = mapped_column(String(10), default="open")
+    """open or returned."""
+    return_note: Mapped[str] = mapped_column(Text, default="")
+    created_by_id: Mapped[UUID | None] = mapped_column(GUID, ForeignKey("user_account.id", ondelete="SET NULL"),
+                                                       nullable=True)
+    returned_by_id: Mapped[UUID | None] = mapped_column(GUID, ForeignKey("user_account.id", ondelete="SET NULL"),
+                                                        nullable=True)
+    returned_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
+
+
+class SavedView(TenantScoped, Base):
+    """A person's saved inbox filter."""
+
+    __tablename__ = "webcare_view"
+    __table_args__ = (UniqueConstraint("tenant_id", "user_id", "name", name="uq_webcare_view_name"),)
+
+    user_id: Mapped[UUID] = mapped_column(GUID, ForeignKey("user_account.id", ondelete="CASCADE"))
+    name: Mapped[str] = mapped_column(String(80))
+    filters: Mapped[dict] = mapped_column(JSON, default=dict)
+
+
+class AgentState(TenantScoped, Base):
+    """Whether an agent takes new cases (round-robin assignment), and when they last got one."""
+
+    __tablename__ = "webcare_agent"
+    __table_args__ = (UniqueConstraint("tenant_id", "user_id", name="uq_webcare_agent_user"),)
+
+    user_id: Mapped[UUID] = mapped_column(GUID, ForeignKey("user_account.id", ondelete="CASCADE"))
+    available: Mapped[bool] = mapped_column(Boolean, default=False)
+    last_assigned_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
+
+
+class CaseViewer(TenantScoped, Base):
+    """Who has a case open right now (refreshed while the page polls): two agents see each other."""
+
+    __tablename__ = "webcare_viewer"
+    __table_args__ = (UniqueConstraint("tenant_id", "case_id", "user_id", name="uq_webcare_viewer"),)
+
+    case_id: Mapped[UUID] = mapped_column(GUID, ForeignKey("webcare_case.id", ondelete="CASCADE"))
+    user_id: Mapped[UUID] = mapped_column(GUID, ForeignKey("user_account.id", ondelete="CASCADE"))
+    seen_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+
+
+class Crisis(TenantScoped, Base):
+    """A period of crisis mode: every outward reply needs approval, a banner shows for everyone."""
+
+    __tablename__ = "webcare_crisis"
+    __table_args__ = (Index("ix_webcare_crisis_open", "tenant_id", "ended_at"),)
+
+    title: Mapped[str] = mapped_column(String(200))
+    reason: Mapped[str] = mapped_column(Text, default="")
+    started_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    started_by_id: Mapped[UUID | None] = mapped_column(GUID, ForeignKey("user_account.id", ondelete="SET NULL"),
+                                                       nullable=True)
+    ended_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
+    ended_by_id: Mapped[UUID | None] = mapped_column(GUID, ForeignKey("user_account.id", ondelete="SET NULL"),
+                                                     nullable=True)
+    report: Mapped[dict] = mapped_column(JSON, default=dict)
+    """Frozen when crisis mode is switched off: cases, replies, timings, the timeline."""
+
+
+class CrisisEntry(TenantScoped, Base):
+    """A line of the crisis timeline (switched on, a statement used, a reply approved, a note)."""
+
+    __tablename__ = "webcare_crisis_entry"
+    __table_args__ = (Index("ix_webcare_crisis_entry", "tenant_id", "crisis_id", "at"),)
+
+    crisis_id: Mapped[UUID] = mapped_column(GUID, ForeignKey("webcare_crisis.id", ondelete="CASCADE"))
+    at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    kind: Mapped[str] = mapped_column(String(20))
+    text: Mapped[str] = mapped_column(Text, default="")
+    user_id: Mapped[UUID | None] = mapped_column(GUID, ForeignKey("user_account.id", ondelete="SET NULL"),
+                                                 nullable=True)
+    case_id: Mapped[UUID | None] = mapped_column(GUID, nullable=True)
+
+
+# -- customer-helps-customer community ------------------------------------------------------------------------
+
+class Customer(TenantScoped, Base):
+    """A customer who signs in to the tenant's public Q&A by an e-mail link (no password)."""
+
+    __tablename__ = "webcare_customer"
+    __table_args__ = (UniqueConstraint("tenant_id", "email", name="uq_webcare_customer_email"),)
+
+    email: Mapped[str] = mapped_column(String(254))
+    display_name: Mapped[str] = mapped_column(String(80), default="")
+    is_ambassador: Mapped[bool] = mapped_column(Boolean, default=False)
+    is_blocked: Mapped[bool] = mapped_column(Boolean, default=False)
+    verified_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
+
+
+class CustomerLogin(TenantScoped, Base):
+    """A single-use sign-in link; only the digest of its token is stored."""
+
+    __tablename__ = "webcare_customer_login"
+    __table_args__ = (UniqueConstraint("token_digest", name="uq_webcare_customer_login_token"),)
+
+    customer_id: Mapped[UUID] = mapped_column(GUID, ForeignKey("webcare_customer.id", ondelete="CASCADE"))
+    token_digest: Mapped[str] = mapped_column(String(64))
+    expires_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    used_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
+
+
+class Question(TenantScoped, Base):
+    __tablename__ = "webcare_question"
+    __table_args__ = (Index("ix_webcare_question_list", "tenant_id", "status", "created_at"),)
+
+    customer_id: Mapped[UUID | None] = mapped_column(GUID, ForeignKey("webcare_customer.id", ondelete="SET NULL"),
+                                                     nullable=True)
+    title: Mapped[str] = mapped_column(String(200))
+    body: Mapped[str] = mapped_column(Text, default="")
+    status: Mapped[str] = mapped_column(String(12), default="pending")
+    """pending (moderation), published, rejected."""
+    score: Mapped[int] = mapped_column(Integer, default=0)
+    answer_count: Mapped[int] = mapped_column(Integer, default=0)
+    accepted_answer_id: Mapped[UUID | None] = mapped_column(GUID, nullable=True)
+    case_id: Mapped[UUID | None] = mapped_column(GUID, ForeignKey("webcare_case.id", ondelete="SET NULL"),
+                                                 nullable=True)
+    moderation_note: Mapped[str] = mapped_column(Text, default="")
+    spam_reasons: Mapped[list] = mapped_column(JSON, default=list)
+    published_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
+
+
+class Answer(TenantScoped, Base):
+    __tablename__ = "webcare_answer"
+    __table_args__ = (Index("ix_webcare_answer_question", "tenant_id", "question_id", "created_at"),)
+
+    question_id: Mapped[UUID] = mapped_column(GUID, ForeignKey("webcare_question.id", ondelete="CASCADE"))
+    customer_id: Mapped[UUID | None] = mapped_column(GUID, ForeignKey("webcare_customer.id", ondelete="SET NULL"),
+                                                     nullable=True)
+    user_id: Mapped[UUID | None] = mapped_column(GUID, ForeignKey("user_account.id", ondelete="SET NULL"),
+                                                 nullable=True)
+    """Set when staff answered (shown with a staff badge)."""
+    body: Mapped[str] = mapped_column(Text)
+    status: Mapped[str] = mapped_column(String(12), default="pending")
+    score: Mapped[int] = mapped_column(Integer, default=0)
+    is_accepted: Mapped[bool] = mapped_column(Boolean, default=False)
+    spam_reasons: Mapped[list] = mapped_column(JSON, default=list)
+
+
+class Vote(TenantScoped, Base):
+    """One customer's vote (+1 or -1) on a question or an answer."""
+
+    __tablename__ = "webcare_vote"
+    __table_args__ = (UniqueConstraint("tenant_id", "customer_id", "target_kind", "target_id",
+                                       name="uq_webcare_vote"),)
+
+    customer_id: Mapped[UUID] = mapped_column(GUID, ForeignKey("webcare_customer.id", ondelete="CASCADE"))
+    target_kind: Mapped[str] = mapped_column(String(10))
+    target_id: Mapped[UUID] = mapped_column(GUID)
+    value: Mapped[int] = mapped_column(Integer)

@@ -1,0 +1,1 @@
+"""replies slice of the webcare plugin."""

@@ -1,0 +1,1 @@
+"""sla slice of the webcare plugin."""
