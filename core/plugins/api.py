@@ -3,7 +3,8 @@
 Grouped by what a plugin does with it: describe itself and its hooks; store tenant-owned rows; serve
 pages and API routes behind the core's guards; validate input and report errors per field; speak
 Dutch and English; record decisions; run jobs with progress; tell people; announce events; freeze
-gate evidence; fetch outbound URLs safely. Tests may use `tenant_scope`; plugin code never needs it.
+gate evidence; fetch outbound URLs safely; check outward messages against the policy. Tests may use
+`tenant_scope`; plugin code never needs it.
 """
 
 from __future__ import annotations
@@ -23,7 +24,8 @@ from core.jobs.progress import start_progress, update_progress
 from core.net.outbound import check_outbound_url
 from core.notifications.service import department_and_regie, notify_people
 from core.plugins.info import DomainEvent, HookContext, JobContext, JobSpec, KpiDefinition, PluginInfo
-from core.plugins.lookups import current_tenant, user_names
+from core.plugins.lookups import current_tenant, department_choices, normal_handle, registered_handles, user_names
+from core.policy.outward import OutwardCheck, check_outward
 from core.tenancy.scope import current_tenant_id, tenant_scope
 from core.validation import FieldErrors, clean_choice, clean_date, clean_email, clean_text, clean_uuid
 from core.web.charts import Series, chart, doughnut
@@ -34,12 +36,13 @@ from core.web.render import form_errors, page
 hookimpl = pluggy.HookimplMarker("regie")
 
 __all__ = [
-    "Base", "bulk_insert", "chart", "check_outbound_url", "clean_choice", "clean_date", "clean_email", "clean_text",
-    "clean_uuid", "current_tenant", "current_tenant_id", "department_and_regie", "DomainError", "DomainEvent",
-    "doughnut", "enqueue_job", "FieldErrors", "fire_events", "Form", "form_errors", "freeze_baseline",
-    "get_or_404", "gettext_for", "HookContext", "hookimpl", "job_transaction", "JobContext", "JobSpec",
-    "KpiDefinition", "lang_of", "Msg", "MultipartForm", "N_", "NotFound", "notify_people", "owning_department",
-    "Page", "page", "page_number", "PageInfo", "paginate", "PermissionDenied", "PluginInfo", "principal_of",
-    "record_audit", "Refused", "run_named_job", "Series", "start_progress", "tenant_of", "tenant_scope",
+    "Base", "bulk_insert", "chart", "check_outbound_url", "check_outward", "clean_choice", "clean_date",
+    "clean_email", "clean_text", "clean_uuid", "current_tenant", "current_tenant_id", "department_and_regie",
+    "department_choices", "DomainError", "DomainEvent", "doughnut", "enqueue_job", "FieldErrors", "fire_events",
+    "Form", "form_errors", "freeze_baseline", "get_or_404", "gettext_for", "HookContext", "hookimpl",
+    "job_transaction", "JobContext", "JobSpec", "KpiDefinition", "lang_of", "Msg", "MultipartForm", "N_",
+    "normal_handle", "NotFound", "notify_people", "OutwardCheck", "owning_department", "Page", "page",
+    "page_number", "PageInfo", "paginate", "PermissionDenied", "PluginInfo", "principal_of", "record_audit",
+    "Refused", "registered_handles", "run_named_job", "Series", "start_progress", "tenant_of", "tenant_scope",
     "TenantScoped", "update_progress", "user_names", "utcnow",
 ]

@@ -27,3 +27,26 @@ async def user_names(session: AsyncSession, ids: Iterable[Any]) -> dict[UUID, st
         return {}
     rows = await session.execute(select(User.id, User.name, User.email).where(User.id.in_(wanted)))
     return {i: name or email for i, name, email in rows.all()}
+
+
+async def registered_handles(session: AsyncSession) -> set[str]:
+    """The tenant's approved social account handles, lower-cased without a leading '@' (to recognise its own
+    accounts among mention authors)."""
+    from core.accounts.models import AccountStatus, SocialAccount
+
+    rows = await session.scalars(select(SocialAccount.handle).where(
+        SocialAccount.status == AccountStatus.approved.value))
+    return {normal_handle(h) for h in rows.all() if h}
+
+
+def normal_handle(handle: str | None) -> str:
+    """'@Acme ' → 'acme': how handles are compared."""
+    return (handle or "").strip().lstrip("@").casefold()
+
+
+async def department_choices(session: AsyncSession) -> list[tuple[UUID, str]]:
+    """The tenant's departments (id, name) by name, for a plugin's pickers."""
+    from core.workgroup.models import Department
+
+    rows = await session.execute(select(Department.id, Department.name).order_by(Department.name))
+    return [(i, name) for i, name in rows.all()]

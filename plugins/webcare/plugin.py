@@ -80,8 +80,7 @@ def regie_templates() -> tuple[str, Path]:
 def regie_nav(ctx: HookContext) -> list[dict[str, str]]:
     _ = gettext_for(ctx.lang)
     base = f"/t/{ctx.tenant_slug}/p/webcare"
-    return [{"label": _("Inbox"), "href": f"{base}/"},
-            {"label": _("Canned responses"), "href": f"{base}/canned/"},
+    return [{"label": _("Routing rules"), "href": f"{base}/rules/"},
             {"label": _("Webcare settings"), "href": f"{base}/settings/"}]
 
 

@@ -79,6 +79,9 @@ async def populate(sessionmaker: async_sessionmaker[AsyncSession], tw: TenantWor
                            token_hash=digest(api_token(tw.slug))))
             s.add(AuditEntry(action="test.populated", actor_label="system", summary=f"{tw.tenant.name} populated"))
             await populate_monitoring(s, tw, now)
+            s.add(PluginActivation(plugin="webcare", department_id=dep["service"].id, status="active",
+                                   activated_at=now, activated_in_phase="pilot"))
+            await populate_webcare(s, tw, now)
             s.add(JobProgress(kind="monitoring.import", title=f"Import {tw.tenant.name}", status="done"))
             s.add(Notification(user_id=tw.users["regie"].id, kind="monitoring.alert", title=f"Alert {tw.tenant.name}"))
     ids: dict[str, list[UUID]] = {}
@@ -122,6 +125,50 @@ async def populate_monitoring(s: AsyncSession, tw: TenantWorld, now: datetime) -
                       rejected=[{"row": 2, "field": "body", "reason": f"Leeg bij {name}"}]))
     s.add(m.BaselineReport(title=f"Nulmeting {name}", period_start=now.date(), period_end=now.date(),
                            report={"summary": name}))
+
+
+async def populate_webcare(s: AsyncSession, tw: TenantWorld, now: datetime) -> None:
+    """The webcare plugin's tables, with the tenant's name in every text a page could show."""
+    from plugins.webcare import models as w
+
+    name, user = tw.tenant.name, tw.users["agent"].id
+    s.add(w.WebcareConfig(webhook_url=f"https://{tw.slug}.example/hook", webhook_secret=f"secret-{tw.slug}"))
+    s.add(w.Holiday(day=now.date(), name=f"Feestdag {name}"))
+    queue = w.CaseQueue(name=f"Wachtrij {name}", department_id=tw.departments["service"].id, is_default=True)
+    crisis = w.Crisis(title=f"Crisis {name}", started_at=now)
+    s.add_all([queue, crisis])
+    await s.flush()
+    rule = w.RoutingRule(name=f"Regel {name}", conditions={"keywords": [tw.slug]}, queue_id=queue.id)
+    s.add(rule)
+    await s.flush()
+    case = w.Case(number=1, subject=f"Klacht van {name}", queue_id=queue.id, rule_id=rule.id, assignee_id=user,
+                  department_id=tw.departments["service"].id, author_handle=f"@{tw.slug}", opened_at=now,
+                  last_message_at=now, crisis_id=crisis.id)
+    customer = w.Customer(email=f"klant@{tw.slug}.test", display_name=f"Klant {name}")
+    s.add_all([case, customer])
+    await s.flush()
+    reply = w.Reply(case_id=case.id, body=f"Antwoord namens {name}", created_by_id=user)
+    question = w.Question(customer_id=customer.id, title=f"Vraag over {name}", body=name, status="published",
+                          case_id=case.id)
+    s.add_all([reply, question])
+    await s.flush()
+    answer = w.Answer(question_id=question.id, customer_id=customer.id, body=f"Antwoord over {name}",
+                      status="published")
+    s.add_all([
+        w.CaseMessage(case_id=case.id, kind="inbound", body=f"Bericht over {name}", at=now),
+        w.Delivery(reply_id=reply.id, attempt=1, url=f"https://{tw.slug}.example/hook", error=name),
+        w.CannedResponse(title=f"Sjabloon {name}", body=f"Groet van {name}"),
+        w.Escalation(case_id=case.id, to_department_id=tw.departments["comms"].id, reason="press", note=name),
+        w.SavedView(user_id=user, name=f"Weergave {name}", filters={"q": name}),
+        w.AgentState(user_id=user, available=True),
+        w.CaseViewer(case_id=case.id, user_id=user, seen_at=now),
+        w.CrisisEntry(crisis_id=crisis.id, at=now, kind="note", text=f"Notitie {name}"),
+        w.CustomerLogin(customer_id=customer.id, token_digest=f"{tw.slug}-login".ljust(64, "0"),
+                        expires_at=now + timedelta(hours=1)),
+        answer,
+    ])
+    await s.flush()
+    s.add(w.Vote(customer_id=customer.id, target_kind="answer", target_id=answer.id, value=1))
 
 
 async def table_fingerprint(sessionmaker: async_sessionmaker[AsyncSession]) -> dict[str, Any]:

@@ -90,6 +90,7 @@ ID_TABLES = {
     "import_id": "monitoring_import", "invitation_id": "invitation", "membership_id": "membership",
     "mention_id": "monitoring_mention", "notification_id": "notification", "presentation_id": "management_presentation",
     "profile_id": "monitoring_profile", "progress_id": "job_progress", "report_id": "monitoring_baseline",
+    "queue_id": "webcare_queue", "rule_id": "webcare_rule", "holiday_id": "webcare_holiday",
     "source_id": "monitoring_source", "study_id": "baseline_study", "token_id": "api_token",
 }
 """A path parameter → the table its id is looked up in. A parameter not listed here gets every foreign id."""

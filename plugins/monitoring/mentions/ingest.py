@@ -50,6 +50,8 @@ LIMITS = {"external_id": 300, "title": 1_000, "lead": 5_000, "body": 100_000, "u
 MAX_TAGS, MAX_TAG_LENGTH = 50, 100
 MAX_REACH = 2**63 - 1
 FUTURE_SLACK = timedelta(days=1)
+EVENT_TEXT_CHARS = 5_000
+"""How much of a mention's lead and body a `mention.received` event carries (keywords, questions, case text)."""
 ALERT_TRIGGER_SECONDS = 5.0
 """Ingestion queues at most one alert check per tenant and process this often (see `_trigger_alert_check`)."""
 
@@ -377,7 +379,9 @@ def _event(n: _New) -> DomainEvent:
     return DomainEvent("mention.received", {
         "mention_id": str(n.id), "profile_ids": [str(p) for p in n.profile_ids], "sentiment": n.sentiment,
         "score": n.score, "language": n.language, "source_type": n.source_type, "author_handle": i.author_handle,
-        "url": i.url, "title": i.title, "published_at": i.published_at.isoformat()})
+        "url": i.url, "title": i.title, "published_at": i.published_at.isoformat(),
+        "author_name": i.author_name, "author_reach": i.author_reach,
+        "text": (i.lead + "\n" + i.body if i.lead else i.body)[:EVENT_TEXT_CHARS]})
 
 
 async def _tenant_ref(session: AsyncSession, tenant: Any) -> Any:
