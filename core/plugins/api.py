@@ -25,6 +25,7 @@ from core.net.outbound import check_outbound_url
 from core.notifications.service import department_and_regie, notify_people
 from core.plugins.info import DomainEvent, HookContext, JobContext, JobSpec, KpiDefinition, PluginInfo
 from core.plugins.lookups import current_tenant, department_choices, normal_handle, registered_handles, user_names
+from core.plugins.slices import collect as collect_slices
 from core.policy.outward import OutwardCheck, check_outward
 from core.tenancy.scope import current_tenant_id, tenant_scope
 from core.validation import FieldErrors, clean_choice, clean_date, clean_email, clean_text, clean_uuid
@@ -36,7 +37,8 @@ from core.web.render import form_errors, page
 hookimpl = pluggy.HookimplMarker("regie")
 
 __all__ = [
-    "Base", "bulk_insert", "chart", "check_outbound_url", "check_outward", "clean_choice", "clean_date",
+    "Base", "bulk_insert", "chart", "collect_slices", "check_outbound_url", "check_outward", "clean_choice",
+    "clean_date",
     "clean_email", "clean_text", "clean_uuid", "current_tenant", "current_tenant_id", "department_and_regie",
     "department_choices", "DomainError", "DomainEvent", "doughnut", "enqueue_job", "FieldErrors", "fire_events",
     "Form", "form_errors", "freeze_baseline", "get_or_404", "gettext_for", "HookContext", "hookimpl",

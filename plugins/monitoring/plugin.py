@@ -13,7 +13,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from core.plugins.api import HookContext, PluginInfo, gettext_for, hookimpl
+from core.plugins.api import HookContext, PluginInfo, collect_slices, gettext_for, hookimpl
 
 HERE = Path(__file__).resolve().parent
 
@@ -35,12 +35,7 @@ SLICES = ("buzz", "mentions", "alerts", "profiles", "sources")
 
 
 def _collect(module: str, name: str) -> list[Any]:
-    from importlib import import_module
-
-    found: list[Any] = []
-    for slice_ in SLICES:
-        found += getattr(import_module(f"plugins.monitoring.{slice_}.{module}"), name)
-    return found
+    return collect_slices("plugins.monitoring", SLICES, module, name)
 
 
 @hookimpl

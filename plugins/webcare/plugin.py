@@ -9,11 +9,10 @@
 
 from __future__ import annotations
 
-from importlib import import_module
 from pathlib import Path
 from typing import Any
 
-from core.plugins.api import HookContext, PluginInfo, gettext_for, hookimpl
+from core.plugins.api import HookContext, PluginInfo, collect_slices, gettext_for, hookimpl
 
 HERE = Path(__file__).resolve().parent
 
@@ -37,18 +36,11 @@ INFO = PluginInfo(
     migrations=HERE / "migrations" / "versions",
     translations=HERE / "translations",
 )
-SLICES = ("cases", "sla", "replies")
+SLICES = ("cases", "sla", "inbox", "replies", "escalation", "crisis")
 
 
 def _collect(module: str, name: str) -> list[Any]:
-    found: list[Any] = []
-    for slice_ in SLICES:
-        try:
-            found += getattr(import_module(f"plugins.webcare.{slice_}.{module}"), name)
-        except ModuleNotFoundError as exc:
-            if exc.name != f"plugins.webcare.{slice_}.{module}":
-                raise
-    return found
+    return collect_slices("plugins.webcare", SLICES, module, name)
 
 
 @hookimpl

@@ -1,0 +1,1 @@
+"""crisis slice of the webcare plugin."""

@@ -1,0 +1,1 @@
+"""escalation slice of the webcare plugin."""

@@ -1,0 +1,1 @@
+"""inbox slice of the webcare plugin."""
