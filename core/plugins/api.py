@@ -24,7 +24,14 @@ from core.jobs.progress import start_progress, update_progress
 from core.net.outbound import check_outbound_url
 from core.notifications.service import department_and_regie, notify_people
 from core.plugins.info import DomainEvent, HookContext, JobContext, JobSpec, KpiDefinition, PluginInfo
-from core.plugins.lookups import current_tenant, department_choices, normal_handle, registered_handles, user_names
+from core.plugins.lookups import (
+    current_tenant,
+    department_choices,
+    member_choices,
+    normal_handle,
+    registered_handles,
+    user_names,
+)
 from core.plugins.slices import collect as collect_slices
 from core.policy.outward import OutwardCheck, check_outward
 from core.tenancy.scope import current_tenant_id, tenant_scope
@@ -42,7 +49,8 @@ __all__ = [
     "clean_email", "clean_text", "clean_uuid", "current_tenant", "current_tenant_id", "department_and_regie",
     "department_choices", "DomainError", "DomainEvent", "doughnut", "enqueue_job", "FieldErrors", "fire_events",
     "Form", "form_errors", "freeze_baseline", "get_or_404", "gettext_for", "HookContext", "hookimpl",
-    "job_transaction", "JobContext", "JobSpec", "KpiDefinition", "lang_of", "Msg", "MultipartForm", "N_",
+    "job_transaction", "JobContext", "JobSpec", "KpiDefinition", "lang_of", "member_choices", "Msg",
+    "MultipartForm", "N_",
     "normal_handle", "NotFound", "notify_people", "OutwardCheck", "owning_department", "Page", "page",
     "page_number", "PageInfo", "paginate", "PermissionDenied", "PluginInfo", "principal_of", "record_audit",
     "Refused", "registered_handles", "run_named_job", "Series", "start_progress", "tenant_of", "tenant_scope",

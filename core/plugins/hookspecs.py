@@ -49,6 +49,12 @@ def regie_nav(ctx: Any) -> Any:
 
 
 @hookspec
+def regie_banners(ctx: Any) -> Any:
+    """Return banners `[{"level": "crisis" | "warning" | "info", "text": str, "href": str}]` shown at the top of
+    every tenant page for every signed-in user of the tenant (`text` already in `ctx.lang`); keep it cheap."""
+
+
+@hookspec
 def regie_widgets(ctx: Any) -> Any:
     """Return dashboard widgets `[{"title": str, "template": str, "context": dict}]`."""
 

@@ -50,3 +50,14 @@ async def department_choices(session: AsyncSession) -> list[tuple[UUID, str]]:
 
     rows = await session.execute(select(Department.id, Department.name).order_by(Department.name))
     return [(i, name) for i, name in rows.all()]
+
+
+async def member_choices(session: AsyncSession) -> list[tuple[UUID, str]]:
+    """The tenant's active people who may work (members and admins, not viewers) as (user id, name) by name,
+    for a plugin's "assign to" pickers and to check such a choice."""
+    from core.auth.models import Membership
+
+    rows = await session.execute(select(User.id, User.name, User.email)
+                                 .join(Membership, Membership.user_id == User.id)
+                                 .where(Membership.is_active.is_(True), Membership.role != "viewer"))
+    return sorted(((i, name or email) for i, name, email in rows.all()), key=lambda r: (r[1].casefold(), str(r[0])))

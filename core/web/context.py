@@ -63,6 +63,8 @@ class RequestContextMiddleware(ASGIMiddleware):
                 lang = _language(connection, principal)
                 active = await _active_plugins(session) if principal.tenant is not None else set()
                 nav = await _plugin_nav(scope, session, principal, active, lang) if principal.user else []
+                banners = await _plugin_banners(scope, session, principal, active, lang) \
+                    if principal.user is not None and principal.roles and _full_page(connection, path) else []
                 unread = await unread_count(session, principal.user.id) \
                     if principal.user is not None and principal.tenant is not None else 0
             state = scope.setdefault("state", {})
@@ -72,6 +74,7 @@ class RequestContextMiddleware(ASGIMiddleware):
             state["active_plugins"] = active
             state["plugin_nav"] = nav
             state["unread"] = unread
+            state["banners"] = banners
             await next_app(scope, receive, send)
         finally:
             _cross.reset(cross_token)
@@ -123,6 +126,36 @@ async def _plugin_nav(scope: Scope, session: Any, principal: Principal, active: 
     path = scope["path"]
     best = max((e["href"] for e in entries if path.startswith(e["href"])), key=len, default=None)
     return [{**e, "active": e["href"] == best} for e in entries]
+
+
+BANNER_LEVELS = ("crisis", "warning", "info")
+
+
+def _full_page(connection: ASGIConnection[Any, Any, Any, Any], path: str) -> bool:
+    """Pages get banners; the API and htmx fragments (polls, panels; not boosted navigation) do not."""
+    if path.startswith("/api/"):
+        return False
+    headers = connection.headers
+    return headers.get("hx-request") != "true" or headers.get("hx-boosted") == "true"
+
+
+async def _plugin_banners(scope: Scope, session: Any, principal: Principal, active: set[str],
+                          lang: str) -> list[dict[str, str]]:
+    """Banners from the tenant's active plugins (`regie_banners`), most severe first; one hook call per page."""
+    if not active or principal.tenant is None:
+        return []
+    pm = scope["app"].state.pm
+    hook = hook_for(pm, "regie_banners", active)
+    if not hook.get_hookimpls():
+        return []
+    ctx = hook_context(session, principal.tenant, lang, principal.user_id, roles=principal.roles)
+    found: list[dict[str, str]] = []
+    for result in await call(hook, ctx=ctx):
+        for banner in result or []:
+            level = banner.get("level") if banner.get("level") in BANNER_LEVELS else "info"
+            found.append({"level": level, "text": str(banner.get("text") or ""),
+                          "href": str(banner.get("href") or "")})
+    return sorted(found, key=lambda b: BANNER_LEVELS.index(b["level"]))
 
 
 def _language(connection: ASGIConnection[Any, Any, Any, Any], principal: Principal) -> str:

@@ -72,8 +72,22 @@ def regie_templates() -> tuple[str, Path]:
 def regie_nav(ctx: HookContext) -> list[dict[str, str]]:
     _ = gettext_for(ctx.lang)
     base = f"/t/{ctx.tenant_slug}/p/webcare"
-    return [{"label": _("Routing rules"), "href": f"{base}/rules/"},
+    return [{"label": _("Inbox"), "href": f"{base}/"},
+            {"label": _("Replies awaiting approval"), "href": f"{base}/approvals/"},
+            {"label": _("Escalations"), "href": f"{base}/escalations/"},
+            {"label": _("Crisis mode"), "href": f"{base}/crisis/"},
+            {"label": _("Canned responses"), "href": f"{base}/canned/"},
+            {"label": _("Routing rules"), "href": f"{base}/rules/"},
+            {"label": _("Reply connector"), "href": f"{base}/connector/"},
             {"label": _("Webcare settings"), "href": f"{base}/settings/"}]
+
+
+@hookimpl
+async def regie_banners(ctx: HookContext) -> list[dict[str, str]]:
+    """Crisis mode on: a banner on every page of the tenant (one indexed query)."""
+    from plugins.webcare.crisis.service import banners
+
+    return await banners(ctx)
 
 
 @hookimpl

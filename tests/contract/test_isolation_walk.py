@@ -91,6 +91,13 @@ ID_TABLES = {
     "mention_id": "monitoring_mention", "notification_id": "notification", "presentation_id": "management_presentation",
     "profile_id": "monitoring_profile", "progress_id": "job_progress", "report_id": "monitoring_baseline",
     "queue_id": "webcare_queue", "rule_id": "webcare_rule", "holiday_id": "webcare_holiday",
+    "case_id": "webcare_case",
+    "view_id": "webcare_view",
+    "reply_id": "webcare_reply",
+    "canned_id": "webcare_canned",
+    "escalation_id": "webcare_escalation",
+    "crisis_id": "webcare_crisis",
+    "statement_id": "webcare_canned",
     "source_id": "monitoring_source", "study_id": "baseline_study", "token_id": "api_token",
 }
 """A path parameter → the table its id is looked up in. A parameter not listed here gets every foreign id."""

@@ -42,7 +42,7 @@ def _out(case: Case, joined: bool, slug: str) -> CaseOut:
                    assignee_id=str(case.assignee_id) if case.assignee_id else None,
                    opened_at=service.aware(case.opened_at),  # type: ignore[arg-type]
                    last_message_at=service.aware(case.last_message_at),  # type: ignore[arg-type]
-                   href=f"/t/{slug}/p/webcare/cases/{case.number}")
+                   href=f"/t/{slug}/p/webcare/cases/{case.id}")
 
 
 @post("/cases", opt={"action": "plugin.work"}, tags=["webcare"], status_code=201,
