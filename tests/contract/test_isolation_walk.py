@@ -114,26 +114,27 @@ def foreign_ids_for(template: str, b_ids: dict[str, list[Any]]) -> list[str]:
     return sorted({str(i) for t in tables for i in b_ids.get(t, [])})
 
 
-async def test_foreign_ids_are_not_found_under_own_tenant(app, client, world, sessionmaker):
-    """Tenant a's regie holder and admin use tenant b's ids under a's slug: never b's data, never a 500."""
+@pytest.mark.parametrize("who", ["regie", "admin"])
+async def test_foreign_ids_are_not_found_under_own_tenant(app, client, world, sessionmaker, who):
+    """Tenant a's regie holder and admin use tenant b's ids under a's slug: never b's data, never a 500.
+    (One test per person, so the two halves of this long walk run in parallel.)"""
     await populate(sessionmaker, world.a)
     b_ids = await populate(sessionmaker, world.b)
     problems = []
-    for who in ("regie", "admin"):
-        client.cookies.clear()
-        await login_as(client, world.a, who)
-        for method, template, _action in tenant_routes(app):
-            if "uuid" not in template and "{number" not in template:
-                continue
-            api = template.startswith("/api/")
-            for foreign_id in foreign_ids_for(template, b_ids):
-                url = fill(template, "acme", foreign_id)
-                response = await _call(client, method, url, api)
-                body = response.text
-                if response.status_code >= 500:
-                    problems.append(f"{who} {method} {template}: {response.status_code}")
-                elif any(marker in body for marker in FOREIGN_MARKERS):
-                    problems.append(f"{who} {method} {template}: shows tenant b's data")
+    client.cookies.clear()
+    await login_as(client, world.a, who)
+    for method, template, _action in tenant_routes(app):
+        if "uuid" not in template and "{number" not in template:
+            continue
+        api = template.startswith("/api/")
+        for foreign_id in foreign_ids_for(template, b_ids):
+            url = fill(template, "acme", foreign_id)
+            response = await _call(client, method, url, api)
+            body = response.text
+            if response.status_code >= 500:
+                problems.append(f"{who} {method} {template}: {response.status_code}")
+            elif any(marker in body for marker in FOREIGN_MARKERS):
+                problems.append(f"{who} {method} {template}: shows tenant b's data")
     assert problems == []
 
 
