@@ -44,13 +44,12 @@ from core.plugins.api import (
     record_audit,
     utcnow,
 )
+from plugins.webcare.crisis.service import add_entry, open_crisis
 from plugins.webcare.models import (
     CONNECTORS,
     CannedResponse,
     Case,
     CaseMessage,
-    Crisis,
-    CrisisEntry,
     Delivery,
     Reply,
     WebcareConfig,
@@ -196,11 +195,6 @@ def fill(body: str, values: dict[str, str]) -> str:
 
 # -- crisis ------------------------------------------------------------------------------------------------------
 
-async def open_crisis(session: AsyncSession) -> Crisis | None:
-    return await session.scalar(select(Crisis).where(Crisis.ended_at.is_(None))
-                                .order_by(Crisis.started_at.desc()).limit(1))
-
-
 # -- composing -----------------------------------------------------------------------------------------------------
 
 @dataclass
@@ -284,8 +278,7 @@ async def compose(session: AsyncSession, principal: Any, settings: Any, case_id:
                              "approval_reason": check.reason, "policy_number": check.policy_number,
                              "canned_id": str(canned.id) if canned else ""})
     if crisis is not None and canned is not None and canned.is_holding_statement:
-        session.add(CrisisEntry(crisis_id=crisis.id, at=now, kind="statement_used", text=canned.title,
-                                user_id=reply.created_by_id, case_id=case.id))
+        await add_entry(session, "statement_used", canned.title, reply.created_by_id, case.id)
     if check.needs_approval:
         session.add(CaseMessage(case_id=case.id, kind="event", at=now, reply_id=reply.id,
                                 user_id=reply.created_by_id,
@@ -413,10 +406,7 @@ async def approve(session: AsyncSession, principal: Any, settings: Any, reply_id
     session.add(CaseMessage(case_id=case.id, kind="event", at=now, reply_id=reply.id, user_id=reply.decided_by_id,
                             body=note_text, details={"event": "reply_approved"}))
     case.revision = (case.revision or 0) + 1
-    crisis = await open_crisis(session)
-    if crisis is not None:
-        session.add(CrisisEntry(crisis_id=crisis.id, at=now, kind="reply_approved", text=reply.body[:500],
-                                user_id=reply.decided_by_id, case_id=case.id))
+    await add_entry(session, "reply_approved", reply.body[:500], reply.decided_by_id, case.id)
     await record_audit(session, principal, "webcare.reply_approved", subject=reply, summary=f"#{case.number}",
                        reason=note_text, data={"approval_reason": reply.approval_reason})
     await dispatch(session, principal, reply, case)
