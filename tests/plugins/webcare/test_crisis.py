@@ -219,3 +219,44 @@ async def test_holding_statements(wc: World, client: Any, listener: None,
     client.cookies.clear()
     await login_as(client, wc.a, "member")
     assert (await post_form(client, edit, {"title": "X", "body": "Y"}, follow_redirects=False)).status_code == 403
+
+
+async def test_crisis_api_status_on_off(wc: World, client: Any, listener: None,
+                                        sessionmaker: async_sessionmaker[AsyncSession]) -> None:
+    """The JSON API: the same service and permissions as the pages (409 twice on, 422 with the field)."""
+    from tests.support import api_headers
+
+    api = "/api/v1/t/acme/webcare/crisis"
+    viewer, member = await api_headers(sessionmaker, wc.a, "viewer"), await api_headers(sessionmaker, wc.a, "member")
+    regie = await api_headers(sessionmaker, wc.a, "regie")
+    assert (await client.get(api, headers=viewer)).json() == {"on": False, "crisis": None}
+    response = await client.post(f"{api}/start", headers=member, json={"title": "Storing", "reason": "landelijk"})
+    assert response.status_code == 403
+    response = await client.post(f"{api}/start", headers=regie, json={"title": "", "reason": "landelijk"})
+    assert response.status_code == 422 and response.json()["errors"][0]["field"] == "title"
+    assert (await client.post(f"{api}/start", headers=regie, json=["x"])).status_code == 400
+    assert await rows(sessionmaker, wc.a, Crisis) == []
+    response = await client.post(f"{api}/start", headers=regie, json={"title": "Storing", "reason": "landelijk"})
+    assert response.status_code == 201, response.text
+    started = response.json()
+    assert (started["title"], started["reason"], started["ended_at"]) == ("Storing", "landelijk", None)
+    assert started["started_by_id"] == str(wc.a.users["regie"].id)
+    status = (await client.get(api, headers=viewer)).json()
+    assert status["on"] is True and status["crisis"]["id"] == started["id"]
+    assert (await client.post(f"{api}/start", headers=regie, json={"title": "X", "reason": "y"})).status_code == 409
+    assert ("acme", "crisis.started") in [(s, n) for s, n, _p in EVENTS]
+    assert (await client.post(f"{api}/stop", headers=member, json={"note": "klaar"})).status_code == 403
+    response = await client.post(f"{api}/stop", headers=regie, json={"note": ""})
+    assert response.status_code == 422 and response.json()["errors"][0]["field"] == "note"
+    response = await client.post(f"{api}/stop", headers=regie, json={"note": "Opgelost"})
+    assert response.status_code == 200, response.text
+    ended = response.json()
+    assert ended["ended_at"] is not None and ended["report"]["timeline"][-1]["text"] == "Opgelost"
+    assert ended["href"] == f"/t/acme/p/webcare/crisis/{started['id']}"
+    assert (await client.get(api, headers=viewer)).json() == {"on": False, "crisis": None}
+    assert (await client.post(f"{api}/stop", headers=regie, json={"note": "x"})).status_code == 409
+    [crisis] = await rows(sessionmaker, wc.a, Crisis)
+    assert crisis.ended_at is not None and crisis.report["cases"]["total"] == 0
+    # another tenant's token cannot reach acme's crisis mode
+    other = await api_headers(sessionmaker, wc.b, "regie")
+    assert (await client.get(api, headers=other)).status_code in (401, 403, 404)
