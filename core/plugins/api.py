@@ -33,7 +33,7 @@ from core.plugins.lookups import (
     user_names,
 )
 from core.plugins.slices import collect as collect_slices
-from core.policy.outward import OutwardCheck, check_outward
+from core.policy.outward import OutwardCheck, check_outward, published_tone_rules
 from core.tenancy.scope import current_tenant_id, tenant_scope
 from core.validation import FieldErrors, clean_choice, clean_date, clean_email, clean_text, clean_uuid
 from core.web.charts import Series, chart, doughnut
@@ -52,7 +52,8 @@ __all__ = [
     "job_transaction", "JobContext", "JobSpec", "KpiDefinition", "lang_of", "member_choices", "Msg",
     "MultipartForm", "N_",
     "normal_handle", "NotFound", "notify_people", "OutwardCheck", "owning_department", "Page", "page",
-    "page_number", "PageInfo", "paginate", "PermissionDenied", "PluginInfo", "principal_of", "record_audit",
+    "page_number", "PageInfo", "paginate", "PermissionDenied", "PluginInfo", "principal_of", "published_tone_rules",
+    "record_audit",
     "Refused", "registered_handles", "run_named_job", "Series", "start_progress", "tenant_of", "tenant_scope",
     "TenantScoped", "update_progress", "user_names", "utcnow",
 ]

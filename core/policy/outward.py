@@ -28,6 +28,7 @@ from __future__ import annotations
 import re
 import unicodedata
 from dataclasses import dataclass, field
+from typing import Any
 from uuid import UUID
 
 from sqlalchemy import select
@@ -93,6 +94,20 @@ def _signoff_problem(body: str, signoff: str, values: dict[str, str]) -> Msg | N
 async def _hubs(session: AsyncSession) -> list[Department]:
     return list((await session.scalars(select(Department).where(Department.is_hub.is_(True))
                                        .order_by(Department.name, Department.id))).all())
+
+
+async def published_tone_rules(session: AsyncSession) -> dict[str, Any]:
+    """The published policy's tone rules (`forbidden_words`, `required_signoff`, `max_length` per channel) plus
+    its `policy_number`, or {} without a published policy. For forms that suggest before the check does
+    (a reply form offering the channels that have a length rule)."""
+    policy = await published_policy(session)
+    if policy is None:
+        return {}
+    rules = dict(policy.tone_rules or {})
+    return {"forbidden_words": list(rules.get("forbidden_words") or []),
+            "required_signoff": str(rules.get("required_signoff") or ""),
+            "max_length": {str(c): int(n) for c, n in (rules.get("max_length") or {}).items()},
+            "policy_number": policy.number}
 
 
 async def check_outward(session: AsyncSession, body: str, *, channel: str = "", department_id: UUID | None = None,

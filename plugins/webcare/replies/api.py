@@ -106,4 +106,13 @@ async def reject_reply(request: Request[Any, Any, Any], db: AsyncSession, slug: 
     return _out(reply)
 
 
-ROUTES = [create_reply, list_replies, list_approvals, approve_reply, reject_reply]
+@post("/replies/{reply_id:uuid}/retry", opt={"action": "plugin.work", "takes_input": False}, tags=["webcare"],
+      status_code=200,
+      summary="Try a failed webhook delivery again (one more attempt is queued); a reply already sending or sent "
+              "is returned unchanged; any other status: 409")
+async def retry_reply(request: Request[Any, Any, Any], db: AsyncSession, reply_id: UUID) -> ReplyOut:
+    reply, _queued = await service.retry(db, principal_of(request), reply_id)
+    return _out(reply)
+
+
+ROUTES = [create_reply, list_replies, list_approvals, approve_reply, reject_reply, retry_reply]

@@ -5,6 +5,8 @@ sends nothing twice. Each attempt writes a `Delivery` row (attempt, status code,
 the job queues itself again after 30 s, 60 s, 120 s, 240 s; after the fifth failed attempt the reply is
 "failed" (an event on the case, its author is told). On success the reply is sent (`service.mark_sent`).
 The reply row is locked for the attempt (PostgreSQL), so two copies of the message never post twice.
+A failed reply tried again by hand (`service.retry`) is "sending" again with its attempts kept: it gets one
+attempt per retry, and fails again at once when that one fails.
 """
 
 from __future__ import annotations

@@ -23,6 +23,7 @@ from core.plugins.api import (
     page_number,
     paginate,
     principal_of,
+    published_tone_rules,
     user_names,
 )
 from plugins.webcare.models import CONNECTORS, REPLY_STATUSES, CannedResponse, Case, Reply
@@ -122,9 +123,17 @@ async def _panel(request: Request[Any, Any, Any], db: AsyncSession, slug: str, c
     return page(request, template, status_code=status_code, case=case, base=base, url=url, replies=replies,
                 deliveries=deliveries, names=names, canned=canned, form=form, errors=errors or {},
                 connectors=CONNECTORS, statuses=REPLY_STATUSES, reasons=APPROVAL_REASONS,
-                webhook_ready=bool(cfg.webhook_url), channels=await service.channels_used(db),
+                webhook_ready=bool(cfg.webhook_url), **await _channels(db),
                 crisis=await service.open_crisis(db), may_decide=lambda r: service.may_decide(principal, r),
                 notice=notice)
+
+
+async def _channels(db: AsyncSession) -> dict[str, Any]:
+    """Channel names to suggest: those with a length rule in the published policy (with their maximum) first,
+    then others used before."""
+    limits = (await published_tone_rules(db)).get("max_length") or {}
+    used = [c for c in await service.channels_used(db) if c not in limits]
+    return {"channels": [*sorted(limits), *used], "channel_limits": limits}
 
 
 def _compose_form(case: Case, canned: CannedResponse | None = None, values: dict[str, str] | None = None
@@ -180,6 +189,25 @@ async def record_posted(request: Request[Any, Any, Any], db: AsyncSession, slug:
         rendered = form_errors(exc.errors, lang_of(request))
         return await _panel(request, db, slug, case, _compose_form(case),
                             {f"posted_{reply_id}": " ".join(rendered.values())}, exc.status_code)
+    return Redirect(f"{_base(slug)}/cases/{case.id}", status_code=303)
+
+
+@post("/cases/{case_id:uuid}/replies/{reply_id:uuid}/retry", opt={"action": "plugin.work", "takes_input": False})
+async def retry(request: Request[Any, Any, Any], db: AsyncSession, slug: str, case_id: UUID, reply_id: UUID) -> Any:
+    """A failed webhook delivery, tried again by hand (a repeated click changes nothing)."""
+    reply = await get_or_404(db, Reply, reply_id)
+    case = await get_or_404(db, Case, case_id)
+    if reply.case_id != case.id:
+        raise NotFound()
+    try:
+        await service.retry(db, principal_of(request), reply.id)
+    except DomainError as exc:
+        rendered = form_errors(exc.errors, lang_of(request))
+        return await _panel(request, db, slug, case, _compose_form(case),
+                            {f"retry_{reply_id}": " ".join(rendered.values())}, exc.status_code)
+    if _htmx(request):
+        await db.refresh(case)
+        return await _panel(request, db, slug, case, _compose_form(case), notice=N_("The reply is being delivered."))
     return Redirect(f"{_base(slug)}/cases/{case.id}", status_code=303)
 
 
@@ -251,4 +279,4 @@ async def connector_save(request: Request[Any, Any, Any], db: AsyncSession, slug
 
 
 ROUTES = [canned_list, canned_new, canned_create, canned_edit, canned_update, canned_delete, case_replies, compose,
-          record_posted, approvals, approve, reject, connector, connector_save]
+          record_posted, retry, approvals, approve, reject, connector, connector_save]

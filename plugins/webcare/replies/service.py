@@ -346,6 +346,32 @@ async def record_posted(session: AsyncSession, principal: Any, reply_id: Any, va
     return reply
 
 
+async def retry(session: AsyncSession, principal: Any, reply_id: Any) -> tuple[Reply, bool]:
+    """Try a failed webhook delivery again, by hand: the reply is "sending" and one more attempt is queued
+    (`webcare.deliver_reply`; past the automatic attempts a failure fails it again at once, so a person decides
+    each further try). Idempotent: a reply already sending or sent again is returned unchanged (False).
+    Any other status is refused (409); without a webhook address the connector field says so."""
+    reply = await get_or_404(session, Reply, reply_id)
+    if reply.connector == "webhook" and reply.status in ("sending", "sent"):
+        return reply, False
+    if reply.connector != "webhook" or reply.status != "failed":
+        raise Refused(field="__all__", msgid="Only a webhook reply whose delivery failed can be retried.")
+    if not (await sla.config_of(session)).webhook_url:
+        raise DomainError(field="connector", msgid="The webhook connector is not set up yet.")
+    case = await get_or_404(session, Case, reply.case_id)
+    user = _user(principal)
+    reply.status = "sending"
+    session.add(CaseMessage(case_id=case.id, kind="event", at=utcnow(), reply_id=reply.id,
+                            user_id=user.id if user is not None else None,
+                            details={"event": "reply_retried", "attempts": reply.attempts or 0}))
+    case.revision = (case.revision or 0) + 1
+    await session.flush()
+    await record_audit(session, principal, "webcare.reply_retried", subject=reply, summary=f"#{case.number}",
+                       data={"attempts": reply.attempts or 0, "last_error": (reply.last_error or "")[:300]})
+    enqueue_job(session, "webcare.deliver_reply", reply_id=str(reply.id))
+    return reply, True
+
+
 # -- approval ------------------------------------------------------------------------------------------------------
 
 def departments_of(principal: Any) -> set[UUID]:

@@ -19,7 +19,7 @@ from core.tenancy.scope import tenant_scope
 from plugins.webcare.models import Case, CaseMessage, Delivery, Reply, WebcareConfig
 from plugins.webcare.replies.jobs import backoff
 from tests.plugins.webcare.test_replies import base, get, make_case, rows
-from tests.support import World, login_as, post_form
+from tests.support import World, api_headers, login_as, post_form
 
 
 class Receiver:
@@ -172,3 +172,44 @@ async def test_five_failures_fail_the_reply(app, client, wc: World, sessionmaker
     events = await rows(sessionmaker, wc.a, CaseMessage, CaseMessage.kind == "event")
     assert [e.details["event"] for e in events] == ["reply_failed"]
     assert (await get(sessionmaker, wc.a, Case, case_id)).first_response_at is None
+
+    # retried by hand: the panel offers it; one attempt per retry; a repeated retry changes nothing
+    panel = await client.get(f"{base(wc.a)}/cases/{case_id}/replies", headers={"HX-Request": "true"})
+    assert f"/replies/{reply.id}/retry" in panel.text and "Opnieuw proberen af te leveren" in panel.text
+    client.cookies.clear()
+    await login_as(client, wc.a, "viewer")
+    assert (await post_form(client, f"{base(wc.a)}/cases/{case_id}/replies/{reply.id}/retry", {},
+                            follow_redirects=False)).status_code == 403
+    client.cookies.clear()
+    await login_as(client, wc.a, "agent")
+    retry_url = f"{base(wc.a)}/cases/{case_id}/replies/{reply.id}/retry"
+    assert (await post_form(client, retry_url, {}, follow_redirects=False)).status_code == 303
+    assert (await get(sessionmaker, wc.a, Reply, reply.id)).status == "sending"
+    assert (await post_form(client, retry_url, {}, follow_redirects=False)).status_code == 303  # a double click
+    receiver.answers = [500]
+    assert await run_named_job(app, "webcare.deliver_reply", wc.a.id, reply_id=str(reply.id)) == "failed"
+    assert (await get(sessionmaker, wc.a, Reply, reply.id)).attempts == 6
+    headers = await api_headers(sessionmaker, wc.a, "agent")
+    api = f"/api/v1/t/acme/webcare/replies/{reply.id}/retry"
+    for _ in range(2):  # idempotent: the second call finds it sending and returns it as it is
+        response = await client.post(api, headers=headers)
+        assert response.status_code == 200 and response.json()["status"] == "sending", response.text
+    assert await run_named_job(app, "webcare.deliver_reply", wc.a.id, reply_id=str(reply.id)) == "sent"
+    response = await client.post(api, headers=headers)
+    assert response.status_code == 200 and response.json()["status"] == "sent"
+    reply = await get(sessionmaker, wc.a, Reply, reply.id)
+    assert (reply.status, reply.attempts, reply.external_url) == ("sent", 7, "https://x.test/posted/1")
+    assert len(await rows(sessionmaker, wc.a, Delivery, Delivery.reply_id == reply.id)) == 7
+    events = await rows(sessionmaker, wc.a, CaseMessage, CaseMessage.kind == "event")
+    assert [e.details["event"] for e in events] == ["reply_failed", "reply_retried", "reply_failed",
+                                                    "reply_retried", "status"]
+    assert len(await rows(sessionmaker, wc.a, CaseMessage, CaseMessage.kind == "reply")) == 1
+    # only a failed webhook reply: a posted-elsewhere one is refused; another case's path is not found
+    other = await make_case(sessionmaker, wc.a, number=2)
+    response = await client.post(f"/api/v1/t/acme/webcare/cases/{other}/replies", headers=headers,
+                                 json={"body": "Hoi", "external_url": "https://x.test/p/2"})
+    assert response.status_code == 201 and response.json()["status"] == "sent"
+    response = await client.post(f"/api/v1/t/acme/webcare/replies/{response.json()['id']}/retry", headers=headers)
+    assert response.status_code == 409
+    assert (await post_form(client, f"{base(wc.a)}/cases/{other}/replies/{reply.id}/retry", {},
+                            follow_redirects=False)).status_code == 404
