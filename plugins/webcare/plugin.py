@@ -4,7 +4,8 @@
   views, priority, assignment, statuses, notes, author history, live updates), direct messages by API;
 - `sla`: business hours and holidays per tenant, first-response and resolution deadlines, warnings and breaches;
 - `replies`: canned responses, the core's outward-message check (tone of voice, approval by org model or crisis),
-  connectors ("posted elsewhere", a signed webhook with retries and a delivery log).
+  connectors ("posted elsewhere", a signed webhook with retries and a delivery log);
+- `measure`: the KPIs (`regie_kpis` / `regie_measure`), the overview widget, the KPI page, the way-of-work sections.
 """
 
 from __future__ import annotations
@@ -36,7 +37,7 @@ INFO = PluginInfo(
     migrations=HERE / "migrations" / "versions",
     translations=HERE / "translations",
 )
-SLICES = ("cases", "sla", "inbox", "replies", "escalation", "crisis")
+SLICES = ("cases", "sla", "inbox", "replies", "escalation", "crisis", "measure")
 
 
 def _collect(module: str, name: str) -> list[Any]:
@@ -75,11 +76,42 @@ def regie_nav(ctx: HookContext) -> list[dict[str, str]]:
     return [{"label": _("Inbox"), "href": f"{base}/"},
             {"label": _("Replies awaiting approval"), "href": f"{base}/approvals/"},
             {"label": _("Escalations"), "href": f"{base}/escalations/"},
+            {"label": _("Webcare KPIs"), "href": f"{base}/kpis/"},
             {"label": _("Crisis mode"), "href": f"{base}/crisis/"},
             {"label": _("Canned responses"), "href": f"{base}/canned/"},
             {"label": _("Routing rules"), "href": f"{base}/rules/"},
             {"label": _("Reply connector"), "href": f"{base}/connector/"},
             {"label": _("Webcare settings"), "href": f"{base}/settings/"}]
+
+
+@hookimpl
+def regie_kpis() -> list[Any]:
+    from plugins.webcare.measure.hooks import KPIS
+
+    return KPIS
+
+
+@hookimpl
+def regie_measure(ctx: HookContext, kpi: str, period: Any) -> Any:
+    """Cases, first response (median, p90), resolution, within SLA, negative turned positive, community share."""
+    from plugins.webcare.measure.hooks import measure
+
+    return measure(ctx, kpi, period)
+
+
+@hookimpl
+def regie_widgets(ctx: HookContext) -> Any:
+    from plugins.webcare.measure.hooks import widgets
+
+    return widgets(ctx)
+
+
+@hookimpl
+def regie_policy_sections(ctx: HookContext) -> Any:
+    """Way of work: response times (SLA), escalation paths, webcare's tone of voice."""
+    from plugins.webcare.measure.hooks import policy_sections
+
+    return policy_sections(ctx)
 
 
 @hookimpl

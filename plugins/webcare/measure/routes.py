@@ -1,0 +1,83 @@
+"""The KPI page (/kpis/): the webcare KPIs of a period (last 7, 30 or 90 days, or chosen dates) with cases per
+day and the first-response trend as charts. Bad dates re-render the page with the field's reason (422)."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from datetime import date, timedelta
+from typing import Any
+
+from litestar import Request, get
+from litestar.response import Template
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from core.plugins.api import (
+    N_,
+    DomainError,
+    FieldErrors,
+    clean_choice,
+    clean_date,
+    form_errors,
+    gettext_for,
+    lang_of,
+    page,
+    utcnow,
+)
+from plugins.webcare.measure import hooks, service
+from plugins.webcare.measure.service import Window
+
+PERIODS = {"7d": (7, N_("last 7 days")), "30d": (30, N_("last 30 days")), "90d": (90, N_("last 90 days")),
+           "custom": (0, N_("chosen dates"))}
+DEFAULT_PERIOD = "30d"
+MAX_DAYS = 366
+
+
+def parse_period(params: Mapping[str, Any], today: date) -> tuple[str, Window]:
+    """(period, window) from `period`, `from`, `to`; DomainError naming each bad field."""
+    def get_(name: str) -> str:
+        return str(params.get(name) or "").strip()
+
+    errors = FieldErrors()
+    period = get_("period") or ("custom" if get_("from") or get_("to") else DEFAULT_PERIOD)
+    period = errors.clean(clean_choice, period, "period", list(PERIODS)) or DEFAULT_PERIOD
+    if period != "custom":
+        errors.raise_if_any()
+        days = PERIODS[period][0]
+        return period, Window.of_days(today - timedelta(days=days - 1), today)
+    first = errors.clean(clean_date, get_("from"), "from")
+    last = errors.clean(clean_date, get_("to"), "to")
+    if first and last and last < first:
+        errors.add("to", msgid="The end of the period lies before its start.")
+    elif first and last and (last - first).days >= MAX_DAYS:
+        errors.add("to", msgid="Choose a period of at most {n} days.", n=MAX_DAYS)
+    errors.raise_if_any()
+    assert first and last
+    return period, Window.of_days(first, last)
+
+
+@get("/kpis/", opt={"action": "plugin.read"})
+async def kpis(request: Request[Any, Any, Any], db: AsyncSession, slug: str) -> Template:
+    lang = lang_of(request)
+    _ = gettext_for(lang)
+    params = request.query_params
+    form = {k: params.get(k) or "" for k in ("period", "from", "to")}
+    options = [(k, _(label)) for k, (_n, label) in PERIODS.items()]
+    context: dict[str, Any] = {"base": f"/t/{slug}/p/webcare/kpis/", "inbox": f"/t/{slug}/p/webcare/",
+                               "options": options, "num": hooks.number_format(lang), "minutes": hooks.minutes_text,
+                               "definitions": {k.key: k for k in hooks.KPIS}}
+    try:
+        period, window = parse_period(params, utcnow().date())
+    except DomainError as exc:
+        return page(request, "webcare/measure/kpis.html", status_code=422, form=form, figures=None,
+                    errors=form_errors(exc.errors, lang), **context)
+    form["period"] = period
+    if period != "custom":
+        form["from"], form["to"] = window.start.date().isoformat(), window.days()[-1].isoformat()
+    figures = await service.figures(db, window)
+    charts = {"cases": hooks.cases_chart(await service.cases_per_day(db, window), _),
+              "first_response": hooks.first_response_chart(await service.first_response_per_day(db, window), _)}
+    return page(request, "webcare/measure/kpis.html", form=form, figures=figures, charts=charts, errors={},
+                first=window.start.date(), last=window.days()[-1], **context)
+
+
+ROUTES = [kpis]
