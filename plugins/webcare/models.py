@@ -50,6 +50,12 @@ ESCALATION_REASONS: dict[str, str] = {
     "complaint": N_("complaint"), "legal": N_("legal question"), "other": N_("other"),
 }
 
+MODERATION_MODES: dict[str, str] = {
+    "all": N_("every post waits for a moderator"),
+    "first_post": N_("a customer's posts wait until one was approved"),
+    "none": N_("posts appear at once (spam signals still hold a post back)"),
+}
+
 DEFAULT_SLA: dict[str, dict[str, int]] = {
     "urgent": {"first_response": 30, "resolution": 240},
     "high": {"first_response": 60, "resolution": 480},
@@ -83,6 +89,10 @@ class WebcareConfig(TenantScoped, Base):
     """HMAC-SHA256 key for the `X-Regie-Signature` header of webhook deliveries."""
     next_case_number: Mapped[int] = mapped_column(Integer, default=1)
     """Case numbers are taken from here (`UPDATE ... RETURNING`), so concurrent intakes never collide."""
+    inbox_version: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    """Raised in the same transaction as any change to a case, so an open inbox knows cheaply when to reload."""
+    community_moderation: Mapped[str] = mapped_column(String(12), default="first_post", server_default="first_post")
+    """Which community posts wait for a moderator: every post, a customer's posts until one was approved, none."""
 
 
 class Holiday(TenantScoped, Base):
@@ -373,10 +383,13 @@ class CustomerLogin(TenantScoped, Base):
     """A single-use sign-in link; only the digest of its token is stored."""
 
     __tablename__ = "webcare_customer_login"
-    __table_args__ = (UniqueConstraint("token_digest", name="uq_webcare_customer_login_token"),)
+    __table_args__ = (UniqueConstraint("token_digest", name="uq_webcare_customer_login_token"),
+                      Index("ix_webcare_customer_login_ip", "tenant_id", "client_ip", "created_at"))
 
     customer_id: Mapped[UUID] = mapped_column(GUID, ForeignKey("webcare_customer.id", ondelete="CASCADE"))
     token_digest: Mapped[str] = mapped_column(String(64))
+    client_ip: Mapped[str] = mapped_column(String(45), default="", server_default="")
+    """Where the link was asked for: sign-in requests are rate-limited per address as well as per e-mail."""
     expires_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
     used_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
 
