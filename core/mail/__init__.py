@@ -7,6 +7,7 @@ import smtplib
 from datetime import UTC, datetime
 from email.message import EmailMessage
 from pathlib import Path
+from typing import Any
 from urllib.parse import unquote, urlparse
 
 from core.settings import Settings
@@ -55,3 +56,10 @@ def outbox(settings: Settings, limit: int = 50) -> list[dict]:
         return []
     files = sorted(folder.glob("*.json"), key=lambda p: p.stat().st_mtime, reverse=True)[:limit]
     return [json.loads(p.read_text()) for p in files]
+
+
+def send_mail(session: Any, to: str, subject: str, text: str, html: str = "") -> None:
+    """Queue a mail in the caller's transaction (the outbox): sent after commit, never for a rollback."""
+    from core.jobs.outbox import enqueue
+
+    enqueue(session, "core.send_mail", to=to, subject=subject, text=text, html=html)

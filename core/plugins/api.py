@@ -21,6 +21,7 @@ from core.evidence.service import freeze_baseline
 from core.i18n import N_, Msg, gettext_for
 from core.jobs.plugin_jobs import enqueue_job, job_transaction, run_named_job
 from core.jobs.progress import start_progress, update_progress
+from core.mail import send_mail
 from core.net.outbound import check_outbound_url
 from core.notifications.service import department_and_regie, notify_people
 from core.plugins.info import DomainEvent, HookContext, JobContext, JobSpec, KpiDefinition, PluginInfo
@@ -54,6 +55,7 @@ __all__ = [
     "normal_handle", "NotFound", "notify_people", "OutwardCheck", "owning_department", "Page", "page",
     "page_number", "PageInfo", "paginate", "PermissionDenied", "PluginInfo", "principal_of", "published_tone_rules",
     "record_audit",
-    "Refused", "registered_handles", "run_named_job", "Series", "start_progress", "tenant_of", "tenant_scope",
+    "Refused", "registered_handles", "run_named_job", "send_mail", "Series", "start_progress", "tenant_of",
+    "tenant_scope",
     "TenantScoped", "update_progress", "user_names", "utcnow",
 ]
