@@ -40,7 +40,7 @@ from core.validation import FieldErrors, clean_choice, clean_date, clean_email, 
 from core.web.charts import Series, chart, doughnut
 from core.web.forms import Form, MultipartForm, lang_of, principal_of, tenant_of
 from core.web.pagination import Page, PageInfo, page_number, paginate
-from core.web.render import form_errors, page
+from core.web.render import form_errors, page, permission_check
 
 hookimpl = pluggy.HookimplMarker("regie")
 
@@ -53,7 +53,8 @@ __all__ = [
     "job_transaction", "JobContext", "JobSpec", "KpiDefinition", "lang_of", "member_choices", "Msg",
     "MultipartForm", "N_",
     "normal_handle", "NotFound", "notify_people", "OutwardCheck", "owning_department", "Page", "page",
-    "page_number", "PageInfo", "paginate", "PermissionDenied", "PluginInfo", "principal_of", "published_tone_rules",
+    "page_number", "PageInfo", "paginate", "permission_check", "PermissionDenied", "PluginInfo", "principal_of",
+    "published_tone_rules",
     "record_audit",
     "Refused", "registered_handles", "run_named_job", "send_mail", "Series", "start_progress", "tenant_of",
     "tenant_scope",
