@@ -7,6 +7,7 @@ from datetime import UTC, datetime
 from typing import Any
 from uuid import UUID
 
+import httpx
 from litestar.testing import AsyncTestClient
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
@@ -146,3 +147,30 @@ async def api_headers(sessionmaker: async_sessionmaker[AsyncSession], tw: Tenant
             session.add(ApiToken(membership_id=tw.memberships[who].id, name="t", prefix=raw[:8],
                                  token_hash=digest(raw)))
     return {"Authorization": f"Bearer {raw}"}
+
+
+class Browser:
+    """A second browser on the same test client: its own cookie jar, swapped in around each request.
+
+    A second `AsyncTestClient` would run the app's lifespan again (and its shutdown stops what the first
+    client still uses), so tests that need two people at once share one client and keep two jars.
+    """
+
+    def __init__(self, client: AsyncTestClient) -> None:
+        self._client = client
+        self.cookies = httpx.Cookies()
+
+    async def _send(self, method: str, *args: Any, **kwargs: Any) -> Any:
+        theirs = self._client.cookies
+        self._client.cookies = self.cookies
+        try:
+            return await getattr(self._client, method)(*args, **kwargs)
+        finally:
+            self.cookies = self._client.cookies
+            self._client.cookies = theirs
+
+    async def get(self, *args: Any, **kwargs: Any) -> Any:
+        return await self._send("get", *args, **kwargs)
+
+    async def post(self, *args: Any, **kwargs: Any) -> Any:
+        return await self._send("post", *args, **kwargs)

@@ -5,7 +5,9 @@
 - `sla`: business hours and holidays per tenant, first-response and resolution deadlines, warnings and breaches;
 - `replies`: canned responses, the core's outward-message check (tone of voice, approval by org model or crisis),
   connectors ("posted elsewhere", a signed webhook with retries and a delivery log);
-- `measure`: the KPIs (`regie_kpis` / `regie_measure`), the overview widget, the KPI page, the way-of-work sections.
+- `measure`: the KPIs (`regie_kpis` / `regie_measure`), the overview widget, the KPI page, the way-of-work sections;
+- `community`: the public customer-helps-customer Q&A (e-mail link sign-in, votes, accepted answers, moderation,
+  badges, spam signals and rate limits, question → case).
 """
 
 from __future__ import annotations
@@ -37,7 +39,7 @@ INFO = PluginInfo(
     migrations=HERE / "migrations" / "versions",
     translations=HERE / "translations",
 )
-SLICES = ("cases", "sla", "inbox", "replies", "escalation", "crisis", "measure")
+SLICES = ("cases", "sla", "inbox", "replies", "escalation", "crisis", "measure", "community")
 
 
 def _collect(module: str, name: str) -> list[Any]:
@@ -78,6 +80,7 @@ def regie_nav(ctx: HookContext) -> list[dict[str, str]]:
             {"label": _("Escalations"), "href": f"{base}/escalations/"},
             {"label": _("Webcare KPIs"), "href": f"{base}/kpis/"},
             {"label": _("Crisis mode"), "href": f"{base}/crisis/"},
+            {"label": _("Community moderation"), "href": f"{base}/community/moderation/"},
             {"label": _("Canned responses"), "href": f"{base}/canned/"},
             {"label": _("Routing rules"), "href": f"{base}/rules/"},
             {"label": _("Reply connector"), "href": f"{base}/connector/"},

@@ -98,6 +98,7 @@ ID_TABLES = {
     "escalation_id": "webcare_escalation",
     "crisis_id": "webcare_crisis",
     "statement_id": "webcare_canned",
+    "question_id": "webcare_question", "answer_id": "webcare_answer", "customer_id": "webcare_customer",
     "source_id": "monitoring_source", "study_id": "baseline_study", "token_id": "api_token",
 }
 """A path parameter → the table its id is looked up in. A parameter not listed here gets every foreign id."""

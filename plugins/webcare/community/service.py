@@ -1,0 +1,267 @@
+"""Questions, answers, votes and accepted answers in the public Q&A; spam signals and rate limits.
+
+Which post waits for a moderator follows the tenant's moderation mode (`MODERATION_MODES`); a post with a
+spam signal always waits. Counts shown on lists (`score`, `answer_count`) are kept on the rows, changed in
+the same transaction as the vote or answer, so the list pages stay single-table reads.
+"""
+
+from __future__ import annotations
+
+import re
+from datetime import timedelta
+from typing import Any
+from uuid import UUID
+
+from sqlalchemy import Select, and_, func, or_, select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from core.plugins.api import (
+    N_,
+    DomainError,
+    FieldErrors,
+    NotFound,
+    PermissionDenied,
+    Refused,
+    clean_choice,
+    clean_text,
+    get_or_404,
+    published_tone_rules,
+    utcnow,
+)
+from plugins.webcare.cases.service import config
+from plugins.webcare.community.signin import RateLimited
+from plugins.webcare.models import Answer, Customer, Question, Vote
+
+QUESTIONS_PER_HOUR = 5
+ANSWERS_PER_HOUR = 20
+MAX_LINKS = 2
+URL = re.compile(r"https?://|www\.", re.IGNORECASE)
+SPAM_REASONS = {"links": N_("more than two links"), "shouting": N_("mostly capitals"),
+                "duplicate": N_("posted before"), "forbidden_words": N_("words the policy does not allow")}
+"""Signal → msgid shown to moderators."""
+
+
+def _normal(text: str) -> str:
+    return " ".join(text.lower().split())
+
+
+def _shouts(text: str) -> bool:
+    letters = [c for c in text if c.isalpha()]
+    return len(letters) >= 20 and sum(c.isupper() for c in letters) / len(letters) > 0.7
+
+
+def spam_signals(parts: list[str], forbidden: list[str], recent_texts: list[str]) -> list[str]:
+    """Why a post looks like spam (empty: it does not). Cheap, explainable signals a moderator can check.
+
+    `parts` are the post's fields (title, body); shouting counts per field, so a title in capitals is not
+    hidden by a body in normal case. A post is a duplicate when a field repeats a recent title or body.
+    """
+    text = "\n".join(parts)
+    found = []
+    if len(URL.findall(text)) > MAX_LINKS:
+        found.append("links")
+    if any(_shouts(part) for part in parts):
+        found.append("shouting")
+    recent = {_normal(b) for b in recent_texts} - {""}
+    if any(_normal(part) in recent for part in parts):
+        found.append("duplicate")
+    lowered = text.lower()
+    if any(w and re.search(rf"\b{re.escape(w.lower())}\b", lowered) for w in forbidden):
+        found.append("forbidden_words")
+    return found
+
+
+async def _has_approved_post(session: AsyncSession, customer_id: UUID) -> bool:
+    for model in (Question, Answer):
+        if await session.scalar(select(model.id).where(model.customer_id == customer_id,
+                                                       model.status == "published").limit(1)):
+            return True
+    return False
+
+
+async def _initial_status(session: AsyncSession, customer: Customer, reasons: list[str]) -> str:
+    if reasons:
+        return "pending"
+    mode = (await config(session)).community_moderation
+    if mode == "all" or (mode == "first_post" and not await _has_approved_post(session, customer.id)):
+        return "pending"
+    return "published"
+
+
+async def _recent_texts(session: AsyncSession, customer_id: UUID) -> list[str]:
+    since = utcnow() - timedelta(hours=24)
+    questions = await session.execute(select(Question.title, Question.body).where(
+        Question.customer_id == customer_id, Question.created_at >= since).limit(50))
+    answers = await session.scalars(select(Answer.body).where(Answer.customer_id == customer_id,
+                                                              Answer.created_at >= since).limit(50))
+    return [text for row in questions.all() for text in row] + list(answers)
+
+
+def _may_post(customer: Customer | None) -> Customer:
+    if customer is None:
+        raise PermissionDenied("webcare.community.post")
+    if customer.is_blocked:
+        raise Refused(field="__all__", msgid="Your account may not post in this community.")
+    return customer
+
+
+async def _check_rate(session: AsyncSession, model: Any, customer_id: UUID, limit: int) -> None:
+    count = await session.scalar(select(func.count()).select_from(model).where(
+        model.customer_id == customer_id, model.created_at >= utcnow() - timedelta(hours=1))) or 0
+    if count >= limit:
+        raise RateLimited(field="__all__", msgid="You posted {count} times in the last hour. Try again later.",
+                          count=count)
+
+
+async def ask(session: AsyncSession, customer: Customer | None, values: dict[str, Any]) -> Question:
+    customer = _may_post(customer)
+    errors = FieldErrors()
+    title = errors.clean(clean_text, values.get("title"), "title", max_length=200)
+    body = errors.clean(clean_text, values.get("body"), "body", required=False, max_length=5000)
+    if title is not None and len(title) < 10:
+        errors.add("title", "Use at least 10 characters.")
+    errors.raise_if_any()
+    await _check_rate(session, Question, customer.id, QUESTIONS_PER_HOUR)
+    rules = await published_tone_rules(session)
+    reasons = spam_signals([title or "", body or ""], rules.get("forbidden_words", []),
+                           await _recent_texts(session, customer.id))
+    status = await _initial_status(session, customer, reasons)
+    question = Question(customer_id=customer.id, title=title, body=body or "", status=status, spam_reasons=reasons,
+                        published_at=utcnow() if status == "published" else None)
+    session.add(question)
+    await session.flush()
+    return question
+
+
+async def visible_question(session: AsyncSession, question_id: UUID, customer: Customer | None,
+                           staff: bool) -> Question:
+    """A question the viewer may see: published ones; their own while pending; staff see every one."""
+    question = await get_or_404(session, Question, question_id)
+    if question.status == "published" or staff:
+        return question
+    if customer is not None and question.customer_id == customer.id and question.status == "pending":
+        return question
+    raise NotFound()
+
+
+async def answer(session: AsyncSession, question: Question, values: dict[str, Any], *,
+                 customer: Customer | None = None, user_id: UUID | None = None) -> Answer:
+    """A customer's answer (moderated by the tenant's mode) or a staff answer (`user_id`, published at once)."""
+    if question.status != "published":
+        raise Refused(field="__all__", msgid="This question is not open for answers.")
+    body = clean_text(values.get("body"), "body", max_length=5000)
+    if user_id is not None:
+        reply = Answer(question_id=question.id, user_id=user_id, body=body, status="published")
+    else:
+        customer = _may_post(customer)
+        await _check_rate(session, Answer, customer.id, ANSWERS_PER_HOUR)
+        rules = await published_tone_rules(session)
+        reasons = spam_signals([body], rules.get("forbidden_words", []), await _recent_texts(session, customer.id))
+        reply = Answer(question_id=question.id, customer_id=customer.id, body=body, spam_reasons=reasons,
+                       status=await _initial_status(session, customer, reasons))
+    session.add(reply)
+    if reply.status == "published":
+        question.answer_count += 1
+    await session.flush()
+    return reply
+
+
+async def vote(session: AsyncSession, customer: Customer | None, kind: str, target_id: UUID,
+               value_raw: Any) -> int:
+    """+1 or -1 on a published question or answer; the same vote again takes it back. Returns the new score."""
+    customer = _may_post(customer)
+    value = int(clean_choice(value_raw, "value", ("1", "-1")))
+    target: Question | Answer | None = await session.get(Question if kind == "question" else Answer, target_id)
+    if target is None or target.status != "published":
+        raise NotFound()
+    if target.customer_id == customer.id:
+        raise Refused(field="__all__", msgid="You cannot vote on your own post.")
+    existing = await session.scalar(select(Vote).where(Vote.customer_id == customer.id, Vote.target_kind == kind,
+                                                       Vote.target_id == target_id).with_for_update())
+    if existing is None:
+        session.add(Vote(customer_id=customer.id, target_kind=kind, target_id=target_id, value=value))
+        target.score += value
+    elif existing.value == value:
+        await session.delete(existing)
+        target.score -= value
+    else:
+        existing.value = value
+        target.score += 2 * value
+    await session.flush()
+    return target.score
+
+
+async def accept(session: AsyncSession, question: Question, answer_id: UUID, *, customer: Customer | None,
+                 staff: bool) -> Answer:
+    """The asker (or staff) marks the answer that solved it; accepting another one moves the mark."""
+    if not staff and (customer is None or customer.id != question.customer_id):
+        raise PermissionDenied("webcare.community.accept")
+    reply = await session.get(Answer, answer_id)
+    if reply is None or reply.question_id != question.id or reply.status != "published":
+        raise NotFound()
+    if question.accepted_answer_id and question.accepted_answer_id != reply.id:
+        previous = await session.get(Answer, question.accepted_answer_id)
+        if previous is not None:
+            previous.is_accepted = False
+    reply.is_accepted = True
+    question.accepted_answer_id = reply.id
+    await session.flush()
+    return reply
+
+
+def questions_query(search: str = "", state: str = "") -> Select[Any]:
+    """Published questions, newest first; `state`: "unanswered" or "solved" narrows them."""
+    query = select(Question).where(Question.status == "published")
+    if search:
+        like = f"%{search.lower()}%"
+        query = query.where(or_(func.lower(Question.title).like(like), func.lower(Question.body).like(like)))
+    if state == "unanswered":
+        query = query.where(Question.answer_count == 0)
+    elif state == "solved":
+        query = query.where(Question.accepted_answer_id.is_not(None))
+    return query.order_by(Question.published_at.desc(), Question.id)
+
+
+def clean_filters(params: Any) -> tuple[str, str]:
+    errors = FieldErrors()
+    search = errors.clean(clean_text, params.get("q"), "q", required=False, max_length=100) or ""
+    state = params.get("state") or ""
+    if state and state not in ("unanswered", "solved"):
+        errors.add("state", "Choose one of: {choices}.", choices="unanswered, solved")
+    errors.raise_if_any()
+    return search, state
+
+
+async def answers_of(session: AsyncSession, question: Question, customer: Customer | None,
+                     staff: bool) -> list[Answer]:
+    """Published answers (accepted first, then by score), plus the viewer's own pending ones; staff see all
+    but rejected ones."""
+    shown = Answer.status == "published"
+    if staff:
+        shown = Answer.status != "rejected"
+    elif customer is not None:
+        shown = or_(shown, and_(Answer.customer_id == customer.id, Answer.status == "pending"))
+    rows = await session.scalars(select(Answer).where(Answer.question_id == question.id, shown)
+                                 .order_by(Answer.is_accepted.desc(), Answer.score.desc(), Answer.created_at))
+    return list(rows)
+
+
+async def authors(session: AsyncSession, ids: set[UUID | None]) -> dict[UUID, Customer]:
+    wanted = {i for i in ids if i}
+    if not wanted:
+        return {}
+    return {c.id: c for c in await session.scalars(select(Customer).where(Customer.id.in_(wanted)))}
+
+
+async def my_votes(session: AsyncSession, customer: Customer | None, ids: list[UUID]) -> dict[UUID, int]:
+    if customer is None or not ids:
+        return {}
+    rows = await session.execute(select(Vote.target_id, Vote.value).where(Vote.customer_id == customer.id,
+                                                                           Vote.target_id.in_(ids)))
+    return {target: value for target, value in rows.all()}
+
+
+def refuse_unknown_kind(kind: str) -> str:
+    if kind not in ("question", "answer"):
+        raise DomainError(field="kind", msgid="Choose one of: {choices}.", choices="question, answer")
+    return kind
