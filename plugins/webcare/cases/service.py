@@ -32,6 +32,7 @@ from core.plugins.api import (
     utcnow,
 )
 from plugins.webcare.cases import rules as R
+from plugins.webcare.cases.changes import NEXT_VERSION
 from plugins.webcare.models import (
     CHANNELS,
     OPEN_STATUSES,
@@ -63,10 +64,11 @@ async def config(session: AsyncSession) -> WebcareConfig:
 
 
 async def take_numbers(session: AsyncSession, cfg: WebcareConfig, count: int) -> int:
-    """Reserve `count` consecutive case numbers; returns the first."""
+    """Reserve `count` consecutive case numbers; returns the first. Raises the inbox counter too: the cases
+    these numbers are for are inserted in bulk, past the flush listener of `cases.changes`."""
     after = await session.scalar(
         update(WebcareConfig).where(WebcareConfig.id == cfg.id)
-        .values(next_case_number=WebcareConfig.next_case_number + count)
+        .values(next_case_number=WebcareConfig.next_case_number + count, **NEXT_VERSION)
         .returning(WebcareConfig.next_case_number).execution_options(synchronize_session=False))
     return int(after) - count
 

@@ -1,5 +1,6 @@
-"""Inbox pages: the list of cases with filters, saved views, counts per queue and the agent's availability (the
-list polls itself as a fragment every 5 s); the case page with its timeline (polls), the author's history,
+"""Inbox pages: the list of cases with filters, saved views, counts per queue and the agent's availability (live:
+the page asks `stamp` every second whether any case changed and then reloads the list as a fragment; a slow
+refresh keeps the SLA timers current); the case page with its timeline (polls), the author's history,
 the actions (status, priority, assignee, internal note; each at the revision the person saw) and presence."""
 
 from __future__ import annotations
@@ -9,7 +10,7 @@ from urllib.parse import urlencode
 from uuid import UUID
 
 from litestar import Request, get, post
-from litestar.response import Redirect, Template
+from litestar.response import Redirect, Response, Template
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from core.plugins.api import (
@@ -26,9 +27,13 @@ from core.plugins.api import (
     user_names,
     utcnow,
 )
+from plugins.webcare.cases.changes import inbox_version
 from plugins.webcare.inbox import service
 from plugins.webcare.models import CHANNELS, MESSAGE_KINDS, PRIORITIES, STATUSES, Case
 from plugins.webcare.sla import service as sla
+
+LIST_CHANGED = "webcare-inbox-changed"
+"""The event the stamp answers with when a case changed; the list reloads on it (`hx-trigger ... from:body`)."""
 
 
 def _base(slug: str) -> str:
@@ -55,7 +60,8 @@ async def _inbox_context(request: Request[Any, Any, Any], db: AsyncSession, slug
     cases = await paginate(db, service.cases_query(filters), page_number(params.get("page")),
                            per_page=service.PER_PAGE, base_path=base, params=filters.params())
     poll = f"{base}?{urlencode({**filters.params(), 'page': cases.number, 'fragment': '1'})}"
-    return {"base": base, "filters": filters, "cases": cases, "poll_url": poll,
+    version = await inbox_version(db)
+    return {"base": base, "filters": filters, "cases": cases, "poll_url": poll, "version": version,
             "timers": await _timers(db, cases.items),
             "names": await user_names(db, {c.assignee_id for c in cases.items}),
             "queues": await service.queue_names(db), "departments": await service.department_names(db),
@@ -66,15 +72,30 @@ async def _inbox_context(request: Request[Any, Any, Any], db: AsyncSession, slug
 
 @get("/", opt={"action": "plugin.read"})
 async def inbox(request: Request[Any, Any, Any], db: AsyncSession, slug: str) -> Template:
-    """The inbox; with `?fragment=1` only the list (what the page polls every 5 s)."""
+    """The inbox; with `?fragment=1` only the list and the queue counts (what a change or the slow refresh loads)."""
     context = await _inbox_context(request, db, slug)
     if request.query_params.get("fragment"):
-        return page(request, "webcare/inbox/_list.html", **context)
+        return page(request, "webcare/inbox/_list.html", **context, fragment=True)
     user_id = _user_id(request)
     return page(request, "webcare/inbox/index.html", **context,
                 views=await service.views_of(db, user_id), urlencode=urlencode,
                 available=await service.is_available(db, user_id),
                 members=[(str(i), n) for i, n in await member_choices(db)])
+
+
+@get("/stamp", opt={"action": "plugin.read"})
+async def stamp(request: Request[Any, Any, Any], db: AsyncSession, slug: str) -> Any:
+    """Whether a case changed since the page's version `v`: 204 (nothing to do) or the new stamp with an
+    `HX-Trigger` the list reloads on. One indexed one-row read, so a poll every second per open inbox is cheap."""
+    seen = request.query_params.get("v", "")
+    if not seen.isdigit():
+        raise DomainError(field="v", msgid="Give the inbox version as a whole number.")
+    version = await inbox_version(db)
+    if int(seen) == version:
+        return Response(content=b"", status_code=204)
+    response = page(request, "webcare/inbox/_stamp.html", base=_base(slug), version=version)
+    response.headers["HX-Trigger"] = LIST_CHANGED
+    return response
 
 
 @post("/views", opt={"action": "plugin.read"})
@@ -200,4 +221,4 @@ async def note(request: Request[Any, Any, Any], db: AsyncSession, slug: str, cas
     return Redirect(f"{_base(slug)}cases/{case_id}", status_code=303)
 
 
-ROUTES = [inbox, save_view, delete_view, availability, case_page, timeline, presence, change, note]
+ROUTES = [inbox, stamp, save_view, delete_view, availability, case_page, timeline, presence, change, note]

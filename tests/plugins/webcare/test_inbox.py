@@ -141,7 +141,7 @@ async def test_fragment_is_only_the_list_and_polls(wc: World, client: Any,
     await login_as(client, wc.a, "agent")
     full = await client.get(WEB, params={"priority": "normal"})
     assert "<html" in full.text and 'id="inbox-list"' in full.text
-    assert 'hx-trigger="every 5s"' in full.text
+    assert "webcare-inbox-changed from:body" in full.text
     assert "fragment=1" in full.text and "priority=normal" in full.text  # the poll keeps the filters
     fragment = await client.get(WEB, params={"fragment": "1", "priority": "normal"})
     assert fragment.status_code == 200
