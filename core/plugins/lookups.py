@@ -61,3 +61,27 @@ async def member_choices(session: AsyncSession) -> list[tuple[UUID, str]]:
                                  .join(Membership, Membership.user_id == User.id)
                                  .where(Membership.is_active.is_(True), Membership.role != "viewer"))
     return sorted(((i, name or email) for i, name, email in rows.all()), key=lambda r: (r[1].casefold(), str(r[0])))
+
+
+async def member_principal(session: AsyncSession, user_id: UUID, plugin: str = "") -> Any:
+    """Who a member of the tenant in scope is, with the roles a request of theirs would carry inside `plugin`'s
+    pages (`owner` in the department the plugin is activated for), or None when they are not an active member.
+
+    For work a plugin does on a person's behalf outside a request, such as its demo data going through the
+    same services (and audit entries) as that person's clicks would."""
+    from core.activation.models import PluginActivation
+    from core.auth.principal import tenant_roles
+
+    user = await session.get(User, user_id)
+    tenant = await current_tenant(session)
+    if user is None or tenant is None:
+        return None
+    principal = await tenant_roles(session, user, tenant)
+    membership = principal.membership
+    if membership is None:
+        return None
+    if plugin and membership.role != "viewer":
+        owner = await session.scalar(select(PluginActivation.department_id).where(PluginActivation.plugin == plugin))
+        if owner is not None and (membership.department_id == owner or owner in principal.seat_department_ids):
+            principal.roles = principal.roles | {"owner"}
+    return principal

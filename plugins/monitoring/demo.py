@@ -2,7 +2,9 @@
 
 Everything goes through the real pipeline (ingestion → language, sentiment, profiles, counters), the
 day rollups are settled and the alert check runs, so the dashboard, the mention list and an open alert
-look as they would after a month of listening. Idempotent: a tenant that has profiles is left alone.
+look as they would after a month of listening. Only this morning's burst is announced to other plugins
+(`mention.received`), so webcare's routing rules turn it into fresh cases. Idempotent: a tenant that has
+profiles is left alone.
 """
 
 from __future__ import annotations
@@ -92,7 +94,8 @@ async def seed(ctx: HookContext) -> None:
     settings, pm = ctx.extra.get("settings"), ctx.extra.get("pm")
     for source, (_name, kind, place) in zip(sources, SOURCES, strict=True):
         calm = _items(rng, kind, place, 120, month_ago, timedelta(days=29, hours=20), 0.3)
-        await ingest(session, source, calm, pm=pm, tenant_id=ctx.tenant_id, settings=settings)
+        # the month before today is history: not announced, or webcare would open a month of cases at once
+        await ingest(session, source, calm, pm=None, tenant_id=ctx.tenant_id, settings=settings)
     # this morning the app broke down: a burst of complaints the alert check picks up
     burst = _items(rng, "microblog", "x.com", 60, now - timedelta(minutes=50), timedelta(minutes=45), 0.9)
     await ingest(session, sources[1], burst, pm=pm, tenant_id=ctx.tenant_id, settings=settings)

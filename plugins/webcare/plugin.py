@@ -133,3 +133,11 @@ async def regie_events(ctx: HookContext, events: list[Any]) -> None:
         from plugins.webcare.cases.intake import on_mentions
 
         await on_mentions(ctx, mentions)
+
+
+@hookimpl(tryfirst=True)
+async def regie_demo(ctx: HookContext) -> None:
+    """Demo set-up and cases; first, so the monitoring demo's fresh mentions meet the routing rules."""
+    from plugins.webcare.demo import seed
+
+    await seed(ctx)

@@ -16,6 +16,7 @@ from core.roadmap.models import BaselineStudy, PhaseTransition, StartingPointsAc
 from core.tenancy.models import Tenant
 from core.tenancy.scope import cross_tenant, tenant_scope
 from core.workgroup.models import RegieAppointment, WorkgroupSeat
+from plugins.webcare.models import Answer, Case, Question, Reply
 from tests.support import login, post_form
 
 
@@ -26,12 +27,33 @@ async def _counts(sessionmaker: async_sessionmaker[AsyncSession]) -> dict[str, i
                     for t in metadata.sorted_tables}
 
 
-async def test_demo_is_idempotent(sessionmaker: async_sessionmaker[AsyncSession]) -> None:
-    first = await seed_demo(sessionmaker)
+async def test_demo_is_idempotent(sessionmaker: async_sessionmaker[AsyncSession], settings: Any) -> None:
+    """With the plugins' demo data too: webcare's set-up and cases are there, and a second run adds nothing."""
+    from core.plugins.manager import build_plugin_manager
+
+    pm = build_plugin_manager()
+    first = await seed_demo(sessionmaker, pm, settings)
     counts = await _counts(sessionmaker)
-    second = await seed_demo(sessionmaker)
+    second = await seed_demo(sessionmaker, pm, settings)
     assert first == second == demo_accounts()
     assert await _counts(sessionmaker) == counts
+    assert counts["webcare_rule"] == 5 and counts["webcare_queue"] == 5 and counts["webcare_holiday"] >= 8
+    assert counts["webcare_canned"] >= 10 and counts["webcare_escalation"] == 3
+    # eight story cases plus the ones this morning's monitoring burst opened through the real intake
+    assert counts["webcare_case"] > 8 and counts["webcare_reply"] == 5
+    with cross_tenant():
+        async with sessionmaker() as session:
+            statuses = set((await session.scalars(select(Case.status))).all())
+            replies = sorted((await session.scalars(select(Reply.status))).all())
+            burst = await session.scalar(select(func.count()).select_from(Case).where(Case.rule_id.is_not(None)))
+    assert {"new", "waiting", "resolved", "closed"} <= statuses
+    assert replies == ["pending_approval"] + ["sent"] * 4 and burst > 0
+    # the community: answered and accepted, answered, unanswered, and a first question waiting for moderation
+    with cross_tenant():
+        async with sessionmaker() as session:
+            questions = sorted((await session.scalars(select(Question.status))).all())
+            accepted = await session.scalar(select(func.count()).select_from(Answer).where(Answer.is_accepted))
+    assert questions == ["pending"] + ["published"] * 3 and counts["webcare_answer"] == 3 and accepted == 1
     assert counts["tenant"] == 2 and counts["user_account"] == len(first)
     table = format_accounts(first)
     assert DEMO_PASSWORD in table and "http://127.0.0.1:8000/t/zuiderhaven/login" in table
