@@ -141,6 +141,8 @@ class Case(TenantScoped, Base):
     __table_args__ = (
         UniqueConstraint("tenant_id", "number", name="uq_webcare_case_number"),
         Index("ix_webcare_case_inbox", "tenant_id", "status", "last_message_at"),
+        Index("ix_webcare_case_recent", "tenant_id", "last_message_at", "id"),
+        # and on PostgreSQL trigram indexes on subject, author_handle, author_name for the search (0003_webcare)
         Index("ix_webcare_case_queue", "tenant_id", "queue_id", "status", "last_message_at"),
         Index("ix_webcare_case_assignee", "tenant_id", "assignee_id", "status"),
         Index("ix_webcare_case_author", "tenant_id", "author_handle", "status"),
