@@ -33,6 +33,15 @@ CHANNELS: dict[str, str] = {
     "manual": N_("added by hand"),
 }
 
+EVENT_LABELS: dict[str, str] = {
+    "reply_pending_approval": N_("Reply waits for approval"), "reply_approved": N_("Reply approved"),
+    "reply_rejected": N_("Reply rejected"), "reply_failed": N_("Reply could not be delivered"),
+    "reply_retried": N_("Delivery of the reply tried again"), "escalated": N_("Handed to another department"),
+    "returned": N_("Back from the other department"), "sla_warning": N_("SLA deadline close"),
+    "sla_breach": N_("SLA deadline missed"),
+}
+"""Timeline events without a sentence of their own in `inbox/_timeline.html` (status, priority, assigned)."""
+
 MESSAGE_KINDS: dict[str, str] = {
     "inbound": N_("message from the customer"), "reply": N_("reply"), "note": N_("internal note"),
     "event": N_("event"),

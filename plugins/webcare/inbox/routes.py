@@ -29,7 +29,15 @@ from core.plugins.api import (
 )
 from plugins.webcare.cases.changes import inbox_version
 from plugins.webcare.inbox import service
-from plugins.webcare.models import CHANNELS, MESSAGE_KINDS, PRIORITIES, STATUSES, Case
+from plugins.webcare.models import (
+    CHANNELS,
+    ESCALATION_REASONS,
+    EVENT_LABELS,
+    MESSAGE_KINDS,
+    PRIORITIES,
+    STATUSES,
+    Case,
+)
 from plugins.webcare.sla import service as sla
 
 LIST_CHANGED = "webcare-inbox-changed"
@@ -135,8 +143,8 @@ async def _timeline(request: Request[Any, Any, Any], db: AsyncSession, slug: str
                               base_path=base, param="tpage")
     names = await user_names(db, service.people_in(case, timeline.items))
     return {"case": case, "timeline": timeline, "names": names, "snames": {str(k): v for k, v in names.items()},
-            "kinds": MESSAGE_KINDS, "statuses": STATUSES,
-            "priorities": PRIORITIES, "case_url": base,
+            "kinds": MESSAGE_KINDS, "statuses": STATUSES, "events": EVENT_LABELS,
+            "escalation_reasons": ESCALATION_REASONS, "priorities": PRIORITIES, "case_url": base,
             "timeline_url": f"{base}/timeline?{urlencode({'tpage': timeline.number, 'rev': case.revision})}"}
 
 
