@@ -1,7 +1,7 @@
 """Cases coming in (from intake or by hand), and the routing set-up: queues and rules.
 
 `place` is the one path a message takes into the inbox: it joins the author's open case on the same topic
-(opened within `WebcareConfig.join_window_hours`) or opens a new one, numbered from
+(opened within `WebcareConfig.join_window_hours`; a resolved one is reopened) or opens a new one, numbered from
 `WebcareConfig.next_case_number` with one `UPDATE ... RETURNING` per batch, in its queue and department, with a
 derived priority and (when `auto_assign`) a round-robin assignee. A handful of statements per batch whatever
 its size: one look-up of open cases for all authors, one of available agents, bulk inserts of cases and messages.
@@ -271,12 +271,14 @@ class Placed:
 
 
 async def _open_cases(session: AsyncSession, handles: list[str], since: datetime) -> dict[tuple[str, str], Case]:
-    """The newest open case per (author, topic) opened since `since`, for all authors in one query."""
+    """The newest joinable case per (author, topic) opened since `since`, for all authors in one query: an open
+    one, or a resolved one (a new message reopens it; a closed case is final, so a new message opens a new case)."""
     found: dict[tuple[str, str], Case] = {}
     if not handles:
         return found
     rows = await session.scalars(select(Case).where(Case.author_handle.in_(handles),
-                                                    Case.status.in_(OPEN_STATUSES), Case.opened_at >= since)
+                                                    Case.status.in_((*OPEN_STATUSES, "resolved")),
+                                                    Case.opened_at >= since)
                                  .order_by(Case.opened_at.desc()))
     for case in rows.all():
         found.setdefault((case.author_handle, case.topic), case)
@@ -383,11 +385,14 @@ def _join(case: Case, item: Incoming, derived: str, now: datetime, messages: lis
     case.sentiment_last = item.sentiment
     if not case.priority_manual:
         case.priority = R.higher(case.priority, derived)
-    if case.status == "waiting":
-        case.status = "open"
+    if case.status in ("waiting", "resolved"):  # the customer wrote again: waiting → open, resolved → reopened
+        before, case.status = case.status, "open" if case.status == "waiting" else "reopened"
+        if case.status == "reopened":
+            case.reopened_count = (case.reopened_count or 0) + 1
+            case.resolved_at = None
         messages.append({"id": uuid4(), "case_id": case.id, "kind": "event", "body": "", "author_handle": "",
                          "user_id": None, "mention_id": None, "url": "", "sentiment": "", "reply_id": None,
-                         "details": {"event": "status", "from": "waiting", "to": "open", "by": "customer"},
+                         "details": {"event": "status", "from": before, "to": case.status, "by": "customer"},
                          "at": now})
     for k in item.keywords:
         if k not in (case.keywords or []):

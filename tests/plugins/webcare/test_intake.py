@@ -144,12 +144,18 @@ async def test_same_author_and_topic_joins_other_topic_or_closed_opens_new(
     assert again.status == "open" and len(await messages(sessionmaker, wc.a, first.id)) == 4
     [event] = await messages(sessionmaker, wc.a, first.id, "event")
     assert event.details["to"] == "open"
-    # a resolved case is not joined: a new one opens
-    await set_case(sessionmaker, wc.a, first.id, status="resolved")
+    # a resolved case is reopened by a new message; a closed one is final: a new case opens
+    await set_case(sessionmaker, wc.a, first.id, status="resolved", resolved_at=datetime.now(UTC))
     await run(sessionmaker, wc.a, [ev("@jan", "storing is terug")])
+    [again] = [c for c in await cases(sessionmaker, wc.a) if c.id == first.id]
+    assert (again.status, again.reopened_count, again.resolved_at) == ("reopened", 1, None)
+    assert len(await messages(sessionmaker, wc.a, first.id)) == 5
+    assert [e.details["to"] for e in await messages(sessionmaker, wc.a, first.id, "event")] == ["open", "reopened"]
+    await set_case(sessionmaker, wc.a, first.id, status="closed")
+    await run(sessionmaker, wc.a, [ev("@jan", "storing is er nog steeds")])
     newest = (await cases(sessionmaker, wc.a))[-1]
     assert (newest.number, newest.author_handle, newest.topic) == (4, "@jan", "storing")
-    assert len(await messages(sessionmaker, wc.a, first.id)) == 4
+    assert len(await messages(sessionmaker, wc.a, first.id)) == 5
     # an open case older than the join window is not joined either
     await set_case(sessionmaker, wc.a, newest.id, opened_at=datetime.now(UTC) - timedelta(hours=73))
     await run(sessionmaker, wc.a, [ev("@jan", "storing weer")])
