@@ -123,8 +123,9 @@ async def _plugin_nav(scope: Scope, session: Any, principal: Principal, active: 
     entries: list[dict[str, Any]] = []
     for result in await call(hook_for(pm, "regie_nav", active), ctx=ctx):
         entries.extend(result or [])
-    path = scope["path"]
-    best = max((e["href"] for e in entries if path.startswith(e["href"])), key=len, default=None)
+    # the router drops a path's trailing slash: compare both with one, so ".../approvals/" is not the inbox
+    path = scope["path"].rstrip("/") + "/"
+    best = max((e["href"] for e in entries if path.startswith(e["href"].rstrip("/") + "/")), key=len, default=None)
     return [{**e, "active": e["href"] == best} for e in entries]
 
 

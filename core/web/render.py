@@ -6,6 +6,7 @@ from collections.abc import Callable
 from typing import Any
 
 from litestar import Request
+from litestar.enums import MediaType
 from litestar.response import Template
 
 from core.auth.permissions import can as allowed
@@ -41,7 +42,8 @@ def page(request: Request[Any, Any, Any], template: str, status_code: int = 200,
         "form": {},
     }
     base.update(context)
-    return Template(template_name=template, context=base, status_code=status_code)
+    # explicit: a handler annotated `-> Any` (a page or a redirect) would otherwise send its page as JSON
+    return Template(template_name=template, context=base, status_code=status_code, media_type=MediaType.HTML)
 
 
 def form_errors(errors: dict[str, Any], lang: str) -> dict[str, str]:

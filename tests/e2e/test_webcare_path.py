@@ -7,7 +7,11 @@ Starts from `regie demo` (Vitaal has webcare in customer service); screenshots l
 
 from __future__ import annotations
 
+import json
+import re
+import time
 from datetime import UTC, datetime
+from pathlib import Path
 from typing import Any
 
 import httpx
@@ -92,3 +96,61 @@ def test_negative_mention_to_resolved_case(browser: Any, demo_server: tuple[str,
     timeline = agent.locator("#timeline").inner_text()
     assert "Antwoord goedgekeurd" in timeline and "reply_" not in timeline  # events read as sentences
     shot(agent, "resolved")
+
+
+def _sign_in_link(var_dir: Path, email: str) -> str:
+    """The link from the newest sign-in mail to `email` in the instance's outbox (no SMTP in the test)."""
+    for _ in range(50):
+        mails = sorted((var_dir / "outbox").glob("*.json"), key=lambda p: p.stat().st_mtime, reverse=True)
+        for path in mails:
+            mail = json.loads(path.read_text())
+            if mail["to"] == email:
+                return re.search(r"https?://\S+/community/signin/\S+", mail["text"]).group(0)  # type: ignore[union-attr]
+        time.sleep(0.2)
+    raise AssertionError(f"no sign-in mail to {email}")
+
+
+def test_customer_asks_in_the_community_and_a_moderator_approves(
+        browser: Any, demo_server: tuple[str, dict[str, str]], shot: Any) -> None:
+    server, env = demo_server
+    community = "/t/vitaal/p/webcare/community/"
+    customer = browser.new_context(base_url=server, locale="nl-NL").new_page()
+
+    # 1. The public page: questions customers answered, without any account.
+    customer.goto(community)
+    assert "Hoe declareer ik een rekening van de fysiotherapeut?" in customer.content()
+    customer.locator("a", has_text="Hoe declareer ik").first.click()
+    customer.locator(".badge", has_text="ambassadeur").first.wait_for()
+    shot(customer, "community-question")
+
+    # 2. Sign in by e-mail link: ask for it, open it from the mail, confirm.
+    customer.goto(f"{community}signin")
+    customer.fill("#f-email", "noor@klant.example")
+    customer.fill("#f-display_name", "Noor")
+    customer.locator("main button.primary").click()
+    customer.locator("text=Kijk in je mail").first.wait_for()
+    link = _sign_in_link(Path(env["REGIE_VAR_DIR"]), "noor@klant.example")
+    customer.goto("/" + link.split("/", 3)[3])  # the path: the link's host is the instance's BASE_URL
+    customer.locator("main button.primary").click()
+    customer.locator("text=Ingelogd als Noor").first.wait_for()
+
+    # 3. Her first question waits for a moderator (the demo tenant's mode).
+    customer.goto(f"{community}ask")
+    customer.fill("#f-title", "Vergoedt Vitaal een sportbril op sterkte?")
+    customer.locator("main button.primary").click()
+    customer.locator("text=Wacht op een moderator").first.wait_for()
+    shot(customer, "community-pending")
+
+    # 4. Staff approve it in the moderation queue; then everyone sees it.
+    staff = _sign_in(browser, server, AGENT)
+    staff.goto(f"{community}moderation/")
+    waiting = staff.locator("tr", has_text="sportbril").filter(has=staff.locator("button[value=approve]"))
+    waiting.wait_for()
+    shot(staff, "community-moderation")
+    waiting.locator("button[value=approve]").click()
+    waiting.wait_for(state="detached")  # out of the queue, into "questions without an answer"
+    assert staff.locator("tr", has_text="sportbril").count() == 1
+    anonymous = browser.new_context(base_url=server, locale="nl-NL").new_page()
+    anonymous.goto(community)
+    assert "Vergoedt Vitaal een sportbril op sterkte?" in anonymous.content()
+    shot(anonymous, "community-published")

@@ -67,6 +67,7 @@ async def test_sign_in_by_mail_link_once(wc: World, client: Any, app: Any,
     page = await client.get(BASE)
     assert page.status_code == 200 and "Community van" in page.text
     assert "Inloggen om te vragen of te antwoorden" in page.text
+    assert "phase-chip" not in page.text  # the organisation's internal phase is not for its customers
     response = await ask_link(client, "Anna@Example.NL", name="Anna")
     assert "Kijk in je mail" in response.text
     [mail] = [m for m in await delivered_mails(app) if m["to"] == "anna@example.nl"]
@@ -139,6 +140,8 @@ async def test_customer_of_one_tenant_is_not_signed_in_at_another(
 async def test_first_post_waits_then_the_customer_is_trusted(
         wc: World, client: Any, app: Any, sessionmaker: async_sessionmaker[AsyncSession]) -> None:
     await sign_in(client, app, "eva@example.nl", "Eva")
+    form = await client.get(f"{BASE}ask")  # a handler that may redirect still answers with an HTML page
+    assert form.status_code == 200 and form.headers["content-type"].startswith("text/html")
     bad = await ask(client, "Kort")
     assert bad.status_code == 422 and "minstens 10 tekens" in bad.text
     assert await rows(sessionmaker, wc.a, Question) == []

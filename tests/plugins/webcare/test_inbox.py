@@ -243,3 +243,18 @@ async def test_api_list(wc: World, client: Any, sessionmaker: async_sessionmaker
     assert [c["number"] for c in closed["items"]] == [60]
     mine = (await client.get(API, params={"assignee": "me", "q": "Storing 5"}, headers=headers)).json()
     assert sorted(c["number"] for c in mine["items"]) == [5, 50, 51, 52]
+
+
+async def test_the_navigation_marks_the_page_one_is_on(wc: World, client: Any,
+                                                      sessionmaker: async_sessionmaker[AsyncSession]) -> None:
+    """The most specific entry is active: the inbox is a prefix of every webcare page, yet marks only its own
+    (and a case's, which has no entry of its own)."""
+    import re
+
+    [case_id] = await make_cases(sessionmaker, wc.a, 1)
+    await login_as(client, wc.a, "agent")
+    for url, expected in ((WEB, WEB), (f"{WEB}approvals/", f"{WEB}approvals/"),
+                          (f"{WEB}community/moderation/", f"{WEB}community/moderation/"),
+                          (f"{WEB}cases/{case_id}", WEB)):
+        page = await client.get(url)
+        assert re.findall(r'<a href="([^"]+)" class="active"', page.text) == [expected], url
