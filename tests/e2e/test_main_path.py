@@ -25,6 +25,17 @@ def settle_after(page: Any, locator: Any) -> None:
     page.wait_for_function("window.__settled === true")
 
 
+def signed_in_page(browser: Any, server: str, slug: str, who: tuple[str, str]) -> Any:
+    """A fresh browser context signed in to tenant `slug` as (e-mail, password), on its overview."""
+    page = browser.new_context(base_url=server, locale="nl-NL").new_page()
+    page.goto(f"/t/{slug}/login")
+    page.fill("#f-email", who[0])
+    page.fill("#f-password", who[1])
+    settle_after(page, page.locator("main form button[type=submit]"))
+    assert f"/t/{slug}/" in page.url
+    return page
+
+
 def choose(select: Any, text: str) -> None:
     """Select the option whose label contains `text` (labels carry e-mail addresses too)."""
     select.select_option(select.locator("option", has_text=text).first.get_attribute("value"))

@@ -16,7 +16,7 @@ import httpx
 import pytest
 
 from tests.e2e.conftest import ROOT
-from tests.e2e.test_main_path import settle_after
+from tests.e2e.test_main_path import settle_after, signed_in_page
 
 pytestmark = pytest.mark.e2e
 REGIE = ("l.visser@vitaal.example", "Regie-demo-2026")
@@ -43,12 +43,7 @@ def _items() -> list[dict[str, Any]]:
 def test_profile_ingest_dashboard_and_correction(browser: Any, demo_server: tuple[str, dict[str, str]],
                                                  shot: Any) -> None:
     server, env = demo_server
-    page = browser.new_context(base_url=server, locale="nl-NL").new_page()
-    page.goto("/t/vitaal/login")
-    page.fill("#f-email", REGIE[0])
-    page.fill("#f-password", REGIE[1])
-    settle_after(page, page.locator("main form button[type=submit]"))
-    assert "/t/vitaal/" in page.url
+    page = signed_in_page(browser, server, "vitaal", REGIE)
 
     # 1. A search profile, with a query the parser checks.
     page.goto(f"{BASE}/profiles/new")

@@ -17,7 +17,7 @@ from typing import Any
 import httpx
 import pytest
 
-from tests.e2e.test_main_path import choose, settle_after
+from tests.e2e.test_main_path import choose, settle_after, signed_in_page
 from tests.e2e.test_monitoring_path import _token
 
 pytestmark = pytest.mark.e2e
@@ -28,13 +28,7 @@ SUBJECT = "Mijn declaratie van de tandarts is na zes weken nog steeds niet uitbe
 
 
 def _sign_in(browser: Any, server: str, who: tuple[str, str]) -> Any:
-    page = browser.new_context(base_url=server, locale="nl-NL").new_page()
-    page.goto("/t/vitaal/login")
-    page.fill("#f-email", who[0])
-    page.fill("#f-password", who[1])
-    settle_after(page, page.locator("main form button[type=submit]"))
-    assert "/t/vitaal/" in page.url
-    return page
+    return signed_in_page(browser, server, "vitaal", who)
 
 
 def test_negative_mention_to_resolved_case(browser: Any, demo_server: tuple[str, dict[str, str]],

@@ -13,8 +13,8 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from core.plugins.api import (
     DomainError,
     Form,
-    NotFound,
     PermissionDenied,
+    clean_uuid,
     form_errors,
     get_or_404,
     lang_of,
@@ -224,10 +224,11 @@ async def accept(request: Request[Any, Any, Any], db: AsyncSession, slug: str, q
     staff = _staff(request)
     question = await service.visible_question(db, question_id, customer, staff)
     try:
-        answer_id = UUID(str(data.get("answer_id", "")))
-    except ValueError:
-        raise NotFound() from None
-    await service.accept(db, question, answer_id, customer=customer, staff=staff)
+        answer_id = clean_uuid(data.get("answer_id"), "answer_id")
+        await service.accept(db, question, answer_id, customer=customer, staff=staff)
+    except DomainError as exc:
+        return await _question_page(request, db, slug, question_id, status_code=exc.status_code,
+                                    errors=form_errors(exc.errors, lang_of(request)))
     return Redirect(f"{_base(slug)}questions/{question.id}", status_code=303)
 
 

@@ -248,6 +248,8 @@ async def test_answers_votes_and_the_accepted_answer(wc: World, client: Any, app
     page = await client.get(f"{BASE}questions/{qid}")
     assert "geaccepteerd antwoord" in page.text and "medewerker" in page.text
     assert page.text.index("Via de app") < page.text.index("Klopt, en bel ons")  # accepted first
+    bad_accept = await post_form(client, f"{BASE}questions/{qid}/accept", {"answer_id": "not-an-id"})
+    assert bad_accept.status_code == 422 and "geldige" in bad_accept.text
     # accepting another moves the mark
     await post_form(client, f"{BASE}questions/{qid}/accept", {"answer_id": str(answers["Klop"].id)})
     flags = {a.body[:4]: a.is_accepted for a in await rows(sessionmaker, wc.a, Answer)}
