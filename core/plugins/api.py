@@ -24,6 +24,7 @@ from core.jobs.progress import start_progress, update_progress
 from core.mail import send_mail
 from core.net.outbound import check_outbound_url
 from core.notifications.service import department_and_regie, notify_people
+from core.plugins.actions import item_actions
 from core.plugins.info import DomainEvent, HookContext, JobContext, JobSpec, KpiDefinition, PluginInfo
 from core.plugins.lookups import (
     current_tenant,
@@ -50,7 +51,7 @@ __all__ = [
     "clean_date",
     "clean_email", "clean_text", "clean_uuid", "current_tenant", "current_tenant_id", "department_and_regie",
     "department_choices", "DomainError", "DomainEvent", "doughnut", "enqueue_job", "FieldErrors", "fire_events",
-    "Form", "form_errors", "freeze_baseline", "get_or_404", "gettext_for", "HookContext", "hookimpl",
+    "Form", "form_errors", "freeze_baseline", "get_or_404", "gettext_for", "HookContext", "hookimpl", "item_actions",
     "job_transaction", "JobContext", "JobSpec", "KpiDefinition", "lang_of", "member_choices", "member_principal", "Msg",
     "MultipartForm", "N_",
     "normal_handle", "NotFound", "notify_people", "OutwardCheck", "owning_department", "Page", "page",

@@ -60,6 +60,15 @@ def regie_widgets(ctx: Any) -> Any:
 
 
 @hookspec
+def regie_item_actions(ctx: Any, kind: str, item: dict[str, Any]) -> Any:
+    """Return actions `[{"label": str, "action": str, "fields": dict[str, str]}]` this plugin offers on an item
+    another plugin shows; the showing plugin renders each as a one-click POST form (`action` URL, hidden `fields`,
+    the CSRF token). Kinds: "mention" (`item`: mention_id, author_handle, author_name, author_reach, title, text,
+    url, sentiment, published_at). Asked only for people who may work in plugins (not viewers); `label` already in
+    `ctx.lang`. Keep it cheap: it runs on the item's page."""
+
+
+@hookspec
 def regie_kpis() -> Any:
     """Return KPI definitions `[KpiDefinition]` this plugin can measure."""
 

@@ -210,7 +210,8 @@ class CaseMessage(TenantScoped, Base):
     """One line of a case's timeline: what the customer said, a reply, an internal note or an event."""
 
     __tablename__ = "webcare_message"
-    __table_args__ = (Index("ix_webcare_message_case", "tenant_id", "case_id", "created_at"),)
+    __table_args__ = (Index("ix_webcare_message_case", "tenant_id", "case_id", "created_at"),
+                      Index("ix_webcare_message_mention", "tenant_id", "mention_id"))
 
     case_id: Mapped[UUID] = mapped_column(GUID, ForeignKey("webcare_case.id", ondelete="CASCADE"))
     kind: Mapped[str] = mapped_column(String(10))

@@ -72,6 +72,16 @@ def regie_templates() -> tuple[str, Path]:
 
 
 @hookimpl
+def regie_item_actions(ctx: HookContext, kind: str, item: dict[str, Any]) -> list[dict[str, Any]]:
+    """"Make a webcare case" on a mention's page (the monitoring plugin shows it; neither imports the other)."""
+    if kind != "mention":
+        return []
+    from plugins.webcare.cases.routes import mention_actions
+
+    return mention_actions(ctx, item)
+
+
+@hookimpl
 def regie_nav(ctx: HookContext) -> list[dict[str, str]]:
     _ = gettext_for(ctx.lang)
     base = f"/t/{ctx.tenant_slug}/p/webcare"

@@ -25,6 +25,7 @@ from core.plugins.api import (
     form_errors,
     get_or_404,
     gettext_for,
+    item_actions,
     lang_of,
     page,
     page_number,
@@ -101,8 +102,14 @@ async def _detail(request: Request[Any, Any, Any], db: AsyncSession, slug: str, 
                   status_code: int = 200, **extra: Any) -> Template:
     detail = await service.mention_detail(db, mention_id)
     names = await user_names(db, {c.user_id for c in detail.corrections})
-    return page(request, "monitoring/mentions/detail.html", status_code=status_code, d=detail, m=detail.mention,
-                base=_base(slug), labels=corrections.LABELS, source_types=SOURCE_TYPES, names=names, **extra)
+    m = detail.mention
+    actions = await item_actions(request, db, "mention", {
+        "mention_id": str(m.id), "author_handle": m.author_handle, "author_name": m.author_name,
+        "author_reach": m.author_reach, "title": m.title, "text": " ".join(p for p in (m.lead, m.body) if p),
+        "url": m.url, "sentiment": m.sentiment, "published_at": m.published_at.isoformat()})
+    return page(request, "monitoring/mentions/detail.html", status_code=status_code, d=detail, m=m,
+                base=_base(slug), labels=corrections.LABELS, source_types=SOURCE_TYPES, names=names,
+                actions=actions, **extra)
 
 
 @get("/mentions/{mention_id:uuid}", opt={"action": "plugin.read"})

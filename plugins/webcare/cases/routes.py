@@ -1,9 +1,11 @@
 """Routing set-up pages: the rules (first match by position wins) with new/edit/delete/move, and the queues
-(name, department) on the same page family."""
+(name, department) on the same page family; and "make it a case": the action webcare offers on another
+plugin's mention page (`mention_actions`, hook `regie_item_actions`) and the form post it sends."""
 
 from __future__ import annotations
 
 from typing import Any
+from urllib.parse import urlparse
 from uuid import UUID
 
 from litestar import Request, get, post
@@ -13,9 +15,11 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from core.plugins.api import (
     DomainError,
     Form,
+    HookContext,
     department_choices,
     form_errors,
     get_or_404,
+    gettext_for,
     lang_of,
     page,
     page_number,
@@ -159,5 +163,35 @@ async def delete_queue(request: Request[Any, Any, Any], db: AsyncSession, slug: 
     return Redirect(_base(slug), status_code=303)
 
 
+MENTION_FIELDS = ("mention_id", "author_handle", "author_name", "author_reach", "title", "text", "url", "sentiment")
+
+
+def mention_actions(ctx: HookContext, item: dict[str, Any]) -> list[dict[str, Any]]:
+    """"Make a webcare case" on a mention another plugin shows: one click, the mention's fields as the form."""
+    _ = gettext_for(ctx.lang)
+    fields = {k: str(item.get(k) or "") for k in MENTION_FIELDS}
+    return [{"label": _("Make a webcare case"), "action": f"/t/{ctx.tenant_slug}/p/webcare/cases/from-mention",
+             "fields": fields}]
+
+
+@post("/cases/from-mention", opt={"action": "plugin.work"})
+async def case_from_mention_form(request: Request[Any, Any, Any], db: AsyncSession, slug: str,
+                                 data: Form) -> Any:
+    """A mention made a case by hand (or the case it is already in); then the case page."""
+    url = str(data.get("url") or "")
+    reach = str(data.get("author_reach") or "0")
+    values = {"channel": "mention", "mention_id": data.get("mention_id") or None, "url": url,
+              "author_handle": data.get("author_handle") or data.get("author_name") or urlparse(url).hostname or "",
+              "author_name": data.get("author_name") or "", "subject": str(data.get("title") or "")[:300],
+              "text": data.get("text") or data.get("title") or "", "sentiment": data.get("sentiment") or "neutral",
+              "author_reach": int(reach) if reach.isdigit() else -1}
+    try:
+        case, _joined = await service.case_from_mention(db, principal_of(request), values)
+    except DomainError as exc:
+        return page(request, "webcare/cases/by_hand_refused.html", status_code=exc.status_code,
+                    errors=form_errors(exc.errors, lang_of(request)))
+    return Redirect(f"/t/{slug}/p/webcare/cases/{case.id}", status_code=303)
+
+
 ROUTES = [index, new_rule, create_rule, edit_rule, update_rule, delete_rule, move_rule, new_queue, create_queue,
-          edit_queue, update_queue, delete_queue]
+          edit_queue, update_queue, delete_queue, case_from_mention_form]

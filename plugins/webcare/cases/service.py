@@ -460,6 +460,12 @@ async def case_from_mention(session: AsyncSession, principal: Any, values: dict[
     """A case by hand: a direct message ("dm"), a mention someone picked ("mention") or anything else
     ("manual"). Joins the author's open case on the same topic like intake does. Returns (case, joined)."""
     item = clean_manual(values, await _queue_ids(session))
+    if item.mention_id is not None:  # a mention already in a case (by a rule or by hand) stays in that case
+        case_id = await session.scalar(select(CaseMessage.case_id).where(CaseMessage.mention_id == item.mention_id)
+                                       .limit(1))
+        existing = await session.get(Case, case_id) if case_id else None
+        if existing is not None:
+            return existing, True
     user_id = getattr(principal, "user_id", None)
     [result] = await place(session, [item], user_id=user_id)
     case = await session.get(Case, result.case_id)

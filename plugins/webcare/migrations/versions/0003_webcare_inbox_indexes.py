@@ -5,7 +5,8 @@ Revises: 0002_webcare
 
 Measured with 200,000 cases (tests/bench/test_webcare_bench.py): without `ix_webcare_case_recent` every list
 page sorted all matching cases (40 ms for the open ones, 65 ms for a far page); without the trigram indexes a
-search read the whole table (75 ms, twice: list and count). `pg_trgm` is a trusted extension (PostgreSQL 13+),
+search read the whole table (75 ms, twice: list and count). `ix_webcare_message_mention`: "make this mention a
+case" first looks for the case the mention is already in. `pg_trgm` is a trusted extension (PostgreSQL 13+),
 so the database owner may create it. SQLite gets only the b-tree index.
 """
 from collections.abc import Sequence
@@ -23,6 +24,8 @@ SEARCHED = ("subject", "author_handle", "author_name")
 def upgrade() -> None:
     with op.batch_alter_table("webcare_case", schema=None) as batch_op:
         batch_op.create_index("ix_webcare_case_recent", ["tenant_id", "last_message_at", "id"], unique=False)
+    with op.batch_alter_table("webcare_message", schema=None) as batch_op:
+        batch_op.create_index("ix_webcare_message_mention", ["tenant_id", "mention_id"], unique=False)
     if op.get_bind().dialect.name == "postgresql":
         op.execute("CREATE EXTENSION IF NOT EXISTS pg_trgm")
         for column in SEARCHED:
@@ -33,5 +36,7 @@ def downgrade() -> None:
     if op.get_bind().dialect.name == "postgresql":
         for column in SEARCHED:
             op.execute(f"DROP INDEX IF EXISTS ix_webcare_case_{column}_trgm")
+    with op.batch_alter_table("webcare_message", schema=None) as batch_op:
+        batch_op.drop_index("ix_webcare_message_mention")
     with op.batch_alter_table("webcare_case", schema=None) as batch_op:
         batch_op.drop_index("ix_webcare_case_recent")
