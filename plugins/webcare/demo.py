@@ -60,11 +60,11 @@ QUEUES = [
 ]
 
 RULES = [
-    ("Berichten van onze eigen accounts", {"own_accounts": "1"}, "Webcare", "low"),
     ("Pers en journalisten", {"keywords": "journalist, redactie, persvraag"}, "Pers en woordvoering", "urgent"),
     ("Storing app en inloggen", {"sentiments": ["negative"], "keywords": "storing, app, inlog, mijn vitaal"},
      "Storingen en app", "high"),
     ("Negatief sentiment", {"sentiments": ["negative"]}, "Webcare", ""),
+    ("Gericht aan onze eigen accounts", {"own_accounts": "1"}, "Webcare", ""),
     ("Vragen aan Vitaal", {"question": "1"}, "Webcare", ""),
 ]
 

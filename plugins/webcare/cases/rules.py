@@ -7,7 +7,8 @@ by position wins. Conditions:
 - `sentiments`: the mention's sentiment is one of these;
 - `question`: the mention asks something (a '?' in title or text, or it opens with a question word);
 - `keywords`: one of these occurs in title or text (case-insensitive, as a substring);
-- `own_accounts`: the author is one of the tenant's approved social accounts (core registry);
+- `own_accounts`: the mention names one of the tenant's approved social accounts as `@handle` in title or text
+  (core registry): a customer addressing the organisation;
 - `profile_ids`: the mention matched one of these search profiles;
 - `source_types`: the mention's source type is one of these.
 
@@ -37,6 +38,7 @@ QUESTION_WORDS = frozenset({
     "how", "what", "why", "when", "where", "who", "which", "can", "could", "are", "does", "do", "will",
 })
 _FIRST_WORD = re.compile(r"^\W*(\w+)")
+_AT_HANDLE = re.compile(r"(?<![\w@])@([\w.]{1,100})")
 _SOURCE_TYPE = re.compile(r"^[a-z][a-z_]{0,39}$")
 
 
@@ -82,6 +84,12 @@ def is_question(title: str, text: str) -> bool:
     return False
 
 
+def addresses_own_account(title: str, text: str, own_handles: set[str]) -> bool:
+    """True when title or text names one of the tenant's own accounts as `@handle` (any case; a full stop after
+    it ends the sentence, not the handle)."""
+    return any(normal_handle(h.rstrip(".")) in own_handles for h in _AT_HANDLE.findall(f"{title}\n{text}"))
+
+
 def evaluate(rule: CompiledRule, payload: dict[str, Any], own_handles: set[str]) -> Match | None:
     """The match when every condition of `rule` holds for the event's payload, else None."""
     if rule.sentiments and payload.get("sentiment") not in rule.sentiments:
@@ -90,9 +98,9 @@ def evaluate(rule: CompiledRule, payload: dict[str, Any], own_handles: set[str])
         return None
     if rule.profile_ids and not rule.profile_ids.intersection(payload.get("profile_ids") or ()):
         return None
-    if rule.own_accounts and normal_handle(payload.get("author_handle")) not in own_handles:
-        return None
     title, text = payload.get("title") or "", payload.get("text") or ""
+    if rule.own_accounts and not addresses_own_account(title, text, own_handles):
+        return None
     found: list[str] = []
     if rule.keywords:
         haystack = f"{title}\n{text}".casefold()

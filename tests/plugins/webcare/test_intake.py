@@ -112,10 +112,11 @@ async def test_first_matching_rule_sets_queue_and_priority(
     await add_rule(sessionmaker, wc.a, "Eigen", 1, {"own_accounts": True})
     await add_rule(sessionmaker, wc.a, "Vraag", 2, {"question": True}, queue_id=press_id, priority="low")
     await add_rule(sessionmaker, wc.a, "Profiel", 3, {"profile_ids": ["p1"]})
-    await run(sessionmaker, wc.a, [ev("@acmecare", "Hoe gaat het?"), ev("@jan", "Hoe zeg ik op", author_reach=60_000),
+    await run(sessionmaker, wc.a, [ev("@els", "@AcmeCare hoe gaat het?"),
+                                   ev("@jan", "Hoe zeg ik op", author_reach=60_000),
                                    ev("@kees", "mooi", profile_ids=["p2", "p1"], author_reach=10_000)])
     own, question, profiled = await cases(sessionmaker, wc.a)
-    assert (own.author_handle, own.priority) == ("@acmecare", "normal")
+    assert (own.author_handle, own.priority) == ("@els", "normal")
     assert (question.queue_id, question.department_id, question.priority) == \
         (press_id, wc.a.departments["comms"].id, "low")  # the rule's priority overrides the reach
     assert (profiled.topic, profiled.priority) == ("p1,p2", "high")

@@ -52,8 +52,11 @@ def test_questions_and_own_accounts() -> None:
     assert R.evaluate(q, event(text="Hoe zeg ik op"), set()) is not None
     assert R.evaluate(q, event(text="Mooie winkel."), set()) is None
     own = rule("eigen", own_accounts=True)
-    assert R.evaluate(own, event(author_handle="@AcmeCare"), {"acmecare"}) is not None
-    assert R.evaluate(own, event(author_handle="@jan"), {"acmecare"}) is None
+    assert R.evaluate(own, event(author_handle="@jan", text="@AcmeCare mijn internet ligt eruit"),
+                      {"acmecare"}) is not None
+    assert R.evaluate(own, event(title="Vraag aan @acmecare."), {"acmecare"}) is not None  # end of a sentence
+    assert R.evaluate(own, event(author_handle="@AcmeCare", text="Wij zijn er weer"), {"acmecare"}) is None
+    assert R.evaluate(own, event(text="mail jan@acmecare.nl of @acmecareers"), {"acmecare"}) is None
 
 
 def test_the_first_matching_rule_by_position_wins() -> None:
