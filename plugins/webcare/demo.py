@@ -385,7 +385,9 @@ COMMUNITY = [
     ("Sanne", "Hoe declareer ik een rekening van de fysiotherapeut?",
      "Ik heb een papieren rekening gekregen. Moet ik die opsturen?",
      [("Karel", "Maak een foto in de app onder Declareren; opsturen hoeft niet. Bij mij stond het geld er binnen "
-                "een week."), ("staff", "Klopt! Bewaar de rekening wel tot de declaratie is uitbetaald.")], 0, True),
+                "een week."),
+      ("staff", "Klopt! Bewaar de rekening wel tot de declaratie is uitbetaald. Groet, Ahmet – Team Vitaal")],
+     0, True),
     ("Ahmed", "Wordt mijn brilmontuur vergoed uit de aanvullende verzekering?", "Ik heb Vitaal Plus.",
      [("Karel", "Bij Plus tot 100 euro per twee jaar, montuur en glazen samen. Kijk in de vergoedingenwijzer.")],
      None, True),
@@ -408,9 +410,9 @@ async def _community(session: AsyncSession, agent: Any, lead: Any) -> None:
     await session.flush()
     await moderation.set_badges(session, lead, customers["Karel"].id, {"change": "ambassador", "on": "1"})
 
-    async def approved(post: Any, kind: str) -> None:
+    async def approved(post: Any, kind: str, by: Any = agent) -> None:
         if post.status == "pending":
-            await moderation.decide(session, agent, kind, post.id, {"decision": "approve"})
+            await moderation.decide(session, by, kind, post.id, {"decision": "approve"})
 
     for asker, title, body, answers, accepted, approve in COMMUNITY:
         question: Question = await service.ask(session, customers[asker], {"title": title, "body": body})
@@ -420,7 +422,8 @@ async def _community(session: AsyncSession, agent: Any, lead: Any) -> None:
         replies: list[Answer] = []
         for author, text in answers:
             if author == "staff":
-                replies.append(await service.answer(session, question, {"body": text}, user_id=agent.user_id))
+                replies.append(await service.answer(session, question, {"body": text}, staff=agent))
+                await approved(replies[-1], "answer", by=lead)
             else:
                 replies.append(await service.answer(session, question, {"body": text}, customer=customers[author]))
                 await approved(replies[-1], "answer")

@@ -52,6 +52,9 @@ async def decide(session: AsyncSession, principal: Any, kind: str, target_id: UU
     target = await _target(session, kind, target_id)
     if target.status != "pending":
         raise Refused(field="__all__", msgid="This post was already moderated.")
+    if isinstance(target, Answer) and target.user_id is not None \
+            and target.user_id == getattr(principal, "user_id", None):
+        raise Refused(field="__all__", msgid="A colleague approves your answer, not you.")
     if decision == "approve":
         target.status = "published"
         if isinstance(target, Question):

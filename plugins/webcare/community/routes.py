@@ -180,7 +180,7 @@ async def add_answer(request: Request[Any, Any, Any], db: AsyncSession, slug: st
     values = {"body": data.get("body", "")}
     try:
         if staff and data.get("as") != "customer":
-            await service.answer(db, question, values, user_id=principal_of(request).user_id)
+            await service.answer(db, question, values, staff=principal_of(request))
         elif customer is None:
             return Redirect(f"{_base(slug)}signin?next={_base(slug)}questions/{question.id}", status_code=303)
         else:

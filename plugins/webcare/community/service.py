@@ -22,22 +22,27 @@ from core.plugins.api import (
     NotFound,
     PermissionDenied,
     Refused,
+    check_outward,
     clean_choice,
     clean_text,
     get_or_404,
+    owning_department,
     published_tone_rules,
     utcnow,
 )
 from plugins.webcare.cases.service import config
 from plugins.webcare.community.signin import RateLimited
+from plugins.webcare.crisis.service import open_crisis
 from plugins.webcare.models import Answer, Customer, Question, Vote
+from plugins.webcare.replies.service import Problems, initials_of
 
 QUESTIONS_PER_HOUR = 5
 ANSWERS_PER_HOUR = 20
 MAX_LINKS = 2
 URL = re.compile(r"https?://|www\.", re.IGNORECASE)
 SPAM_REASONS = {"links": N_("more than two links"), "shouting": N_("mostly capitals"),
-                "duplicate": N_("posted before"), "forbidden_words": N_("words the policy does not allow")}
+                "duplicate": N_("posted before"), "forbidden_words": N_("words the policy does not allow"),
+                "approval": N_("a staff answer that needs a colleague's approval (org model or crisis)")}
 """Signal → msgid shown to moderators."""
 
 
@@ -144,14 +149,33 @@ async def visible_question(session: AsyncSession, question_id: UUID, customer: C
     raise NotFound()
 
 
+async def _staff_check(session: AsyncSession, staff: Any, body: str) -> str:
+    """A staff answer is an outward message of the organisation: the policy's tone rules hold (422 with the
+    reasons) and, where the org model or a crisis wants approval, it waits for a colleague. Returns the status."""
+    user = getattr(staff, "user", None)
+    check = await check_outward(session, body, channel="community",
+                                department_id=await owning_department(session, "webcare"),
+                                author_initials=initials_of(getattr(user, "name", "") or ""),
+                                crisis=await open_crisis(session) is not None)
+    if check.problems:
+        errors = FieldErrors()
+        errors.errors["body"] = Problems([m for _f, m in check.problems]) if len(check.problems) > 1 \
+            else check.problems[0][1]
+        errors.raise_if_any()
+    return "pending" if check.needs_approval else "published"
+
+
 async def answer(session: AsyncSession, question: Question, values: dict[str, Any], *,
-                 customer: Customer | None = None, user_id: UUID | None = None) -> Answer:
-    """A customer's answer (moderated by the tenant's mode) or a staff answer (`user_id`, published at once)."""
+                 customer: Customer | None = None, staff: Any = None) -> Answer:
+    """A customer's answer (moderated by the tenant's mode) or a staff answer (`staff`: the principal; checked
+    against the policy, waiting for approval where the org model or a crisis requires it)."""
     if question.status != "published":
         raise Refused(field="__all__", msgid="This question is not open for answers.")
     body = clean_text(values.get("body"), "body", max_length=5000)
-    if user_id is not None:
-        reply = Answer(question_id=question.id, user_id=user_id, body=body, status="published")
+    if staff is not None:
+        status = await _staff_check(session, staff, body)
+        reply = Answer(question_id=question.id, user_id=staff.user_id, body=body, status=status,
+                       spam_reasons=["approval"] if status == "pending" else [])
     else:
         customer = _may_post(customer)
         await _check_rate(session, Answer, customer.id, ANSWERS_PER_HOUR)

@@ -325,3 +325,39 @@ async def staff_browser(client: Any, world: World) -> Browser:
     staff = Browser(client)
     await login_as(staff, world.a, "agent")
     return staff
+
+
+async def test_staff_answers_follow_the_policy_and_wait_for_a_colleague_in_a_crisis(
+        wc: World, client: Any, app: Any, sessionmaker: async_sessionmaker[AsyncSession]) -> None:
+    from plugins.webcare.models import Crisis
+    from plugins.webcare.replies.service import initials_of
+    from tests.plugins.webcare.test_replies import publish
+
+    await publish(sessionmaker, wc.a)  # forbidden "waardeloos", sign-off "^{initials}"
+    await set_mode(sessionmaker, wc.a, "none")
+    await sign_in(client, app, "jet@example.nl", "Jet")
+    qid = question_id(await ask(client, "Waarom is de app vandaag zo traag?"))
+    staff = await staff_browser(client, wc)
+    initials = initials_of(wc.a.users["agent"].name)
+    bad = await post_form(staff, f"{BASE}questions/{qid}/answers", {"body": f"Die app is waardeloos. ^{initials}"})
+    assert bad.status_code == 422 and "waardeloos" in bad.text
+    unsigned = await post_form(staff, f"{BASE}questions/{qid}/answers", {"body": "We kijken ernaar."})
+    assert unsigned.status_code == 422 and await rows(sessionmaker, wc.a, Answer) == []
+    # in a crisis a staff answer waits; its author cannot approve it, a colleague can
+    with tenant_scope(wc.a.id):
+        async with sessionmaker() as session, session.begin():
+            session.add(Crisis(title="Storing", started_at=utcnow()))
+    response = await post_form(staff, f"{BASE}questions/{qid}/answers",
+                               {"body": f"We werken aan een oplossing. ^{initials}"}, follow_redirects=False)
+    assert response.status_code == 303
+    [waiting] = await rows(sessionmaker, wc.a, Answer)
+    assert (waiting.status, waiting.spam_reasons) == ("pending", ["approval"])
+    assert "We werken aan een oplossing" not in (await Browser(client).get(f"{BASE}questions/{qid}")).text
+    own = await post_form(staff, f"{BASE}moderation/answer/{waiting.id}", {"decision": "approve"})
+    assert own.status_code == 409 and "collega" in own.text
+    colleague = Browser(client)
+    await login_as(colleague, wc.a, "regie")
+    approved = await post_form(colleague, f"{BASE}moderation/answer/{waiting.id}", {"decision": "approve"},
+                               follow_redirects=False)
+    assert approved.status_code == 303
+    assert "We werken aan een oplossing" in (await Browser(client).get(f"{BASE}questions/{qid}")).text
