@@ -38,12 +38,15 @@ class Result:
 
 class Connector(Protocol):
     name: str
+    queued: bool
+    """True: `send` runs in the `webcare.deliver_reply` job (network, retries); False: at once, in the request."""
 
     async def send(self, reply: Reply, case: Case, config: WebcareConfig) -> Result: ...
 
 
 class PostedElsewhere:
     name = "posted_elsewhere"
+    queued = False
 
     async def send(self, reply: Reply, case: Case, config: WebcareConfig) -> Result:
         if not reply.external_url:
@@ -73,6 +76,7 @@ def _published_url(response: httpx.Response) -> str:
 
 class Webhook:
     name = "webhook"
+    queued = True
 
     def __init__(self, settings: Any, attempt: int = 1, transport: httpx.AsyncBaseTransport | None = None) -> None:
         self.settings = settings

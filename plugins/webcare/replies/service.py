@@ -54,6 +54,7 @@ from plugins.webcare.models import (
     Reply,
     WebcareConfig,
 )
+from plugins.webcare.replies.connectors import connector_for
 from plugins.webcare.sla import service as sla
 
 VARIABLES = ("author", "agent_name", "agent_initials", "case_number")
@@ -303,15 +304,18 @@ async def _notify_approvers(session: AsyncSession, settings: Any, reply: Reply, 
 
 
 async def dispatch(session: AsyncSession, principal: Any, reply: Reply, case: Case) -> bool:
-    """Send an approved reply: "posted elsewhere" is recorded as sent now (when its address is known);
-    a webhook delivery is queued. Returns True when a delivery was queued."""
-    if reply.connector == "webhook":
+    """Send an approved reply through its connector: a queued one (the webhook) goes to the delivery job;
+    another sends now ("posted elsewhere": recorded as sent when its address is known, else it waits for it).
+    Returns True when a delivery was queued."""
+    connector = connector_for(reply.connector, None)
+    if connector.queued:
         reply.status = "sending"
         await session.flush()
         enqueue_job(session, "webcare.deliver_reply", reply_id=str(reply.id))
         return True
-    if reply.external_url:
-        await mark_sent(session, reply, case, reply.external_url, utcnow())
+    result = await connector.send(reply, case, await sla.config_of(session))
+    if result.ok:
+        await mark_sent(session, reply, case, result.external_url, utcnow())
     return False
 
 
