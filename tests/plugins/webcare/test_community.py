@@ -361,3 +361,26 @@ async def test_staff_answers_follow_the_policy_and_wait_for_a_colleague_in_a_cri
                                follow_redirects=False)
     assert approved.status_code == 303
     assert "We werken aan een oplossing" in (await Browser(client).get(f"{BASE}questions/{qid}")).text
+
+
+async def test_public_pages_show_only_their_own_tenants_community(
+        wc: World, client: Any, app: Any, sessionmaker: async_sessionmaker[AsyncSession]) -> None:
+    """Every public page under tenant b's slug, for an anonymous visitor and for a customer of tenant a: none shows
+    a's questions, answers or customers; a's sign-in link does not work under b's slug."""
+    await set_mode(sessionmaker, wc.a, "none")
+    await sign_in(client, app, "kim@example.nl", "Kim Acme")
+    qid = question_id(await ask(client, "Geheime vraag van een Acme-klant", "Alleen voor Acme"))
+    await post_form(client, f"{BASE}questions/{qid}/answers", {"body": "Antwoord van een Acme-klant"})
+    other = "/t/globex/p/webcare/community/"
+    markers = ("Geheime vraag", "Alleen voor Acme", "Antwoord van een Acme-klant", "Kim Acme", "kim@example.nl")
+    for who in (client, Browser(client)):
+        for url in (other, f"{other}?q=Geheime", f"{other}?state=unanswered", f"{other}?state=solved",
+                    f"{other}signin", f"{other}ask", f"{other}questions/{qid}"):
+            response = await who.get(url)
+            assert response.status_code in (200, 303, 404), url
+            assert not any(m in response.text for m in markers), (url, response.status_code)
+    await ask_link(client, "lotte@example.nl")
+    token = LINK.search([m for m in await delivered_mails(app) if m["to"] == "lotte@example.nl"][0]["text"]).group(1)
+    assert (await client.get(f"{other}signin/{token}")).status_code == 404
+    assert (await post_form(client, f"{other}signin/{token}", {})).status_code == 409
+    assert await rows(sessionmaker, wc.b, Customer) == []
