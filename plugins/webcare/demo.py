@@ -168,12 +168,13 @@ async def seed(ctx: HookContext) -> None:
 
 async def _setup(session: AsyncSession, agent: Any, lead: Any, departments: dict[str, UUID]) -> None:
     from plugins.webcare.cases import service as cases
-    from plugins.webcare.crisis.service import create_statement
+    from plugins.webcare.crisis.service import create_statement, set_lead
     from plugins.webcare.inbox.service import save_view, set_available
     from plugins.webcare.replies.service import create_canned
     from plugins.webcare.sla.service import add_holiday, save_settings
 
     await save_settings(session, lead, SETTINGS)
+    await set_lead(session, lead, {"lead_user_id": str(agent.user_id)})  # Ahmet leads webcare
     today = utcnow().date()
     for day, name in holidays(today.year) + holidays(today.year + 1):
         if day >= today - timedelta(days=30):

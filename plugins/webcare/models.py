@@ -101,6 +101,10 @@ class WebcareConfig(TenantScoped, Base):
     inbox_version: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
     """Raised in the same transaction as any change to a case, so an open inbox knows cheaply when to reload."""
     community_moderation: Mapped[str] = mapped_column(String(12), default="first_post", server_default="first_post")
+    lead_user_id: Mapped[UUID | None] = mapped_column(GUID, ForeignKey("user_account.id", ondelete="SET NULL"),
+                                                      nullable=True)
+    """The webcare lead (a member of the owning department): switches crisis mode on and off, as the regie
+    holder does."""
     """Which community posts wait for a moderator: every post, a customer's posts until one was approved, none."""
 
 

@@ -48,7 +48,8 @@ async def _index_context(request: Request[Any, Any, Any], db: AsyncSession, slug
         ids.add(crisis.started_by_id)
     return {"base": base, "crisis": crisis, "entries": entries, "statements": statements, "past": past,
             "people": await user_names(db, ids), "kinds": service.ENTRY_KINDS, "form": form or {},
-            "errors": errors or {}}
+            "errors": errors or {}, "may_switch": await service.may_switch(db, principal_of(request)),
+            "lead_id": (await service.config_of(db)).lead_user_id, "leads": await service.lead_choices(db)}
 
 
 @get("/crisis/", opt={"action": "plugin.read"})
@@ -62,7 +63,7 @@ async def _form_failed(request: Request[Any, Any, Any], db: AsyncSession, slug: 
                 **await _index_context(request, db, slug, values, form_errors(exc.errors, lang_of(request))))
 
 
-@post("/crisis/start", opt={"action": "plugin.configure"})
+@post("/crisis/start", opt={"action": "plugin.work"})
 async def start(request: Request[Any, Any, Any], db: AsyncSession, slug: str, data: Form) -> Any:
     values = {k: data.get(k, "") for k in ("title", "reason")}
     try:
@@ -72,7 +73,7 @@ async def start(request: Request[Any, Any, Any], db: AsyncSession, slug: str, da
     return Redirect(_base(slug), status_code=303)
 
 
-@post("/crisis/stop", opt={"action": "plugin.configure"})
+@post("/crisis/stop", opt={"action": "plugin.work"})
 async def stop(request: Request[Any, Any, Any], db: AsyncSession, slug: str, data: Form) -> Any:
     values = {"note": data.get("note", "")}
     try:
@@ -81,6 +82,17 @@ async def stop(request: Request[Any, Any, Any], db: AsyncSession, slug: str, dat
     except DomainError as exc:
         return await _form_failed(request, db, slug, exc, values)
     return Redirect(f"{_base(slug)}{crisis.id}", status_code=303)
+
+
+@post("/crisis/lead", opt={"action": "plugin.configure"})
+async def set_lead(request: Request[Any, Any, Any], db: AsyncSession, slug: str, data: Form) -> Any:
+    """Name the webcare lead (or nobody): with the regie holder, the one who switches crisis mode."""
+    values = {"lead_user_id": data.get("lead_user_id")}
+    try:
+        await service.set_lead(db, principal_of(request), values)
+    except DomainError as exc:
+        return await _form_failed(request, db, slug, exc, values)
+    return Redirect(_base(slug), status_code=303)
 
 
 @post("/crisis/notes", opt={"action": "plugin.work"})
@@ -150,4 +162,5 @@ async def update_statement(request: Request[Any, Any, Any], db: AsyncSession, sl
     return Redirect(_base(slug), status_code=303)
 
 
-ROUTES = [index, start, stop, add_note, report, new_statement, create_statement, edit_statement, update_statement]
+ROUTES = [index, start, stop, set_lead, add_note, report, new_statement, create_statement, edit_statement,
+          update_statement]

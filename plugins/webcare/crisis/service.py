@@ -20,12 +20,15 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from core.plugins.api import (
     N_,
+    DomainError,
     DomainEvent,
     FieldErrors,
     Msg,
     NotFound,
+    PermissionDenied,
     Refused,
     clean_text,
+    clean_uuid,
     current_tenant,
     department_and_regie,
     department_choices,
@@ -33,11 +36,13 @@ from core.plugins.api import (
     get_or_404,
     gettext_for,
     notify_people,
+    owning_department,
     record_audit,
     user_names,
     utcnow,
 )
 from plugins.webcare.models import PRIORITIES, CannedResponse, Case, Crisis, CrisisEntry, Reply
+from plugins.webcare.sla.service import config_of
 
 ENTRY_KINDS: dict[str, str] = {
     "started": N_("crisis mode on"), "ended": N_("crisis mode off"), "note": N_("note"),
@@ -116,9 +121,45 @@ async def _announce(session: AsyncSession, pm: Any, name: str, crisis: Crisis) -
         "ended_at": aware(crisis.ended_at).isoformat() if crisis.ended_at else None})], exclude="webcare")
 
 
+# -- who switches: the regie holder or the webcare lead -----------------------------------------------------------
+
+async def may_switch(session: AsyncSession, principal: Any) -> bool:
+    """The regie holder, or the webcare lead named on the crisis page."""
+    if "regie" in (getattr(principal, "roles", None) or ()):
+        return True
+    lead = (await config_of(session)).lead_user_id
+    return lead is not None and lead == getattr(principal, "user_id", None)
+
+
+async def _must_switch(session: AsyncSession, principal: Any) -> None:
+    if not await may_switch(session, principal):
+        raise PermissionDenied("webcare.crisis.switch")
+
+
+async def lead_choices(session: AsyncSession) -> list[tuple[UUID, str]]:
+    """Who can be the webcare lead: the members of the department that owns webcare."""
+    people = await department_and_regie(session, await owning_department(session, "webcare"), include_regie=False)
+    return [(u.id, u.name or u.email) for u in people]
+
+
+async def set_lead(session: AsyncSession, principal: Any, values: dict[str, Any]) -> UUID | None:
+    if values.get("lead_user_id") is None:  # the form always sends it; empty means nobody
+        raise DomainError(field="lead_user_id", msgid="Choose the webcare lead, or nobody.")
+    lead = clean_uuid(values.get("lead_user_id"), "lead_user_id", required=False)
+    if lead is not None and lead not in dict(await lead_choices(session)):
+        raise DomainError(field="lead_user_id", msgid="Choose a member of the department that owns webcare.")
+    config = await config_of(session)
+    before, config.lead_user_id = config.lead_user_id, lead
+    names = await user_names(session, {before, lead})
+    await record_audit(session, principal, "webcare.lead_changed", subject=config,
+                       summary=f"{names.get(before, '-')} → {names.get(lead, '-')}")
+    return lead
+
+
 async def start(session: AsyncSession, principal: Any, values: dict[str, Any], settings: Any = None,
                 pm: Any = None) -> Crisis:
     """Switch crisis mode on (409 when it already is): timeline, audit, everyone told, `crisis.started`."""
+    await _must_switch(session, principal)
     fields = clean_start(values)
     if await open_crisis(session) is not None:
         raise Refused(field="__all__", msgid="Crisis mode is already on.")
@@ -144,6 +185,7 @@ async def start(session: AsyncSession, principal: Any, values: dict[str, Any], s
 async def stop(session: AsyncSession, principal: Any, values: dict[str, Any] | None = None, settings: Any = None,
                pm: Any = None) -> Crisis:
     """Switch crisis mode off with a closing note (409 when it is not on) and freeze the report."""
+    await _must_switch(session, principal)
     values = values or {}
     errors = FieldErrors()
     note = errors.clean(clean_text, values.get("note"), "note", max_length=5000) or ""

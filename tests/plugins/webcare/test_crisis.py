@@ -16,7 +16,7 @@ from core.notifications.models import Notification
 from core.plugins.api import hookimpl
 from core.tenancy.scope import tenant_scope
 from plugins.webcare.crisis import service
-from plugins.webcare.models import CannedResponse, Case, Crisis, CrisisEntry, Reply
+from plugins.webcare.models import CannedResponse, Case, Crisis, CrisisEntry, Reply, WebcareConfig
 from tests.support import TenantWorld, World, login_as, post_form
 
 WEB = "/t/acme/p/webcare/crisis/"
@@ -130,7 +130,10 @@ async def test_switch_on_banner_timeline_off_and_report(wc: World, client: Any, 
     page = (await client.get(WEB)).text
     assert "Statement op de site gezet" in page and "Antwoord op #1 goedgekeurd" in page
 
-    # switch off: report frozen, banner gone
+    # switch off (the agent is the webcare lead): report frozen, banner gone
+    with tenant_scope(wc.a.id):
+        async with sessionmaker() as session, session.begin():
+            await session.execute(update(WebcareConfig).values(lead_user_id=wc.a.users["agent"].id))
     response = await post_form(client, f"{WEB}stop", {"note": "Storing verholpen"}, follow_redirects=False)
     assert response.status_code == 303 and response.headers["location"] == f"{WEB}{crisis.id}"
     [crisis] = await rows(sessionmaker, wc.a, Crisis)
@@ -162,9 +165,9 @@ async def test_switch_on_banner_timeline_off_and_report(wc: World, client: Any, 
             assert await service.open_crisis(session) is None
 
 
-async def test_only_configure_may_switch(wc: World, client: Any, listener: None,
-                                         sessionmaker: async_sessionmaker[AsyncSession]) -> None:
-    for who in ("member", "marketer", "viewer"):
+async def test_the_regie_holder_or_the_webcare_lead_switches(wc: World, client: Any, listener: None,
+                                                            sessionmaker: async_sessionmaker[AsyncSession]) -> None:
+    for who in ("member", "marketer", "viewer", "agent", "admin"):  # agent: owning department, not the lead
         client.cookies.clear()
         await login_as(client, wc.a, who)
         response = await client.get(WEB)
@@ -172,17 +175,26 @@ async def test_only_configure_may_switch(wc: World, client: Any, listener: None,
         response = await post_form(client, f"{WEB}start", {"title": "T", "reason": "r"}, follow_redirects=False)
         assert response.status_code == 403, who
     assert await rows(sessionmaker, wc.a, Crisis) == []
+    # someone who configures webcare names the lead: only a member of the owning department (service)
+    bad = await post_form(client, f"{WEB}lead", {"lead_user_id": str(wc.a.users["marketer"].id)})
+    assert bad.status_code == 422 and "afdeling die webcare beheert" in bad.text
+    response = await post_form(client, f"{WEB}lead", {"lead_user_id": str(wc.a.users["agent"].id)},
+                               follow_redirects=False)
+    assert response.status_code == 303
+    assert "webcare.lead_changed" in [a.action for a in await rows(sessionmaker, wc.a, AuditEntry)]
     client.cookies.clear()
-    await login_as(client, wc.a, "agent")  # the owning department (service) configures webcare
+    await login_as(client, wc.a, "agent")  # now the lead
+    assert "Crisismodus aanzetten" in (await client.get(WEB)).text
     response = await post_form(client, f"{WEB}start", {"title": "T", "reason": "r"}, follow_redirects=False)
     assert response.status_code == 303
+    assert (await post_form(client, f"{WEB}lead", {"lead_user_id": "x"})).status_code == 422
     client.cookies.clear()
     await login_as(client, wc.a, "member")
     response = await post_form(client, f"{WEB}stop", {"note": "klaar"}, follow_redirects=False)
     assert response.status_code == 403
     assert (await rows(sessionmaker, wc.a, Crisis))[0].ended_at is None
     client.cookies.clear()
-    await login_as(client, wc.a, "admin")
+    await login_as(client, wc.a, "regie")
     response = await post_form(client, f"{WEB}stop", {"note": ""}, follow_redirects=False)
     assert response.status_code == 422 and (await rows(sessionmaker, wc.a, Crisis))[0].ended_at is None
     assert (await post_form(client, f"{WEB}stop", {"note": "klaar"}, follow_redirects=False)).status_code == 303
