@@ -138,8 +138,8 @@ async def _channels(db: AsyncSession) -> dict[str, Any]:
 
 def _compose_form(case: Case, canned: CannedResponse | None = None, values: dict[str, str] | None = None
                   ) -> dict[str, Any]:
-    form = {"body": "", "channel": "", "connector": "posted_elsewhere", "canned_id": "", "external_url": "",
-            "revision": case.revision}
+    form = {"body": "", "channel": service.guess_channel(case.url), "connector": "posted_elsewhere",
+            "canned_id": "", "external_url": "", "revision": case.revision}
     if canned is not None:
         form["canned_id"], form["body"] = str(canned.id), service.fill(canned.body, values or {})
     return form

@@ -18,6 +18,7 @@ import secrets
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
+from urllib.parse import urlparse
 from uuid import UUID
 
 from sqlalchemy import Select, func, select
@@ -41,6 +42,7 @@ from core.plugins.api import (
     get_or_404,
     notify_people,
     owning_department,
+    published_tone_rules,
     record_audit,
     utcnow,
 )
@@ -170,6 +172,31 @@ def canned_form(canned: CannedResponse | None) -> dict[str, Any]:
 
 # -- variables --------------------------------------------------------------------------------------------------
 
+PLATFORM_HOSTS: dict[str, tuple[str, ...]] = {
+    "twitter": ("twitter.com", "x.com"), "x": ("x.com", "twitter.com"), "facebook": ("facebook.com", "fb.com"),
+    "instagram": ("instagram.com",), "linkedin": ("linkedin.com",), "tiktok": ("tiktok.com",),
+    "youtube": ("youtube.com", "youtu.be"), "threads": ("threads.net",), "bluesky": ("bsky.app",),
+}
+"""Channel names the policy may use for a length rule → the hosts of that platform."""
+
+
+def guess_channel(url: str, policy_channels: Any = ()) -> str:
+    """The channel of a case from the address of its message, so the policy's length rule applies without the
+    agent typing it: a channel the policy names first, else a known platform; "" when the host says nothing."""
+    host = (urlparse(url or "").hostname or "").lower().removeprefix("www.").removeprefix("m.")
+    if not host:
+        return ""
+
+    def on(name: str) -> bool:
+        hosts = PLATFORM_HOSTS.get(name, (f"{name}.com",))
+        return any(host == h or host.endswith("." + h) for h in hosts)
+
+    for name in policy_channels:
+        if on(str(name).lower()):
+            return str(name).lower()
+    return next((name for name in PLATFORM_HOSTS if on(name)), "")
+
+
 def initials_of(name: str) -> str:
     """"Jan de Vries" → "JV", "Anna-Lisa Bakker" → "AB"; particles (de, van, ...) are left out."""
     words = [w for w in (name or "").replace(".", " ").split() if w]
@@ -251,6 +278,8 @@ async def compose(session: AsyncSession, principal: Any, settings: Any, case_id:
         errors.add("connector", msgid="The webhook connector is not set up yet.")
     variables = variables_for(case, principal)
     body = fill(body or "", variables) if body else body
+    if not channel:  # left empty: the case's platform, so its length rule cannot be skipped by omission
+        channel = guess_channel(case.url, (await published_tone_rules(session)).get("max_length") or {})
     crisis = await open_crisis(session)
     check = None
     if body:

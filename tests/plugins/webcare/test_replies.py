@@ -135,6 +135,31 @@ async def test_tone_problems_block_the_reply_with_field_messages(client, wc: Wor
     assert (await get(sessionmaker, wc.a, Case, case_id)).first_response_at is None
 
 
+
+async def test_the_length_rule_follows_the_platform_of_the_case(client, wc: World, sessionmaker) -> None:
+    """Left empty, the channel is the case's platform (from its address), so its length rule still holds."""
+    from plugins.webcare.replies.service import guess_channel
+
+    assert guess_channel("https://x.com/jan/status/1", {"twitter": 280}) == "twitter"
+    assert guess_channel("https://mobile.twitter.com/jan", {"x": 280}) == "x"
+    assert guess_channel("https://m.facebook.com/post/1") == "facebook"
+    assert guess_channel("https://forum.example/t/1", {"twitter": 280}) == "" and guess_channel("") == ""
+    await publish(sessionmaker, wc.a)
+    case_id = await make_case(sessionmaker, wc.a)
+    with tenant_scope(wc.a.id):
+        async with sessionmaker() as session, session.begin():
+            (await session.get(Case, case_id)).url = "https://twitter.com/jan/status/1"
+    await login_as(client, wc.a, "agent")
+    initials = "^AAB"
+    panel = await client.get(f"{base(wc.a)}/cases/{case_id}/replies")
+    assert 'value="twitter"' in panel.text  # the compose form starts with the case's platform
+    response = await post_form(client, f"{base(wc.a)}/cases/{case_id}/replies",
+                               {"body": "Dit antwoord is te lang voor twitter, veel te lang eigenlijk. " + initials,
+                                "channel": "", "connector": "posted_elsewhere"})
+    assert response.status_code == 422 and "het maximum voor twitter is 60" in html.unescape(response.text)
+    assert await rows(sessionmaker, wc.a, Reply) == []
+
+
 # -- posted elsewhere, first response ----------------------------------------------------------------------------------
 
 async def test_posted_elsewhere_needs_an_address_and_meets_the_first_response(client, wc: World,
