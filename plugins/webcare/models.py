@@ -13,7 +13,7 @@ from datetime import date, datetime
 from uuid import UUID
 
 from advanced_alchemy.types import GUID
-from sqlalchemy import JSON, Boolean, Date, DateTime, ForeignKey, Index, Integer, String, Text, UniqueConstraint
+from sqlalchemy import JSON, Boolean, Date, DateTime, ForeignKey, Index, Integer, String, Text, UniqueConstraint, text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from core.plugins.api import N_, Base, TenantScoped
@@ -155,6 +155,7 @@ class Case(TenantScoped, Base):
         UniqueConstraint("tenant_id", "number", name="uq_webcare_case_number"),
         Index("ix_webcare_case_inbox", "tenant_id", "status", "last_message_at"),
         Index("ix_webcare_case_recent", "tenant_id", "last_message_at", "id"),
+        Index("ix_webcare_case_author_lower", "tenant_id", text("lower(author_handle)")),
         # and on PostgreSQL trigram indexes on subject, author_handle, author_name for the search (0003_webcare)
         Index("ix_webcare_case_queue", "tenant_id", "queue_id", "status", "last_message_at"),
         Index("ix_webcare_case_assignee", "tenant_id", "assignee_id", "status"),

@@ -271,17 +271,18 @@ class Placed:
 
 
 async def _open_cases(session: AsyncSession, handles: list[str], since: datetime) -> dict[tuple[str, str], Case]:
-    """The newest joinable case per (author, topic) opened since `since`, for all authors in one query: an open
+    """The newest joinable case per (author in lower case, topic) opened since `since`, for all authors in one
+    query (an expression index on lower(author_handle) serves it): an open
     one, or a resolved one (a new message reopens it; a closed case is final, so a new message opens a new case)."""
     found: dict[tuple[str, str], Case] = {}
     if not handles:
         return found
-    rows = await session.scalars(select(Case).where(Case.author_handle.in_(handles),
+    rows = await session.scalars(select(Case).where(func.lower(Case.author_handle).in_(handles),
                                                     Case.status.in_((*OPEN_STATUSES, "resolved")),
                                                     Case.opened_at >= since)
                                  .order_by(Case.opened_at.desc()))
     for case in rows.all():
-        found.setdefault((case.author_handle, case.topic), case)
+        found.setdefault((case.author_handle.lower(), case.topic), case)
     return found
 
 
@@ -300,7 +301,7 @@ async def place(session: AsyncSession, items: list[Incoming], *, now: datetime |
     now = now or utcnow()
     cfg = await config(session)
     since = now - timedelta(hours=cfg.join_window_hours)
-    handles = sorted({i.author_handle for i in items if i.author_handle})
+    handles = sorted({i.author_handle.lower() for i in items if i.author_handle})  # "@Jan" is "@jan"
     open_cases = await _open_cases(session, handles, since)
     queues = await queue_departments(session)
     fallback: CaseQueue | None = None
@@ -316,7 +317,7 @@ async def place(session: AsyncSession, items: list[Incoming], *, now: datetime |
     messages: list[dict[str, Any]] = []
     placed: list[Placed | dict[str, Any]] = []
     for item in items:
-        key = (item.author_handle, item.topic)
+        key = (item.author_handle.lower(), item.topic)
         derived = R.derive_priority(item.author_reach, item.sentiment, item.priority_override)
         message = {"id": uuid4(), "kind": "inbound", "body": item.body[:MAX_BODY], "author_handle": item.author_handle,
                    "user_id": user_id, "mention_id": item.mention_id, "url": item.url, "sentiment": item.sentiment,

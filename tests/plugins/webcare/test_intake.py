@@ -131,8 +131,8 @@ async def test_same_author_and_topic_joins_other_topic_or_closed_opens_new(
     [first] = await cases(sessionmaker, wc.a)
     assert [m.body for m in await messages(sessionmaker, wc.a, first.id)] == ["storing", "nog steeds storing"]
     assert (first.sentiment_first, first.sentiment_last, first.priority) == ("neutral", "negative", "high")
-    # a later batch joins too; another topic or another author opens a new case
-    await run(sessionmaker, wc.a, [ev("@jan", "storing, derde keer"), ev("@jan", "mijn factuur"),
+    # a later batch joins too (the handle in any case); another topic or another author opens a new case
+    await run(sessionmaker, wc.a, [ev("@Jan", "storing, derde keer"), ev("@jan", "mijn factuur"),
                                    ev("@piet", "storing")])
     all_cases = await cases(sessionmaker, wc.a)
     assert [(c.number, c.author_handle, c.topic) for c in all_cases] == \

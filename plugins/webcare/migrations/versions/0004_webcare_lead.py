@@ -1,4 +1,4 @@
-"""the webcare lead: who besides the regie holder switches crisis mode on and off
+"""the webcare lead: who besides the regie holder switches crisis mode on and off; authors joined in any case
 
 Revision ID: 0004_webcare
 Revises: 0003_webcare
@@ -16,6 +16,7 @@ depends_on: str | Sequence[str] | None = None
 
 
 def upgrade() -> None:
+    op.create_index("ix_webcare_case_author_lower", "webcare_case", ["tenant_id", sa.text("lower(author_handle)")])
     with op.batch_alter_table("webcare_config", schema=None) as batch_op:
         batch_op.add_column(sa.Column("lead_user_id", GUID(length=16), nullable=True))
         batch_op.create_foreign_key("fk_webcare_config_lead_user_id_user_account", "user_account",
@@ -23,6 +24,7 @@ def upgrade() -> None:
 
 
 def downgrade() -> None:
+    op.drop_index("ix_webcare_case_author_lower", table_name="webcare_case")
     with op.batch_alter_table("webcare_config", schema=None) as batch_op:
         batch_op.drop_constraint("fk_webcare_config_lead_user_id_user_account", type_="foreignkey")
         batch_op.drop_column("lead_user_id")
