@@ -71,17 +71,17 @@ async def member_principal(session: AsyncSession, user_id: UUID, plugin: str = "
     same services (and audit entries) as that person's clicks would."""
     from core.activation.models import PluginActivation
     from core.auth.principal import tenant_roles
+    from core.plugins.mount import in_department
 
     user = await session.get(User, user_id)
     tenant = await current_tenant(session)
     if user is None or tenant is None:
         return None
     principal = await tenant_roles(session, user, tenant)
-    membership = principal.membership
-    if membership is None:
+    if principal.membership is None:
         return None
-    if plugin and membership.role != "viewer":
+    if plugin:
         owner = await session.scalar(select(PluginActivation.department_id).where(PluginActivation.plugin == plugin))
-        if owner is not None and (membership.department_id == owner or owner in principal.seat_department_ids):
+        if owner is not None and in_department(principal, owner):
             principal.roles = principal.roles | {"owner"}
     return principal

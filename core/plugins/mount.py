@@ -33,13 +33,14 @@ def require_active(plugin: str) -> Any:
         if row is None or row.status != ActivationStatus.active.value:
             raise NotFoundException(f"plugin {plugin} is not enabled")
         principal = state.get("principal")
-        if principal is not None and principal.user is not None and _in_department(principal, row.department_id):
+        if principal is not None and principal.user is not None and in_department(principal, row.department_id):
             principal.roles = principal.roles | {"owner"}
 
     return guard
 
 
-def _in_department(principal: Any, department_id: Any) -> bool:
+def in_department(principal: Any, department_id: Any) -> bool:
+    """A (non-viewer) member of the department by membership or workgroup seat: the plugin's `owner` role."""
     membership = principal.membership
     if membership is None or membership.role == "viewer":
         return False

@@ -68,8 +68,7 @@ async def _inbox_context(request: Request[Any, Any, Any], db: AsyncSession, slug
     cases = await paginate(db, service.cases_query(filters), page_number(params.get("page")),
                            per_page=service.PER_PAGE, base_path=base, params=filters.params())
     poll = f"{base}?{urlencode({**filters.params(), 'page': cases.number, 'fragment': '1'})}"
-    version = await inbox_version(db)
-    return {"base": base, "filters": filters, "cases": cases, "poll_url": poll, "version": version,
+    return {"base": base, "filters": filters, "cases": cases, "poll_url": poll,
             "timers": await _timers(db, cases.items),
             "names": await user_names(db, {c.assignee_id for c in cases.items}),
             "queues": await service.queue_names(db), "departments": await service.department_names(db),
@@ -85,7 +84,7 @@ async def inbox(request: Request[Any, Any, Any], db: AsyncSession, slug: str) ->
     if request.query_params.get("fragment"):
         return page(request, "webcare/inbox/_list.html", **context, fragment=True)
     user_id = _user_id(request)
-    return page(request, "webcare/inbox/index.html", **context,
+    return page(request, "webcare/inbox/index.html", **context, version=await inbox_version(db),
                 views=await service.views_of(db, user_id), urlencode=urlencode,
                 available=await service.is_available(db, user_id),
                 members=[(str(i), n) for i, n in await member_choices(db)])

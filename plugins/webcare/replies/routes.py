@@ -120,10 +120,13 @@ async def _panel(request: Request[Any, Any, Any], db: AsyncSession, slug: str, c
     cfg = await config_of(db)
     principal = principal_of(request)
     template = "webcare/replies/_panel.html" if _htmx(request) else "webcare/replies/case_replies.html"
+    channels = await _channels(db)
+    # an empty channel shows the case's platform, named as the policy's length rules name it (as compose reads it)
+    form = {**form, "channel": form.get("channel") or service.guess_channel(case.url, channels["channel_limits"])}
     return page(request, template, status_code=status_code, case=case, base=base, url=url, replies=replies,
                 deliveries=deliveries, names=names, canned=canned, form=form, errors=errors or {},
                 connectors=CONNECTORS, statuses=REPLY_STATUSES, reasons=APPROVAL_REASONS,
-                webhook_ready=bool(cfg.webhook_url), **await _channels(db),
+                webhook_ready=bool(cfg.webhook_url), **channels,
                 crisis=await service.open_crisis(db), may_decide=lambda r: service.may_decide(principal, r),
                 notice=notice)
 
@@ -138,8 +141,8 @@ async def _channels(db: AsyncSession) -> dict[str, Any]:
 
 def _compose_form(case: Case, canned: CannedResponse | None = None, values: dict[str, str] | None = None
                   ) -> dict[str, Any]:
-    form = {"body": "", "channel": service.guess_channel(case.url), "connector": "posted_elsewhere",
-            "canned_id": "", "external_url": "", "revision": case.revision}
+    form = {"body": "", "channel": "", "connector": "posted_elsewhere", "canned_id": "", "external_url": "",
+            "revision": case.revision}
     if canned is not None:
         form["canned_id"], form["body"] = str(canned.id), service.fill(canned.body, values or {})
     return form
