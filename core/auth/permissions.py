@@ -57,6 +57,13 @@ MATRIX: dict[str, frozenset[str]] = {
     "policy.publish": frozenset({"regie"}),
     "account.request": MEMBERS,
     "account.decide": frozenset({"regie", "hub"}),
+    # measurement: dashboards, measurements, reports, digest, trainings
+    "measurement.read": READERS,
+    "measurement.enter": MEMBERS,
+    "report.generate": frozenset({"regie", "workgroup", "admin"}),
+    "digest.subscribe": READERS,
+    "training.manage": frozenset({"mediator"}),
+    "training.enrol": frozenset({"admin", "regie", "workgroup", "mediator"}),
     # platform
     "mediator.console": frozenset({"mediator"}),
     "tenant.create": frozenset({"mediator"}),

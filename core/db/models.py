@@ -6,7 +6,11 @@ from core.audit.models import AuditEntry
 from core.auth.models import ApiToken, Invitation, Membership, User
 from core.db.base import Base
 from core.jobs.models import JobProgress, OutboxMessage
-from core.measurement.models import ManagementPresentation, MethodologyVersion, Target
+from core.measurement.models import (
+    ManagementPresentation,
+    MethodologyVersion,
+    Target,
+)
 from core.notifications.models import Notification
 from core.policy.models import PolicyVersion
 from core.roadmap.models import (

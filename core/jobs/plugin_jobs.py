@@ -33,10 +33,23 @@ SPECS: dict[str, tuple[str, JobSpec]] = {}
 _thread = threading.local()
 
 
+CORE = "core"
+"""The owner name of the core's own tenant jobs (`core_job_specs`); a periodic one runs for every tenant."""
+
+
+def core_job_specs() -> list[JobSpec]:
+    """The core's tenant jobs, written like a plugin's (`JobSpec`, `run(ctx, **payload)`), named `core.*`."""
+    from core.digest.jobs import JOBS as digest_jobs
+    from core.measurement.jobs import JOBS as measurement_jobs
+    from core.reports.jobs import JOBS as report_jobs
+
+    return [*measurement_jobs, *digest_jobs, *report_jobs]
+
+
 def collect_specs(pm: Any) -> dict[str, tuple[str, JobSpec]]:
     from core.plugins.manager import plugin_infos, plugin_module
 
-    found: dict[str, tuple[str, JobSpec]] = {}
+    found: dict[str, tuple[str, JobSpec]] = {spec.name: (CORE, spec) for spec in core_job_specs()}
     for info in plugin_infos(pm):
         module = plugin_module(pm, info.name)
         hook = getattr(module, "regie_jobs", None)
@@ -168,15 +181,16 @@ def enqueue_job(session: AsyncSession, name: str, *, after_seconds: float | None
 
 
 async def fan_out(sessionmaker: async_sessionmaker[AsyncSession], plugin: str, name: str) -> int:
-    """Send a periodic job once for every tenant where its plugin is active."""
+    """Send a periodic job once for every tenant where its plugin is active (a core job: every tenant)."""
     from core.activation.models import ActivationStatus, PluginActivation
     from core.jobs.actors import actor
+    from core.tenancy.models import Tenant
 
     with cross_tenant():
         async with sessionmaker() as session:
-            tenant_ids = (await session.scalars(select(PluginActivation.tenant_id).where(
-                PluginActivation.plugin == plugin,
-                PluginActivation.status == ActivationStatus.active.value))).all()
+            query = select(Tenant.id) if plugin == CORE else select(PluginActivation.tenant_id).where(
+                PluginActivation.plugin == plugin, PluginActivation.status == ActivationStatus.active.value)
+            tenant_ids = (await session.scalars(query)).all()
     for tenant_id in tenant_ids:
         actor(name).send(tenant_id=str(tenant_id))
     return len(tenant_ids)

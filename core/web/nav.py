@@ -9,6 +9,7 @@ from core.i18n import gettext_for
 
 CORE_NAV = (
     ("", "Overview", "tenant.read"),
+    ("dashboard", "Dashboard", "measurement.read"),
     ("roadmap", "Roadmap", "tenant.read"),
     ("workgroup", "Workgroup", "tenant.read"),
     ("starting-points", "Starting points", "tenant.read"),
