@@ -46,6 +46,17 @@ class KpiIn:
     name: str
     definition: str = ""
     source: str = ""
+    kind: str | None = None
+    """"plugin" (a key a plugin declares through `regie_kpis`) or "manual"; left out: plugin when a plugin
+    declares the key, else manual."""
+    unit: str | None = None
+    """count, percent, minutes, hours, fte, euro, index or number; left out: the plugin's unit, else count."""
+    owner_department_id: str | None = None
+    """The department that owns the KPI (required for a manual KPI given with a kind)."""
+    aggregation: str | None = None
+    """sum, mean or latest (a stock such as followers): how a period is made of its days; left out: by unit."""
+    direction: str | None = None
+    """higher or lower: which way is better; left out: by unit and key."""
 
 
 @dataclass
@@ -103,8 +114,10 @@ async def pilot(request: Request[Any, Any, Any], db: AsyncSession, data: PilotIn
 @post("/t/{slug:str}/methodology", opt={"action": "methodology.write"}, tags=["evidence"], status_code=201,
       summary="Write a new methodology version (the chosen KPIs) with a reason")
 async def methodology(request: Request[Any, Any, Any], db: AsyncSession, data: MethodologyIn) -> Created:
-    kpis = [{"key": k.key, "name": k.name, "definition": k.definition, "source": k.source} for k in data.kpis]
-    row = await service.write_methodology(db, principal_of(request), kpis, data.reason)
+    kpis = [{"key": k.key, "name": k.name, "definition": k.definition, "source": k.source, "kind": k.kind,
+             "unit": k.unit, "owner_department_id": k.owner_department_id, "aggregation": k.aggregation,
+             "direction": k.direction} for k in data.kpis]
+    row = await service.write_methodology(db, principal_of(request), kpis, data.reason, pm=request.app.state.pm)
     return Created(str(row.id), "methodology_version", row.number)
 
 

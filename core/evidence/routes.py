@@ -14,6 +14,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from core.errors import DomainError
 from core.evidence import service
 from core.evidence.service import PRESENTATION_SECTIONS, Upload
+from core.measurement.snapshots import active_plugins, plugin_kpis
 from core.roadmap.routes import user_names
 from core.tenancy.models import Tenant
 from core.web.forms import Form, MultipartForm, lang_of, principal_of, tenant_of
@@ -48,6 +49,16 @@ async def _context(db: AsyncSession, request: Request[Any, Any, Any], kind: str 
     if "pilot" in shown:
         ctx["activations"] = [(str(a.id), f"{a.plugin} ({a.department.name})")
                               for a in await service.measurable_activations(db)]
+    if "methodology" in shown:
+        lang = lang_of(request)
+        ctx["plugin_kpis"] = [(key, plugin, d.title.get(lang) or d.title.get("en", key), d.unit,
+                               d.description.get(lang) or d.description.get("en", ""))
+                              for key, (plugin, d) in sorted(plugin_kpis(request.app.state.pm).items())]
+        ctx["plugin_titles"] = {key: title for key, _plugin, title, _unit, _text in ctx["plugin_kpis"]}
+        ctx["active_plugins"] = await active_plugins(db)
+        ctx["unit_labels"] = service.UNIT_LABELS
+        departments = (await db.scalars(select(Department).order_by(Department.name))).all()
+        ctx["owner_names"] = {str(d.id): d.name for d in departments}
     if "targets" in shown:
         latest = await service.latest_methodology(db)
         ctx["kpi_options"] = [(k["key"], f'{k["key"]} — {k["name"]}') for k in (latest.kpis if latest else [])]
@@ -125,7 +136,8 @@ async def record_pilot(request: Request[Any, Any, Any], db: AsyncSession, slug: 
 @post("/t/{slug:str}/evidence/methodology", opt={"action": "methodology.write"})
 async def write_methodology(request: Request[Any, Any, Any], db: AsyncSession, slug: str, data: Form) -> Any:
     try:
-        await service.write_methodology(db, principal_of(request), data.get("kpis", ""), data.get("reason", ""))
+        await service.write_methodology(db, principal_of(request), data.get("kpis", ""), data.get("reason", ""),
+                                        pm=request.app.state.pm)
     except DomainError as exc:
         return await _fail(request, db, "methodology", exc, data)
     return Redirect(f"/t/{slug}/evidence/methodology", status_code=303)

@@ -38,7 +38,8 @@ ALLOWED_TYPES = {
 PRESENTATION_SECTIONS = ("results", "goals", "strategy", "way_of_work", "resources")
 SECTION_LABELS = {"results": N_("Results"), "goals": N_("Goals"), "strategy": N_("Strategy"),
                   "way_of_work": N_("Way of work"), "resources": N_("Resources needed")}
-KPI_KEY = re.compile(r"^[a-z][a-z0-9_]{0,79}$")
+KPI_KEY = re.compile(r"^[a-z][a-z0-9_]*(\.[a-z0-9_]+)?$")
+"""Lowercase letters, digits and _; a plugin's KPI has its plugin's name and a dot in front (monitoring.volume)."""
 VALUE_KEY = re.compile(r"^[A-Za-z][A-Za-z0-9_.-]{0,79}$")
 
 
@@ -190,27 +191,100 @@ def pilot_measurements_query() -> Select[Any]:
 
 
 # --- methodology ------------------------------------------------------------------------------------
-def parse_kpis(text: Any) -> list[dict[str, str]]:
-    """Lines `key | name | definition | source` (or a list of dicts from the API)."""
-    if isinstance(text, list):
-        lines = [" | ".join(str(k.get(f, "")) for f in ("key", "name", "definition", "source"))
-                 if isinstance(k, dict) else str(k) for k in text]
-    else:
-        lines = str(text or "").splitlines()
-    kpis: list[dict[str, str]] = []
+KPI_FIELDS = ("key", "name", "definition", "source", "kind", "unit", "owner_department_id", "aggregation",
+              "direction")
+AGGREGATIONS = ("sum", "mean", "latest")
+"""How a period's value is made of its days (see `core.measurement.targets`); left out: by the unit."""
+DIRECTIONS = ("higher", "lower")
+KPI_KINDS = ("plugin", "manual")
+UNITS = ("count", "percent", "minutes", "hours", "fte", "euro", "index", "number")
+UNIT_LABELS = {"count": N_("count"), "percent": N_("percent"), "minutes": N_("minutes"), "hours": N_("hours"),
+               "fte": N_("FTE"), "euro": N_("euro"), "index": N_("index"), "number": N_("number")}
+
+
+def _kpi_line(k: Any) -> str:
+    if not isinstance(k, dict):
+        return str(k)
+    parts = [str(k.get(f) or "") for f in KPI_FIELDS]
+    return " | ".join(parts if any(parts[4:]) else parts[:4])
+
+
+def _owner(raw: str, departments: dict[str, str] | None, n: int) -> str | None:
+    """A department named by id or (case-insensitively) by name → its id as text."""
+    if not raw:
+        return None
+    if departments is None:
+        return raw
+    if raw in departments:
+        return raw
+    by_name = {name.casefold(): did for did, name in departments.items()}
+    if raw.casefold() in by_name:
+        return by_name[raw.casefold()]
+    raise DomainError(field="kpis", msgid="Line {n} names an unknown owner department: {name}.", n=n, name=raw)
+
+
+def _kpi(parts: list[str], n: int, declared: dict[str, Any] | None, departments: dict[str, str] | None,
+         ) -> dict[str, Any]:
+    """One line: `key | name | definition | source` (a line of the first format) or with `| kind | unit | owner
+    department` after it. Without a kind, a key a plugin declares is a plugin KPI and any other a manual one."""
+    key = parts[0]
+    extended = len(parts) > 4
+    parts = parts + [""] * (9 - len(parts))
+    kind, unit, owner_raw = parts[4].lower(), parts[5].lower(), parts[6]
+    aggregation, direction = parts[7].lower() or None, parts[8].lower() or None
+    if aggregation and aggregation not in AGGREGATIONS:
+        raise DomainError(field="kpis", msgid="Line {n}: the aggregation must be sum, mean or latest.", n=n)
+    if direction and direction not in DIRECTIONS:
+        raise DomainError(field="kpis", msgid="Line {n}: the direction must be higher or lower.", n=n)
+    plugin_def = (declared or {}).get(key)
+    if not kind:
+        kind = "plugin" if plugin_def is not None else "manual"
+    if kind not in KPI_KINDS:
+        raise DomainError(field="kpis", msgid="Line {n}: the kind must be plugin or manual.", n=n)
+    if kind == "plugin" and declared is not None and plugin_def is None:
+        raise DomainError(field="kpis", msgid="Line {n}: {key} is not a KPI an installed plugin measures.",
+                          n=n, key=key)
+    if kind == "manual" and plugin_def is not None:
+        raise DomainError(field="kpis", msgid="Line {n}: {key} is measured by a plugin; choose another key for a "
+                          "manual KPI.", n=n, key=key)
+    if unit and unit not in UNITS:
+        raise DomainError(field="kpis", msgid="Line {n}: the unit must be one of {units}.", n=n,
+                          units=", ".join(UNITS))
+    owner = _owner(owner_raw, departments, n)
+    if kind == "manual" and extended and owner is None:
+        raise DomainError(field="kpis", msgid="Line {n}: a manual KPI needs an owner department.", n=n)
+    if not unit:
+        unit = getattr(plugin_def[1], "unit", "count") if plugin_def is not None else "count"
+    name = parts[1]  # a plugin KPI without a name shows the plugin's title in the reader's language
+    if not name and plugin_def is None and kind == "manual":
+        raise DomainError(field="kpis", msgid="Line {n} is not of the form key | name | definition | source "
+                          "(key in lowercase letters, digits and _).", n=n)
+    return {"key": key, "name": name[:200], "definition": parts[2][:2000], "source": parts[3][:200],
+            "kind": kind, "unit": unit, "owner_department_id": owner,
+            **({"aggregation": aggregation} if aggregation else {}), **({"direction": direction} if direction else {})}
+
+
+def parse_kpis(text: Any, declared: dict[str, Any] | None = None,
+               departments: dict[str, str] | None = None) -> list[dict[str, Any]]:
+    """Lines `key | name | definition | source [| kind | unit | owner department | aggregation | direction]` (or a
+    list of dicts from the API). `declared` (key → (plugin, KpiDefinition), from
+    `core.measurement.snapshots.plugin_kpis`) checks plugin keys; `departments` (id → name) resolves owners by
+    name or id."""
+    lines = [_kpi_line(k) for k in text] if isinstance(text, list) else str(text or "").splitlines()
+    kpis: list[dict[str, Any]] = []
     seen: set[str] = set()
     for n, line in enumerate(lines, start=1):
         if not line.strip():
             continue
         parts = [p.strip() for p in line.split("|")]
-        if len(parts) != 4 or not all(parts[:2]) or not KPI_KEY.match(parts[0]):
+        if not 4 <= len(parts) <= 9 or not KPI_KEY.match(parts[0]) or len(parts[0]) > 120 or (
+                len(parts) == 4 and not parts[1]):
             raise DomainError(field="kpis", msgid="Line {n} is not of the form key | name | definition | source "
                               "(key in lowercase letters, digits and _).", n=n)
         if parts[0] in seen:
             raise DomainError(field="kpis", msgid="Line {n} repeats the key {key}.", n=n, key=parts[0])
         seen.add(parts[0])
-        kpis.append({"key": parts[0], "name": parts[1][:200], "definition": parts[2][:2000],
-                     "source": parts[3][:200]})
+        kpis.append(_kpi(parts, n, declared, departments))
     if not kpis:
         raise DomainError(field="kpis", msgid="Choose at least one KPI.")
     return kpis
@@ -224,9 +298,14 @@ def methodology_versions_query() -> Select[Any]:
     return select(MethodologyVersion).order_by(MethodologyVersion.number.desc())
 
 
-async def write_methodology(session: AsyncSession, principal: Any, kpis: Any, reason: str) -> MethodologyVersion:
+async def write_methodology(session: AsyncSession, principal: Any, kpis: Any, reason: str,
+                            pm: Any = None) -> MethodologyVersion:
+    """A new version; with `pm` a plugin KPI must be one a plugin declares. Past snapshots keep their version."""
+    from core.measurement.snapshots import plugin_kpis
+
     errors = FieldErrors()
-    parsed = errors.clean(parse_kpis, kpis)
+    departments = {str(d.id): d.name for d in (await session.scalars(select(Department))).all()}
+    parsed = errors.clean(parse_kpis, kpis, plugin_kpis(pm) if pm is not None else None, departments)
     reason = errors.clean(clean_text, reason, "reason", max_length=4000)
     errors.raise_if_any()
     number = (await session.scalar(select(func.max(MethodologyVersion.number))) or 0) + 1

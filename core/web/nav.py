@@ -10,6 +10,10 @@ from core.i18n import gettext_for
 CORE_NAV = (
     ("", "Overview", "tenant.read"),
     ("dashboard", "Dashboard", "measurement.read"),
+    ("measurements", "Measurements", "measurement.read"),
+    ("digest", "Weekly digest", "digest.subscribe"),
+    ("reports", "Quarterly reports", "measurement.read"),
+    ("benchmark", "Benchmark", "measurement.read"),
     ("roadmap", "Roadmap", "tenant.read"),
     ("workgroup", "Workgroup", "tenant.read"),
     ("starting-points", "Starting points", "tenant.read"),
@@ -17,6 +21,7 @@ CORE_NAV = (
     ("policy", "Policy", "tenant.read"),
     ("accounts", "Accounts", "tenant.read"),
     ("people", "People", "tenant.read"),
+    ("trainings", "Trainings", "tenant.read"),
     ("audit", "Audit log", "audit.read"),
 )
 

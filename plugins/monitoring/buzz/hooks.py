@@ -54,7 +54,13 @@ async def measure(ctx: HookContext, kpi: str, period: Any) -> float | int | None
     if kpi not in KPI_FIELDS:
         return None
     first, last = _dates(period)
-    totals = await service.totals_for(ctx.session, midnight(first), midnight(last) + timedelta(days=1))
+    memo = ctx.extra.get("memo")  # one snapshot run's cache: the buzz KPIs share one computation per period
+    key = ("monitoring.totals", first, last)
+    totals = memo.get(key) if memo is not None else None
+    if totals is None:
+        totals = await service.totals_for(ctx.session, midnight(first), midnight(last) + timedelta(days=1))
+        if memo is not None:
+            memo[key] = totals
     value = getattr(totals, KPI_FIELDS[kpi])
     return 0.0 if value is None else value
 

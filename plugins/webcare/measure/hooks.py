@@ -106,10 +106,17 @@ async def measure(ctx: HookContext, kpi: str, period: Any) -> float | int | None
     if kpi not in KPI_FIELDS:
         return None
     window = window_of(period)
+    memo = ctx.extra.get("memo")  # one snapshot run's cache: the seven KPIs share one computation per day
     if kpi == "webcare.community_customer_share":
         by_customer, answers = await service.community(ctx.session, window)
         return service._share(by_customer, answers)
-    return getattr(await service.figures(ctx.session, window), KPI_FIELDS[kpi])
+    key = ("webcare.figures", window.start, window.end)
+    figures = memo.get(key) if memo is not None else None
+    if figures is None:
+        figures = await service.figures(ctx.session, window)
+        if memo is not None:
+            memo[key] = figures
+    return getattr(figures, KPI_FIELDS[kpi])
 
 
 # -- presentation helpers (the widget and the KPI page) --------------------------------------------------------
