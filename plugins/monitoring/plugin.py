@@ -5,7 +5,8 @@
 - `mentions`: the ingestion pipeline (API, feeds, imports), the mention list, corrections and the
   tenant's learning sentiment classifier (`sentiment.py`, `language.py`);
 - `buzz`: the pre-aggregated dashboard, KPIs, widgets and the frozen baseline study (nulmeting);
-- `alerts`: spike and negative-surge detection per profile, one alert per episode, notifications.
+- `alerts`: spike and negative-surge detection per profile, one alert per episode, notifications;
+- `conversation_index`: the seven-component Conversation Index per profile over time, its KPI and widget.
 """
 
 from __future__ import annotations
@@ -31,7 +32,7 @@ INFO = PluginInfo(
     migrations=HERE / "migrations" / "versions",
     translations=HERE / "translations",
 )
-SLICES = ("buzz", "mentions", "alerts", "profiles", "sources")
+SLICES = ("buzz", "mentions", "alerts", "profiles", "sources", "conversation_index")
 
 
 def _collect(module: str, name: str) -> list[Any]:
@@ -70,29 +71,41 @@ def regie_nav(ctx: HookContext) -> list[dict[str, str]]:
     return [{"label": _("Buzz"), "href": f"{base}/"},
             {"label": _("Mentions"), "href": f"{base}/mentions/"},
             {"label": _("Alerts"), "href": f"{base}/alerts/"},
+            {"label": _("Conversation Index"), "href": f"{base}/conversation-index/"},
             {"label": _("Search profiles"), "href": f"{base}/profiles/"},
             {"label": _("Sources"), "href": f"{base}/sources/"}]
 
 
 @hookimpl
-def regie_widgets(ctx: HookContext) -> Any:
+async def regie_widgets(ctx: HookContext) -> Any:
     from plugins.monitoring.buzz.hooks import widgets
+    from plugins.monitoring.conversation_index import hooks as ci
 
-    return widgets(ctx)
+    return [*await widgets(ctx), *await ci.widgets(ctx)]
 
 
 @hookimpl
 def regie_kpis() -> list[Any]:
     from plugins.monitoring.buzz.hooks import KPIS
+    from plugins.monitoring.conversation_index import hooks as ci
 
-    return KPIS
+    return [*KPIS, *ci.KPIS]
 
 
 @hookimpl
 def regie_measure(ctx: HookContext, kpi: str, period: Any) -> Any:
     from plugins.monitoring.buzz.hooks import measure
+    from plugins.monitoring.conversation_index import hooks as ci
 
-    return measure(ctx, kpi, period)
+    return ci.measure(ctx, kpi, period) if kpi == ci.KPI else measure(ctx, kpi, period)
+
+
+@hookimpl
+async def regie_digest(ctx: HookContext, week_start: Any, week_end: Any) -> list[dict[str, Any]]:
+    """The weekly digest: the week's alerts, alerts still open, the buzz against the week before."""
+    from plugins.monitoring.alerts.digest import lines
+
+    return await lines(ctx, week_start, week_end)
 
 
 @hookimpl

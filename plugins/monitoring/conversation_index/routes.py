@@ -1,0 +1,37 @@
+"""The Conversation Index page: the trend per search profile and the seven components of the period."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from litestar import Request, get
+from litestar.response import Template
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from core.plugins.api import DomainError, form_errors, gettext_for, lang_of, page
+from plugins.monitoring.buzz.charts import number_format
+from plugins.monitoring.conversation_index import components, service
+from plugins.monitoring.conversation_index.charts import components_chart, trend_chart
+
+
+@get("/conversation-index/", opt={"action": "plugin.read"})
+async def conversation_index(request: Request[Any, Any, Any], db: AsyncSession) -> Template:
+    """A plain GET form picks the period; a bad one re-renders the form with the field's error (422)."""
+    lang = lang_of(request)
+    _ = gettext_for(lang)
+    context: dict[str, Any] = {"periods": [(k, _(v)) for k, v in service.PERIOD_LABELS.items()],
+                               "labels": components.COMPONENTS, "num": number_format(lang),
+                               "high_reach": components.HIGH_REACH}
+    try:
+        period = service.parse_period(request.query_params.get("period"))
+    except DomainError as exc:
+        return page(request, "monitoring/conversation_index/page.html", status_code=422, board=None,
+                    errors=form_errors(exc.errors, lang), form={"period": str(request.query_params.get("period"))},
+                    **context)
+    board = await service.board(db, period)
+    charts = {"trend": trend_chart(board, _), "components": components_chart(board, _)} if board.shown else {}
+    return page(request, "monitoring/conversation_index/page.html", board=board, charts=charts,
+                form={"period": period.key}, **context)
+
+
+ROUTES = [conversation_index]
