@@ -69,6 +69,14 @@ def regie_item_actions(ctx: Any, kind: str, item: dict[str, Any]) -> Any:
 
 
 @hookspec
+def regie_digest(ctx: Any, week_start: Any, week_end: Any) -> Any:
+    """Return the weekly digest's highlight lines `[{"text": str, "href": str, "level": "alert" | "info"}]` for
+    the ISO week `week_start`..`week_end` (dates, Monday..Sunday, inclusive); `text` in `ctx.lang`, `href`
+    relative to the tenant ("p/<plugin>/..."). Called by the digest job (once per tenant, week and
+    language) and for the preview on the digest settings page."""
+
+
+@hookspec
 def regie_kpis() -> Any:
     """Return KPI definitions `[KpiDefinition]` this plugin can measure."""
 

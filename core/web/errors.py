@@ -19,7 +19,7 @@ from core.tenancy.scope import TenantScopeError
 from core.web.render import page
 
 log = logging.getLogger("regie.web")
-SECRET_IN_PATH = re.compile(r"(/invitation/)[^/?#]+")
+SECRET_IN_PATH = re.compile(r"(/invitation/|/digest/unsubscribe/|/community/signin/)[^/?#]+")
 
 
 def _loggable(path: str) -> str:

@@ -128,6 +128,14 @@ def regie_policy_sections(ctx: HookContext) -> Any:
 
 
 @hookimpl
+async def regie_digest(ctx: HookContext, week_start: Any, week_end: Any) -> list[dict[str, Any]]:
+    """The weekly digest: crisis mode, overdue cases, the week's cases and SLA."""
+    from plugins.webcare.measure.digest import lines
+
+    return await lines(ctx, week_start, week_end)
+
+
+@hookimpl
 async def regie_banners(ctx: HookContext) -> list[dict[str, str]]:
     """Crisis mode on: a banner on every page of the tenant (one indexed query)."""
     from plugins.webcare.crisis.service import banners
