@@ -1,7 +1,118 @@
-"""(being built)"""
+"""The report jobs: generating one report (with its progress bar) and the quarterly schedule.
+
+`core.reports.generate` (payload `report_id`) runs four steps — collect data, charts, HTML, PDF — each moving
+the bar in a transaction of its own, and writes the result once: a report that is done is never generated
+again (a second message is a no-op), a failed one records why.
+
+`core.reports.quarterly` (hourly, every tenant) produces the previous quarter's report once, in the first
+`SCHEDULE_DAYS` days after a quarter ends, when the tenant has a methodology (nothing to report otherwise)
+and no report for exactly that period exists yet (whether asked for by hand or by an earlier run).
+"""
 
 from __future__ import annotations
 
-from core.plugins.info import JobSpec
+import logging
+from datetime import UTC, date, datetime
+from typing import Any
+from uuid import UUID
 
-JOBS: list[JobSpec] = []
+from sqlalchemy import func, select
+
+from core.audit.service import record
+from core.evidence.service import latest_methodology, produce_presentation
+from core.jobs.plugin_jobs import job_transaction
+from core.jobs.progress import update_progress
+from core.measurement.models import QuarterlyReport
+from core.plugins.info import JobContext, JobSpec
+from core.reports import document, pdf
+from core.reports.periods import last_full_quarter, quarter_start
+from core.reports.service import GENERATE_JOB, ReportInput, blank_inputs, default_title, queue_report
+
+log = logging.getLogger("regie.reports")
+SCHEDULE_DAYS = 14
+"""The schedule produces a quarter's report within this many days after the quarter ended."""
+STEPS = 4
+
+
+async def generate(ctx: JobContext, report_id: str) -> str:
+    """Generate one report; idempotent (a done report is left as it is)."""
+    async with job_transaction(ctx) as session:
+        report = await session.get(QuarterlyReport, UUID(report_id))
+        if report is None or report.status == "done":
+            return "skipped"
+        report.status, report.error = "running", ""
+        progress_id = report.progress_id
+    step = _stepper(ctx, progress_id)
+    await step(0, "running")
+    try:
+        async with job_transaction(ctx) as session:
+            report = await session.get(QuarterlyReport, UUID(report_id))
+            content = await document.collect(session, report, ctx.pm)
+        await step(1)
+        document.draw_charts(content, report.lang)
+        await step(2)
+        report.generated_at = datetime.now(UTC)  # stated in the document
+        html = document.render_html(report, content)
+        await step(3)
+        data = pdf.html_to_pdf(document.print_document(report, html))
+        generated_at = report.generated_at
+        async with job_transaction(ctx) as session:
+            report = await session.get(QuarterlyReport, UUID(report_id))
+            presentation = await produce_presentation(session, "system", report.title, report.period_start,
+                                                      report.period_end, document.presentation_sections(report,
+                                                                                                        content))
+            report.html, report.pdf, report.status = html, data, "done"
+            report.methodology_number = content.methodology_number
+            report.presentation_id = presentation.id
+            report.generated_at = generated_at
+            await record(session, "system", "report.generated", subject=report, summary=report.title,
+                         data={"kpis": len(content.results), "pdf_bytes": len(data),
+                               "methodology": content.methodology_number})
+    except Exception as exc:  # noqa: BLE001 — a failed report says why; the bar must not spin for ever
+        log.exception("report %s failed", report_id)
+        async with job_transaction(ctx) as session:
+            report = await session.get(QuarterlyReport, UUID(report_id))
+            if report is not None:
+                report.status, report.error = "failed", f"{exc.__class__.__name__}: {exc}"[:4000]
+        if progress_id:
+            await update_progress(ctx.sessionmaker, progress_id, status="failed", error=str(exc))
+        return "failed"
+    if progress_id:
+        await update_progress(ctx.sessionmaker, progress_id, done=STEPS, status="done",
+                              result={"href": f"/t/{ctx.tenant_slug}/reports/{report_id}"})
+    return "done"
+
+
+def _stepper(ctx: JobContext, progress_id: UUID | None) -> Any:
+    async def step(done: int, status: str | None = None) -> None:
+        if progress_id:
+            await update_progress(ctx.sessionmaker, progress_id, done=done, total=STEPS, status=status)
+
+    return step
+
+
+async def quarterly(ctx: JobContext, today: str | None = None) -> str:
+    """The previous quarter's report, once, shortly after the quarter ended (`today` for tests)."""
+    day = date.fromisoformat(today) if today else datetime.now(UTC).date()
+    start, end = last_full_quarter(day)
+    if (day - quarter_start(day)).days >= SCHEDULE_DAYS:
+        return "not due"
+    session = ctx.session
+    if await latest_methodology(session) is None:
+        return "no methodology"
+    exists = await session.scalar(select(func.count()).select_from(QuarterlyReport).where(
+        QuarterlyReport.period_start == start, QuarterlyReport.period_end == end))
+    if exists:
+        return "exists"
+    lang = "nl"  # the interface's default language; a report asked for by hand is in its requester's
+    report = await queue_report(session, "system", ReportInput(title=default_title(start, end, lang),
+                                                               period_start=start, period_end=end,
+                                                               inputs=blank_inputs()),
+                                lang)
+    return str(report.id)
+
+
+JOBS: list[JobSpec] = [
+    JobSpec(name=GENERATE_JOB, run=generate, transaction=False, max_retries=1, time_limit_ms=15 * 60 * 1000),
+    JobSpec(name="core.reports.quarterly", run=quarterly, every_seconds=3600),
+]
