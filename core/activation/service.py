@@ -25,6 +25,7 @@ from core.plugins.context import hook_context
 from core.plugins.info import DomainEvent, PluginInfo
 from core.plugins.manager import call, hook_for, notify, notify_batch, plugin_infos
 from core.tenancy.models import Phase, Tenant
+from core.trainings.events import on_events
 from core.validation import clean_text, clean_uuid
 from core.workgroup.models import Department
 
@@ -58,6 +59,7 @@ async def active_plugins(session: AsyncSession) -> set[str]:
 async def fire_event(session: AsyncSession, tenant: Tenant, pm: Any, name: str, payload: dict[str, Any],
                      lang: str = "nl", user_id: UUID | None = None) -> None:
     """Announce a domain event to the tenant's active plugins; a failing plugin does not undo the decision."""
+    await on_events(session, [DomainEvent(name, payload)])  # the core's own listener (training suggestions)
     names = await active_plugins(session)
     if not names or pm is None:
         return
@@ -78,6 +80,7 @@ async def fire_events(session: AsyncSession, tenant: Tenant, pm: Any, events: li
     the batch in one call, the others `regie_event` per event. A batch costs nothing when no plugin listens.
     Returns the number of listeners.
     """
+    await on_events(session, events)  # the core's own listener (training suggestions), whoever emitted
     names = (await active_plugins(session)) - {exclude}
     if not events or not names or pm is None:
         return 0

@@ -35,6 +35,7 @@ from core.roadmap.models import (
 )
 from core.tenancy.models import Tenant
 from core.tenancy.scope import tenant_scope
+from core.trainings.service import ensure_catalogue
 from core.workgroup.models import Department, RegieAppointment, WorkgroupSeat
 
 DEMO_PASSWORD = "Regie-demo-2026"
@@ -272,6 +273,7 @@ async def seed_demo(sessionmaker: async_sessionmaker[AsyncSession], pm: Any = No
     password_hash = hash_password(DEMO_PASSWORD)
     async with sessionmaker() as session, session.begin():
         await _ensure_mediator(session, password_hash)
+        await ensure_catalogue(session)  # the default trainings (idempotent)
         for spec, build in ((ZUIDERHAVEN, _zuiderhaven), (VITAAL, _vitaal)):
             if await session.scalar(select(Tenant.id).where(Tenant.slug == spec["slug"])):
                 continue

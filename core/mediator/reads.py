@@ -10,9 +10,12 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
+from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from core.audit.service import record
+from core.tenancy.models import Tenant
+from core.tenancy.scope import tenant_scope
 
 READ_EVERY = timedelta(minutes=30)
 SESSION_KEY = "mediator_reads"
@@ -34,3 +37,31 @@ async def audit_mediator_read(session: AsyncSession, principal: Any, path: str, 
     await record(session, principal, "mediator.read", subject=principal.tenant, summary=path, touch=False)
     if isinstance(session_data, dict):
         session_data[SESSION_KEY] = {**seen, principal.tenant.slug: now.isoformat()}
+
+
+# -- aggregates across tenants (the phase comparison and a tenant's anonymised benchmark) -----------------------------
+#
+# The one place that reads KPI values across tenants. Each tenant is read inside its own `tenant_scope`, so the
+# tenancy guard still filters every query to one tenant at a time; what leaves this module is a bare list of
+# numbers per KPI: no tenant name, slug or id. A tenant's benchmark is therefore not a read of another tenant's
+# records but of an anonymous statistic; it is shown only when at least `insights.MIN_PEERS` other tenants
+# contribute (k-anonymity), and no audit entry is written for it (there is no one tenant whose data was read).
+# The mediator's console reads per tenant too (see `core.mediator.service`).
+
+async def values_by_phase(session: AsyncSession, phase: str | None = None,
+                          exclude: Any = None) -> dict[str, dict[str, list[float]]]:
+    """phase → KPI → the newest value of each tenant in that phase (one per tenant), without `exclude`."""
+    from core.mediator.insights import latest_values  # measurement code, loaded only when a benchmark is asked
+
+    query = select(Tenant.id, Tenant.phase).order_by(Tenant.id)
+    if phase is not None:
+        query = query.where(Tenant.phase == phase)
+    if exclude is not None:
+        query = query.where(Tenant.id != exclude)
+    found: dict[str, dict[str, list[float]]] = {}
+    for tenant_id, tenant_phase in (await session.execute(query)).all():
+        with tenant_scope(tenant_id):
+            latest = await latest_values(session)
+        for kpi, (_day, value) in latest.items():
+            found.setdefault(tenant_phase, {}).setdefault(kpi, []).append(value)
+    return found

@@ -10,9 +10,13 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from core.errors import DomainError
 from core.i18n import gettext_for
+from core.measurement.targets import formatter
 from core.mediator import service
-from core.tenancy.models import OrgModel
-from core.web.forms import Form, lang_of, principal_of
+from core.mediator.benchmark import peer_benchmark
+from core.mediator.insights import MIN_PEERS
+from core.tenancy.models import OrgModel, Phase, Tenant
+from core.web.charts import Series, chart
+from core.web.forms import Form, lang_of, principal_of, tenant_of
 from core.web.pagination import page_number
 from core.web.render import form_errors, page
 
@@ -21,10 +25,15 @@ async def _render(request: Request[Any, Any, Any], db: AsyncSession, status_code
                   **extra: Any) -> Template:
     _ = gettext_for(lang_of(request))
     query = str(request.query_params.get("q") or "").strip()[:100]
+    phase = str(request.query_params.get("phase") or "")
+    sort = str(request.query_params.get("sort") or "name")
     listing, rows = await service.console(db, request.app.state.pm, lang_of(request),
-                                          page_number(request.query_params.get("page")), query=query)
+                                          page_number(request.query_params.get("page")), query=query, phase=phase,
+                                          sort=sort)
     return page(request, "mediator/console.html", status_code=status_code, listing=listing, rows=rows, q=query,
-                org_models=[(m.value, _(m.value)) for m in OrgModel], **extra)
+                org_models=[(m.value, _(m.value)) for m in OrgModel], phases=[p.value for p in Phase],
+                phase=(listing.params or {}).get("phase", ""), sort=(listing.params or {}).get("sort", "name"),
+                fmt=formatter(lang_of(request)), **extra)
 
 
 @get("/mediator/", opt={"action": "mediator.console"})
@@ -44,4 +53,28 @@ async def create_tenant(request: Request[Any, Any, Any], db: AsyncSession, data:
     return Redirect(f"/mediator/?created={tenant.slug}", status_code=303)
 
 
-ROUTES = [console, create_tenant]
+@get("/mediator/comparison/", opt={"action": "mediator.console"})
+async def comparison(request: Request[Any, Any, Any], db: AsyncSession) -> Template:
+    """Per phase, the spread of each KPI across the tenants in it (no tenant is named)."""
+    return page(request, "mediator/comparison.html", comparison=await service.phase_comparison(db),
+                fmt=formatter(lang_of(request)))
+
+
+@get("/t/{slug:str}/benchmark/", opt={"action": "measurement.read"})
+async def benchmark(request: Request[Any, Any, Any], db: AsyncSession) -> Template:
+    """Organisations in the same phase: anonymised, only with enough of them (see core.mediator.benchmark)."""
+    tenant = await db.get(Tenant, tenant_of(request).id)
+    _ = gettext_for(lang_of(request))
+    rows = await peer_benchmark(db, tenant)
+    shown = [r for r in rows if r.peers is not None]
+    graph = chart("bar", [r.name for r in shown],
+                  [Series(_("Lower quartile"), [r.peers.q1 for r in shown]),
+                   Series(_("Median"), [r.peers.median for r in shown]),
+                   Series(_("Upper quartile"), [r.peers.q3 for r in shown]),
+                   Series(_("Your organisation"), [r.own for r in shown])],
+                  title=_("Your KPIs against organisations in the same phase")) if shown else None
+    return page(request, "mediator/benchmark.html", current_tenant=tenant, rows=rows, graph=graph,
+                min_peers=MIN_PEERS, fmt=formatter(lang_of(request)))
+
+
+ROUTES = [console, create_tenant, comparison, benchmark]

@@ -14,8 +14,9 @@ Two parts (DESIGN §2 "Outward messages"):
   - multiple_hub_and_spoke: a hub publishes itself; anyone else needs a hub. Departments have no region link
     yet, so "the regional hub" is the first hub by name (None without hubs: the regie holder decides);
   - decentralized: no approval;
-  - holistic: no approval. "Any TRAINED employee publishes" needs trainings (issue 5); until then every
-    employee counts as trained.
+  - holistic: any TRAINED employee publishes: `author_id` completed a training that qualifies a publisher
+    (`core.trainings.service.is_trained`); anyone else (or an author not given) needs approval, reason
+    "training", by the first hub (None: the regie holder decides);
   - an unknown org model is treated as centralized (the safe side).
   `crisis=True` overrides all of these: approval always, reason "crisis", by the hub.
 
@@ -39,6 +40,7 @@ from core.i18n import Msg
 from core.plugins.lookups import current_tenant
 from core.policy.service import published_policy
 from core.tenancy.models import OrgModel
+from core.trainings.service import is_trained
 from core.workgroup.models import Department
 
 VARIABLE = re.compile(r"{(\w+)}")
@@ -50,7 +52,7 @@ class OutwardCheck:
     """(field, reason) pairs; the field is always "body"."""
     needs_approval: bool = False
     reason: str = ""
-    """"" (no approval needed), "org_model" or "crisis"."""
+    """"" (no approval needed), "org_model", "training" (holistic, author not trained) or "crisis"."""
     approver_department_id: UUID | None = None
     """The hub department that approves; None with needs_approval means the regie holder decides."""
     policy_number: int | None = None
@@ -112,11 +114,12 @@ async def published_tone_rules(session: AsyncSession) -> dict[str, Any]:
 
 async def check_outward(session: AsyncSession, body: str, *, channel: str = "", department_id: UUID | None = None,
                         author_initials: str = "", crisis: bool = False, new_account: bool = False,
-                        signoff_values: dict[str, str] | None = None) -> OutwardCheck:
+                        signoff_values: dict[str, str] | None = None, author_id: UUID | None = None) -> OutwardCheck:
     """Check an outward message against the published policy and the org model's approval rule.
 
     `department_id`: the author's department; `author_initials` fills `{initials}` in the sign-off
-    (`signoff_values` may add or override variables)."""
+    (`signoff_values` may add or override variables); `author_id`: the author, for the holistic model's
+    "trained employee" rule."""
     body = body or ""
     check = OutwardCheck()
     policy = await published_policy(session)
@@ -156,6 +159,8 @@ async def check_outward(session: AsyncSession, body: str, *, channel: str = "", 
             or (model is OrgModel.hub_and_spoke and new_account) \
             or (model is OrgModel.multiple_hub_and_spoke and not own_hub):
         check.needs_approval, check.reason = True, "org_model"
+    elif model is OrgModel.holistic and not await is_trained(session, author_id):
+        check.needs_approval, check.reason = True, "training"
     if check.needs_approval:
         hubs = await _hubs(session)
         check.approver_department_id = hubs[0].id if hubs else None

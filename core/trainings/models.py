@@ -29,6 +29,9 @@ class Training(Base):
     qualifies_publisher: Mapped[bool] = mapped_column(Boolean, default=False)
     """Completing it makes an employee a "trained employee" for the holistic org model."""
     active: Mapped[bool] = mapped_column(Boolean, default=True)
+    history: Mapped[list[dict]] = mapped_column(JSON, default=list)
+    """Who changed what and when ({at, by, action, changes}): the catalogue is platform data, outside every
+    tenant's audit log, so its own audit trail lives here."""
 
 
 class TrainingSuggestion(TenantScoped, Base):

@@ -17,7 +17,7 @@ from core.auth.tokens import digest
 from core.db.base import TenantScoped
 from core.db.models import metadata
 from core.jobs.models import JobProgress
-from core.measurement.models import ManagementPresentation, MethodologyVersion, Target
+from core.measurement.models import ManagementPresentation, MethodologyVersion, QuarterlyReport, Target
 from core.notifications.models import Notification
 from core.policy.models import PolicyVersion
 from core.roadmap.models import (
@@ -73,6 +73,10 @@ async def populate(sessionmaker: async_sessionmaker[AsyncSession], tw: TenantWor
             s.add(Target(kpi="mentions", period_start=date(2026, 1, 1), period_end=date(2026, 12, 31), value=100))
             s.add(ManagementPresentation(period_start=date(2026, 1, 1), period_end=date(2026, 3, 31),
                                          title=f"Kwartaal {tw.tenant.name}", produced_at=now))
+            s.add(QuarterlyReport(period_start=date(2026, 4, 1), period_end=date(2026, 6, 30), status="done",
+                                  title=f"Kwartaalrapportage {tw.tenant.name}", inputs={"strategy": tw.tenant.name},
+                                  html=f"<p>{tw.tenant.name}</p>", pdf=b"%PDF-1.7 " + tw.tenant.name.encode(),
+                                  generated_at=now))
             s.add(Invitation(email=f"new@{tw.slug}.test", role="member", token_hash=digest(invitation_token(tw.slug)),
                              expires_at=now + timedelta(days=7)))
             s.add(ApiToken(membership_id=tw.memberships["admin"].id, name="walk", prefix=api_token(tw.slug)[:8],
@@ -84,6 +88,7 @@ async def populate(sessionmaker: async_sessionmaker[AsyncSession], tw: TenantWor
             await populate_webcare(s, tw, now)
             s.add(JobProgress(kind="monitoring.import", title=f"Import {tw.tenant.name}", status="done"))
             s.add(Notification(user_id=tw.users["regie"].id, kind="monitoring.alert", title=f"Alert {tw.tenant.name}"))
+            await populate_trainings(s, tw, now)
     ids: dict[str, list[UUID]] = {}
     with cross_tenant():
         async with sessionmaker() as s:
@@ -92,6 +97,18 @@ async def populate(sessionmaker: async_sessionmaker[AsyncSession], tw: TenantWor
                     rows = (await s.execute(select(table.c.id).where(table.c.tenant_id == tw.id))).scalars().all()
                     ids[table.name] = list(rows)
     return ids
+
+
+async def populate_trainings(s: AsyncSession, tw: TenantWorld, now: datetime) -> None:
+    """A (platform) training of the walk, with a suggestion and an enrolment of the tenant."""
+    from core.trainings.models import Enrolment, Training, TrainingSuggestion
+
+    training = Training(key=f"walk-{tw.slug}", title={"nl": "Training van de walk"}, topic="webcare")
+    s.add(training)
+    await s.flush()
+    s.add(TrainingSuggestion(training_id=training.id, reason="plugin.activated:webcare",
+                             department_id=tw.departments["service"].id))
+    s.add(Enrolment(training_id=training.id, user_id=tw.users["agent"].id, note=f"Notitie {tw.tenant.name}"))
 
 
 async def populate_monitoring(s: AsyncSession, tw: TenantWorld, now: datetime) -> None:

@@ -90,6 +90,7 @@ ID_TABLES = {
     "import_id": "monitoring_import", "invitation_id": "invitation", "membership_id": "membership",
     "mention_id": "monitoring_mention", "notification_id": "notification", "presentation_id": "management_presentation",
     "profile_id": "monitoring_profile", "progress_id": "job_progress", "report_id": "monitoring_baseline",
+    "quarterly_report_id": "quarterly_report",
     "queue_id": "webcare_queue", "rule_id": "webcare_rule", "holiday_id": "webcare_holiday",
     "case_id": "webcare_case",
     "view_id": "webcare_view",
@@ -100,6 +101,7 @@ ID_TABLES = {
     "statement_id": "webcare_canned",
     "question_id": "webcare_question", "answer_id": "webcare_answer", "customer_id": "webcare_customer",
     "source_id": "monitoring_source", "study_id": "baseline_study", "token_id": "api_token",
+    "enrolment_id": "training_enrolment", "suggestion_id": "training_suggestion",
 }
 """A path parameter → the table its id is looked up in. A parameter not listed here gets every foreign id."""
 SAMPLE_TABLES = ("department", "audit_entry", "monitoring_mention", "plugin_activation")

@@ -148,11 +148,35 @@ async def test_multiple_hub_and_spoke(world, sessionmaker):
     assert unknown.needs_approval and unknown.approver_department_id == deps["comms"].id
 
 
+async def trained(sessionmaker, tw, who: str = "agent") -> Any:
+    """`who` completed a training that qualifies a publisher (the holistic model's "trained employee")."""
+    from core.trainings.models import Enrolment, Training
+
+    with tenant_scope(tw.id):
+        async with sessionmaker() as session, session.begin():
+            training = Training(key=f"publish-{tw.slug}", title={"nl": "Publiceren"}, topic="publishing",
+                                qualifies_publisher=True)
+            session.add(training)
+            await session.flush()
+            session.add(Enrolment(training_id=training.id, user_id=tw.users[who].id, completed_at=utcnow()))
+    return tw.users[who].id
+
+
 @pytest.mark.parametrize("model", ["decentralized", "holistic"])
 async def test_no_approval_models(world, sessionmaker, model):
     check = await _check(sessionmaker, world.a, "Hoi ^JD", org_model=model, author_initials="JD",
-                         department_id=world.a.departments["service"].id, new_account=True)
+                         department_id=world.a.departments["service"].id, new_account=True,
+                         author_id=await trained(sessionmaker, world.a))
     assert not check.needs_approval and check.reason == "" and check.approver_department_id is None
+
+
+async def test_holistic_model_needs_approval_for_an_untrained_author(world, sessionmaker):
+    await trained(sessionmaker, world.a, "agent")
+    for author in (world.a.users["marketer"].id, None):
+        check = await _check(sessionmaker, world.a, "Hoi ^JD", org_model="holistic", author_initials="JD",
+                             department_id=world.a.departments["marketing"].id, author_id=author)
+        assert check.needs_approval and check.reason == "training"
+        assert check.approver_department_id == world.a.departments["comms"].id
 
 
 @pytest.mark.parametrize("model", ["decentralized", "holistic", "hub_and_spoke", "multiple_hub_and_spoke",

@@ -156,7 +156,7 @@ async def _staff_check(session: AsyncSession, staff: Any, body: str) -> str:
     check = await check_outward(session, body, channel="community",
                                 department_id=await owning_department(session, "webcare"),
                                 author_initials=initials_of(getattr(user, "name", "") or ""),
-                                crisis=await open_crisis(session) is not None)
+                                crisis=await open_crisis(session) is not None, author_id=getattr(user, "id", None))
     if check.problems:
         errors = FieldErrors()
         errors.errors["body"] = Problems([m for _f, m in check.problems]) if len(check.problems) > 1 \

@@ -32,7 +32,8 @@ from plugins.webcare.sla.service import config_of
 
 CANNED_FIELDS = ("title", "body", "language", "is_active", "is_holding_statement")
 COMPOSE_FIELDS = ("body", "channel", "connector", "canned_id", "external_url", "revision")
-APPROVAL_REASONS = {"org_model": N_("the organisation model"), "crisis": N_("crisis mode")}
+APPROVAL_REASONS = {"org_model": N_("the organisation model"), "crisis": N_("crisis mode"),
+                    "training": N_("an author without a publishing training")}
 
 
 def _base(slug: str) -> str:

@@ -284,7 +284,8 @@ async def compose(session: AsyncSession, principal: Any, settings: Any, case_id:
     check = None
     if body:
         check = await check_outward(session, body, channel=channel, department_id=case.department_id,
-                                    author_initials=variables["agent_initials"], crisis=crisis is not None)
+                                    author_initials=variables["agent_initials"], crisis=crisis is not None,
+                                    author_id=getattr(principal, "user_id", None))
         if check.problems:
             errors.errors["body"] = Problems([m for _f, m in check.problems]) if len(check.problems) > 1 \
                 else check.problems[0][1]
@@ -327,7 +328,9 @@ async def _notify_approvers(session: AsyncSession, settings: Any, reply: Reply, 
     else:
         people = await department_and_regie(session, await owning_department(session, "webcare"))
     title = Msg("Case #{number}: a reply awaits approval", number=case.number)
-    body = Msg("Reason: crisis mode") if reply.approval_reason == "crisis" else Msg("Reason: the organisation model")
+    body = {"crisis": Msg("Reason: crisis mode"), "training": Msg("Reason: the author has not completed a "
+                                                                  "publishing training")}.get(
+        reply.approval_reason, Msg("Reason: the organisation model"))
     await notify_people(session, settings, people, "webcare.reply_approval", title, body,
                         href=f"/t/{slug}/p/webcare/approvals/" if slug else "")
 

@@ -1,0 +1,46 @@
+"""A tenant's benchmark: "organisations in the same phase measure ...", anonymised.
+
+For each KPI of the tenant's latest methodology, the distribution (quartiles, median) of the newest values
+of the OTHER tenants in the same phase, read through `core.mediator.reads.values_by_phase` (numbers only,
+never a name or id). A KPI's distribution is shown only when at least `MIN_PEERS` other tenants contribute
+(k-anonymity): with fewer, a quartile could be one identifiable organisation's figure.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from core.measurement.models import MethodologyVersion
+from core.mediator.insights import MIN_PEERS, Distribution, distribution, latest_values
+from core.mediator.reads import values_by_phase
+from core.tenancy.models import Tenant
+
+
+@dataclass
+class BenchmarkRow:
+    kpi: str
+    name: str
+    unit: str
+    own: float | None
+    contributors: int
+    peers: Distribution | None
+    """None while fewer than MIN_PEERS other tenants contribute."""
+
+
+async def peer_benchmark(session: AsyncSession, tenant: Tenant) -> list[BenchmarkRow]:
+    """The tenant's KPIs (its latest methodology, else what it has measured) against its phase's peers."""
+    version = await session.scalar(select(MethodologyVersion).order_by(MethodologyVersion.number.desc()).limit(1))
+    own = await latest_values(session)
+    kpis = {str(k["key"]): k for k in (version.kpis if version else []) if k.get("key")} \
+        or {key: {"key": key} for key in sorted(own)}
+    peers = (await values_by_phase(session, phase=tenant.phase, exclude=tenant.id)).get(tenant.phase, {})
+    rows = []
+    for key, meta in kpis.items():
+        values = peers.get(key, [])
+        rows.append(BenchmarkRow(kpi=key, name=str(meta.get("name") or key), unit=str(meta.get("unit") or "count"),
+                                 own=own[key][1] if key in own else None, contributors=len(values),
+                                 peers=distribution(values) if len(values) >= MIN_PEERS else None))
+    return rows
