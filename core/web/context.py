@@ -62,7 +62,9 @@ class RequestContextMiddleware(ASGIMiddleware):
                     await audit_mediator_read(session, principal, path, scope.get("session"))
                 lang = _language(connection, principal)
                 active = await _active_plugins(session) if principal.tenant is not None else set()
-                nav = await _plugin_nav(scope, session, principal, active, lang) if principal.user else []
+                # no roles here (another tenant's user): no plugin entries, they would tell which plugins are active
+                nav = await _plugin_nav(scope, session, principal, active, lang) \
+                    if principal.user is not None and principal.roles else []
                 banners = await _plugin_banners(scope, session, principal, active, lang) \
                     if principal.user is not None and principal.roles and _full_page(connection, path) else []
                 unread = await unread_count(session, principal.user.id) \

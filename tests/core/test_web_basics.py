@@ -54,3 +54,18 @@ async def test_api_with_token_reads_own_tenant(client, world, sessionmaker):
     assert ok.status_code == 200 and ok.json()["name"] == "Acme BV"
     other = await client.get("/api/v1/t/globex", headers={"authorization": "Bearer rg_abcdefgh"})
     assert other.status_code == 401
+
+
+async def test_another_tenants_user_sees_no_plugin_navigation_of_the_tenant(client, world, sessionmaker):
+    """The refusal page of /t/acme/... must not tell a globex user which plugins acme has active."""
+    from tests.core.test_gates import activation
+    from tests.support import login_as
+
+    await activation(sessionmaker, world.a, "monitoring")
+    await login_as(client, world.a, "admin")
+    own = await client.get("/t/acme/")
+    assert "/t/acme/p/monitoring/" in own.text
+    await login_as(client, world.b, "admin")
+    refused = await client.get("/t/acme/")
+    assert refused.status_code in (403, 404)
+    assert "/t/acme/p/monitoring/" not in refused.text
