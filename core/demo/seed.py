@@ -24,6 +24,7 @@ from core.activation.models import PluginActivation
 from core.audit.service import record
 from core.auth.models import Membership, User
 from core.auth.passwords import hash_password, verify_password
+from core.demo.measurement import WRITTEN_DAYS_AGO, methodology_kpis
 from core.measurement.models import MethodologyVersion
 from core.policy.models import PolicyVersion
 from core.roadmap.models import (
@@ -231,17 +232,6 @@ VITAAL_TONE_RULES = {
     "max_length": {"x": 280, "facebook": 2000, "linkedin": 3000},
 }
 
-VITAAL_KPIS = [
-    {"key": "mentions", "name": "Vermeldingen per week", "definition": "Aantal vermeldingen van Vitaal",
-     "source": "monitoring", "owner": "Communicatie & Marketing"},
-    {"key": "sentiment_negative", "name": "Aandeel negatief sentiment",
-     "definition": "Percentage negatieve vermeldingen", "source": "monitoring",
-     "owner": "Communicatie & Marketing"},
-    {"key": "webcare_response_time", "name": "Reactietijd webcare",
-     "definition": "Mediane tijd tot eerste antwoord in uren", "source": "webcare", "owner": "Klantenservice"},
-    {"key": "webcare_within_sla", "name": "Binnen servicenorm",
-     "definition": "Percentage vragen binnen 4 uur beantwoord", "source": "webcare", "owner": "Klantenservice"},
-]
 
 
 def demo_accounts() -> list[DemoAccount]:
@@ -282,8 +272,11 @@ async def seed_demo(sessionmaker: async_sessionmaker[AsyncSession], pm: Any = No
                 await build(session, tenant, people, departments)
                 await session.flush()
     if pm is not None:
+        from core.demo.measurement import seed_measurement
+
         for spec in (ZUIDERHAVEN, VITAAL):
             await _plugin_demo(sessionmaker, spec["slug"], pm, settings)
+        await seed_measurement(sessionmaker, pm, VITAAL["slug"])  # after the plugins' data it measures
     return demo_accounts()
 
 
@@ -462,10 +455,11 @@ async def _vitaal(session: AsyncSession, tenant: Tenant, people: dict[str, tuple
     await session.flush()
     await record(session, _principal(regie[0]), "phase.advanced", subject=transition,
                  summary="listening → pilot", reason=transition.reason)
-    kpis = [{**k, "owner_department_id": str(departments[k.pop("owner")].id)} for k in
-            (dict(k) for k in VITAAL_KPIS)]
-    methodology = MethodologyVersion(number=1, kpis=kpis, created_by_id=regie[0].id,
-                                     reason="Eerste keuze van KPI's voor de pilot met monitoring en webcare.")
+    written = now - timedelta(days=WRITTEN_DAYS_AGO)  # measured daily since then (core.demo.measurement)
+    methodology = MethodologyVersion(number=1, kpis=methodology_kpis(departments), created_by_id=regie[0].id,
+                                     reason="Eerste keuze van KPI's voor de pilot met monitoring en webcare: "
+                                            "buzz en sentiment, webcare, en leads uit het CRM.",
+                                     created_at=written, updated_at=written)
     session.add(methodology)
     await session.flush()
     await record(session, _principal(regie[0]), "methodology.created", subject=methodology,

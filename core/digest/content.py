@@ -13,6 +13,7 @@ buzz, cases, SLA) and the open items of the current phase gate.
 
 from __future__ import annotations
 
+import logging
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 from typing import Any
@@ -25,6 +26,8 @@ from core.plugins.context import hook_context
 from core.plugins.manager import call, hook_for
 from core.roadmap.gates import evaluate
 from core.tenancy.models import Tenant
+
+log = logging.getLogger("regie.digest")
 
 LEVELS = ("alert", "info")
 
@@ -121,16 +124,16 @@ async def kpi_moves(session: AsyncSession, pm: Any, active: set[str], week_start
     week_end = week_start + timedelta(days=6)
     previous_start = week_start - timedelta(days=7)
     values = await series(session, list(catalogue), previous_start, week_end)
-    progress = await progress_for(session, {k: i.unit for k, i in catalogue.items()},
-                                  today=week_end + timedelta(days=1))
+    # the catalogue carries each KPI's unit, aggregation and direction as the methodology sets them
+    progress = await progress_for(session, catalogue, today=week_end + timedelta(days=1))
     moves = []
     for key, info in catalogue.items():
-        aggregation = aggregation_for(info.unit)
+        aggregation = aggregation_for(info.unit, info.aggregation)
         moves.append(KpiMove(
             key=key, title=info.title, unit=info.unit,
             current=week_value(values[key], week_start, week_end, aggregation),
             previous=week_value(values[key], previous_start, week_start - timedelta(days=1), aggregation),
-            direction=direction_for(key, info.unit),
+            direction=direction_for(key, info.unit, info.direction),
             progress=[p for p in progress.get(key, []) if p.target.department_id is None
                       and p.target.period_start <= week_end and p.target.period_end >= week_start]))
     number = next(iter(catalogue.values())).methodology_number
@@ -142,12 +145,19 @@ async def highlights(session: AsyncSession, pm: Any, tenant: Tenant, active: set
     """The active plugins' lines for the week (`regie_digest`), alerts first."""
     if pm is None or not active:
         return []
-    hook = hook_for(pm, "regie_digest", active)
-    if not hook.get_hookimpls():
-        return []
     ctx = hook_context(session, tenant, lang)
+    results: list[Any] = []
+    for plugin in sorted(active):  # one at a time: a plugin that fails costs only its own lines, not the digest
+        hook = hook_for(pm, "regie_digest", {plugin})
+        if not hook.get_hookimpls():
+            continue
+        try:
+            async with session.begin_nested():
+                results += await call(hook, ctx=ctx, week_start=week_start, week_end=week_start + timedelta(days=6))
+        except Exception:  # noqa: BLE001
+            log.exception("regie_digest of %s failed for tenant %s; its lines are left out", plugin, tenant.slug)
     found: list[Highlight] = []
-    for result in await call(hook, ctx=ctx, week_start=week_start, week_end=week_start + timedelta(days=6)):
+    for result in results:
         for line in result or []:
             level = line.get("level") if line.get("level") in LEVELS else "info"
             found.append(Highlight(text=str(line.get("text") or ""), href=str(line.get("href") or ""),

@@ -15,6 +15,7 @@ from core.errors import DomainError
 from core.evidence import service
 from core.evidence.service import PRESENTATION_SECTIONS, Upload
 from core.measurement.snapshots import active_plugins, plugin_kpis
+from core.measurement.targets import formatter, progress_for
 from core.roadmap.routes import user_names
 from core.tenancy.models import Tenant
 from core.web.forms import Form, MultipartForm, lang_of, principal_of, tenant_of
@@ -65,6 +66,12 @@ async def _context(db: AsyncSession, request: Request[Any, Any, Any], kind: str 
         departments = (await db.scalars(select(Department).order_by(Department.name))).all()
         ctx["department_options"] = [(str(d.id), d.name) for d in departments]
         ctx["department_names"] = {d.id: d.name for d in departments}
+        # progress against target wherever a target is shown: by target id, for the newest of each period
+        metas = {k["key"]: k for k in (latest.kpis if latest else [])}
+        metas.update({t.kpi: metas.get(t.kpi) for t in ctx["targets_page"].items})
+        progress = await progress_for(db, metas)
+        ctx["target_progress"] = {p.target.id: p for items in progress.values() for p in items}
+        ctx["fmt"] = formatter(lang_of(request))
     people = {b.created_by_id for b in ctx["baseline_page"].items} if "baseline" in shown else set()
     if "presentations" in shown:
         people |= {p.approved_by_id for p in ctx["presentations_page"].items}

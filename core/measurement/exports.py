@@ -107,7 +107,18 @@ async def table_rows(session: AsyncSession, table: str, lang: str, kpi: str | No
     return await BUILDERS[table](session, gettext_for(lang), kpi, start, end)
 
 
+FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+
+
+def _text(value: str) -> str:
+    """Text people typed (notes, rationales, reasons) never becomes a spreadsheet formula: a leading =, +, -, @,
+    tab or carriage return is quoted with an apostrophe, as OWASP advises against CSV injection."""
+    return "'" + value if value.startswith(FORMULA_START) else value
+
+
 def _cell(value: Any) -> Any:
+    if isinstance(value, str):
+        return _text(value)
     if hasattr(value, "tzinfo") and getattr(value, "tzinfo", None) is not None:
         return value.replace(tzinfo=None)  # Excel has no time zones: stored times are UTC
     return value
@@ -119,7 +130,8 @@ def to_csv(header: list[str], rows: list[list[Any]]) -> bytes:
     writer = csv.writer(buffer)
     writer.writerow(header)
     for row in rows:
-        writer.writerow(["" if v is None else (v.isoformat() if hasattr(v, "isoformat") else v) for v in row])
+        writer.writerow(["" if v is None else _text(v) if isinstance(v, str) else
+                         (v.isoformat() if hasattr(v, "isoformat") else v) for v in row])
     return buffer.getvalue().encode("utf-8-sig")
 
 
@@ -135,6 +147,9 @@ def to_xlsx(title: str, header: list[str], rows: list[list[Any]]) -> bytes:
         cell.font = Font(bold=True)
     for row in rows:
         sheet.append([_cell(v) for v in row])
+        for cell in sheet[sheet.max_row]:
+            if isinstance(cell.value, str):
+                cell.data_type = "s"  # a string stays a string, whatever it starts with
     sheet.freeze_panes = "A2"
     out = io.BytesIO()
     book.save(out)

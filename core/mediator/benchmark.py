@@ -3,7 +3,7 @@
 For each KPI of the tenant's latest methodology, the distribution (quartiles, median) of the newest values
 of the OTHER tenants in the same phase, read through `core.mediator.reads.values_by_phase` (numbers only,
 never a name or id). A KPI's distribution is shown only when at least `MIN_PEERS` other tenants contribute
-(k-anonymity): with fewer, a quartile could be one identifiable organisation's figure.
+(k-anonymity), rounded to two significant digits and without minimum or maximum (`insights.coarse`).
 """
 
 from __future__ import annotations
@@ -14,7 +14,7 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from core.measurement.models import MethodologyVersion
-from core.mediator.insights import MIN_PEERS, Distribution, distribution, latest_values
+from core.mediator.insights import MIN_PEERS, Distribution, coarse, distribution, latest_values
 from core.mediator.reads import values_by_phase
 from core.tenancy.models import Tenant
 
@@ -42,5 +42,5 @@ async def peer_benchmark(session: AsyncSession, tenant: Tenant) -> list[Benchmar
         values = peers.get(key, [])
         rows.append(BenchmarkRow(kpi=key, name=str(meta.get("name") or key), unit=str(meta.get("unit") or "count"),
                                  own=own[key][1] if key in own else None, contributors=len(values),
-                                 peers=distribution(values) if len(values) >= MIN_PEERS else None))
+                                 peers=coarse(distribution(values)) if len(values) >= MIN_PEERS else None))
     return rows

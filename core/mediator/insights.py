@@ -7,6 +7,7 @@ Every function here reads ONE tenant: the one in scope. Reading several goes thr
 
 from __future__ import annotations
 
+import math
 import statistics
 from dataclasses import dataclass
 from datetime import date
@@ -19,9 +20,10 @@ from core.measurement.models import KpiSnapshot, MethodologyVersion, Target
 from core.measurement.targets import progress_for
 from core.notifications.models import Notification
 
-MIN_PEERS = 3
+MIN_PEERS = 5
 """k-anonymity of the tenant benchmark: a KPI's distribution is shown only when at least this many OTHER
-tenants in the same phase contribute a value."""
+tenants in the same phase contribute a value. With three, the quartiles and the median give back every
+value (a = 2·Q1 − median); with five, each shown figure is one of several, and it is rounded (`coarse`)."""
 
 
 @dataclass
@@ -44,7 +46,6 @@ class Alerts:
     approvals waiting: whatever the plugins notify people of)."""
 
     unread: int
-    latest_title: str = ""
     latest_kind: str = ""
 
 
@@ -97,7 +98,22 @@ async def alerts(session: AsyncSession) -> Alerts:
                                   .where(Notification.read_at.is_(None))) or 0
     latest = await session.scalar(select(Notification).where(Notification.read_at.is_(None))
                                   .order_by(Notification.created_at.desc()).limit(1))
-    return Alerts(unread=unread, latest_title=latest.title if latest else "", latest_kind=latest.kind if latest else "")
+    # only the count and the kind: a title can name a customer or a case, which the console must not show
+    return Alerts(unread=unread, latest_kind=latest.kind if latest else "")
+
+
+def _two_digits(value: float) -> float:
+    """Rounded to two significant digits (1234 → 1200, 0.456 → 0.46)."""
+    if value == 0 or not math.isfinite(value):
+        return value
+    return round(value, 1 - int(math.floor(math.log10(abs(value)))))
+
+
+def coarse(d: Distribution) -> Distribution:
+    """What a tenant may see of its peers: quartiles and median to two significant digits; no minimum or
+    maximum (those are always one organisation's exact figure)."""
+    q1, median, q3 = _two_digits(d.q1), _two_digits(d.median), _two_digits(d.q3)
+    return Distribution(d.count, q1, q1, median, q3, q3)
 
 
 def distribution(values: list[float]) -> Distribution | None:

@@ -77,7 +77,10 @@ def progress_chart(results: list[KpiResult], methodology: str, _: Callable[..., 
     ax = fig.subplots()
     names = [r.name for r in rows][::-1]
     shares = [min(r.progress or 0, 200) for r in rows][::-1]
-    colors = [GREEN if s >= 100 else BLUE for s in shares]
+    # a ceiling (lower is better) is met while below 100 %; a goal from 100 % on
+    met = [(s <= 100) if r.direction == "lower" else (s >= 100) for r, s in zip(rows[::-1], shares, strict=True)]
+    colors = [GREEN if m else (ORANGE if r.direction == "lower" else BLUE) for r, m in zip(rows[::-1], met,
+                                                                                            strict=True)]
     ax.barh(names, shares, color=colors)
     ax.axvline(100, color=ORANGE, linestyle="--", linewidth=1.2)
     for y, share in enumerate(shares):

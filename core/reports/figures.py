@@ -19,7 +19,7 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from core.measurement.models import KpiSnapshot, MethodologyVersion, Target
-from core.measurement.targets import aggregation_for, direction_for
+from core.measurement.targets import aggregation_for, compute, direction_for
 from core.reports.periods import previous_period
 from core.workgroup.models import Department
 
@@ -130,8 +130,9 @@ async def kpi_results(session: AsyncSession, version: MethodologyVersion | None,
     kpis = list(version.kpis or []) if version else []
     keys = [k["key"] for k in kpis]
     prev_start, prev_end = previous_period(start, end)
-    values = await daily_values(session, keys, prev_start, end)
     targets = await targets_for(session, start, end)
+    # a target counts over its own period (a year's target is not a quarter's): read from its first day on
+    values = await daily_values(session, keys, min([prev_start, *(t.period_start for t in targets)]), end)
     by_kpi: dict[str, Target] = {}
     for t in targets:  # newest first; the whole organisation's target wins over a department's
         current = by_kpi.get(t.kpi)
@@ -156,8 +157,11 @@ async def kpi_results(session: AsyncSession, version: MethodologyVersion | None,
         target = by_kpi.get(key)
         if target is not None:
             result.target, result.target_rationale = target.value, target.rationale
-            if result.value is not None and target.value:
-                result.progress = result.value / target.value * 100
+            # as the dashboard counts it: the target's own period, up to the report's last day
+            figures = compute(target.value, target.period_start, target.period_end,
+                              {d: v for d, (v, _n) in days.items()}, end + timedelta(days=1),
+                              aggregation_for(unit, kpi.get("aggregation")), result.direction)
+            result.progress = figures.percent
         results.append(result)
     return results
 

@@ -20,6 +20,7 @@ from sqlalchemy import func, select
 
 from core.audit.service import record
 from core.evidence.service import latest_methodology, produce_presentation
+from core.i18n import N_
 from core.jobs.plugin_jobs import job_transaction
 from core.jobs.progress import update_progress
 from core.measurement.models import QuarterlyReport
@@ -32,16 +33,30 @@ log = logging.getLogger("regie.reports")
 SCHEDULE_DAYS = 14
 """The schedule produces a quarter's report within this many days after the quarter ended."""
 STEPS = 4
+RUNNING_FOR = 20 * 60
+"""A report "running" for longer than this (more than the job's time limit) was left by a crashed worker."""
+FAILED = N_("The report could not be generated. Try again; if it fails again, the details are in the server log.")
 
 
 async def generate(ctx: JobContext, report_id: str) -> str:
     """Generate one report; idempotent (a done report is left as it is)."""
-    async with job_transaction(ctx) as session:
-        report = await session.get(QuarterlyReport, UUID(report_id))
-        if report is None or report.status == "done":
+    async with job_transaction(ctx) as session:  # claim it: the row lock makes a second message wait, then skip
+        report = await session.scalar(select(QuarterlyReport).where(QuarterlyReport.id == UUID(report_id))
+                                      .with_for_update())
+        if report is None:
             return "skipped"
-        report.status, report.error = "running", ""
         progress_id = report.progress_id
+        if report.status == "done":  # a retry after the result was stored: only the bar may be left behind
+            finished = True
+        elif report.status == "running" and report.updated_at and \
+                (datetime.now(UTC) - report.updated_at).total_seconds() < RUNNING_FOR:
+            return "running elsewhere"
+        else:
+            finished = False
+            report.status, report.error = "running", ""
+    if finished:
+        await _finish_bar(ctx, progress_id, report_id)
+        return "skipped"
     step = _stepper(ctx, progress_id)
     await step(0, "running")
     try:
@@ -57,7 +72,10 @@ async def generate(ctx: JobContext, report_id: str) -> str:
         data = pdf.html_to_pdf(document.print_document(report, html))
         generated_at = report.generated_at
         async with job_transaction(ctx) as session:
-            report = await session.get(QuarterlyReport, UUID(report_id))
+            report = await session.scalar(select(QuarterlyReport).where(QuarterlyReport.id == UUID(report_id))
+                                          .with_for_update())
+            if report.status == "done":  # another worker finished first: one presentation per report
+                return "skipped"
             presentation = await produce_presentation(session, "system", report.title, report.period_start,
                                                       report.period_end, document.presentation_sections(report,
                                                                                                         content))
@@ -68,19 +86,25 @@ async def generate(ctx: JobContext, report_id: str) -> str:
             await record(session, "system", "report.generated", subject=report, summary=report.title,
                          data={"kpis": len(content.results), "pdf_bytes": len(data),
                                "methodology": content.methodology_number})
-    except Exception as exc:  # noqa: BLE001 — a failed report says why; the bar must not spin for ever
-        log.exception("report %s failed", report_id)
+    except BaseException as exc:  # also dramatiq's time limit: a failed report says so; the bar must not spin
+        log.exception("report %s failed", report_id)  # the details stay in the log: people see a plain message
         async with job_transaction(ctx) as session:
             report = await session.get(QuarterlyReport, UUID(report_id))
             if report is not None:
-                report.status, report.error = "failed", f"{exc.__class__.__name__}: {exc}"[:4000]
+                report.status, report.error = "failed", exc.__class__.__name__
         if progress_id:
-            await update_progress(ctx.sessionmaker, progress_id, status="failed", error=str(exc))
+            await update_progress(ctx.sessionmaker, progress_id, status="failed", error=FAILED)
+        if not isinstance(exc, Exception):
+            raise
         return "failed"
+    await _finish_bar(ctx, progress_id, report_id)
+    return "done"
+
+
+async def _finish_bar(ctx: JobContext, progress_id: UUID | None, report_id: str) -> None:
     if progress_id:
         await update_progress(ctx.sessionmaker, progress_id, done=STEPS, status="done",
                               result={"href": f"/t/{ctx.tenant_slug}/reports/{report_id}"})
-    return "done"
 
 
 def _stepper(ctx: JobContext, progress_id: UUID | None) -> Any:
@@ -101,7 +125,8 @@ async def quarterly(ctx: JobContext, today: str | None = None) -> str:
     if await latest_methodology(session) is None:
         return "no methodology"
     exists = await session.scalar(select(func.count()).select_from(QuarterlyReport).where(
-        QuarterlyReport.period_start == start, QuarterlyReport.period_end == end))
+        QuarterlyReport.period_start == start, QuarterlyReport.period_end == end,
+        QuarterlyReport.status != "failed"))  # a failed one does not count: the schedule tries again
     if exists:
         return "exists"
     lang = "nl"  # the interface's default language; a report asked for by hand is in its requester's

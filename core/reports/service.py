@@ -32,6 +32,8 @@ GENERATE_JOB = "core.reports.generate"
 PROGRESS_KIND = "core.reports.generate"
 TEXT_MAX = 20000
 MAX_DAYS = 366
+FIRST_YEAR = 2000
+"""Nothing was measured on social media before; it also keeps the previous period's dates valid."""
 MAX_FTE = 10000.0
 MAX_BUDGET = 1e12
 TEXT_FIELDS = ("strategy", "way_of_work", "resources_text", "growth_scenarios")
@@ -90,6 +92,8 @@ def clean_input(data: dict[str, Any], today: date, lang: str) -> ReportInput:
             errors.add("period_end", msgid="A report covers at most a year.")
         elif start > today:
             errors.add("period_start", msgid="The period has not begun yet.")
+        elif start.year < FIRST_YEAR:
+            errors.add("period_start", msgid="A report starts in {year} or later.", year=FIRST_YEAR)
     title = errors.clean(clean_text, data.get("title"), "title")
     inputs: dict[str, Any] = {}
     for key in TEXT_FIELDS:

@@ -14,6 +14,7 @@ from typing import Any
 from uuid import UUID
 
 from sqlalchemy import Select, select
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from core.audit.service import actor_of, record
@@ -85,10 +86,13 @@ async def ensure_catalogue(session: AsyncSession) -> int:
             continue
         training = Training(**spec, active=True, history=[])
         _history(training, "system", "training.seeded")
-        session.add(training)
-        added += 1
-    if added:
-        await session.flush()
+        try:  # a concurrent request may seed the same key: its row stands, this one is dropped
+            async with session.begin_nested():
+                session.add(training)
+                await session.flush()
+            added += 1
+        except IntegrityError:
+            pass
     return added
 
 

@@ -299,3 +299,27 @@ async def test_active_plugins_add_their_highlights(app, world, sessionmaker):
         async with sessionmaker() as s:
             alert_id = (await s.scalar(select(Alert.id)))
     assert f'href="http://127.0.0.1:8000/t/acme/p/monitoring/alerts/{alert_id}"' in mail["html"]
+
+
+async def test_a_failing_plugin_costs_only_its_own_lines(app, world, sessionmaker):
+    """A plugin whose `regie_digest` raises is left out; the mail still goes, with the other plugins' lines."""
+    from core.plugins.api import PluginInfo, hookimpl
+
+    class Failing:
+        @hookimpl
+        def regie_plugin(self) -> PluginInfo:
+            return PluginInfo(name="failing", groundswell_function="talking", default_owner="marketing")
+
+        @hookimpl
+        async def regie_digest(self, ctx, week_start, week_end):
+            raise RuntimeError("the plugin's service is down")
+
+    await activation(sessionmaker, world.a, "monitoring")
+    await activation(sessionmaker, world.a, "failing", dep="marketing")
+    app.state.pm.register(Failing(), name="failing")
+    try:
+        await run_week(app, world.a)
+    finally:
+        app.state.pm.unregister(name="failing")
+    [mail] = mails_to(await delivered_mails(app), world.a.email("regie"))
+    assert "Buzz: 0 vermeldingen" in mail["text"]

@@ -98,3 +98,18 @@ async def test_xlsx_exports_parse_with_openpyxl(client, world, plugin):
         assert "Methodiekversie" in rows[0] and len(rows) > 1, table
     page = await client.get("/t/acme/measurements/?kpi=leads")
     assert "export.xlsx?table=targets&amp;kpi=leads" in page.text and "Exporteren" in page.text
+
+
+async def test_typed_text_never_becomes_a_spreadsheet_formula(client, world, plugin):
+    """A note like =HYPERLINK(...) is exported as text: quoted in the CSV, a string cell in the XLSX."""
+    await fill(client, world)
+    formula = '=HYPERLINK("http://evil.example","klik")'
+    r = await post_form(client, "/t/acme/measurements/manual", {"kpi": "leads", "day": YESTERDAY, "value": "11",
+                                                                 "note": formula}, follow_redirects=False)
+    assert r.status_code == 303, r.text[:300]
+    rows = read_csv(await client.get("/t/acme/measurements/export.csv?table=manual"))
+    notes = [cell for row in rows[1:] for cell in row if "HYPERLINK" in cell]
+    assert notes == ["'" + formula]
+    book = load_workbook(io.BytesIO((await client.get("/t/acme/measurements/export.xlsx?table=manual")).content))
+    cells = [c for row in book.active.iter_rows() for c in row if isinstance(c.value, str) and "HYPERLINK" in c.value]
+    assert [(c.value, c.data_type) for c in cells] == [("'" + formula, "s")]

@@ -1,5 +1,5 @@
 """The mediator's insights: each tenant's phase, gate, KPIs against targets and alerts; the comparison per phase;
-and a tenant's anonymised benchmark (k-anonymity: at least three other organisations)."""
+and a tenant's anonymised benchmark (k-anonymity: at least five other organisations, rounded)."""
 
 from __future__ import annotations
 
@@ -60,7 +60,7 @@ async def test_console_shows_phase_kpis_against_targets_and_alerts(client, world
     assert "luisteren" in acme and "pilot" in globex
     mentions = acme.split('data-kpi="mentions"')[1].split("</div>")[0]
     assert "mentions: 40 / 100" in mentions  # the newest snapshot against the newest target
-    assert "1 ongelezen" in acme and "Piek in vermeldingen" in acme
+    assert "1 ongelezen" in acme and "Piek in vermeldingen" not in acme  # a count, never a title
     assert "leads: 7" in globex and "ongelezen" not in globex
     # filter by phase, sort by phase
     only_pilot = (await client.get("/mediator/?phase=pilot")).text
@@ -105,7 +105,7 @@ async def test_comparison_per_phase_without_names(client, world, sessionmaker):
         assert name not in r.text.split("<main")[1]
 
 
-async def test_benchmark_is_anonymous_and_needs_three_other_tenants(client, world, sessionmaker):
+async def test_benchmark_is_anonymous_and_needs_five_other_tenants(client, world, sessionmaker):
     with tenant_scope(world.a.id):
         async with sessionmaker() as session, session.begin():
             session.add(MethodologyVersion(number=1, kpis=[{"key": "mentions", "name": "Vermeldingen"}], reason="r"))
@@ -122,15 +122,22 @@ async def test_benchmark_is_anonymous_and_needs_three_other_tenants(client, worl
     assert "Vermeldingen" in row and "40" in row
     assert "Nog niet genoeg organisaties in deze fase meten dit." in row  # two others: not enough
     assert "data-chart" not in r.text
-    # a third organisation in the same phase: the distribution of the others shows (without acme's own 40)
-    others.append(await extra_tenant(sessionmaker, "hooli", "Hooli BV"))
-    await measure(sessionmaker, others[-1], 30)
+    # four others are still too few: three or four values can be worked back from the quartiles
+    for slug, name, value in (("hooli", "Hooli BV", 30), ("pied", "Pied Piper BV", 1234)):
+        others.append(await extra_tenant(sessionmaker, slug, name))
+        await measure(sessionmaker, others[-1], value)
+        r = await client.get("/t/acme/benchmark/")
+        assert "Nog niet genoeg organisaties" in r.text.split('data-kpi="mentions"')[1].split("</tr>")[0]
+    # a fifth: the distribution of the others shows (without acme's own 40), rounded, without min and max
+    others.append(await extra_tenant(sessionmaker, "wonka", "Wonka BV"))
+    await measure(sessionmaker, others[-1], 47)
     r = await client.get("/t/acme/benchmark/")
     row = r.text.split('data-kpi="mentions"')[1].split("</tr>")[0]
-    assert "<td>15</td><td>20</td><td>25</td>" in row and "500" not in r.text
+    assert "<td>20</td><td>30</td><td>47</td>" in row and "500" not in r.text and "1.234" not in r.text
     assert "data-chart" in r.text
     main = r.text.split("<main")[1]
-    for secret in ("Globex", "globex", "Initech", "initech", "Hooli", "hooli", "Umbrella", *map(str, others)):
+    for secret in ("Globex", "globex", "Initech", "initech", "Hooli", "hooli", "Wonka", "Pied", "Umbrella",
+                   *map(str, others)):
         assert secret not in main
     # the other tenants' users see their own benchmark under their own slug only
     await login_as(client, world.b, "admin")

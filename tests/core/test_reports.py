@@ -192,10 +192,18 @@ async def test_failed_generation_says_why_and_the_bar_stops(app, client, world, 
     report_id = await requested(client, world.a)
     assert await run_named_job(app, "core.reports.generate", world.a.id, report_id=report_id) == "failed"
     [job] = await rows(sessionmaker, world.a, JobProgress)
-    assert job.status == "failed" and "renderer missing" in job.error
+    assert job.status == "failed" and "renderer missing" not in job.error  # the details stay in the log
     page = (await client.get(f"/t/acme/reports/{report_id}")).text
-    assert "Het genereren van deze rapportage is mislukt." in page and "renderer missing" in page
+    assert "Het genereren van deze rapportage is mislukt." in page and "serverlogboek" in page
+    assert "renderer missing" not in page and "RuntimeError" not in page
     assert await count(sessionmaker, world.a, ManagementPresentation) == 0
+    # a retry after the fault is fixed generates it, once; a second message only finishes the bar
+    monkeypatch.undo()
+    assert await run_named_job(app, "core.reports.generate", world.a.id, report_id=report_id) == "done"
+    assert await run_named_job(app, "core.reports.generate", world.a.id, report_id=report_id) == "skipped"
+    assert await count(sessionmaker, world.a, ManagementPresentation) == 1
+    [job] = await rows(sessionmaker, world.a, JobProgress)
+    assert job.status == "done"
 
 
 async def test_api_requests_lists_and_reads_reports(app, client, world, sessionmaker):
@@ -254,3 +262,22 @@ async def test_english_report_with_a_stock_kpi_and_a_ceiling(app, client, world,
     assert "at most 15" in page and ">12<" in page and ">80%<" in page and "daily average" in page
     [stored] = await rows(sessionmaker, world.a, QuarterlyReport)
     assert stored.lang == "en"
+
+
+async def test_a_years_target_counts_over_its_own_period_as_on_the_dashboard(sessionmaker, world):
+    """A year's target in a Q3 report: progress is what was reached since January (as the dashboard counts it),
+    not the quarter's total against the whole year's target."""
+    from core.reports.figures import kpi_results
+
+    snaps = [KpiSnapshot(kpi="leads", day=d, value=2.0, methodology_number=1, measured_at=datetime.now(UTC))
+             for d in days(date(2026, 1, 1), Q3[1])]
+    version = MethodologyVersion(number=1, kpis=KPIS[:1], reason="start")
+    await add(sessionmaker, world.a, version, *snaps,
+              Target(kpi="leads", period_start=date(2026, 1, 1), period_end=date(2026, 12, 31), value=730))
+    from core.tenancy.scope import tenant_scope
+
+    with tenant_scope(world.a.id):
+        async with sessionmaker() as session:
+            [leads] = await kpi_results(session, version, *Q3)
+    assert leads.value == 2.0 * 92  # the quarter's own figure
+    assert round(leads.progress, 1) == round(2.0 * 273 / 730 * 100, 1)  # January to September against the year
