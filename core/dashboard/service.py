@@ -23,7 +23,7 @@ from core.dashboard.period import Period
 from core.i18n import gettext_for
 from core.measurement.models import KpiSnapshot, MethodologyVersion, Target
 from core.measurement.snapshots import KpiInfo, active_plugins, kpi_catalogue, latest_version, series
-from core.measurement.targets import Progress, aggregation_for, progress_for
+from core.measurement.targets import Progress, aggregate, aggregation_for, progress_for
 from core.tenancy.models import Tenant
 from core.web.charts import Series, chart
 from core.web.pagination import Page
@@ -72,17 +72,6 @@ class Board:
     versions_used: list[int]
     """The methodology versions the shown values were measured under (older days keep their version)."""
     total_kpis: int
-
-
-def _period_value(values: list[float | None], aggregation: str) -> float | None:
-    seen = [v for v in values if v is not None]
-    if not seen:
-        return None
-    if aggregation == "sum":
-        return float(sum(seen))
-    if aggregation == "latest":
-        return float(seen[-1])
-    return float(sum(seen) / len(seen))
 
 
 def target_line(progress: Progress | None, days: list[date], aggregation: str) -> list[float | None]:
@@ -147,7 +136,7 @@ async def build(session: AsyncSession, pm: Any, tenant: Tenant, principal: Any, 
         row = KpiRow(info=info, days=days, values=daily, period_value=None,
                      latest=measured[-1][1] if measured else None, latest_day=measured[-1][0] if measured else None,
                      progress=progress.get(key, []))
-        row.period_value = _period_value(daily, row.aggregation)
+        row.period_value = aggregate(daily, row.aggregation)
         row.target_values = target_line(row.current, days, row.aggregation)
         if measured or row.current:
             target_label = _("Target (daily share)") if row.aggregation == "sum" else _("Target")

@@ -89,14 +89,16 @@ class Figures:
     days_measured: int
 
 
-def _aggregate(values: list[float], aggregation: str) -> float | None:
-    if not values:
+def aggregate(values: Iterable[float | None], aggregation: str) -> float | None:
+    """Days in order → the period's figure: "sum", "latest" or the mean of the measured days (None: none)."""
+    seen = [v for v in values if v is not None]
+    if not seen:
         return None
     if aggregation == "sum":
-        return float(sum(values))
+        return float(sum(seen))
     if aggregation == "latest":
-        return float(values[-1])
-    return float(sum(values) / len(values))
+        return float(seen[-1])
+    return float(sum(seen) / len(seen))
 
 
 def _meets(actual: float, goal: float, direction: str) -> bool:
@@ -118,7 +120,7 @@ def compute(target: float, period_start: date, period_end: date, values: Mapping
     total_days = (period_end - period_start).days + 1
     last = min(period_end, today - timedelta(days=1))
     days = sorted(d for d, v in values.items() if v is not None and period_start <= d <= last)
-    actual = _aggregate([float(values[d]) for d in days], aggregation)  # type: ignore[arg-type]
+    actual = aggregate([float(values[d]) for d in days], aggregation)  # type: ignore[arg-type]
     elapsed = max(0, min(total_days, (today - period_start).days))
     share = elapsed / total_days if total_days > 0 else 1.0
     expected = target * share if aggregation == "sum" else target

@@ -9,6 +9,7 @@ from litestar.response import Redirect, Template
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from core.errors import DomainError
+from core.evidence.service import latest_methodology
 from core.i18n import gettext_for
 from core.measurement.targets import formatter
 from core.mediator import service
@@ -73,8 +74,10 @@ async def benchmark(request: Request[Any, Any, Any], db: AsyncSession) -> Templa
                    Series(_("Upper quartile"), [r.peers.q3 for r in shown]),
                    Series(_("Your organisation"), [r.own for r in shown])],
                   title=_("Your KPIs against organisations in the same phase")) if shown else None
+    version = await latest_methodology(db)
     return page(request, "mediator/benchmark.html", current_tenant=tenant, rows=rows, graph=graph,
-                min_peers=MIN_PEERS, fmt=formatter(lang_of(request)))
+                min_peers=MIN_PEERS, fmt=formatter(lang_of(request)),
+                methodology_number=version.number if version else None)
 
 
 ROUTES = [console, create_tenant, comparison, benchmark]
