@@ -15,6 +15,7 @@ from core.evidence.service import UNIT_LABELS
 from core.i18n import gettext_for
 from core.measurement import exports, manual
 from core.measurement.snapshots import active_plugins, kpi_catalogue, series, snapshots_query
+from core.measurement.targets import formatter, progress_for
 from core.roadmap.routes import user_names
 from core.tenancy.models import Tenant
 from core.validation import FieldErrors, clean_date
@@ -62,7 +63,9 @@ async def _context(request: Request[Any, Any, Any], db: AsyncSession) -> dict[st
         graph = chart("line", [d.isoformat() for d in sorted(values)],
                       [Series(info.title if info else kpi, [values[d] for d in sorted(values)])],
                       percent=bool(info and info.unit == "percent"), title=info.title if info else kpi)
+    progress = {key: items[0] for key, items in (await progress_for(db, catalogue)).items() if items}
     return {"current_tenant": tenant, "catalogue": catalogue, "snapshots_page": snapshots, "history_page": history,
+            "progress": progress, "fmt": formatter(lang),
             "enterable": enterable, "units": units,
             "enter_options": [(k.key, f"{k.title} ({units.get(k.unit, k.unit)})") for k in enterable],
             "filters": {"kpi": kpi or "", "start": params.get("start", ""), "end": params.get("end", "")},

@@ -148,3 +148,20 @@ async def test_api_enters_and_reads(client, world, sessionmaker, plugin):
     assert r.json()["items"] == [{"kpi": "leads", "day": YESTERDAY, "value": 7.0, "source": "manual",
                                   "methodology_number": 1}]
     assert (await client.get("/api/v1/t/acme/snapshots?start=nope", headers=agent)).status_code == 422
+
+
+async def test_the_measurements_page_shows_each_kpis_progress_against_its_target(client, world, plugin):
+    await login_as(client, world.a, "regie")
+    assert (await write(client, world.a)).status_code == 303
+    today = datetime.now(UTC).date()
+    r = await post_form(client, "/t/acme/evidence/targets", {
+        "kpi": "leads", "period_start": (today - timedelta(days=9)).isoformat(),
+        "period_end": (today + timedelta(days=10)).isoformat(), "value": "40", "rationale": "Twee per dag"},
+        follow_redirects=False)
+    assert r.status_code == 303, r.text[:300]
+    assert (await enter(client, {"kpi": "leads", "day": YESTERDAY, "value": "10"})).status_code == 303
+    page = (await client.get("/t/acme/measurements/")).text
+    leads = page.split('?kpi=leads"')[1].split("</tr>")[0]
+    assert "10 / 40" in leads and "<progress" in leads
+    followers = page.split('?kpi=followers"')[1].split("</tr>")[0]
+    assert "geen streefwaarde" in followers
