@@ -8,6 +8,7 @@ from uuid import UUID
 
 from litestar import Request, get, post
 from litestar.response import Redirect, Template
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from core.errors import DomainError
@@ -130,7 +131,11 @@ async def _tenant_page(request: Request[Any, Any, Any], db: AsyncSession, status
 @get("/t/{slug:str}/trainings/", opt={"action": "tenant.read"})
 async def trainings(request: Request[Any, Any, Any], db: AsyncSession) -> Template:
     """Suggestions, the catalogue and enrolments; everyone sees their own enrolments."""
-    await service.suggest_for_org_model(db, await db.get(Tenant, tenant_of(request).id))
+    try:  # two first visits at once: the second one's suggestion hits the unique key; the first one's stands
+        async with db.begin_nested():
+            await service.suggest_for_org_model(db, await db.get(Tenant, tenant_of(request).id))
+    except IntegrityError:
+        pass
     return await _tenant_page(request, db)
 
 

@@ -288,3 +288,19 @@ async def test_the_webcare_crisis_mode_suggests_crisis_communication(client, wor
     assert await _suggestions(sessionmaker, world.a) == [("crisis", "crisis-communication")]
     page = await client.get("/t/acme/trainings/")
     assert "Crisiscommunicatie op sociale media" in page.text and "Vanwege een crisis." in page.text
+
+
+async def test_a_suggestion_stored_by_a_simultaneous_visit_is_no_error(client, world, sessionmaker, monkeypatch):
+    """Two first visits of a holistic tenant's trainings page at once: the loser hits the unique key; its page
+    still opens (the winner's suggestion stands)."""
+    from sqlalchemy.exc import IntegrityError
+
+    from core.trainings import service
+
+    async def lost_the_race(session, tenant):
+        raise IntegrityError("INSERT INTO training_suggestion", {}, Exception("duplicate key"))
+
+    monkeypatch.setattr(service, "suggest_for_org_model", lost_the_race)
+    await login_as(client, world.a, "admin")
+    r = await client.get("/t/acme/trainings/")
+    assert r.status_code == 200 and "Trainingen" in r.text
