@@ -1,7 +1,7 @@
-"""Demo measurement for Vitaal: the methodology the demo wrote five weeks ago, targets for the quarter, manual leads
-from the CRM and the daily snapshots of the plugins' demo data, so the dashboard, the digest preview and a
-quarterly report have something true to show from the first `make serve`. Idempotent: a tenant that has
-targets is left alone."""
+"""Demo measurement for Vitaal: the methodology the demo wrote five weeks ago, targets for the quarter, manual
+leads from the CRM, the webcare training suggestion and the daily snapshots of the plugins' demo data, so the
+dashboard, the digest preview and a quarterly report have something true to show from the first `make serve`.
+Idempotent: a tenant that has targets is left alone."""
 
 from __future__ import annotations
 
@@ -62,6 +62,7 @@ async def seed_measurement(sessionmaker: async_sessionmaker[AsyncSession], pm: A
                     await session.scalar(select(Target.id).limit(1)) is not None:
                 return
             await _targets_and_leads(session)
+            await _training_suggestions(session)
         async with sessionmaker() as session, session.begin():
             await snapshot_tenant(session, pm, tenant)
 
@@ -89,3 +90,11 @@ async def _targets_and_leads(session: AsyncSession) -> None:
         await store_manual(session, "leads", day, float(value), 1)
         day -= timedelta(days=1)
     await session.flush()
+
+
+async def _training_suggestions(session: AsyncSession) -> None:
+    """What the webcare activation would have suggested had the demo activated it through the regie holder."""
+    from core.trainings.service import suggest_topic
+
+    service = await session.scalar(select(Department).where(Department.name == "Klantenservice"))
+    await suggest_topic(session, "webcare", "plugin.activated:webcare", service.id if service else None)

@@ -55,6 +55,9 @@ async def test_demo_is_idempotent(sessionmaker: async_sessionmaker[AsyncSession]
             accepted = await session.scalar(select(func.count()).select_from(Answer).where(Answer.is_accepted))
     assert questions == ["pending"] + ["published"] * 3 and counts["webcare_answer"] == 3 and accepted == 1
     assert counts["tenant"] == 2 and counts["user_account"] == len(first)
+    # measurement: Vitaal's methodology measured daily since it was written, targets, CRM leads, a suggestion
+    assert counts["kpi_target"] == 4 and counts["manual_measurement"] == 10
+    assert counts["kpi_snapshot"] >= 5 * 34 + 10 and counts["training_suggestion"] == 1
     table = format_accounts(first)
     assert DEMO_PASSWORD in table and "http://127.0.0.1:8000/t/zuiderhaven/login" in table
     assert "http://127.0.0.1:8000/login" in table
