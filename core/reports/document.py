@@ -11,6 +11,7 @@ from typing import Any
 
 from babel.numbers import format_decimal
 from jinja2 import Environment, FileSystemLoader, select_autoescape
+from markupsafe import Markup
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from core.i18n import gettext_for
@@ -24,6 +25,7 @@ from core.reports.service import blank_inputs
 from core.tenancy.models import Tenant
 
 TEMPLATES = Path(__file__).resolve().parent.parent.parent / "frontend" / "templates"
+REPORT_CSS = TEMPLATES.parent / "static" / "css" / "report.css"
 POLICY_EXCERPT = 1200
 
 
@@ -119,7 +121,8 @@ def render_html(report: QuarterlyReport, content: Content) -> str:
 def print_document(report: QuarterlyReport, fragment: str) -> str:
     """The full document WeasyPrint turns into the PDF: the same fragment, with page CSS."""
     return environment().get_template("reports/print.html").render(
-        _=gettext_for(report.lang), lang=report.lang, report=report, fragment=fragment)
+        _=gettext_for(report.lang), lang=report.lang, report=report, fragment=fragment,
+        report_css=Markup(REPORT_CSS.read_text()))
 
 
 def presentation_sections(report: QuarterlyReport, content: Content) -> dict[str, str]:

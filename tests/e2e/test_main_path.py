@@ -22,7 +22,7 @@ def settle_after(page: Any, locator: Any) -> None:
     page.evaluate("window.__settled = false; document.addEventListener('htmx:afterSettle', "
                   "() => { window.__settled = true; }, {once: true})")
     locator.click()
-    page.wait_for_function("window.__settled === true")
+    page.wait_for_function("() => window.__settled === true")  # a function: a bare expression needs eval (CSP)
 
 
 def signed_in_page(browser: Any, server: str, slug: str, who: tuple[str, str]) -> Any:

@@ -7,6 +7,8 @@
 
   function build(canvas) {
     if (canvas.dataset.chartReady || !window.Chart) { return; }
+    var box = canvas.parentElement;
+    if (box && box.dataset.height) { box.style.height = parseInt(box.dataset.height, 10) + "px"; }  /* CSSOM: CSP-safe */
     var config;
     try { config = JSON.parse(canvas.dataset.chart); } catch (e) { return; }
     (config.data.datasets || []).forEach(function (set, i) {
