@@ -13,6 +13,7 @@ from core.policy import service
 from core.policy.models import PolicyVersion
 from core.policy.routes import plugin_sections
 from core.web.forms import principal_of
+from core.web.params import VersionNumber
 
 TAGS = ["policy"]
 BASE = "/t/{slug:str}/policy"
@@ -105,19 +106,19 @@ async def create_version(request: Request[Any, Any, Any], db: AsyncSession, data
 
 
 @get(BASE + "/compare", opt={"action": "tenant.read"}, tags=TAGS, summary="Compare two policy versions per section")
-async def compare(db: AsyncSession, a: int, b: int) -> CompareOut:
+async def compare(db: AsyncSession, a: VersionNumber, b: VersionNumber) -> CompareOut:
     _old, _new, diffs = await service.compare(db, a, b)
     return CompareOut(a=a, b=b, sections=[d.as_json(f"v{a}", f"v{b}") for d in diffs])
 
 
 @get(BASE + "/{number:int}", opt={"action": "tenant.read"}, tags=TAGS, summary="One policy version")
-async def detail(db: AsyncSession, number: int) -> PolicyOut:
+async def detail(db: AsyncSession, number: VersionNumber) -> PolicyOut:
     return _out(await service.get_version(db, number), await service.published_policy(db))
 
 
 @post(BASE + "/{number:int}/publish", opt={"action": "policy.publish"}, tags=TAGS,
       summary="Publish a version (regie holder)", status_code=200)
-async def publish(request: Request[Any, Any, Any], db: AsyncSession, number: int,
+async def publish(request: Request[Any, Any, Any], db: AsyncSession, number: VersionNumber,
                   data: PublishIn | None = None) -> PolicyOut:
     version = await service.publish(db, principal_of(request), number, (data or PublishIn()).reason)
     return _out(version, await service.published_policy(db))

@@ -12,6 +12,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from core.startingpoints import service
 from core.web.forms import principal_of
+from core.web.params import VersionNumber
 
 TAGS = ["starting points"]
 BASE = "/t/{slug:str}/starting-points"
@@ -121,19 +122,19 @@ async def create_version(request: Request[Any, Any, Any], db: AsyncSession, data
 
 
 @get(BASE + "/compare", opt={"action": "tenant.read"}, tags=TAGS, summary="Compare two versions per section")
-async def compare(db: AsyncSession, a: int, b: int) -> CompareOut:
+async def compare(db: AsyncSession, a: VersionNumber, b: VersionNumber) -> CompareOut:
     old, new, diffs = await service.compare(db, a, b)
     return CompareOut(a=a, b=b, sections=[d.as_json(f"v{a}", f"v{b}") for d in diffs])
 
 
 @get(BASE + "/{number:int}", opt={"action": "tenant.read"}, tags=TAGS, summary="One version")
-async def detail(db: AsyncSession, number: int) -> VersionOut:
+async def detail(db: AsyncSession, number: VersionNumber) -> VersionOut:
     return await _status(db, number)
 
 
 @post(BASE + "/{number:int}/approve", opt={"action": "starting_points.approve"}, tags=TAGS,
       summary="Approve a version (regie holder)", status_code=200)
-async def approve(request: Request[Any, Any, Any], db: AsyncSession, number: int,
+async def approve(request: Request[Any, Any, Any], db: AsyncSession, number: VersionNumber,
                   data: ApproveIn | None = None) -> VersionOut:
     await service.approve(db, principal_of(request), number, (data or ApproveIn()).reason)
     return await _status(db, number)
@@ -141,7 +142,7 @@ async def approve(request: Request[Any, Any, Any], db: AsyncSession, number: int
 
 @post(BASE + "/{number:int}/acknowledge", opt={"action": "starting_points.acknowledge"}, tags=TAGS,
       summary="Acknowledge an approved version for a department you represent", status_code=200)
-async def acknowledge(request: Request[Any, Any, Any], db: AsyncSession, number: int,
+async def acknowledge(request: Request[Any, Any, Any], db: AsyncSession, number: VersionNumber,
                       data: AcknowledgeIn) -> VersionOut:
     await service.acknowledge(db, principal_of(request), number, data.department_id)
     return await _status(db, number)

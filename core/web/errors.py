@@ -5,10 +5,11 @@ from __future__ import annotations
 
 import logging
 import re
-from typing import Any
+from typing import Any, TypedDict
 
-from litestar import MediaType, Request, Response
+from litestar import Litestar, MediaType, Request, Response
 from litestar.exceptions import HTTPException, NotFoundException, ValidationException
+from litestar.openapi.datastructures import ResponseSpec
 from litestar.response import Redirect
 from sqlalchemy.exc import IntegrityError
 
@@ -135,3 +136,41 @@ EXCEPTION_HANDLERS: dict[Any, Any] = {
     IntegrityError: conflict,
     Exception: server_error,
 }
+
+
+class FieldError(TypedDict):
+    field: str
+    reason: str
+
+
+class ApiError(TypedDict):
+    """The one error body every /api answer uses (see `_error`), so clients can rely on field + reason."""
+
+    status: int
+    errors: list[FieldError]
+
+
+API_ERROR_RESPONSES: dict[int, ResponseSpec] = {
+    code: ResponseSpec(data_container=ApiError, description=description, generate_examples=False)
+    for code, description in ((400, "Bad request: malformed or invalid input"),
+                              (401, "No valid API token"),
+                              (403, "Not allowed for this token's role"),
+                              (404, "Not found in this tenant"),
+                              (409, "Conflict: the current state does not allow this"),
+                              (413, "Upload too large"),
+                              (422, "Invalid input: field and reason"),
+                              (429, "Too many requests"))
+}
+
+
+def document_api_errors(app: Litestar) -> None:
+    """Declare the error answers on every API operation, so the OpenAPI schema is true to what is returned.
+
+    Litestar only documents 400 (with its own body shape, not ours) and routers cannot carry `responses`,
+    so the shared error body is added to each /api handler once, before the schema is first built.
+    """
+    for route in app.routes:
+        if not route.path.startswith("/api/"):
+            continue
+        for handler in getattr(route, "route_handlers", []):
+            handler.responses = {**API_ERROR_RESPONSES, **(handler.responses or {})}

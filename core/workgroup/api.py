@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any
 from uuid import UUID
 
@@ -84,10 +84,15 @@ def department_out(d: Department) -> DepartmentOut:
     return DepartmentOut(id=d.id, name=d.name, business_function=d.business_function, is_hub=d.is_hub)
 
 
+def _utc(moment: datetime | None) -> datetime | None:
+    """SQLite hands back naive datetimes (they are UTC); the schema promises RFC 3339 with an offset."""
+    return moment.replace(tzinfo=UTC) if moment is not None and moment.tzinfo is None else moment
+
+
 def appointment_out(a: RegieAppointment, by: User | None = None) -> AppointmentOut:
     user = a.membership.user
     return AppointmentOut(id=a.id, membership_id=a.membership_id, name=user.display_name, email=user.email,
-                          reason=a.reason, started_at=a.started_at, ended_at=a.ended_at,
+                          reason=a.reason, started_at=_utc(a.started_at), ended_at=_utc(a.ended_at),
                           appointed_by=by.email if by else None)
 
 

@@ -79,7 +79,7 @@ def _items(data: dict[str, Any]) -> list[Any]:
     return items
 
 
-@post("/mentions/ingest", opt={"action": "plugin.work"}, tags=["monitoring"], status_code=200,
+@post("/mentions/ingest", opt={"action": "plugin.work", "cleans_nul": True}, tags=["monitoring"], status_code=200,
       summary="Push a batch of up to 1,000 mentions into a source; idempotent on external_id, results per item")
 async def ingest_mentions(request: Request[Any, Any, Any], db: AsyncSession,
                           data: Annotated[dict[str, Any], BODY], lang: str | None = None) -> IngestResult:
