@@ -40,8 +40,21 @@ class Settings:
     """smtp://user:pass@host:port; empty: mails are written to var/outbox and shown on /dev/mailbox."""
     secret_key: str = ""
     base_url: str = "http://127.0.0.1:8000"
+    trust_proxy: bool = False
+    """REGIE_TRUST_PROXY=1: a reverse proxy in front sets X-Forwarded-Proto; believe it for HSTS."""
     debug: bool = False
     login_attempts_per_minute: int = 10
+    """Per client address, on every sign-in form (Litestar's rate limiter)."""
+    lockout_failures: int = 5
+    lockout_window_minutes: int = 15
+    """`lockout_failures` failed sign-ins within this window lock the account for `lockout_minutes`."""
+    lockout_minutes: int = 15
+    session_idle_hours: float = 8
+    """A session without a request for this long ends (REGIE_SESSION_IDLE_HOURS)."""
+    session_absolute_hours: float = 7 * 24
+    """A session ends this long after sign-in, however active (REGIE_SESSION_ABSOLUTE_HOURS)."""
+    reset_minutes: int = 60
+    """A password-reset link is valid this long, once."""
     invitation_days: int = 7
     dev_mailbox: bool = False
     """REGIE_DEV_MAILBOX=1 (set by `make serve`): show mail kept in var/outbox at /dev/mailbox to mediators."""
@@ -64,7 +77,10 @@ class Settings:
             "secret_key": _secret_key(var_dir),
             "base_url": os.environ.get("BASE_URL", "http://127.0.0.1:8000").rstrip("/"),
             "debug": os.environ.get("REGIE_DEBUG", "") == "1",
+            "trust_proxy": os.environ.get("REGIE_TRUST_PROXY", "") == "1",
             "dev_mailbox": os.environ.get("REGIE_DEV_MAILBOX", "") == "1",
+            "session_idle_hours": float(os.environ.get("REGIE_SESSION_IDLE_HOURS", "8")),
+            "session_absolute_hours": float(os.environ.get("REGIE_SESSION_ABSOLUTE_HOURS", str(7 * 24))),
             "outbound_allow": tuple(h.strip() for h in os.environ.get("REGIE_OUTBOUND_ALLOW", "").split(",")
                                     if h.strip()),
         }
@@ -74,6 +90,11 @@ class Settings:
     @property
     def is_sqlite(self) -> bool:
         return self.database_url.startswith("sqlite")
+
+    @property
+    def secure_cookies(self) -> bool:
+        """Session and CSRF cookies get the Secure flag when the app is served over https."""
+        return self.base_url.startswith("https://")
 
     @property
     def outbox_dir(self) -> Path:

@@ -7,7 +7,7 @@ from datetime import datetime
 from uuid import UUID
 
 from advanced_alchemy.types import GUID
-from sqlalchemy import Boolean, DateTime, ForeignKey, String, UniqueConstraint
+from sqlalchemy import Boolean, DateTime, ForeignKey, Integer, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from core.db.base import Base, TenantScoped
@@ -29,6 +29,14 @@ class User(Base):
     locale: Mapped[str] = mapped_column(String(5), default="nl")
     is_mediator: Mapped[bool] = mapped_column(Boolean, default=False)
     is_active: Mapped[bool] = mapped_column(Boolean, default=True)
+    # account security (issue 6): lockout after failed sign-ins, session invalidation, password reset
+    failed_logins: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    failed_login_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
+    locked_until: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
+    session_epoch: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    """Stored in every session at sign-in; bumping it ends all of the user's sessions."""
+    reset_token_hash: Mapped[str | None] = mapped_column(String(64), nullable=True, index=True)
+    reset_expires_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
 
     @property
     def display_name(self) -> str:

@@ -1,13 +1,17 @@
-"""Password hashing with argon2id."""
+"""Password hashing with argon2id, and the rules a new password must meet."""
 
 from __future__ import annotations
+
+from functools import lru_cache
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 
 _hasher = PasswordHasher()
 _DUMMY = _hasher.hash("regie-timing-equaliser")
-MIN_LENGTH = 10
+MIN_LENGTH = 12
+COMMON_COUNT = 10_000
+"""How many of the most used passwords (zxcvbn's offline frequency list) are refused."""
 
 
 def hash_password(password: str) -> str:
@@ -22,10 +26,42 @@ def verify_password(password_hash: str | None, password: str) -> bool:
         return False
 
 
-def password_problem(password: str) -> str | None:
+@lru_cache(maxsize=1)
+def _common() -> frozenset[str]:
+    """The most used passwords, shipped inside the zxcvbn package (nothing is fetched at run time)."""
+    from zxcvbn.frequency_lists import FREQUENCY_LISTS
+
+    return frozenset(FREQUENCY_LISTS["passwords"][:COMMON_COUNT])
+
+
+def is_common(password: str) -> bool:
+    """Common as typed, or a common word with only digits/symbols around it ("Password2026!")."""
+    lowered = password.lower()
+    core = lowered.strip("0123456789!@#$%^&*()-_=+.,?~ ")
+    return lowered in _common() or (len(core) >= 4 and core in _common())
+
+
+def password_problem(password: str, email: str = "", tenant_name: str = "") -> str | None:
     """The reason a new password is refused (msgid), or None."""
     if len(password) < MIN_LENGTH:
-        return "Use at least 10 characters."
+        return "Use at least 12 characters."
     if password.lower() == password and password.isalpha():
         return "Mix letters with digits, capitals or symbols."
+    if is_common(password):
+        return "This password is too common; choose another."
+    local = email.split("@", 1)[0].strip().lower()
+    if _leans_on(password, [local]):
+        return "Do not use your e-mail address in the password."
+    tenant = tenant_name.strip().lower()
+    if _leans_on(password, [tenant, tenant.replace(" ", ""), *tenant.split()]):
+        return "Do not use the organisation's name in the password."
     return None
+
+
+def _leans_on(password: str, words: list[str]) -> bool:
+    """Whether the password is little more than one of these words: without it, under MIN_LENGTH remain.
+
+    ("Mediator-wachtwoord-1" for mediator@… still has 13 characters of its own; "Anna-2026!" for anna@… not.)"""
+    lowered = password.lower()
+    return any(len(word) >= 3 and word in lowered and len(lowered.replace(word, "")) < MIN_LENGTH
+               for word in words)

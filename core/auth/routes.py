@@ -58,8 +58,10 @@ async def platform_login(request: Request[Any, Any, Any], db: AsyncSession, data
     try:
         user = await service.authenticate(db, data.get("email", ""), data.get("password", ""))
     except DomainError as exc:
+        await _note_failure(request, exc, data, None)
         return _login_failed(request, exc, data, tenant_login=False)
     await service.start_session(request, user)
+    await service.audit_account(db, user, "auth.signed_in", None)
     if user.is_mediator:
         return Redirect(_safe_next(data.get("next"), "/mediator/"), status_code=303)
     slug = await service.first_tenant_slug(request.app.state.sessionmaker, user.id)
@@ -77,9 +79,17 @@ async def tenant_login(request: Request[Any, Any, Any], db: AsyncSession, slug: 
     try:
         user = await service.authenticate(db, data.get("email", ""), data.get("password", ""), tenant=tenant)
     except DomainError as exc:
+        await _note_failure(request, exc, data, tenant)
         return _login_failed(request, exc, data, tenant_login=True)
     await service.start_session(request, user)
+    await service.audit_account(db, user, "auth.signed_in", tenant)
     return Redirect(_safe_next(data.get("next"), f"/t/{slug}/"), status_code=303)
+
+
+async def _note_failure(request: Request[Any, Any, Any], exc: DomainError, data: dict[str, str],
+                        tenant: Any) -> None:
+    await service.note_failed_login(request.app.state.sessionmaker, request.app.state.settings,
+                                    data.get("email", ""), getattr(exc, "kind", "refused"), tenant)
 
 
 def _login_failed(request: Request[Any, Any, Any], exc: DomainError, data: dict[str, str],
@@ -112,7 +122,8 @@ async def switch_language(request: Request[Any, Any, Any], db: AsyncSession, dat
         await service.set_locale(db, principal.user.id, lang)
     target = _safe_next(data.get("next"), "/")
     response: Response[Any] = Redirect(target, status_code=303)
-    response.set_cookie(LANG_COOKIE, lang, max_age=365 * 24 * 3600, samesite="lax", httponly=True)
+    response.set_cookie(LANG_COOKIE, lang, max_age=365 * 24 * 3600, samesite="lax", httponly=True,
+                        secure=request.app.state.settings.secure_cookies)
     return response
 
 
@@ -139,5 +150,54 @@ async def accept_invitation(request: Request[Any, Any, Any], db: AsyncSession, s
     return Redirect(f"/t/{slug}/", status_code=303)
 
 
+@post("/sign-out-everywhere", opt={"action": AUTHENTICATED})
+async def sign_out_everywhere(request: Request[Any, Any, Any], db: AsyncSession) -> Redirect:
+    """End every session of this person (other browsers, a lost phone), this one included."""
+    principal = request.scope["state"]["principal"]
+    user = await service.end_all_sessions(db, principal.user)
+    await service.audit_account(db, user, "auth.signed_out_everywhere", principal.tenant)
+    request.clear_session()
+    tenant = principal.tenant
+    return Redirect("/login" if tenant is None else f"/t/{tenant.slug}/login", status_code=303)
+
+
+@post("/t/{slug:str}/sign-out-everywhere", opt={"action": AUTHENTICATED})
+async def tenant_sign_out_everywhere(request: Request[Any, Any, Any], db: AsyncSession, slug: str) -> Redirect:
+    return await sign_out_everywhere.fn(request, db)  # type: ignore[no-any-return]
+
+
+@get("/password/forgot", opt=PUBLIC_OPT)
+async def forgot_form(request: Request[Any, Any, Any]) -> Template:
+    return page(request, "auth/forgot.html", form={}, sent=False)
+
+
+@post("/password/forgot", opt=PUBLIC_OPT)
+async def forgot(request: Request[Any, Any, Any], db: AsyncSession, data: Form) -> Template:
+    """The same answer whether or not the address has an account."""
+    settings = request.app.state.settings
+    await service.request_reset(db, data.get("email", ""), settings.base_url, settings.reset_minutes)
+    return page(request, "auth/forgot.html", form={}, sent=True)
+
+
+@get("/password/reset/{token:str}", opt=PUBLIC_OPT)
+async def reset_form(request: Request[Any, Any, Any], db: AsyncSession, token: str) -> Template:
+    """Only shows the form (a mail scanner following the link changes nothing)."""
+    user = await service.open_reset(db, token)
+    return page(request, "auth/reset.html", valid=user is not None, form={}, status_code=200 if user else 404)
+
+
+@post("/password/reset/{token:str}", opt=PUBLIC_OPT)
+async def reset_password(request: Request[Any, Any, Any], db: AsyncSession, token: str, data: Form) -> Any:
+    try:
+        await service.reset_password(db, token, data.get("password", ""), data.get("password_repeat", ""))
+    except DomainError as exc:
+        valid = await service.open_reset(db, token) is not None
+        return page(request, "auth/reset.html", status_code=422 if valid else 404, valid=valid, form={},
+                    errors=form_errors(exc.errors, request.scope["state"]["lang"]))
+    request.clear_session()
+    return Redirect("/login?reset=1", status_code=303)
+
+
 ROUTES = [home, platform_login_form, platform_login, tenant_login_form, tenant_login, logout, tenant_logout,
-          switch_language, invitation_form, accept_invitation]
+          switch_language, invitation_form, accept_invitation, sign_out_everywhere, tenant_sign_out_everywhere,
+          forgot_form, forgot, reset_form, reset_password]

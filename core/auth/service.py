@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 from datetime import UTC, datetime, timedelta
 from typing import Any
 from uuid import UUID
@@ -9,36 +10,136 @@ from uuid import UUID
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from core.audit.service import record
+from core.audit.service import SYSTEM, record
+from core.auth import security
 from core.auth.models import Invitation, Membership, Role, User
 from core.auth.passwords import hash_password, password_problem, verify_password
+from core.auth.security import ROTATE, aware, new_session
 from core.auth.tokens import digest, new_secret
 from core.errors import DomainError
-from core.i18n import Msg, gettext_for
+from core.i18n import N_, Msg, gettext_for
 from core.jobs.outbox import enqueue
 from core.tenancy.models import Tenant
 from core.tenancy.scope import cross_tenant, tenant_scope
 from core.validation import clean_email
 
+WRONG = N_("E-mail address or password is incorrect.")
+LOCKED = N_("Too many failed sign-ins: signing in is blocked for a while. Try again later, or reset your password.")
+log = logging.getLogger("regie.security")
+
+
+class LoginRefused(DomainError):
+    """A refused sign-in; `kind` (never the password) goes to the audit trail."""
+
+    def __init__(self, kind: str, msgid: str = WRONG) -> None:
+        super().__init__(field="email", msgid=msgid)
+        self.kind = kind
+
+
+_ghosts: dict[str, tuple[int, datetime | None, datetime | None]] = {}
+"""Failures for e-mail addresses without an account (digest → count, first failure, locked until), so an
+unknown address gets locked just like a real one and the answer tells nothing. Per process, bounded."""
+
+
+def _in_future(until: datetime | None) -> bool:
+    return until is not None and aware(until) > security.clock()  # type: ignore[operator]
+
 
 async def authenticate(session: AsyncSession, email: str, password: str, tenant: Tenant | None = None) -> User:
-    """The user for these credentials; in a tenant, only its active members (and mediators)."""
+    """The user for these credentials; in a tenant, only its active members (and mediators).
+
+    Every refusal hashes once (a dummy for unknown addresses), so timing tells nothing either."""
     user = await session.scalar(select(User).where(func.lower(User.email) == email.strip().lower()))
     ok = verify_password(user.password_hash if user else None, password)
-    if not ok or user is None or not user.is_active:
-        raise DomainError(field="email", msgid="E-mail address or password is incorrect.")
+    locked_until = user.locked_until if user is not None else _ghosts.get(digest(email.strip().lower()),
+                                                                          (0, None, None))[2]
+    if _in_future(locked_until):
+        raise LoginRefused("locked", LOCKED)
+    if not ok or user is None:
+        raise LoginRefused("unknown_email" if user is None else "wrong_password")
+    if not user.is_active:
+        raise LoginRefused("inactive")
     if tenant is not None and not user.is_mediator:
         member = await session.scalar(select(Membership.id).where(
             Membership.user_id == user.id, Membership.is_active.is_(True)))
         if member is None:
-            raise DomainError(field="email", msgid="E-mail address or password is incorrect.")
+            raise LoginRefused("not_member")
+    user.failed_logins, user.failed_login_at, user.locked_until = 0, None, None
     return user
 
 
+async def note_failed_login(sessionmaker: async_sessionmaker[AsyncSession], settings: Any, email: str,
+                            kind: str, tenant: Tenant | None) -> None:
+    """Count a failed sign-in and lock after too many, in its own transaction (the refused request's own
+    transaction is rolled back). Audited in the sign-in page's tenant, or in the user's tenants."""
+    address = email.strip().lower()
+    now = security.clock()
+    window = timedelta(minutes=settings.lockout_window_minutes)
+    counted = kind in ("wrong_password", "unknown_email")
+    with cross_tenant():
+        async with sessionmaker() as session, session.begin():
+            user = await user_by_email(session, address) if address else None
+            locked_now = False
+            if user is not None and counted:
+                if user.failed_login_at is None or now - aware(user.failed_login_at) > window:  # type: ignore[operator]
+                    user.failed_logins, user.failed_login_at = 0, now
+                user.failed_logins += 1
+                if user.failed_logins >= settings.lockout_failures:
+                    user.locked_until = now + timedelta(minutes=settings.lockout_minutes)
+                    user.failed_logins, user.failed_login_at, locked_now = 0, None, True
+            elif user is None and counted and address:
+                key = digest(address)
+                count, first, _until = _ghosts.get(key, (0, None, None))
+                if first is None or now - first > window:
+                    count, first = 0, now
+                count += 1
+                if count >= settings.lockout_failures:
+                    _ghosts[key] = (0, None, now + timedelta(minutes=settings.lockout_minutes))
+                else:
+                    _ghosts[key] = (count, first, _until)
+                if len(_ghosts) > 10_000:
+                    _ghosts.pop(next(iter(_ghosts)))
+            await audit_account(session, user, "auth.sign_in_failed", tenant, summary=address[:254],
+                                data={"reason": kind})
+            if locked_now:
+                await audit_account(session, user, "auth.locked", tenant, summary=address[:254],
+                                    data={"minutes": settings.lockout_minutes})
+
+
+async def audit_account(session: AsyncSession, user: User | None, action: str, tenant: Tenant | None,
+                        summary: str = "", data: dict[str, Any] | None = None) -> None:
+    """Account events belong to no single tenant: they go to the tenant whose page it was, else to every
+    tenant the person is a member of, and always to the `regie.security` log (mediators, unknown e-mails)."""
+    log.info("%s %s %s", action, summary or (user.email if user else ""), data or {})
+    if tenant is not None:
+        tenant_ids = [tenant.id]
+    elif user is not None:
+        with cross_tenant():
+            tenant_ids = list((await session.scalars(select(Membership.tenant_id).where(
+                Membership.user_id == user.id, Membership.is_active.is_(True)))).all())
+    else:
+        tenant_ids = []
+    principal = user_principal(user) if user is not None else SYSTEM
+    with cross_tenant():
+        for tenant_id in tenant_ids:
+            await record(session, principal, action, subject=user, summary=summary or (user.email if user else ""),
+                         data=data, tenant_id=tenant_id, touch=False)
+        await session.flush()  # inside the cross-tenant block: the entries may belong to other tenants
+
+
 async def start_session(request: Any, user: User) -> None:
-    """A fresh session for a sign-in (never reuse the pre-login session's contents)."""
+    """A fresh session under a new id for a sign-in (never reuse the pre-login session or its id)."""
     request.clear_session()
-    request.set_session({"uid": str(user.id), "since": datetime.now(UTC).isoformat()})
+    request.scope.setdefault("state", {})[ROTATE] = True
+    request.set_session(new_session(user))
+
+
+async def end_all_sessions(session: AsyncSession, user: User) -> User:
+    """Every session of this user stops working at its next request (their epoch no longer matches)."""
+    user = await session.get(User, user.id) or user  # the principal's user may come from another session
+    user.session_epoch = int(user.session_epoch or 0) + 1
+    await session.flush()
+    return user
 
 
 async def first_tenant_slug(sessionmaker: async_sessionmaker[AsyncSession], user_id: UUID) -> str | None:
@@ -59,7 +160,7 @@ async def set_locale(session: AsyncSession, user_id: UUID, lang: str) -> None:
 async def create_user(session: AsyncSession, email: str, password: str | None, name: str = "",
                       is_mediator: bool = False, locale: str = "nl") -> User:
     email = clean_email(email)
-    if password is not None and (problem := password_problem(password)):
+    if password is not None and (problem := password_problem(password, email=email)):
         raise DomainError(field="password", msgid=problem)
     if await session.scalar(select(User.id).where(func.lower(User.email) == email)):
         raise DomainError(field="email", msgid="This e-mail address is already in use.")
@@ -141,7 +242,8 @@ async def accept_invitation(session: AsyncSession, token: str, name: str, passwo
         if not verify_password(user.password_hash, password):
             errors["password"] = Msg("Enter the password of your existing Regie account.")
     else:
-        if problem := password_problem(password):
+        tenant = await session.get(Tenant, invitation.tenant_id)
+        if problem := password_problem(password, email=invitation.email, tenant_name=tenant.name if tenant else ""):
             errors["password"] = Msg(problem)
         elif password != repeat:
             errors["password_repeat"] = Msg("The passwords do not match.")
@@ -167,6 +269,51 @@ async def has_account(session: AsyncSession, invitation: Invitation | None) -> b
         return False
     user = await user_by_email(session, invitation.email)
     return user is not None and user.password_hash is not None
+
+
+async def request_reset(session: AsyncSession, email: str, base_url: str, minutes: int) -> None:
+    """Mail a single-use reset link (only its digest is kept) if the address has an active account.
+
+    Silent otherwise: the page answers the same either way, so it tells nobody which addresses exist."""
+    user = await user_by_email(session, email) if email.strip() else None
+    if user is None or not user.is_active:
+        return
+    token = new_secret()
+    user.reset_token_hash = digest(token)
+    user.reset_expires_at = security.clock() + timedelta(minutes=minutes)
+    _ = gettext_for(user.locale)
+    link = f"{base_url}/password/reset/{token}"
+    text = _("Someone asked to reset the password of your Regie account.\n\n"
+             "Choose a new password within {minutes} minutes:\n{link}\n\n"
+             "Did you not ask for this? Then ignore this e-mail; your password stays as it is.\n",
+             minutes=minutes, link=link)
+    enqueue(session, "core.send_mail", to=user.email, subject=_("Reset your Regie password"), text=text)
+    await audit_account(session, user, "auth.reset_requested", None)
+
+
+async def open_reset(session: AsyncSession, token: str) -> User | None:
+    """The user of a valid (unused, unexpired) reset token."""
+    user = await session.scalar(select(User).where(User.reset_token_hash == digest(token)))
+    if user is None or not user.is_active or not _in_future(user.reset_expires_at):
+        return None
+    return user
+
+
+async def reset_password(session: AsyncSession, token: str, password: str, repeat: str) -> User:
+    """Set a new password: the link is used up, the account unlocked and every session ended."""
+    user = await open_reset(session, token)
+    if user is None:
+        raise DomainError(field="token", msgid="This link is no longer valid; ask for a new one.")
+    if problem := password_problem(password, email=user.email):
+        raise DomainError(field="password", msgid=problem)
+    if password != repeat:
+        raise DomainError(field="password_repeat", msgid="The passwords do not match.")
+    user.password_hash = hash_password(password)
+    user.reset_token_hash, user.reset_expires_at = None, None
+    user.failed_logins, user.failed_login_at, user.locked_until = 0, None, None
+    await end_all_sessions(session, user)
+    await audit_account(session, user, "auth.password_reset", None)
+    return user
 
 
 def user_principal(user: User) -> Any:

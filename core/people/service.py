@@ -109,6 +109,7 @@ async def update_member(session: AsyncSession, principal: Any, membership_id: An
                      summary=f"{email}: {membership.role} → {new_role}",
                      data={"from": membership.role, "to": new_role})
         membership.role = new_role
+        membership.user.session_epoch = int(membership.user.session_epoch or 0) + 1  # privileges changed: sign in again
     if new_department != membership.department_id:
         await record(session, principal, "member.department_changed", subject=membership, summary=email,
                      data={"from": str(membership.department_id) if membership.department_id else None,
@@ -119,6 +120,7 @@ async def update_member(session: AsyncSession, principal: Any, membership_id: An
         await record(session, principal, "member.activated" if new_active else "member.deactivated",
                      subject=membership, summary=email)
         if not new_active:
+            membership.user.session_epoch = int(membership.user.session_epoch or 0) + 1
             await workgroup.remove_seats_of(session, principal, membership, reason="member deactivated")
     if new_role == Role.viewer.value:
         await workgroup.remove_seats_of(session, principal, membership, reason="member became viewer")

@@ -14,7 +14,6 @@ from litestar import Litestar, Router
 from litestar.config.csrf import CSRFConfig
 from litestar.datastructures import State
 from litestar.middleware.rate_limit import RateLimitConfig
-from litestar.middleware.session.server_side import ServerSideSessionConfig
 from litestar.openapi import OpenAPIConfig
 from litestar.openapi.plugins import SwaggerRenderPlugin
 from litestar.plugins.htmx import HTMXPlugin
@@ -26,6 +25,7 @@ from litestar.stores.registry import StoreRegistry
 from litestar.template.config import TemplateConfig
 
 from core.auth.permissions import authorise
+from core.auth.security import RotatingSessionConfig
 from core.db.engine import make_engine, make_sessionmaker
 from core.jobs.broker import install_broker
 from core.jobs.outbox import install_after_commit_relay, wait_for_relays
@@ -35,10 +35,14 @@ from core.plugins.manager import build_plugin_manager
 from core.plugins.mount import plugin_routers
 from core.settings import Settings
 from core.web.context import RequestContextMiddleware
-from core.web.errors import EXCEPTION_HANDLERS
+from core.web.errors import EXCEPTION_HANDLERS, document_api_errors
+from core.web.input_guard import reject_nul
 from core.web.routes import api_route_handlers, web_route_handlers
+from core.web.security_headers import security_headers
 
 FRONTEND = Path(__file__).resolve().parent.parent.parent / "frontend"
+MAX_BODY_BYTES = 12 * 1024 * 1024
+"""Global request body limit: the largest upload (evidence, 10 MB) plus form overhead; larger → 413."""
 
 
 def create_app(settings: Settings | None = None, extra_plugins: list[Any] | None = None,
@@ -81,12 +85,13 @@ def create_app(settings: Settings | None = None, extra_plugins: list[Any] | None
                    "engine": engine})
     session_store = RedisStore.with_client(url=settings.redis_url, namespace="regie-sessions") \
         if settings.redis_url else FileStore(settings.var_dir / "sessions", create_directories=True)
-    session_config = ServerSideSessionConfig(store="sessions", max_age=12 * 3600, httponly=True,
-                                             samesite="lax", key="regie_session")
+    session_config = RotatingSessionConfig(store="sessions", max_age=int(settings.session_absolute_hours * 3600),
+                                           httponly=True, samesite="lax", key="regie_session",
+                                           secure=settings.secure_cookies)
     rate_limit = RateLimitConfig(
         rate_limit=("minute", settings.login_attempts_per_minute),
         check_throttle_handler=lambda request: request.method == "POST"
-        and request.url.path.rstrip("/").endswith("/login"),
+        and request.url.path.rstrip("/").endswith(("/login", "/password/forgot")),
     )
     web = Router(path="/", route_handlers=web_route_handlers(), guards=[authorise], include_in_schema=False)
     api = Router(path="/api/v1", route_handlers=api_route_handlers(), guards=[authorise])
@@ -99,16 +104,22 @@ def create_app(settings: Settings | None = None, extra_plugins: list[Any] | None
         lifespan=[lifespan],
         state=state,
         plugins=[SQLAlchemyPlugin(config=db_config), HTMXPlugin()],
-        middleware=[session_config.middleware, rate_limit.middleware, RequestContextMiddleware()],
+        before_send=[security_headers(settings.trust_proxy)],
+        middleware=[session_config.middleware, rate_limit.middleware,
+                    RequestContextMiddleware()],
         stores=StoreRegistry(stores={"sessions": session_store}),
         csrf_config=CSRFConfig(secret=settings.secret_key, cookie_name="regie_csrf",
-                               header_name="x-csrftoken", exclude=["^/api/"], cookie_samesite="lax"),
+                               header_name="x-csrftoken", exclude=["^/api/"], cookie_samesite="lax",
+                               cookie_secure=settings.secure_cookies, cookie_httponly=True),
+        request_max_body_size=MAX_BODY_BYTES,
         template_config=TemplateConfig(engine=JinjaTemplateEngine.from_environment(_jinja(pm))),
         openapi_config=OpenAPIConfig(title="Regie API", version="1.0.0", path="/api/v1/schema",
                                      render_plugins=[SwaggerRenderPlugin()]),
         exception_handlers=EXCEPTION_HANDLERS,
+        before_request=reject_nul,
         debug=settings.debug,
     )
+    document_api_errors(app)
     return app
 
 

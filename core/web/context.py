@@ -12,12 +12,13 @@ from typing import Any
 from litestar.connection import ASGIConnection
 from litestar.exceptions import NotFoundException
 from litestar.middleware import ASGIMiddleware
-from litestar.types import ASGIApp, Receive, Scope, Send
+from litestar.types import ASGIApp, Empty, Receive, Scope, Send
 from sqlalchemy import select
 
 from core.activation.models import ActivationStatus, PluginActivation
 from core.auth.models import User
 from core.auth.principal import Principal, principal_from_token, tenant_roles
+from core.auth.security import session_valid
 from core.i18n import normalise
 from core.mediator.reads import audit_mediator_read
 from core.notifications.service import unread_count
@@ -97,7 +98,12 @@ async def _user(session: Any, connection: ASGIConnection[Any, Any, Any, Any], pa
         user = await session.get(User, UUID(uid))
     except ValueError:
         return None
-    return user if user is not None and user.is_active else None
+    if user is None or not user.is_active:
+        return None
+    if not session_valid(raw, user, connection.scope["app"].state.settings):
+        connection.scope["session"] = Empty  # ended: the response clears the cookie and the stored session
+        return None
+    return user
 
 
 async def _token_principal(session: Any, connection: ASGIConnection[Any, Any, Any, Any],

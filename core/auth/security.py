@@ -1,0 +1,78 @@
+"""Account security: one clock, a rotating session id, and the checks that end a session.
+
+A session holds `uid`, `epoch` (the user's `session_epoch` at sign-in), `since` and `seen` (ISO times).
+It ends when the user's epoch moved on (role change, password reset, "sign out everywhere"), after
+`session_idle_hours` without a request, or `session_absolute_hours` after sign-in.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+from litestar.connection import ASGIConnection
+from litestar.middleware.session.server_side import ServerSideSessionBackend, ServerSideSessionConfig
+from litestar.types import Message
+
+ROTATE = "regie.rotate_session"
+"""Scope key set at sign-in: the response stores the session under a new id and drops the old one."""
+
+
+def clock() -> datetime:
+    """Now, in UTC; tests replace this one function to move time."""
+    return datetime.now(UTC)
+
+
+def aware(moment: datetime | None) -> datetime | None:
+    """SQLite hands back naive datetimes; they are UTC."""
+    if moment is None:
+        return None
+    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
+
+
+class RotatingSessionBackend(ServerSideSessionBackend):
+    """Litestar keeps the cookie's session id for life; this one issues a fresh id when asked (at sign-in),
+    so an id planted or seen before sign-in is worthless afterwards (session fixation)."""
+
+    def get_session_id(self, connection: ASGIConnection[Any, Any, Any, Any]) -> str:
+        state = connection.scope.setdefault("state", {})  # type: ignore[typeddict-item]
+        if state.get(ROTATE):
+            if not state.get(ROTATE + ".id"):
+                state[ROTATE + ".id"] = self.generate_session_id()
+            return str(state[ROTATE + ".id"])
+        return super().get_session_id(connection)
+
+    async def store_in_message(self, scope_session: Any, message: Message,
+                               connection: ASGIConnection[Any, Any, Any, Any]) -> None:
+        state = connection.scope.get("state", {})
+        old = connection.cookies.get(self.config.key)
+        if state.get(ROTATE) and old and old != "null":
+            await self.delete(old, store=self.config.get_store_from_app(connection.scope["app"]))
+        await super().store_in_message(scope_session, message, connection)
+
+
+class RotatingSessionConfig(ServerSideSessionConfig):
+    _backend_class = RotatingSessionBackend  # type: ignore[assignment]
+
+
+def new_session(user: Any) -> dict[str, Any]:
+    now = clock().isoformat()
+    return {"uid": str(user.id), "epoch": int(user.session_epoch or 0), "since": now, "seen": now}
+
+
+def session_valid(raw: dict[str, Any], user: Any, settings: Any) -> bool:
+    """Whether this session may still act for `user`; refreshes `seen` when it may."""
+    if int(raw.get("epoch", 0)) != int(user.session_epoch or 0):
+        return False
+    now = clock()
+    try:
+        since = datetime.fromisoformat(raw["since"])
+        seen = datetime.fromisoformat(raw.get("seen") or raw["since"])
+    except (KeyError, TypeError, ValueError):
+        return False
+    if now - aware(since) > timedelta(hours=settings.session_absolute_hours):  # type: ignore[operator]
+        return False
+    if now - aware(seen) > timedelta(hours=settings.session_idle_hours):  # type: ignore[operator]
+        return False
+    raw["seen"] = now.isoformat()
+    return True
