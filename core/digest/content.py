@@ -21,7 +21,7 @@ from typing import Any
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from core.measurement.snapshots import active_plugins, kpi_catalogue, series
-from core.measurement.targets import Progress, aggregation_for, direction_for, progress_for
+from core.measurement.targets import Progress, aggregate, aggregation_for, direction_for, progress_for
 from core.plugins.context import hook_context
 from core.plugins.manager import call, hook_for
 from core.roadmap.gates import evaluate
@@ -105,14 +105,7 @@ class Digest:
 
 
 def week_value(values: dict[date, float | None], start: date, end: date, aggregation: str) -> float | None:
-    days = [float(v) for d, v in sorted(values.items()) if start <= d <= end and v is not None]
-    if not days:
-        return None
-    if aggregation == "sum":
-        return sum(days)
-    if aggregation == "latest":
-        return days[-1]
-    return sum(days) / len(days)
+    return aggregate([v for d, v in sorted(values.items()) if start <= d <= end], aggregation)
 
 
 async def kpi_moves(session: AsyncSession, pm: Any, active: set[str], week_start: date,

@@ -19,7 +19,7 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from core.measurement.models import KpiSnapshot, MethodologyVersion, Target
-from core.measurement.targets import aggregation_for, compute, direction_for
+from core.measurement.targets import aggregate, aggregation_for, compute, direction_for
 from core.reports.periods import previous_period
 from core.workgroup.models import Department
 
@@ -104,15 +104,6 @@ async def targets_for(session: AsyncSession, start: date, end: date) -> list[Tar
                                        .order_by(Target.created_at.desc()))).all())
 
 
-def _aggregate(values: list[float], how: str) -> float | None:
-    """`values` in day order."""
-    if not values:
-        return None
-    if how == "latest":
-        return values[-1]
-    return sum(values) if how == "total" else sum(values) / len(values)
-
-
 def kpi_units(pm: Any) -> dict[str, tuple[str, dict[str, str]]]:
     """KPI key → (unit, title per language) from the plugins' KPI definitions."""
     units: dict[str, tuple[str, dict[str, str]]] = {}
@@ -144,13 +135,15 @@ async def kpi_results(session: AsyncSession, version: MethodologyVersion | None,
         key = kpi["key"]
         declared_unit, titles = known.get(key, ("count", {}))
         unit = str(kpi.get("unit") or declared_unit)
-        how = AGGREGATES[aggregation_for(unit, kpi.get("aggregation"))]
+        aggregation = aggregation_for(unit, kpi.get("aggregation"))
+        how = AGGREGATES[aggregation]
         days = values.get(key, {})
         current = [(d, v) for d, (v, _n) in sorted(days.items()) if start <= d <= end]
         before = [v for d, (v, _n) in sorted(days.items()) if prev_start <= d <= prev_end and v is not None]
         measured = [v for _d, v in current if v is not None]
         result = KpiResult(key=key, name=str(kpi.get("name") or titles.get(lang) or key), unit=unit, aggregate=how,
-                           value=_aggregate(measured, how), previous=_aggregate(before, how), days=len(measured),
+                           value=aggregate(measured, aggregation), previous=aggregate(before, aggregation),
+                           days=len(measured),
                            series=current, direction=direction_for(key, unit, kpi.get("direction")),
                            methodology_numbers=sorted({n for d, (_v, n) in days.items()
                                                        if n is not None and start <= d <= end}))
@@ -160,7 +153,7 @@ async def kpi_results(session: AsyncSession, version: MethodologyVersion | None,
             # as the dashboard counts it: the target's own period, up to the report's last day
             figures = compute(target.value, target.period_start, target.period_end,
                               {d: v for d, (v, _n) in days.items()}, end + timedelta(days=1),
-                              aggregation_for(unit, kpi.get("aggregation")), result.direction)
+                              aggregation, result.direction)
             result.progress = figures.percent
         results.append(result)
     return results
