@@ -16,18 +16,22 @@ def web_route_handlers() -> list[Any]:
     from core.mail.routes import ROUTES as mail
     from core.measurement.routes import ROUTES as measurement
     from core.mediator.routes import ROUTES as mediator
+    from core.mfa.routes import ROUTES as mfa
     from core.notifications.routes import ROUTES as notifications
     from core.people.routes import ROUTES as people
     from core.policy.routes import ROUTES as policy
+    from core.privacy.routes import ROUTES as privacy
     from core.reports.routes import ROUTES as reports
     from core.roadmap.routes import ROUTES as roadmap
+    from core.sso.routes import ROUTES as sso
     from core.startingpoints.routes import ROUTES as starting_points
     from core.tenancy.routes import ROUTES as overview
     from core.trainings.routes import ROUTES as trainings
     from core.workgroup.routes import ROUTES as workgroup
 
     return [*auth, *mail, *overview, *roadmap, *evidence, *activation, *mediator, *people, *workgroup, *starting_points,
-            *policy, *accounts, *audit, *notifications, *measurement, *dashboard, *digest, *reports, *trainings]
+            *policy, *accounts, *audit, *notifications, *measurement, *dashboard, *digest, *reports, *trainings,
+            *sso, *mfa, *privacy]
 
 
 def api_route_handlers() -> list[Any]:

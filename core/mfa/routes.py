@@ -1,0 +1,7 @@
+"""Web routes of mfa."""
+
+from __future__ import annotations
+
+from typing import Any
+
+ROUTES: list[Any] = []

@@ -1,0 +1,1 @@
+"""Privacy (AVG/GDPR): retention, erasure, tenant export and re-import."""
