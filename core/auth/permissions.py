@@ -64,6 +64,8 @@ MATRIX: dict[str, frozenset[str]] = {
     "digest.subscribe": READERS,
     "training.manage": frozenset({"mediator"}),
     "training.enrol": frozenset({"admin", "regie", "workgroup", "mediator"}),
+    # privacy (AVG/GDPR): retention, erasure on request, the tenant export
+    "privacy.manage": frozenset({"admin", "mediator"}),
     # platform
     "mediator.console": frozenset({"mediator"}),
     "tenant.create": frozenset({"mediator"}),

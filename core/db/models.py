@@ -13,6 +13,7 @@ from core.measurement.models import (
 )
 from core.notifications.models import Notification
 from core.policy.models import PolicyVersion
+from core.privacy.models import PrivacyRecord, PrivacySetting  # noqa: F401 - metadata (issue 6, privacy)
 from core.roadmap.models import (
     BaselineStudy,
     PhaseTransition,

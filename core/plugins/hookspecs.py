@@ -117,3 +117,21 @@ def regie_demo(ctx: Any) -> Any:
 @hookspec
 def regie_phase_changed(ctx: Any, old: str, new: str) -> Any:
     """React to the tenant moving from phase `old` to phase `new`."""
+
+
+# --- privacy (AVG/GDPR) ---------------------------------------------------------------------------
+@hookspec
+def regie_retention(ctx: Any, cutoff: Any, mode: str) -> Any:
+    """Pseudonymise (`mode="pseudonymise"`) or delete (`mode="delete"`) this plugin's personal data older than
+    `cutoff` (an aware datetime) in `ctx.session`; return counts `{"<what>": n}` of rows changed now. Must be
+    idempotent: a second run with the same cutoff changes and counts nothing. Asked of every plugin, active or
+    not, by the daily `core.privacy.retention` job; see docs/security.md, "Privacy"."""
+
+
+@hookspec
+def regie_erase_subject(ctx: Any, subject: Any) -> Any:
+    """Erase one person's data on request, in `ctx.session`; return counts `{"<what>": n}`. `subject.kind` is
+    "author" (`subject.platform` — "" for any, "email" when `subject.handle` is an e-mail address — and
+    `subject.handle`, compared like `normal_handle`) or "user" (`subject.user_id`: a member being removed from
+    the tenant; delete what is only theirs, such as saved views; keep shared work, which the core attributes to
+    "Removed user"). Asked of every plugin, active or not; a failure undoes the whole erasure."""

@@ -23,6 +23,7 @@ CORE_NAV = (
     ("people", "People", "tenant.read"),
     ("trainings", "Trainings", "tenant.read"),
     ("audit", "Audit log", "audit.read"),
+    ("privacy", "Privacy", "privacy.manage"),
 )
 
 

@@ -113,3 +113,17 @@ async def regie_demo(ctx: HookContext) -> None:
     from plugins.monitoring.demo import seed
 
     await seed(ctx)
+
+
+@hookimpl
+async def regie_retention(ctx: HookContext, cutoff: Any, mode: str) -> dict[str, int]:
+    from plugins.monitoring.privacy.hooks import retention
+
+    return await retention(ctx, cutoff, mode)
+
+
+@hookimpl
+async def regie_erase_subject(ctx: HookContext, subject: Any) -> dict[str, int] | None:
+    from plugins.monitoring.privacy.hooks import erase_subject
+
+    return await erase_subject(ctx, subject)

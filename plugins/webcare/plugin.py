@@ -159,3 +159,17 @@ async def regie_demo(ctx: HookContext) -> None:
     from plugins.webcare.demo import seed
 
     await seed(ctx)
+
+
+@hookimpl
+async def regie_retention(ctx: HookContext, cutoff: Any, mode: str) -> dict[str, int]:
+    from plugins.webcare.privacy.hooks import retention
+
+    return await retention(ctx, cutoff, mode)
+
+
+@hookimpl
+async def regie_erase_subject(ctx: HookContext, subject: Any) -> dict[str, int] | None:
+    from plugins.webcare.privacy.hooks import erase_subject
+
+    return await erase_subject(ctx, subject)

@@ -20,6 +20,7 @@ from core.jobs.models import JobProgress
 from core.measurement.models import ManagementPresentation, MethodologyVersion, QuarterlyReport, Target
 from core.notifications.models import Notification
 from core.policy.models import PolicyVersion
+from core.privacy.models import PrivacyRecord, PrivacySetting
 from core.roadmap.models import (
     BaselineStudy,
     PhaseTransition,
@@ -88,6 +89,10 @@ async def populate(sessionmaker: async_sessionmaker[AsyncSession], tw: TenantWor
             await populate_webcare(s, tw, now)
             s.add(JobProgress(kind="monitoring.import", title=f"Import {tw.tenant.name}", status="done"))
             s.add(Notification(user_id=tw.users["regie"].id, kind="monitoring.alert", title=f"Alert {tw.tenant.name}"))
+            s.add(JobProgress(kind="tenant_export", title=f"Export {tw.tenant.name}", status="done"))
+            s.add(PrivacySetting(retention_months=24, retention_mode="pseudonymise"))
+            s.add(PrivacyRecord(kind="erase_author", subject_ref="0" * 64, reason=f"Verzoek {tw.tenant.name}",
+                                counts={"monitoring": {"mentions_pseudonymised": 0}}))
             await populate_trainings(s, tw, now)
     ids: dict[str, list[UUID]] = {}
     with cross_tenant():

@@ -1,0 +1,1 @@
+"""Privacy (AVG/GDPR) for webcare: retention of cases and erasure of customers and authors (see `hooks`)."""
