@@ -39,7 +39,7 @@ def unavailable(what: str, exc: Exception) -> None:
     pytest.skip(message)
 
 
-async def _reset_postgres(url: str) -> None:
+async def reset_postgres(url: str) -> None:
     from sqlalchemy.ext.asyncio import create_async_engine
 
     if url != BASE_PG_URL:  # this worker's own database, made once next to the configured one
@@ -73,7 +73,7 @@ def settings(backend: str, tmp_path_factory: pytest.TempPathFactory) -> Settings
     else:
         url = PG_URL
         try:
-            asyncio.run(_reset_postgres(url))
+            asyncio.run(reset_postgres(url))
         except Exception as exc:  # noqa: BLE001
             unavailable("PostgreSQL", exc)
     settings = Settings.from_env(var_dir=var_dir, database_url=url, broker_url="", redis_url="", smtp_url="",

@@ -12,8 +12,8 @@ from typing import Any
 
 import pytest
 from click.testing import CliRunner
-from sqlalchemy import select, text
-from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker, create_async_engine
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from core.db.engine import make_engine, make_sessionmaker
 from core.db.migrate import upgrade
@@ -29,7 +29,7 @@ from core.privacy.archive import (
 )
 from core.settings import Settings
 from core.tenancy.scope import tenant_scope
-from tests.conftest import BASE_PG_URL
+from tests.conftest import reset_postgres
 from tests.contract.populate import populate
 from tests.support import login_as, post_form
 
@@ -40,22 +40,8 @@ async def _fresh_settings(settings: Settings, tmp_path: Path) -> Settings:
     if settings.is_sqlite:
         url = f"sqlite+aiosqlite:///{tmp_path / 'import.sqlite3'}"
     else:
-        url = BASE_PG_URL.rsplit("/", 1)[0] + "/" + BASE_PG_URL.rsplit("/", 1)[1] + "_import"
-        admin = create_async_engine(BASE_PG_URL, isolation_level="AUTOCOMMIT")
-        try:
-            async with admin.connect() as conn:
-                name = url.rsplit("/", 1)[1]
-                if not await conn.scalar(text("SELECT 1 FROM pg_database WHERE datname = :n"), {"n": name}):
-                    await conn.execute(text(f'CREATE DATABASE "{name}"'))
-        finally:
-            await admin.dispose()
-        engine = create_async_engine(url)
-        try:
-            async with engine.begin() as conn:
-                await conn.execute(text("DROP SCHEMA IF EXISTS public CASCADE"))
-                await conn.execute(text("CREATE SCHEMA public"))
-        finally:
-            await engine.dispose()
+        url = settings.database_url + "_import"  # per xdist worker, like the test database itself
+        await reset_postgres(url)
     fresh = Settings.from_env(var_dir=tmp_path / "var", database_url=url, broker_url="", redis_url="",
                               smtp_url="", secret_key="test-secret-key-" + "x" * 32, db_pool_size=0)
     await asyncio.to_thread(upgrade, fresh)
