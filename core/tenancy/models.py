@@ -5,7 +5,7 @@ from __future__ import annotations
 import enum
 from datetime import datetime
 
-from sqlalchemy import DateTime, String
+from sqlalchemy import Boolean, DateTime, String, true
 from sqlalchemy.orm import Mapped, mapped_column
 
 from core.db.base import Base, utcnow
@@ -46,6 +46,8 @@ class Tenant(Base):
     org_model: Mapped[str] = mapped_column(String(40), default=OrgModel.hub_and_spoke.value)
     phase: Mapped[str] = mapped_column(String(20), default=Phase.listening.value)
     last_activity_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    mfa_required_for_admins: Mapped[bool] = mapped_column(Boolean, default=True, server_default=true())
+    """Admins of this tenant must sign in with a second factor (mediators always must; issue 6)."""
 
     @property
     def phase_enum(self) -> Phase:
