@@ -171,6 +171,7 @@ async def _vacuum(app: Any) -> None:
     planner's statistics, and the visibility map that lets counts use index-only scans."""
     async with app.state.engine.connect() as conn:
         conn = await conn.execution_options(isolation_level="AUTOCOMMIT")
+        await conn.execute(text("SET ROLE NONE"))  # only the owner may vacuum; the connection is not pooled
         await conn.execute(text("VACUUM ANALYZE webcare_case, webcare_message"))
 
 

@@ -22,11 +22,14 @@ def _run(connection: Connection) -> None:
         compare_type=True,
     )
     with context.begin_transaction():
+        if connection.dialect.name == "postgresql":  # data migrations see every tenant's rows (core.db.rls)
+            connection.exec_driver_sql("SELECT set_config('app.cross_tenant', 'on', true)")
         context.run_migrations()
 
 
 async def _main() -> None:
-    settings = Settings.from_env(database_url=config.get_main_option("sqlalchemy.url"))
+    # as the login user, who owns the tables: the app role may not create them
+    settings = Settings.from_env(database_url=config.get_main_option("sqlalchemy.url"), db_role="")
     engine = make_engine(settings)
     async with engine.connect() as connection:
         await connection.run_sync(_run)
