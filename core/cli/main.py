@@ -273,7 +273,9 @@ def token() -> None:
 @click.option("--tenant", "slug", required=True)
 @click.option("--email", required=True, help="The member the token acts as")
 @click.option("--name", default="", help="A label to recognise the token by")
-def token_create(slug: str, email: str, name: str) -> None:
+@click.option("--scopes", default="read", show_default=True, help="Space- or comma-separated: read, write, admin")
+@click.option("--expires", "expires", default="", help="Last valid day (YYYY-MM-DD, at most a year; default 90 days)")
+def token_create(slug: str, email: str, name: str, scopes: str, expires: str) -> None:
     """Create an API token for a member; it is shown once."""
     from core.audit.service import OPERATOR
     from core.auth.models import Membership
@@ -291,13 +293,35 @@ def token_create(slug: str, email: str, name: str) -> None:
                 Membership.user_id == person.id, Membership.is_active.is_(True)))
             if membership is None:
                 raise DomainError(field="email", msgid="This person is not a member of this organisation.")
-            created = await create_token_for(session, OPERATOR, membership, name, name_required=False)
+            created = await create_token_for(session, OPERATOR, membership, name, name_required=False,
+                                             scopes=scopes, expires_at=expires)
             await session.flush()
         return created.secret
 
     secret = run(work)
     click.echo("API token (shown once; send it as `Authorization: Bearer <token>`):")
     click.echo(secret)
+
+
+@cli.group()
+def docs() -> None:
+    """Generated documentation pages."""
+
+
+@docs.command("authorisation")
+@click.option("--check", is_flag=True, help="Exit 1 when docs/authorisation.md is stale instead of writing it")
+def docs_authorisation(check: bool) -> None:
+    """Write docs/authorisation.md from the matrix and the app's routes."""
+    from core.auth.matrix_doc import DOC_PATH, render, write
+    from core.web.app import create_app
+
+    app = create_app(start_jobs=False)
+    if check:
+        current = DOC_PATH.read_text(encoding="utf-8") if DOC_PATH.exists() else ""
+        if current != render(app):
+            raise click.ClickException("docs/authorisation.md is stale: run `regie docs authorisation`.")
+        return
+    click.echo(f"Wrote {write(app)}.")
 
 
 @cli.group()

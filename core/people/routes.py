@@ -11,6 +11,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from core.auth.permissions import can
 from core.errors import DomainError
+from core.i18n import N_
 from core.people import service
 from core.web.forms import Form, lang_of, principal_of, tenant_of
 from core.web.pagination import page_number, paginate
@@ -159,13 +160,19 @@ async def department_update(request: Request[Any, Any, Any], db: AsyncSession, s
 
 # --- API tokens -----------------------------------------------------------------------------------------
 
+SCOPE_NAMES = {"read": N_("read"), "write": N_("write"), "admin": N_("admin")}
+"""Labels of the token scopes (`core.auth.permissions.TOKEN_SCOPES`)."""
+
 async def _tokens_page(request: Request[Any, Any, Any], db: AsyncSession, number: int = 1,
                        form: dict[str, Any] | None = None, errors: dict[str, str] | None = None,
                        created: Any = None, status_code: int = 200) -> Template:
     listing = await paginate(db, service.tokens_query(principal_of(request)), number,
                              base_path=request.url.path, scalars=False)
+    from core.people.token_input import DEFAULT_SCOPES, default_expiry_date
+
+    defaults = {"scopes": list(DEFAULT_SCOPES), "expires_at": default_expiry_date().isoformat()}
     return page(request, "people/tokens.html", status_code=status_code, listing=listing,
-                form=form or {}, errors=errors or {}, created=created)
+                form=form or defaults, errors=errors or {}, created=created, scope_names=SCOPE_NAMES)
 
 
 @get("/t/{slug:str}/people/tokens/", opt={"action": "token.create"})
@@ -177,9 +184,12 @@ async def tokens(request: Request[Any, Any, Any], db: AsyncSession, page: str | 
 async def token_create(request: Request[Any, Any, Any], db: AsyncSession, data: Form) -> Template:
     """The secret is shown on this response only (no redirect), never again."""
     try:
-        created = await service.create_token(db, principal_of(request), data.get("name"))
+        created = await service.create_token(db, principal_of(request), data.get("name"), data.get("scopes"),
+                                             data.get("expires_at"))
     except DomainError as exc:
-        form = {"name": data.get("name", "")}
+        scopes = data.get("scopes") or []
+        form = {"name": data.get("name", ""), "expires_at": data.get("expires_at", ""),
+                "scopes": scopes if isinstance(scopes, list) else [scopes]}
         return await _tokens_page(request, db, form=form, errors=form_errors(exc.errors, lang_of(request)),
                                   status_code=422)
     return await _tokens_page(request, db, created=created, status_code=201)

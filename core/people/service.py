@@ -184,24 +184,33 @@ def tokens_query(principal: Any) -> Select[Any]:
     return query
 
 
-async def create_token(session: AsyncSession, principal: Any, name: Any) -> NewToken:
+async def create_token(session: AsyncSession, principal: Any, name: Any, scopes: Any = None,
+                       expires_at: Any = None) -> NewToken:
     """A token for the principal themself: it acts with their roles, so nobody can hand out another's rights."""
     if principal.membership is None:
         raise PermissionDenied("token.create")
-    return await create_token_for(session, principal, principal.membership, name)
+    return await create_token_for(session, principal, principal.membership, name, scopes=scopes,
+                                  expires_at=expires_at)
 
 
 async def create_token_for(session: AsyncSession, actor: Any, membership: Membership, name: Any, *,
-                           name_required: bool = True) -> NewToken:
-    """A token acting as `membership` (the web's own token, or the operator's CLI); audited as `actor`."""
+                           name_required: bool = True, scopes: Any = None, expires_at: Any = None) -> NewToken:
+    """A token acting as `membership` (the web's own token, or the operator's CLI); audited as `actor`.
+    Its scopes narrow the member's roles (never widen them); it always expires (default 90 days)."""
+    from core.people.token_input import clean_expiry, clean_scopes
+
     clean_name = clean_text(name, "name", required=name_required, max_length=100)
+    clean = clean_scopes(scopes)
+    expires = clean_expiry(expires_at)
     secret = new_secret(TOKEN_PREFIX)
-    token = ApiToken(membership_id=membership.id, name=clean_name, prefix=secret[:8], token_hash=digest(secret))
+    token = ApiToken(membership_id=membership.id, name=clean_name, prefix=secret[:8], token_hash=digest(secret),
+                     scopes=clean, expires_at=expires)
     session.add(token)
     await session.flush()
     await record(session, actor, "token.created", subject=token,
-                 summary=f"{clean_name} ({token.prefix}…) for {membership.user.email}",
-                 data={"membership_id": str(membership.id), "prefix": token.prefix})
+                 summary=f"{clean_name} ({token.prefix}…, {clean}) for {membership.user.email}",
+                 data={"membership_id": str(membership.id), "prefix": token.prefix, "scopes": clean,
+                       "expires_at": expires.isoformat()})
     return NewToken(token=token, membership=membership, secret=secret)
 
 
