@@ -24,6 +24,7 @@ from core.measurement.models import ManagementPresentation, MethodologyVersion, 
 from core.roadmap.models import BaselineStudy, PilotMeasurement
 from core.tenancy.models import Phase
 from core.validation import FieldErrors, clean_date, clean_text, clean_uuid
+from core.web.uploads import check_file
 from core.workgroup.models import Department
 
 MAX_UPLOAD = 10 * 1024 * 1024
@@ -35,6 +36,7 @@ ALLOWED_TYPES = {
     ".csv": "text/csv",
     ".txt": "text/plain",
 }
+UPLOAD_KINDS = ("pdf", "docx", "xlsx", "pptx", "csv", "txt")
 PRESENTATION_SECTIONS = ("results", "goals", "strategy", "way_of_work", "resources")
 SECTION_LABELS = {"results": N_("Results"), "goals": N_("Goals"), "strategy": N_("Strategy"),
                   "way_of_work": N_("Way of work"), "resources": N_("Resources needed")}
@@ -70,6 +72,7 @@ def check_upload(upload: Upload | None, required: bool) -> Upload | None:
         raise DomainError(field="file", msgid="The file is larger than 10 MB.")
     if not upload.data:
         raise DomainError(field="file", msgid="The file is empty.")
+    check_file(upload.data, UPLOAD_KINDS, MAX_UPLOAD, filename=upload.filename)  # the bytes must agree
     name = PurePath(upload.filename.replace("\\", "/")).name[:255]
     return Upload(filename=name, content_type=ALLOWED_TYPES[suffix], data=upload.data)
 

@@ -1,8 +1,9 @@
 """Auditing a mediator's reads of a tenant they are not a member of (DESIGN §1: every cross-tenant read).
 
-Called by the request middleware for every tenant page, so no handler can forget it. One entry per
-tenant per sign-in session every 30 minutes: enough to answer "who of the consultancy looked, and
-when", without flooding the tenant's log. A read does not count as tenant activity.
+Called by the request middleware for every GET of a tenant page (and htmx partial), so no handler can
+forget it. Every read leaves an entry with its path; only the same path read again by the same sign-in
+session within a minute (a reload, an htmx poll) is not written again. A read does not count as tenant
+activity.
 """
 
 from __future__ import annotations
@@ -17,7 +18,8 @@ from core.audit.service import record
 from core.tenancy.models import Tenant
 from core.tenancy.scope import tenant_scope
 
-READ_EVERY = timedelta(minutes=30)
+READ_EVERY = timedelta(minutes=1)
+"""Identical reads (same tenant, same path, same session) closer together than this are written once."""
 SESSION_KEY = "mediator_reads"
 
 
@@ -26,17 +28,19 @@ def is_cross_tenant_read(principal: Any) -> bool:
 
 
 async def audit_mediator_read(session: AsyncSession, principal: Any, path: str, session_data: Any) -> None:
-    """Record the read unless this session recorded one for the tenant in the last 30 minutes."""
+    """Record the read unless this session recorded the same path of the tenant in the last minute."""
     if not is_cross_tenant_read(principal):
         return
-    seen = session_data.get(SESSION_KEY) or {} if isinstance(session_data, dict) else {}
+    seen = (session_data.get(SESSION_KEY) or {}) if isinstance(session_data, dict) else {}
     now = datetime.now(UTC)
-    last = seen.get(principal.tenant.slug)
+    key = f"{principal.tenant.slug} {path}"
+    last = seen.get(key)
     if last and now - datetime.fromisoformat(last) < READ_EVERY:
         return
-    await record(session, principal, "mediator.read", subject=principal.tenant, summary=path, touch=False)
-    if isinstance(session_data, dict):
-        session_data[SESSION_KEY] = {**seen, principal.tenant.slug: now.isoformat()}
+    await record(session, principal, "mediator.read", subject=principal.tenant, summary=path[:500], touch=False)
+    if isinstance(session_data, dict):  # only the last minute's reads are kept: the session stays small
+        recent = {k: v for k, v in seen.items() if now - datetime.fromisoformat(v) < READ_EVERY}
+        session_data[SESSION_KEY] = {**recent, key: now.isoformat()}
 
 
 # -- aggregates across tenants (the phase comparison and a tenant's anonymised benchmark) -----------------------------

@@ -6,8 +6,8 @@ phase, gate count, last activity and open overrides and records NO per-tenant en
 tenant per view would flood the audit logs and would also bump each tenant's "last activity", making that
 column meaningless. Instead, when a mediator who is not a member opens a tenant's own pages
 (`/t/<slug>/...`, which they may read), `core.mediator.reads` (called by the request middleware, so
-every tenant page is covered) records one "mediator.read" entry in that tenant's log, at most once per
-tenant per sign-in session every 30 minutes. Gate status on the console is computed
+every tenant page is covered) records a "mediator.read" entry with the path in that tenant's log for every
+page read (the same path again within a minute from the same session once). Gate status on the console is computed
 per tenant inside `tenant_scope(tenant.id)` (stricter than a blanket `cross_tenant()`), so the tenancy
 guard still filters every query to one tenant at a time.
 """

@@ -43,11 +43,13 @@ from core.web.charts import Series, chart, doughnut
 from core.web.forms import Form, MultipartForm, lang_of, principal_of, tenant_of
 from core.web.pagination import Page, PageInfo, page_number, paginate
 from core.web.render import form_errors, page, permission_check
+from core.web.uploads import check_file as check_upload
 
 hookimpl = pluggy.HookimplMarker("regie")
 
 __all__ = [
-    "Base", "bulk_insert", "chart", "collect_slices", "check_outbound_url", "check_outward", "clean_choice",
+    "Base", "bulk_insert", "chart", "check_upload",
+    "collect_slices", "check_outbound_url", "check_outward", "clean_choice",
     "clean_date",
     "clean_email", "clean_text", "clean_uuid", "current_tenant", "current_tenant_id", "department_and_regie",
     "department_choices", "DomainError", "DomainEvent", "doughnut", "enqueue_job", "FieldErrors", "fire_events",

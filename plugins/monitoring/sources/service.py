@@ -25,6 +25,7 @@ from core.plugins.api import (
     FieldErrors,
     Refused,
     check_outbound_url,
+    check_upload,
     clean_choice,
     clean_text,
     clean_uuid,
@@ -241,6 +242,7 @@ def check_file(upload: Upload | None) -> CheckedFile:
     if len(upload.data) > MAX_BYTES:
         raise DomainError(field="file", msgid="The file is larger than 10 MB.")
     name = PurePath(upload.filename.replace("\\", "/")).name[:255] or "upload"
+    check_upload(upload.data, ("csv", "json"), MAX_BYTES, filename=name)  # text by its bytes, not its name
     file_format = detect_format(name, upload.data)
     return CheckedFile(name, file_format, read_table(upload.data, file_format, name), upload.data)
 
