@@ -60,9 +60,19 @@ class Settings:
     """REGIE_DEV_MAILBOX=1 (set by `make serve`): show mail kept in var/outbox at /dev/mailbox to mediators."""
     db_pool_size: int = 10
     """0: no connection pool (tests, where the app and the test run on different event loops)."""
+    db_role: str = "regie_app"
+    """REGIE_DB_ROLE: on PostgreSQL every connection switches to this role, which owns no table, so row-level
+    security applies (`core.db.rls`); empty: stay the login user (then that user must not own the tables)."""
     outbound_allow: tuple[str, ...] = ()
     """REGIE_OUTBOUND_ALLOW: hosts or networks (comma-separated, e.g. `127.0.0.1,10.0.0.0/8`) that outbound
     fetches (feeds, webhooks) may reach although they are private, loopback or link-local."""
+    mfa_enforced: bool = True
+    """REGIE_MFA_ENFORCED (default on; `0` turns it off): mediators, and admins where the tenant asks for it,
+    must sign in with a second factor (TOTP)."""
+    mediator_oidc_issuer: str = ""
+    """REGIE_MEDIATOR_OIDC_ISSUER: the consultancy's own provider for mediators (empty: password only)."""
+    mediator_oidc_client_id: str = ""
+    mediator_oidc_client_secret: str = ""
 
     @classmethod
     def from_env(cls, **overrides: object) -> Settings:
@@ -79,8 +89,13 @@ class Settings:
             "debug": os.environ.get("REGIE_DEBUG", "") == "1",
             "trust_proxy": os.environ.get("REGIE_TRUST_PROXY", "") == "1",
             "dev_mailbox": os.environ.get("REGIE_DEV_MAILBOX", "") == "1",
+            "db_role": os.environ.get("REGIE_DB_ROLE", "regie_app").strip(),
             "session_idle_hours": float(os.environ.get("REGIE_SESSION_IDLE_HOURS", "8")),
             "session_absolute_hours": float(os.environ.get("REGIE_SESSION_ABSOLUTE_HOURS", str(7 * 24))),
+            "mfa_enforced": os.environ.get("REGIE_MFA_ENFORCED", "1").strip().lower() not in ("0", "false", "no"),
+            "mediator_oidc_issuer": os.environ.get("REGIE_MEDIATOR_OIDC_ISSUER", "").strip(),
+            "mediator_oidc_client_id": os.environ.get("REGIE_MEDIATOR_OIDC_CLIENT_ID", "").strip(),
+            "mediator_oidc_client_secret": os.environ.get("REGIE_MEDIATOR_OIDC_CLIENT_SECRET", ""),
             "outbound_allow": tuple(h.strip() for h in os.environ.get("REGIE_OUTBOUND_ALLOW", "").split(",")
                                     if h.strip()),
         }

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import enum
-from datetime import datetime
+from datetime import UTC, datetime, timedelta
 from uuid import UUID
 
 from advanced_alchemy.types import GUID
@@ -75,6 +75,16 @@ class Invitation(TenantScoped, Base):
     )
 
 
+ALL_TOKEN_SCOPES = "read write admin"
+"""Tokens made before scopes existed (and rows a test adds directly) keep reaching what their creator may."""
+TOKEN_DEFAULT_DAYS = 90
+TOKEN_MAX_DAYS = 365
+
+
+def default_token_expiry() -> datetime:
+    return datetime.now(UTC) + timedelta(days=TOKEN_DEFAULT_DAYS)
+
+
 class ApiToken(TenantScoped, Base):
     """A per-tenant API token acting as one member; stored as a SHA-256 hash with a visible prefix."""
 
@@ -85,4 +95,12 @@ class ApiToken(TenantScoped, Base):
     prefix: Mapped[str] = mapped_column(String(16))
     token_hash: Mapped[str] = mapped_column(String(64), unique=True, index=True)
     last_used_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
+    """Moved at most once a minute (with one `token.used` audit row), not on every request."""
     revoked_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
+    scopes: Mapped[str] = mapped_column(String(60), default=ALL_TOKEN_SCOPES, server_default=ALL_TOKEN_SCOPES)
+    """Space-separated scopes (`core.auth.permissions.TOKEN_SCOPES`); the web and CLI always set them."""
+    expires_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=default_token_expiry)
+
+    @property
+    def scope_set(self) -> frozenset[str]:
+        return frozenset(self.scopes.split())

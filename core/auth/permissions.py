@@ -66,10 +66,43 @@ MATRIX: dict[str, frozenset[str]] = {
     "training.enrol": frozenset({"admin", "regie", "workgroup", "mediator"}),
     # privacy (AVG/GDPR): retention, erasure on request, the tenant export
     "privacy.manage": frozenset({"admin", "mediator"}),
+    # single sign-on: the tenant's own identity provider (OIDC)
+    "sso.configure": frozenset({"admin"}),
+    # second factor: whether the tenant's admins must use one (mediators always must)
+    "mfa.configure": frozenset({"admin", "mediator"}),
     # platform
     "mediator.console": frozenset({"mediator"}),
     "tenant.create": frozenset({"mediator"}),
 }
+
+READ_ACTIONS = frozenset({"tenant.read", "audit.read", "plugin.read", "measurement.read"})
+WORK_ACTIONS = frozenset({
+    "token.create", "starting_points.write", "starting_points.approve", "starting_points.acknowledge",
+    "baseline.upload", "pilot.record", "methodology.write", "target.write", "presentation.produce",
+    "presentation.approve", "phase.advance", "phase.override", "plugin.work", "plugin.request", "plugin.decide",
+    "plugin.pause", "policy.write", "policy.publish", "account.request", "account.decide", "measurement.enter",
+    "report.generate", "digest.subscribe", "training.enrol",
+})
+TOKEN_NEVER = frozenset({"mediator.console", "tenant.create", "training.manage"})
+"""Platform actions: a token never acts as a mediator, whatever its scopes."""
+
+TOKEN_SCOPES: dict[str, frozenset[str]] = {
+    "read": READ_ACTIONS,
+    "write": WORK_ACTIONS,
+    # everything else a member may do (people, tokens, privacy, sign-on): an action added to MATRIX later
+    # lands here until it is classified, so a new action is never reachable with a read or write token
+    "admin": frozenset(set(MATRIX) - READ_ACTIONS - WORK_ACTIONS - TOKEN_NEVER),
+}
+"""API token scope → the actions it reaches; a token reaches the union of its scopes, intersected with
+what its creator's roles allow (`can`)."""
+
+
+def scope_allows(scopes: frozenset[str] | set[str], action: str) -> bool:
+    """Whether a token holding `scopes` may reach `action` at all (the creator's roles decide the rest)."""
+    if action in (PUBLIC, AUTHENTICATED):
+        return True
+    return any(action in TOKEN_SCOPES.get(scope, frozenset()) for scope in scopes)
+
 
 PUBLIC = "public"
 """Routes anyone may reach (login, invitation acceptance, static files)."""
@@ -101,6 +134,8 @@ def authorise(connection: ASGIConnection[Any, Any, Any, Any], route_handler: Bas
     if action == AUTHENTICATED:
         return
     if not can(principal.roles, action):
+        raise PermissionDenied(action)
+    if principal.via_token and not scope_allows(principal.scopes, action):
         raise PermissionDenied(action)
 
 

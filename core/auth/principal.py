@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
 from uuid import UUID
 
 from sqlalchemy import select
@@ -22,6 +21,8 @@ class Principal:
     membership: Membership | None = None
     roles: frozenset[str] = field(default_factory=frozenset)
     via_token: bool = False
+    scopes: frozenset[str] = field(default_factory=frozenset)
+    """An API token's scopes (`core.auth.permissions.TOKEN_SCOPES`); empty for a signed-in person."""
     seat_department_ids: frozenset[UUID] = field(default_factory=frozenset)
     """Departments this person represents in the workgroup."""
 
@@ -73,16 +74,27 @@ async def tenant_roles(session: AsyncSession, user: User, tenant: Tenant) -> Pri
                      seat_department_ids=seats)
 
 
-async def principal_from_token(session: AsyncSession, tenant: Tenant, raw: str) -> Principal | None:
-    """Resolve `Authorization: Bearer …` to the member the token acts as (never a mediator)."""
+async def principal_from_token(session: AsyncSession, tenant: Tenant, raw: str, *, method: str = "",
+                               path: str = "") -> Principal | None:
+    """Resolve `Authorization: Bearer …` to the member the token acts as (never a mediator), limited to the
+    token's scopes. Revoked and expired tokens are refused and audited; use is recorded once a minute."""
+    from core.auth import token_use
+
     token = await session.scalar(select(ApiToken).where(ApiToken.token_hash == digest(raw)))
-    if token is None or token.revoked_at is not None:
+    if token is None:
+        return None
+    now = token_use.now()
+    reason = token_use.refusal(token, now)
+    if reason is not None:
+        await token_use.refuse(session, token, reason, method, path)
         return None
     membership = await session.get(Membership, token.membership_id)
     if membership is None or not membership.is_active or not membership.user.is_active:
+        await token_use.refuse(session, token, "member inactive", method, path)
         return None
-    token.last_used_at = datetime.now(UTC)
     principal = await tenant_roles(session, membership.user, tenant)
     principal.roles = frozenset((principal.roles - {"mediator"}) | {"api"})
     principal.via_token = True
+    principal.scopes = token.scope_set
+    await token_use.note_use(session, token, principal, now, method, path)
     return principal

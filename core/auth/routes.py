@@ -11,10 +11,12 @@ from litestar.params import Body
 from litestar.response import Redirect, Response, Template
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from core.auth import service
+from core.auth import ghosts, service
 from core.auth.permissions import AUTHENTICATED, PUBLIC
 from core.errors import DomainError
 from core.i18n import normalise
+from core.mfa import flow as mfa_flow
+from core.sso import login as sso_login
 from core.web.context import LANG_COOKIE
 from core.web.render import form_errors, page
 
@@ -49,41 +51,55 @@ async def home(request: Request[Any, Any, Any]) -> Redirect:
 
 @get("/login", opt=PUBLIC_OPT)
 async def platform_login_form(request: Request[Any, Any, Any], next: str | None = None) -> Template:
-    return page(request, "auth/login.html", form={"next": next or ""}, tenant_login=False)
+    return page(request, "auth/login.html", form={"next": next or ""}, tenant_login=False,
+                sso=sso_login.platform_button(request))
 
 
 @post("/login", opt=PUBLIC_OPT)
 async def platform_login(request: Request[Any, Any, Any], db: AsyncSession, data: Form) -> Any:
     """Mediators sign in at platform level; tenant members are sent to their tenant."""
     try:
-        user = await service.authenticate(db, data.get("email", ""), data.get("password", ""))
+        user = await service.authenticate(db, data.get("email", ""), data.get("password", ""),
+                                          ghost_store=ghosts.ghost_store(request.app.state.settings))
+        await sso_login.refuse_barred_password(request, user)
     except DomainError as exc:
         await _note_failure(request, exc, data, None)
         return _login_failed(request, exc, data, tenant_login=False)
+    if user.is_mediator:
+        target = _safe_next(data.get("next"), "/mediator/")
+    else:
+        slug = await service.first_tenant_slug(request.app.state.sessionmaker, user.id)
+        target = _safe_next(data.get("next"), f"/t/{slug}/" if slug else "/")
+    if (second_step := await mfa_flow.challenge(request, db, user, None, target)) is not None:
+        return second_step  # the session starts only after the code (core/mfa)
     await service.start_session(request, user)
     await service.audit_account(db, user, "auth.signed_in", None)
-    if user.is_mediator:
-        return Redirect(_safe_next(data.get("next"), "/mediator/"), status_code=303)
-    slug = await service.first_tenant_slug(request.app.state.sessionmaker, user.id)
-    return Redirect(_safe_next(data.get("next"), f"/t/{slug}/" if slug else "/"), status_code=303)
+    return Redirect(target, status_code=303)
 
 
 @get("/t/{slug:str}/login", opt=PUBLIC_OPT)
-async def tenant_login_form(request: Request[Any, Any, Any], next: str | None = None) -> Template:
-    return page(request, "auth/login.html", form={"next": next or ""}, tenant_login=True)
+async def tenant_login_form(request: Request[Any, Any, Any], db: AsyncSession, next: str | None = None) -> Template:
+    return page(request, "auth/login.html", form={"next": next or ""}, tenant_login=True,
+                sso=await sso_login.tenant_button(db, request, next))
 
 
 @post("/t/{slug:str}/login", opt=PUBLIC_OPT)
 async def tenant_login(request: Request[Any, Any, Any], db: AsyncSession, slug: str, data: Form) -> Any:
     tenant = request.scope["state"]["tenant"]
     try:
-        user = await service.authenticate(db, data.get("email", ""), data.get("password", ""), tenant=tenant)
+        await sso_login.refuse_tenant_password(db, request)
+        user = await service.authenticate(db, data.get("email", ""), data.get("password", ""), tenant=tenant,
+                                          ghost_store=ghosts.ghost_store(request.app.state.settings))
+        await sso_login.refuse_barred_password(request, user)
     except DomainError as exc:
         await _note_failure(request, exc, data, tenant)
         return _login_failed(request, exc, data, tenant_login=True)
+    target = _safe_next(data.get("next"), f"/t/{slug}/")
+    if (second_step := await mfa_flow.challenge(request, db, user, tenant, target)) is not None:
+        return second_step  # the session starts only after the code (core/mfa)
     await service.start_session(request, user)
     await service.audit_account(db, user, "auth.signed_in", tenant)
-    return Redirect(_safe_next(data.get("next"), f"/t/{slug}/"), status_code=303)
+    return Redirect(target, status_code=303)
 
 
 async def _note_failure(request: Request[Any, Any, Any], exc: DomainError, data: dict[str, str],
@@ -96,8 +112,9 @@ def _login_failed(request: Request[Any, Any, Any], exc: DomainError, data: dict[
                   tenant_login: bool) -> Template:
     lang = request.scope["state"]["lang"]
     form = {"email": data.get("email", ""), "next": data.get("next", "")}
+    sso = request.scope["state"].get(sso_login.BUTTON) if tenant_login else sso_login.platform_button(request)
     return page(request, "auth/login.html", status_code=400, form=form,
-                errors=form_errors(exc.errors, lang), tenant_login=tenant_login)
+                errors=form_errors(exc.errors, lang), tenant_login=tenant_login, sso=sso)
 
 
 @post("/logout", opt={"action": AUTHENTICATED})
@@ -146,6 +163,10 @@ async def accept_invitation(request: Request[Any, Any, Any], db: AsyncSession, s
                     invitation=invitation, form={"name": data.get("name", "")},
                     existing=await service.has_account(db, invitation),
                     errors=form_errors(exc.errors, request.scope["state"]["lang"]))
+    await db.flush()  # the new membership counts when deciding whether a second factor is required
+    if (second_step := await mfa_flow.challenge(request, db, user, request.scope["state"]["tenant"],
+                                                f"/t/{slug}/")) is not None:
+        return second_step  # an invitation never skips the second factor
     await service.start_session(request, user)
     return Redirect(f"/t/{slug}/", status_code=303)
 

@@ -11,7 +11,7 @@ from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from core.audit.service import SYSTEM, record
-from core.auth import security
+from core.auth import ghosts, security
 from core.auth.models import Invitation, Membership, Role, User
 from core.auth.passwords import hash_password, password_problem, verify_password
 from core.auth.security import ROTATE, aware, new_session
@@ -19,6 +19,7 @@ from core.auth.tokens import digest, new_secret
 from core.errors import DomainError
 from core.i18n import N_, Msg, gettext_for
 from core.jobs.outbox import enqueue
+from core.mfa.models import MfaFactor
 from core.tenancy.models import Tenant
 from core.tenancy.scope import cross_tenant, tenant_scope
 from core.validation import clean_email
@@ -36,23 +37,23 @@ class LoginRefused(DomainError):
         self.kind = kind
 
 
-_ghosts: dict[str, tuple[int, datetime | None, datetime | None]] = {}
-"""Failures for e-mail addresses without an account (digest → count, first failure, locked until), so an
-unknown address gets locked just like a real one and the answer tells nothing. Per process, bounded."""
+_ghosts = ghosts.MEMORY.entries
+"""Failures for e-mail addresses without an account when Redis is not configured (see `core.auth.ghosts`)."""
 
 
 def _in_future(until: datetime | None) -> bool:
     return until is not None and aware(until) > security.clock()  # type: ignore[operator]
 
 
-async def authenticate(session: AsyncSession, email: str, password: str, tenant: Tenant | None = None) -> User:
+async def authenticate(session: AsyncSession, email: str, password: str, tenant: Tenant | None = None,
+                       ghost_store: ghosts.GhostStore | None = None) -> User:
     """The user for these credentials; in a tenant, only its active members (and mediators).
 
     Every refusal hashes once (a dummy for unknown addresses), so timing tells nothing either."""
     user = await session.scalar(select(User).where(func.lower(User.email) == email.strip().lower()))
     ok = verify_password(user.password_hash if user else None, password)
-    locked_until = user.locked_until if user is not None else _ghosts.get(digest(email.strip().lower()),
-                                                                          (0, None, None))[2]
+    locked_until = user.locked_until if user is not None \
+        else await (ghost_store or ghosts.MEMORY).locked_until(email)
     if _in_future(locked_until):
         raise LoginRefused("locked", LOCKED)
     if not ok or user is None:
@@ -64,18 +65,22 @@ async def authenticate(session: AsyncSession, email: str, password: str, tenant:
             Membership.user_id == user.id, Membership.is_active.is_(True)))
         if member is None:
             raise LoginRefused("not_member")
-    user.failed_logins, user.failed_login_at, user.locked_until = 0, None, None
+    if await session.scalar(select(MfaFactor.id).where(MfaFactor.user_id == user.id,
+                                                       MfaFactor.confirmed_at.is_not(None))) is None:
+        # with a second factor the failures are forgiven only after the code (core.mfa): a known password
+        # must not reset the count of wrong codes
+        user.failed_logins, user.failed_login_at, user.locked_until = 0, None, None
     return user
 
 
 async def note_failed_login(sessionmaker: async_sessionmaker[AsyncSession], settings: Any, email: str,
-                            kind: str, tenant: Tenant | None) -> None:
+                            kind: str, tenant: Tenant | None, action: str = "auth.sign_in_failed") -> None:
     """Count a failed sign-in and lock after too many, in its own transaction (the refused request's own
     transaction is rolled back). Audited in the sign-in page's tenant, or in the user's tenants."""
     address = email.strip().lower()
     now = security.clock()
     window = timedelta(minutes=settings.lockout_window_minutes)
-    counted = kind in ("wrong_password", "unknown_email")
+    counted = kind in ("wrong_password", "unknown_email", "wrong_code")
     with cross_tenant():
         async with sessionmaker() as session, session.begin():
             user = await user_by_email(session, address) if address else None
@@ -87,19 +92,9 @@ async def note_failed_login(sessionmaker: async_sessionmaker[AsyncSession], sett
                 if user.failed_logins >= settings.lockout_failures:
                     user.locked_until = now + timedelta(minutes=settings.lockout_minutes)
                     user.failed_logins, user.failed_login_at, locked_now = 0, None, True
-            elif user is None and counted and address:
-                key = digest(address)
-                count, first, _until = _ghosts.get(key, (0, None, None))
-                if first is None or now - first > window:
-                    count, first = 0, now
-                count += 1
-                if count >= settings.lockout_failures:
-                    _ghosts[key] = (0, None, now + timedelta(minutes=settings.lockout_minutes))
-                else:
-                    _ghosts[key] = (count, first, _until)
-                if len(_ghosts) > 10_000:
-                    _ghosts.pop(next(iter(_ghosts)))
-            await audit_account(session, user, "auth.sign_in_failed", tenant, summary=address[:254],
+            elif user is None and counted and address:  # same threshold and window, Redis when configured
+                locked_now = await ghosts.ghost_store(settings).fail(address, settings)
+            await audit_account(session, user, action, tenant, summary=address[:254],
                                 data={"reason": kind})
             if locked_now:
                 await audit_account(session, user, "auth.locked", tenant, summary=address[:254],

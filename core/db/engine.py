@@ -4,11 +4,15 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from datetime import UTC, datetime
+from typing import Any
 
-from sqlalchemy import event
+from sqlalchemy import DateTime, event
+from sqlalchemy.dialects.sqlite import DATETIME as SQLITE_DATETIME
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker, create_async_engine
 from sqlalchemy.pool import NullPool
 
+from core.db.rls import connect_args, install_tenant_settings
 from core.settings import Settings
 from core.tenancy.guard import install_tenant_guard
 
@@ -17,12 +21,45 @@ def make_engine(settings: Settings) -> AsyncEngine:
     if settings.is_sqlite:
         settings.var_dir.mkdir(parents=True, exist_ok=True)
         engine = create_async_engine(settings.database_url, connect_args={"timeout": 30})
+        engine.sync_engine.dialect.colspecs = {**engine.sync_engine.dialect.colspecs, DateTime: UtcSqliteDateTime}
         event.listen(engine.sync_engine, "connect", _sqlite_pragmas)
         return engine
+    role = connect_args(settings.db_role)  # the app role: row-level security applies to it (core.db.rls)
     if settings.db_pool_size == 0:
-        return create_async_engine(settings.database_url, poolclass=NullPool)
+        return create_async_engine(settings.database_url, poolclass=NullPool, connect_args=role)
     return create_async_engine(settings.database_url, pool_pre_ping=True, pool_size=settings.db_pool_size,
-                               max_overflow=settings.db_pool_size)
+                               max_overflow=settings.db_pool_size, connect_args=role)
+
+
+class UtcSqliteDateTime(SQLITE_DATETIME):
+    """SQLite has no time zones: store UTC and hand `DateTime(timezone=True)` columns back as aware UTC.
+
+    Installed once per engine (its dialect's colspecs), so every model and query gets aware datetimes on
+    SQLite as on PostgreSQL, and code never has to patch naive values.
+    """
+
+    cache_ok = True
+
+    def bind_processor(self, dialect: Any) -> Any:
+        store = super().bind_processor(dialect)
+
+        def process(value: datetime | None) -> Any:
+            if value is not None and value.tzinfo is not None:
+                value = value.astimezone(UTC).replace(tzinfo=None)
+            return store(value) if store else value
+
+        return process
+
+    def result_processor(self, dialect: Any, coltype: Any) -> Any:
+        parse = super().result_processor(dialect, coltype)
+        if not self.timezone:
+            return parse
+
+        def process(value: Any) -> datetime | None:
+            moment = parse(value) if parse else value
+            return moment.replace(tzinfo=UTC) if moment is not None and moment.tzinfo is None else moment
+
+        return process
 
 
 def _sqlite_pragmas(dbapi_connection, _record) -> None:  # type: ignore[no-untyped-def]
@@ -35,6 +72,7 @@ def _sqlite_pragmas(dbapi_connection, _record) -> None:  # type: ignore[no-untyp
 
 def make_sessionmaker(engine: AsyncEngine) -> async_sessionmaker[AsyncSession]:
     install_tenant_guard()
+    install_tenant_settings()
     return async_sessionmaker(engine, expire_on_commit=False)
 
 

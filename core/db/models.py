@@ -11,6 +11,7 @@ from core.measurement.models import (
     MethodologyVersion,
     Target,
 )
+from core.mfa.models import MfaFactor, MfaRecoveryCode  # noqa: F401 - metadata (issue 6, MFA)
 from core.notifications.models import Notification
 from core.policy.models import PolicyVersion
 from core.privacy.models import PrivacyRecord, PrivacySetting  # noqa: F401 - metadata (issue 6, privacy)
@@ -22,6 +23,7 @@ from core.roadmap.models import (
     StartingPointsVersion,
     StartingPointsWish,
 )
+from core.sso.models import OidcProvider  # noqa: F401 - metadata (issue 6, OIDC)
 from core.tenancy.models import Tenant
 from core.workgroup.models import Department, RegieAppointment, WorkgroupSeat
 

@@ -216,6 +216,12 @@ async def _erase_membership(session: AsyncSession, membership: Membership, user:
         user.reset_expires_at = None
         user.session_epoch = (user.session_epoch or 0) + 1
         counts["user_pseudonymised"] = 1
+        from core.mfa.models import MfaFactor, MfaRecoveryCode
+
+        for model in (MfaFactor, MfaRecoveryCode):  # the second factor goes with the identity
+            result = await session.execute(delete(model).where(model.user_id == user.id)
+                                           .execution_options(synchronize_session=False))
+            counts[model.__tablename__] = result.rowcount or 0
         await session.flush()
     return counts
 

@@ -91,7 +91,7 @@ def create_app(settings: Settings | None = None, extra_plugins: list[Any] | None
     rate_limit = RateLimitConfig(
         rate_limit=("minute", settings.login_attempts_per_minute),
         check_throttle_handler=lambda request: request.method == "POST"
-        and request.url.path.rstrip("/").endswith(("/login", "/password/forgot")),
+        and request.url.path.rstrip("/").endswith(("/login", "/password/forgot", "/mfa/verify", "/account/password")),
     )
     web = Router(path="/", route_handlers=web_route_handlers(), guards=[authorise], include_in_schema=False)
     api = Router(path="/api/v1", route_handlers=api_route_handlers(), guards=[authorise])

@@ -111,7 +111,8 @@ async def _token_principal(session: Any, connection: ASGIConnection[Any, Any, An
     header = connection.headers.get("authorization", "")
     if not header.lower().startswith("bearer ") or principal.tenant is None:
         return principal
-    found = await principal_from_token(session, principal.tenant, header[7:].strip())
+    found = await principal_from_token(session, principal.tenant, header[7:].strip(),
+                                       method=connection.scope["method"], path=connection.scope["path"])
     return found or principal
 
 

@@ -24,6 +24,8 @@ CORE_NAV = (
     ("trainings", "Trainings", "tenant.read"),
     ("audit", "Audit log", "audit.read"),
     ("privacy", "Privacy", "privacy.manage"),
+    ("sso", "Single sign-on", "sso.configure"),
+    ("mfa/settings", "Second factor", "mfa.configure"),
 )
 
 

@@ -9,6 +9,7 @@ def web_route_handlers() -> list[Any]:
     from core.accounts.routes import ROUTES as accounts
     from core.activation.routes import ROUTES as activation
     from core.audit.routes import ROUTES as audit
+    from core.auth.password_change import ROUTES as password_change
     from core.auth.routes import ROUTES as auth
     from core.dashboard.routes import ROUTES as dashboard
     from core.digest.routes import ROUTES as digest
@@ -29,7 +30,8 @@ def web_route_handlers() -> list[Any]:
     from core.trainings.routes import ROUTES as trainings
     from core.workgroup.routes import ROUTES as workgroup
 
-    return [*auth, *mail, *overview, *roadmap, *evidence, *activation, *mediator, *people, *workgroup, *starting_points,
+    return [*auth, *password_change, *mail,
+            *overview, *roadmap, *evidence, *activation, *mediator, *people, *workgroup, *starting_points,
             *policy, *accounts, *audit, *notifications, *measurement, *dashboard, *digest, *reports, *trainings,
             *sso, *mfa, *privacy]
 
@@ -42,6 +44,7 @@ def api_route_handlers() -> list[Any]:
     from core.evidence.api import ROUTES as evidence_api
     from core.measurement.api import ROUTES as measurement_api
     from core.people.api import ROUTES as people_api
+    from core.people.token_api import ROUTES as token_api
     from core.policy.api import ROUTES as policy_api
     from core.reports.api import ROUTES as reports_api
     from core.roadmap.api import ROUTES as roadmap_api
@@ -50,4 +53,4 @@ def api_route_handlers() -> list[Any]:
     from core.workgroup.api import ROUTES as workgroup_api
 
     return [*tenant, *roadmap_api, *evidence_api, *activation_api, *people_api, *workgroup_api, *starting_points_api,
-            *policy_api, *accounts_api, *audit_api, *measurement_api, *reports_api]
+            *policy_api, *accounts_api, *audit_api, *measurement_api, *reports_api, *token_api]

@@ -29,6 +29,7 @@ from core.roadmap.models import (
     StartingPointsVersion,
     StartingPointsWish,
 )
+from core.sso.models import OidcProvider
 from core.tenancy.scope import cross_tenant, tenant_scope
 from tests.support import TenantWorld
 
@@ -94,6 +95,9 @@ async def populate(sessionmaker: async_sessionmaker[AsyncSession], tw: TenantWor
             s.add(PrivacyRecord(kind="erase_author", subject_ref="0" * 64, reason=f"Verzoek {tw.tenant.name}",
                                 counts={"monitoring": {"mentions_pseudonymised": 0}}))
             await populate_trainings(s, tw, now)
+            s.add(OidcProvider(name=f"{tw.tenant.name} ID", issuer="http://127.0.0.1:9", client_id=f"{tw.slug}-client",
+                               client_secret_sealed="", allowed_domains=[f"{tw.slug}.test"], role_map={},
+                               department_map={}, jit_enabled=False, enabled=True, local_passwords_enabled=True))
     ids: dict[str, list[UUID]] = {}
     with cross_tenant():
         async with sessionmaker() as s:
@@ -198,9 +202,14 @@ async def table_fingerprint(sessionmaker: async_sessionmaker[AsyncSession]) -> d
     every table (a UNION ALL), because the bad-input walk takes a fingerprint around every request."""
     from sqlalchemy import func, literal, union_all
 
-    parts = [select(literal(table.name).label("name"), func.count().label("rows"),
-                    func.max(table.c.updated_at).label("newest")).select_from(table)
-             for table in metadata.sorted_tables]
+    def part(table: Any) -> Any:
+        query = select(literal(table.name).label("name"), func.count().label("rows"),
+                       func.max(table.c.updated_at).label("newest")).select_from(table)
+        if table.name == "audit_entry":  # a token's use is always audited: bookkeeping, not a change by the request
+            query = query.where(table.c.action != "token.used")
+        return query
+
+    parts = [part(table) for table in metadata.sorted_tables]
     with cross_tenant():
         async with sessionmaker() as s:
             rows = (await s.execute(union_all(*parts))).all()

@@ -177,6 +177,10 @@ async def test_erasing_a_user_removes_the_membership_and_pseudonymises_a_lone_id
                                                                "reason": "x"})
     assert r.status_code == 422  # not another tenant's member
     agent = world.a.users["agent"]
+    from core.mfa.models import MfaFactor, MfaRecoveryCode
+
+    async with sessionmaker() as s, s.begin():  # platform-level rows: the second factor of the identity
+        s.add_all([MfaFactor(user_id=agent.id, secret_sealed="x"), MfaRecoveryCode(user_id=agent.id, code_hash="h")])
     r = await post_form(client, "/t/acme/privacy/erase/user", {"user_id": str(agent.id), "reason": "vertrokken"},
                         follow_redirects=False)
     assert r.status_code == 303
@@ -185,6 +189,8 @@ async def test_erasing_a_user_removes_the_membership_and_pseudonymises_a_lone_id
             user = await s.get(User, agent.id)
             assert user.name == "Removed user" and user.email.endswith("@removed.invalid")
             assert user.password_hash is None and not user.is_active
+            assert not (await s.scalars(select(MfaFactor).where(MfaFactor.user_id == agent.id))).all()
+            assert not (await s.scalars(select(MfaRecoveryCode).where(MfaRecoveryCode.user_id == agent.id))).all()
     members = await _one(sessionmaker, world.a, Membership)
     assert agent.id not in {m.user_id for m in members}
     assert not await _one(sessionmaker, world.a, AgentState)

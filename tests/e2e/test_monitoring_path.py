@@ -25,7 +25,7 @@ BASE = "/t/vitaal/p/monitoring"
 
 def _token(env: dict[str, str]) -> str:
     out = subprocess.run([sys.executable, "-m", "core.cli.main", "token", "create", "--tenant", "vitaal",
-                          "--email", REGIE[0], "--name", "e2e"], env=env, cwd=ROOT, check=True,
+                          "--email", REGIE[0], "--name", "e2e", "--scopes", "write"], env=env, cwd=ROOT, check=True,
                          capture_output=True, text=True).stdout
     return re.search(r"rg_\S+", out).group(0)  # type: ignore[union-attr]
 
