@@ -45,7 +45,26 @@ def _seed_mediator(env: dict[str, str]) -> None:
     subprocess.run([sys.executable, "-c", code], env=env, check=True, cwd=ROOT)
 
 
-def _serve(var_dir: Path, seed: str) -> Iterator[tuple[str, dict[str, str]]]:
+_DEMO_TEMPLATE: list[Path] = []
+
+
+def _demo_template() -> Path:
+    """Migrate and seed `regie demo` once per test process; every demo server starts from a copy of it."""
+    if not _DEMO_TEMPLATE:
+        import tempfile
+
+        folder = Path(tempfile.mkdtemp(prefix="regie-e2e-demo-"))
+        env = {**os.environ, "REGIE_VAR_DIR": str(folder), "DATABASE_URL": f"sqlite:///{folder / 'demo.sqlite3'}",
+               "BROKER_URL": "", "SMTP_URL": "", "REDIS_URL": ""}
+        for command in (["db", "upgrade"], ["demo"]):
+            subprocess.run([sys.executable, "-m", "core.cli.main", *command], env=env, check=True, cwd=ROOT,
+                           capture_output=True)
+        _DEMO_TEMPLATE.append(folder / "demo.sqlite3")
+    return _DEMO_TEMPLATE[0]
+
+
+def _serve(var_dir: Path, seed: str, extra_env: dict[str, str] | None = None
+           ) -> Iterator[tuple[str, dict[str, str]]]:
     """Migrate and seed a fresh SQLite database, then run the app (with its in-process worker) on a free port."""
     if not Path(CHROMIUM).exists():
         message = "Debian's chromium is not installed (make test installs it)"
@@ -55,14 +74,12 @@ def _serve(var_dir: Path, seed: str) -> Iterator[tuple[str, dict[str, str]]]:
     port = _free_port()
     env = {**os.environ, "REGIE_VAR_DIR": str(var_dir), "DATABASE_URL": f"sqlite:///{var_dir / 'e2e.sqlite3'}",
            "BASE_URL": f"http://127.0.0.1:{port}", "BROKER_URL": "", "SMTP_URL": "", "REDIS_URL": "",
-           "REGIE_DEV_MAILBOX": "1"}
+           "REGIE_DEV_MAILBOX": "1", "REGIE_MFA_ENFORCED": "0", **(extra_env or {})}
+    # MFA enforcement is off for the other paths; tests/e2e/test_mfa_path.py turns it on
     if seed == "mediator":
         _seed_mediator(env)
     else:
-        subprocess.run([sys.executable, "-m", "core.cli.main", "db", "upgrade"], env=env, check=True, cwd=ROOT,
-                       capture_output=True)
-        subprocess.run([sys.executable, "-m", "core.cli.main", "demo"], env=env, check=True, cwd=ROOT,
-                       capture_output=True)
+        shutil.copyfile(_demo_template(), var_dir / "e2e.sqlite3")
     log = open(var_dir / "server.log", "w")  # noqa: SIM115 - closed below
     proc = subprocess.Popen([sys.executable, "-m", "uvicorn", "--factory", "core.web.app:create_app",
                              "--host", "127.0.0.1", "--port", str(port)], env=env, cwd=ROOT,
