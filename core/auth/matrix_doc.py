@@ -65,6 +65,7 @@ DESCRIPTIONS: dict[str, str] = {
     "privacy.manage": "retention, erasure on request and the tenant export",
     "sso.configure": "configure the organisation's single sign-on (OIDC)",
     "mfa.configure": "require a second factor for the organisation's admins",
+    "mfa.reset": "reset a member's lost second factor (they enrol again)",
     "mediator.console": "the mediator's console across tenants",
     "tenant.create": "create an organisation",
 }

@@ -70,6 +70,8 @@ MATRIX: dict[str, frozenset[str]] = {
     "sso.configure": frozenset({"admin"}),
     # second factor: whether the tenant's admins must use one (mediators always must)
     "mfa.configure": frozenset({"admin", "mediator"}),
+    # reset a member's lost second factor (an admin only for people who work in no other tenant)
+    "mfa.reset": frozenset({"admin", "mediator"}),
     # platform
     "mediator.console": frozenset({"mediator"}),
     "tenant.create": frozenset({"mediator"}),

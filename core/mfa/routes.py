@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from typing import Annotated, Any
+from uuid import UUID
 
 from litestar import Request, get, post
 from litestar.enums import RequestEncodingType
@@ -13,9 +14,10 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from core.audit.service import record
 from core.auth import security
 from core.auth import service as auth
-from core.auth.models import User
+from core.auth.models import Membership, User
 from core.auth.permissions import AUTHENTICATED, PUBLIC
 from core.auth.service import LOCKED
+from core.db.lookup import get_or_404
 from core.errors import DomainError
 from core.i18n import N_, Msg
 from core.mfa import flow, service, totp
@@ -220,5 +222,31 @@ async def save_tenant_settings(request: Request[Any, Any, Any], db: AsyncSession
     return Redirect(f"/t/{slug}/mfa/settings?saved=1", status_code=303)
 
 
+async def _reset_page(request: Request[Any, Any, Any], db: AsyncSession, membership: Any,
+                      errors: dict[str, str] | None = None, status_code: int = 200) -> Template:
+    has_factor = await service.factor_of(db, membership.user_id) is not None
+    return page(request, "mfa/reset.html", status_code=status_code, membership=membership, has_factor=has_factor,
+                errors=errors or {})
+
+
+@get("/t/{slug:str}/people/members/{membership_id:uuid}/mfa", opt={"action": "mfa.reset"})
+async def reset_form(request: Request[Any, Any, Any], db: AsyncSession, membership_id: UUID) -> Template:
+    return await _reset_page(request, db, await get_or_404(db, Membership, membership_id))
+
+
+@post("/t/{slug:str}/people/members/{membership_id:uuid}/mfa", opt={"action": "mfa.reset"})
+async def reset(request: Request[Any, Any, Any], db: AsyncSession, slug: str, membership_id: UUID) -> Any:
+    """A member lost both authenticator and recovery codes: the admin (or the mediator) removes the factor."""
+    membership = await get_or_404(db, Membership, membership_id)
+    principal = request.scope["state"]["principal"]
+    try:
+        user = await service.reset_for_member(db, principal, membership)
+    except DomainError as exc:
+        return await _reset_page(request, db, membership, _errors(request, exc.errors), 422)
+    await record(db, principal, "mfa.reset", subject=membership, summary=user.email,
+                 data={"user_id": str(user.id)})
+    return Redirect(f"/t/{slug}/people/members/{membership_id}/mfa?done=1", status_code=303)
+
+
 ROUTES: list[Any] = [verify_form, verify, setup_form, setup, account, disable, renew_codes, tenant_settings,
-                     save_tenant_settings]
+                     save_tenant_settings, reset_form, reset]

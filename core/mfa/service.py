@@ -17,7 +17,7 @@ from core.auth.models import Membership, User
 from core.auth.sealing import SealError, seal, unseal
 from core.auth.tokens import digest
 from core.errors import DomainError
-from core.i18n import N_
+from core.i18n import N_, Msg
 from core.mfa import totp
 from core.mfa.models import MfaFactor, MfaRecoveryCode
 from core.tenancy.models import Tenant
@@ -120,3 +120,30 @@ async def disable(session: AsyncSession, user: User) -> None:
     await session.execute(delete(MfaRecoveryCode).where(MfaRecoveryCode.user_id == user.id))
     await session.execute(delete(MfaFactor).where(MfaFactor.user_id == user.id))
     await session.flush()
+
+
+NOT_YOURS_TO_RESET = N_("This person also works elsewhere on the platform: ask the consultancy to reset the "
+                        "second factor.")
+
+
+async def reset_for_member(session: AsyncSession, principal: Any, membership: Membership) -> User:
+    """A member lost their authenticator and their recovery codes: remove the factor, end their sessions.
+
+    The factor belongs to the person, not the tenant, so a tenant's admin may reset it only for someone who
+    works in no other tenant and is no mediator; the mediator may reset it for anyone. With MFA required they
+    enrol again at their next sign-in.
+    """
+    user = membership.user
+    if not getattr(principal, "is_mediator", False):
+        with cross_tenant():
+            elsewhere = await session.scalar(select(Membership.id).where(
+                Membership.user_id == user.id, Membership.tenant_id != membership.tenant_id).limit(1))
+        if elsewhere is not None or user.is_mediator:
+            raise DomainError({"membership": Msg(NOT_YOURS_TO_RESET)})
+    if await factor_of(session, user.id) is None:
+        raise DomainError({"membership": Msg("This person has no second factor to reset.")})
+    await disable(session, user)
+    user.session_epoch = (user.session_epoch or 0) + 1
+    await session.flush()
+    return user
+
