@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any
 from uuid import UUID
 
@@ -174,3 +174,26 @@ class Browser:
 
     async def post(self, *args: Any, **kwargs: Any) -> Any:
         return await self._send("post", *args, **kwargs)
+
+
+class FrozenClock:
+    """A frozen `core.auth.security.clock`, moved by hand (sign-in, lockout, password and MFA tests)."""
+
+    def __init__(self, start: datetime) -> None:
+        self.now = start
+
+    def __call__(self) -> datetime:
+        return self.now
+
+    def advance(self, **kwargs: float) -> None:
+        self.now += timedelta(**kwargs)
+
+
+def freeze_clock(monkeypatch: Any, clock: FrozenClock) -> FrozenClock:
+    """Install `clock` for the test and forget failures counted for unknown e-mails in this process."""
+    from core.auth import security, service
+
+    monkeypatch.setattr(security, "clock", clock)
+    service._ghosts.clear()
+    return clock
+

@@ -12,15 +12,15 @@ import pytest
 from sqlalchemy import func, select
 
 from core.audit.models import AuditEntry
-from core.auth import ghosts, service
+from core.auth import ghosts
 from core.auth.models import User
 from core.errors import DomainError
 from core.roadmap.models import BaselineStudy
 from core.tenancy.scope import cross_tenant, tenant_scope
 from core.web.uploads import check_file, sniff
 from tests.conftest import REDIS_URL, unavailable
-from tests.core.test_account_security import Clock, audit_actions
-from tests.support import PASSWORD, Browser, ensure_csrf, login, login_as, post_form
+from tests.core.test_account_security import START, Clock, audit_actions
+from tests.support import PASSWORD, Browser, ensure_csrf, freeze_clock, login, login_as, post_form
 
 NEW = "Nieuw-geheim-wachtwoord-7"
 PAGE = "/t/acme/account/password"
@@ -28,12 +28,7 @@ PAGE = "/t/acme/account/password"
 
 @pytest.fixture
 def clock(monkeypatch: pytest.MonkeyPatch) -> Clock:
-    from core.auth import security
-
-    frozen = Clock()
-    monkeypatch.setattr(security, "clock", frozen)
-    service._ghosts.clear()
-    return frozen
+    return freeze_clock(monkeypatch, Clock(START))
 
 
 def change(current: str, new: str = NEW, repeat: str | None = None) -> dict[str, str]:

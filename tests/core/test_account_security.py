@@ -3,40 +3,26 @@
 from __future__ import annotations
 
 import re
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 
 import pytest
 from sqlalchemy import select
 
 from core.audit.models import AuditEntry
-from core.auth import security, service
 from core.auth.models import User
 from core.auth.passwords import password_problem
 from core.tenancy.scope import cross_tenant
-from tests.support import PASSWORD, Browser, delivered_mails, login, login_as, post_form
+from tests.support import PASSWORD, Browser, FrozenClock, delivered_mails, freeze_clock, login, login_as, post_form
 
 START = datetime(2026, 12, 3, 9, 0, tzinfo=UTC)
 
 
-class Clock:
-    """A frozen clock for `core.auth.security.clock`, moved by hand."""
-
-    def __init__(self) -> None:
-        self.now = START
-
-    def __call__(self) -> datetime:
-        return self.now
-
-    def advance(self, **kwargs: float) -> None:
-        self.now += timedelta(**kwargs)
+Clock = FrozenClock
 
 
 @pytest.fixture
-def clock(monkeypatch: pytest.MonkeyPatch) -> Clock:
-    frozen = Clock()
-    monkeypatch.setattr(security, "clock", frozen)
-    service._ghosts.clear()
-    return frozen
+def clock(monkeypatch: pytest.MonkeyPatch) -> FrozenClock:
+    return freeze_clock(monkeypatch, FrozenClock(START))
 
 
 async def audit_actions(sessionmaker, action: str) -> list[AuditEntry]:

@@ -11,30 +11,20 @@ import pytest
 from sqlalchemy import select
 
 from core.audit.models import AuditEntry
-from core.auth import security, service
 from core.auth.models import User
 from core.mfa import service as mfa
 from core.mfa.models import MfaFactor, MfaRecoveryCode
 from core.tenancy.models import Tenant
-from core.tenancy.scope import cross_tenant
-from tests.support import PASSWORD, login_as, post_form
+from core.tenancy.scope import cross_tenant, tenant_scope
+from tests.support import PASSWORD, FrozenClock, freeze_clock, login_as, post_form
 
 START = datetime(2026, 12, 3, 9, 0, 5, tzinfo=UTC)
 SECRET_ON_PAGE = re.compile(r'data-testid="mfa-secret">([A-Z2-7 ]+)</code>')
 CODE_ON_PAGE = re.compile(r"<li><code>([a-z2-7]{4}-[a-z2-7]{4}-[a-z2-7]{4}-[a-z2-7]{4})</code></li>")
 
 
-class Clock:
-    """A frozen `core.auth.security.clock`, moved by hand; TOTP codes are made for its time."""
-
-    def __init__(self) -> None:
-        self.now = START
-
-    def __call__(self) -> datetime:
-        return self.now
-
-    def advance(self, **kwargs: float) -> None:
-        self.now += timedelta(**kwargs)
+class Clock(FrozenClock):
+    """The frozen clock; TOTP codes are made for its time."""
 
     def code(self, secret: str) -> str:
         return pyotp.TOTP(secret).at(self.now)
@@ -42,10 +32,7 @@ class Clock:
 
 @pytest.fixture
 def clock(monkeypatch: pytest.MonkeyPatch) -> Clock:
-    frozen = Clock()
-    monkeypatch.setattr(security, "clock", frozen)
-    service._ghosts.clear()
-    return frozen
+    return freeze_clock(monkeypatch, Clock(START))  # type: ignore[return-value]
 
 
 @pytest.fixture
@@ -259,3 +246,42 @@ async def test_disable_with_a_current_code(app, client, world, sessionmaker, clo
     assert len(await actions(sessionmaker, "auth.mfa_recovery_codes_renewed")) == 1
     client.cookies.clear()
     assert (await password_step(client, world.a.email("member"))).headers["location"] == "/t/acme/"
+
+
+async def test_a_lost_factor_is_reset_by_the_admin_or_for_people_elsewhere_by_the_mediator(
+        app, client, world, sessionmaker, clock):
+    from core.auth.models import Membership
+
+    member, marketer = world.a.users["member"], world.a.users["marketer"]
+    await enrol(sessionmaker, app, member, clock)
+    await enrol(sessionmaker, app, marketer, clock)
+    with tenant_scope(world.b.id):  # the marketer also works for globex: not acme's admin's to reset
+        async with sessionmaker() as s, s.begin():
+            s.add(Membership(user_id=marketer.id, role="member"))
+    page = f"/t/acme/people/members/{world.a.memberships['member'].id}/mfa"
+    elsewhere = f"/t/acme/people/members/{world.a.memberships['marketer'].id}/mfa"
+
+    await login_as(client, world.a, "viewer")
+    assert (await post_form(client, page, {})).status_code == 403
+    client.cookies.clear()
+    await login_as(client, world.a, "admin")
+    assert "Tweede factor resetten" in (await client.get(page)).text
+    refused = await post_form(client, elsewhere, {})
+    assert refused.status_code == 422 and "werkt ook elders" in refused.text
+    done = await post_form(client, page, {}, follow_redirects=False)
+    assert done.status_code == 303
+    async with sessionmaker() as s:
+        assert await mfa.factor_of(s, member.id) is None and await mfa.factor_of(s, marketer.id) is not None
+        assert not (await s.scalars(select(MfaRecoveryCode).where(MfaRecoveryCode.user_id == member.id))).all()
+        assert (await s.get(User, member.id)).session_epoch == 1  # their sessions ended
+    again = await post_form(client, page, {})
+    assert again.status_code == 422 and "geen tweede factor" in again.text
+    [entry] = await actions(sessionmaker, "mfa.reset")
+    assert entry.data == {"user_id": str(member.id)} and entry.tenant_id == world.a.id
+
+    client.cookies.clear()
+    assert (await password_step(client, world.mediator.email, None)).status_code == 303
+    assert (await post_form(client, elsewhere, {}, follow_redirects=False)).status_code == 303
+    async with sessionmaker() as s:
+        assert await mfa.factor_of(s, marketer.id) is None
+    assert len(await actions(sessionmaker, "mfa.reset")) == 2
