@@ -34,7 +34,7 @@ async def change_password(db: AsyncSession, sessionmaker: async_sessionmaker[Asy
     """Check the current password and the new one's rules; set it and end every session of the person."""
     current, new, repeat = (str(data.get(k) or "") for k in ("current_password", "password", "password_repeat"))
     user = await db.get(User, user.id) or user
-    if service._in_future(user.locked_until):
+    if service.is_locked(user):
         await service.note_failed_login(sessionmaker, settings, user.email, "locked", tenant, action=FAILED)
         raise DomainError(field="current_password", msgid=service.LOCKED)
     if user.password_hash is None:

@@ -77,7 +77,7 @@ async def tenant_roles(session: AsyncSession, user: User, tenant: Tenant) -> Pri
 async def principal_from_token(session: AsyncSession, tenant: Tenant, raw: str, *, method: str = "",
                                path: str = "") -> Principal | None:
     """Resolve `Authorization: Bearer …` to the member the token acts as (never a mediator), limited to the
-    token's scopes. Revoked and expired tokens are refused and audited; use is recorded once a minute."""
+    token's scopes. Revoked and expired tokens are refused and audited; every use is audited."""
     from core.auth import token_use
 
     token = await session.scalar(select(ApiToken).where(ApiToken.token_hash == digest(raw)))

@@ -45,6 +45,11 @@ def _in_future(until: datetime | None) -> bool:
     return until is not None and aware(until) > security.clock()  # type: ignore[operator]
 
 
+def is_locked(user: User) -> bool:
+    """Locked out after repeated failures (password, second factor, password change) until `locked_until`."""
+    return _in_future(user.locked_until)
+
+
 async def authenticate(session: AsyncSession, email: str, password: str, tenant: Tenant | None = None,
                        ghost_store: ghosts.GhostStore | None = None) -> User:
     """The user for these credentials; in a tenant, only its active members (and mediators).

@@ -2,17 +2,14 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Any
+from typing import Any
 from uuid import UUID
 
 from litestar import Request, get, post
-from litestar.enums import RequestEncodingType
-from litestar.params import Body
 from litestar.response import Redirect, Template
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from core.audit.service import record
-from core.auth import security
 from core.auth import service as auth
 from core.auth.models import Membership, User
 from core.auth.permissions import AUTHENTICATED, PUBLIC
@@ -22,15 +19,15 @@ from core.errors import DomainError
 from core.i18n import N_, Msg
 from core.mfa import flow, service, totp
 from core.tenancy.models import Tenant
+from core.web.forms import Form, lang_of, principal_of, tenant_of
 from core.web.render import form_errors, page
 
-Form = Annotated[dict[str, str], Body(media_type=RequestEncodingType.URL_ENCODED)]
 EXPIRED = N_("This sign-in took too long. Sign in again.")
 NOT_REQUIRED_CHOICES = {"yes": True, "no": False}
 
 
 def _errors(request: Request[Any, Any, Any], errors: dict[str, Any]) -> dict[str, str]:
-    return form_errors(errors, request.scope["state"]["lang"])
+    return form_errors(errors, lang_of(request))
 
 
 async def _refused(request: Request[Any, Any, Any], user: User, tenant: Tenant | None) -> None:
@@ -55,7 +52,7 @@ async def verify(request: Request[Any, Any, Any], db: AsyncSession, data: Form) 
         return page(request, "mfa/verify.html", status_code=400, expired=True, login_url="/login",
                     errors=_errors(request, {"code": Msg(EXPIRED)}))
     user, tenant, target = found
-    if user.locked_until is not None and security.aware(user.locked_until) > security.clock():  # type: ignore[operator]
+    if auth.is_locked(user):
         request.clear_session()
         await auth.note_failed_login(request.app.state.sessionmaker, request.app.state.settings, user.email,
                                      "locked", tenant, action="auth.mfa_failed")
@@ -80,7 +77,7 @@ async def _enrolling(request: Request[Any, Any, Any], db: AsyncSession
     found = await flow.pending_user(request, db)
     if found is not None:
         return found
-    principal = request.scope["state"]["principal"]
+    principal = principal_of(request)
     if principal.user is None:
         return None
     return principal.user, principal.tenant, None
@@ -155,7 +152,7 @@ async def account(request: Request[Any, Any, Any], db: AsyncSession) -> Template
 
 async def _account_page(request: Request[Any, Any, Any], db: AsyncSession, status_code: int = 200,
                         errors: dict[str, str] | None = None) -> Template:
-    user = request.scope["state"]["principal"].user
+    user = principal_of(request).user
     factor = await service.factor_of(db, user.id)
     return page(request, "mfa/account.html", status_code=status_code, factor=factor, errors=errors or {},
                 required=await service.is_required(db, user, request.app.state.settings),
@@ -165,7 +162,7 @@ async def _account_page(request: Request[Any, Any, Any], db: AsyncSession, statu
 async def _current_code(request: Request[Any, Any, Any], db: AsyncSession, data: dict[str, str]
                         ) -> tuple[User, Template | None]:
     """The signed-in user, or the account page with an error when the code is wrong (counted, audited)."""
-    principal = request.scope["state"]["principal"]
+    principal = principal_of(request)
     user = await db.get(User, principal.user.id) or principal.user
     if await service.check_code(db, request.app.state.settings, user, data.get("code", "")) is None:
         await _refused(request, user, principal.tenant)
@@ -177,7 +174,7 @@ async def _current_code(request: Request[Any, Any, Any], db: AsyncSession, data:
 @post("/account/mfa/disable", opt={"action": AUTHENTICATED})
 async def disable(request: Request[Any, Any, Any], db: AsyncSession, data: Form) -> Any:
     """Turn the second factor off with a current code; not when it is required for this person."""
-    principal = request.scope["state"]["principal"]
+    principal = principal_of(request)
     if await service.is_required(db, principal.user, request.app.state.settings):
         return await _account_page(request, db, status_code=422, errors=_errors(request, {
             "code": Msg("Your role requires a second factor, so it cannot be turned off.")}))
@@ -196,7 +193,7 @@ async def renew_codes(request: Request[Any, Any, Any], db: AsyncSession, data: F
     if refused is not None:
         return refused
     codes = await service.new_recovery_codes(db, user)
-    await auth.audit_account(db, user, "auth.mfa_recovery_codes_renewed", request.scope["state"]["principal"].tenant)
+    await auth.audit_account(db, user, "auth.mfa_recovery_codes_renewed", principal_of(request).tenant)
     return _no_store(page(request, "mfa/codes.html", codes=codes, next="/account/mfa"))
 
 
@@ -212,12 +209,12 @@ async def save_tenant_settings(request: Request[Any, Any, Any], db: AsyncSession
     if choice not in NOT_REQUIRED_CHOICES:
         return page(request, "mfa/settings.html", status_code=422, form={}, errors=_errors(request, {
             "mfa_required_for_admins": Msg("Choose yes or no.")}))
-    tenant = await db.get(Tenant, request.scope["state"]["tenant"].id)
+    tenant = await db.get(Tenant, tenant_of(request).id)
     assert tenant is not None  # the middleware found it by its slug
     required = NOT_REQUIRED_CHOICES[choice]
     if tenant.mfa_required_for_admins != required:
         tenant.mfa_required_for_admins = required
-        await record(db, request.scope["state"]["principal"], "mfa.admins_required_changed", subject=tenant,
+        await record(db, principal_of(request), "mfa.admins_required_changed", subject=tenant,
                      summary="on" if required else "off", data={"required": required})
     return Redirect(f"/t/{slug}/mfa/settings?saved=1", status_code=303)
 
@@ -238,7 +235,7 @@ async def reset_form(request: Request[Any, Any, Any], db: AsyncSession, membersh
 async def reset(request: Request[Any, Any, Any], db: AsyncSession, slug: str, membership_id: UUID) -> Any:
     """A member lost both authenticator and recovery codes: the admin (or the mediator) removes the factor."""
     membership = await get_or_404(db, Membership, membership_id)
-    principal = request.scope["state"]["principal"]
+    principal = principal_of(request)
     try:
         user = await service.reset_for_member(db, principal, membership)
     except DomainError as exc:

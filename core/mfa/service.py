@@ -9,12 +9,13 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import delete, select
+from sqlalchemy import delete, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from core.auth import security
 from core.auth.models import Membership, User
 from core.auth.sealing import SealError, seal, unseal
+from core.auth.service import end_all_sessions
 from core.auth.tokens import digest
 from core.errors import DomainError
 from core.i18n import N_, Msg
@@ -111,9 +112,8 @@ async def check_code(session: AsyncSession, settings: Any, user: User, code: str
 
 
 async def unused_recovery_codes(session: AsyncSession, user_id: Any) -> int:
-    rows = await session.scalars(select(MfaRecoveryCode.id).where(
-        MfaRecoveryCode.user_id == user_id, MfaRecoveryCode.used_at.is_(None)))
-    return len(rows.all())
+    return await session.scalar(select(func.count()).select_from(MfaRecoveryCode).where(
+        MfaRecoveryCode.user_id == user_id, MfaRecoveryCode.used_at.is_(None))) or 0
 
 
 async def disable(session: AsyncSession, user: User) -> None:
@@ -143,7 +143,5 @@ async def reset_for_member(session: AsyncSession, principal: Any, membership: Me
     if await factor_of(session, user.id) is None:
         raise DomainError({"membership": Msg("This person has no second factor to reset.")})
     await disable(session, user)
-    user.session_epoch = (user.session_epoch or 0) + 1
-    await session.flush()
-    return user
+    return await end_all_sessions(session, user)
 

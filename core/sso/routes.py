@@ -126,6 +126,7 @@ async def tenant_callback(request: Request[Any, Any, Any], db: AsyncSession, slu
     except SsoFailure as failure:
         await service.audit_failure(request.app.state.sessionmaker, tenant, failure)
         return _failed(request, failure, slug)
+    # no local second factor after SSO, by design: the organisation's provider owns sign-in strength
     await start_session(request, user)
     await audit_account(db, user, "auth.signed_in", tenant, data={"method": "oidc"})
     return Redirect(_safe_next(pending.get("next"), f"/t/{slug}/"), status_code=303)
@@ -154,6 +155,7 @@ async def mediator_callback(request: Request[Any, Any, Any], db: AsyncSession) -
     except SsoFailure as failure:
         await service.audit_failure(request.app.state.sessionmaker, None, failure)
         return _failed(request, failure, None)
+    # no local second factor here either: the consultancy's provider owns the mediators' sign-in strength
     await start_session(request, user)
     await audit_account(db, user, "auth.signed_in", None, data={"method": "oidc"})
     return Redirect(_safe_next(pending.get("next"), "/mediator/"), status_code=303)

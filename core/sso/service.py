@@ -16,7 +16,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from core.audit.service import record
 from core.auth.models import Membership, User
 from core.auth.sealing import SealError, unseal
-from core.auth.service import add_member, audit_account, create_user, user_by_email
+from core.auth.service import add_member, audit_account, create_user, user_by_email, user_principal
 from core.errors import DomainError
 from core.settings import Settings
 from core.sso.models import SECRET_PURPOSE, OidcProvider
@@ -31,12 +31,6 @@ ROLE_ORDER = ("admin", "member", "viewer")
 async def provider_of(session: AsyncSession) -> OidcProvider | None:
     """The current tenant's provider settings (None: never configured)."""
     return await session.scalar(select(OidcProvider))
-
-
-async def passwords_allowed(session: AsyncSession) -> bool:
-    """Whether the current tenant still accepts local passwords."""
-    provider = await provider_of(session)
-    return provider is None or provider.local_passwords_enabled or not provider.enabled
 
 
 async def password_barred(sessionmaker: async_sessionmaker[AsyncSession], user: User) -> bool:
@@ -144,7 +138,7 @@ async def member_for(session: AsyncSession, provider: OidcProvider, claims: dict
         membership = await add_member(session, user, role, await department_from(session, provider, claims))
     except DomainError as exc:  # an address our rules refuse, a mapping that no longer fits
         raise SsoFailure("email", email) from exc
-    await record(session, _principal(user), "member.provisioned", subject=membership,
+    await record(session, user_principal(user), "member.provisioned", subject=membership,
                  summary=f"{email} ({role})", data={"method": "oidc", "role": role})
     return user
 
@@ -169,10 +163,4 @@ async def audit_failure(sessionmaker: async_sessionmaker[AsyncSession], tenant: 
                                 data={"reason": failure.reason, "method": "oidc"})
 
 
-def _principal(user: User) -> Any:
-    from core.auth.principal import Principal
-
-    return Principal(user=user)
-
-
-__all__ = ["audit_failure", "login_button", "mediator_for", "member_for", "passwords_allowed", "provider_of"]
+__all__ = ["audit_failure", "login_button", "mediator_for", "member_for", "provider_of"]
