@@ -9,7 +9,7 @@ from typing import Any, TypeVar
 from uuid import UUID
 
 from core.errors import DomainError
-from core.i18n import Msg
+from core.i18n import N_, Msg
 
 T = TypeVar("T")
 
@@ -101,3 +101,29 @@ def clean_date(value: Any, field: str, *, required: bool = True) -> date | None:
         return date.fromisoformat(str(value))
     except ValueError:
         raise DomainError(field=field, msgid="Use a date like 2026-01-31.") from None
+
+
+MAX_JSON_DEPTH = 64
+"""Deeper documents are refused before parsing: the parsers recurse, and 100,000 nested `[` overflow the stack."""
+_JSON_TOKEN = re.compile(rb'"(?:[^"\\]|\\.)*"|[\[\]{}]')
+
+
+def check_json_depth(data: bytes | str, field: str = "body", *, limit: int = MAX_JSON_DEPTH) -> None:
+    """Refuse JSON nested deeper than `limit` (DomainError on `field`) without parsing it.
+
+    Linear in the size; a document with fewer opening brackets than the limit is passed without a scan.
+    Brackets inside strings do not count.
+    """
+    raw = data.encode("utf-8", "surrogatepass") if isinstance(data, str) else data
+    if raw.count(b"[") + raw.count(b"{") <= limit:
+        return
+    depth = 0
+    for match in _JSON_TOKEN.finditer(raw):
+        token = match.group()
+        if token in (b"[", b"{"):
+            depth += 1
+            if depth > limit:
+                raise DomainError(field=field, msgid=N_("The JSON is nested more than {limit} levels deep."),
+                                  limit=limit)
+        elif token in (b"]", b"}"):
+            depth -= 1

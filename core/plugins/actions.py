@@ -28,3 +28,17 @@ async def item_actions(request: Request[Any, Any, Any], session: AsyncSession, k
     for result in await call(hook, ctx=ctx, kind=kind, item=item):
         actions.extend(a for a in result or [] if a.get("label") and a.get("action"))
     return actions
+
+
+async def find_item(session: AsyncSession, pm: Any, kind: str, item_id: Any, lang: str = "nl") -> dict[str, Any] | None:
+    """The tenant's item of `kind` by id, as an active plugin that owns such items describes it; None when no
+    active plugin knows it (so a body naming another tenant's item, or a made-up id, is refused by the caller)."""
+    from core.activation.service import active_plugins
+    from core.plugins.lookups import current_tenant
+
+    tenant = await current_tenant(session)
+    if tenant is None or pm is None:
+        return None
+    hook = hook_for(pm, "regie_find_item", await active_plugins(session))
+    answers = await call(hook, ctx=hook_context(session, tenant, lang), kind=kind, item_id=item_id)
+    return next((a for a in answers if isinstance(a, dict)), None)

@@ -24,7 +24,7 @@ from core.jobs.progress import start_progress, update_progress
 from core.mail import send_mail
 from core.net.outbound import check_outbound_url
 from core.notifications.service import department_and_regie, notify_people
-from core.plugins.actions import item_actions
+from core.plugins.actions import find_item, item_actions
 from core.plugins.info import DomainEvent, HookContext, JobContext, JobSpec, KpiDefinition, PluginInfo
 from core.plugins.lookups import (
     current_tenant,
@@ -38,7 +38,15 @@ from core.plugins.lookups import (
 from core.plugins.slices import collect as collect_slices
 from core.policy.outward import OutwardCheck, check_outward, published_tone_rules
 from core.tenancy.scope import current_tenant_id, tenant_scope
-from core.validation import FieldErrors, clean_choice, clean_date, clean_email, clean_text, clean_uuid
+from core.validation import (
+    FieldErrors,
+    check_json_depth,
+    clean_choice,
+    clean_date,
+    clean_email,
+    clean_text,
+    clean_uuid,
+)
 from core.web.charts import Series, chart, doughnut
 from core.web.forms import Form, MultipartForm, lang_of, principal_of, tenant_of
 from core.web.pagination import Page, PageInfo, page_number, paginate
@@ -49,7 +57,7 @@ hookimpl = pluggy.HookimplMarker("regie")
 
 __all__ = [
     "Base", "bulk_insert", "chart", "check_upload",
-    "collect_slices", "check_outbound_url", "check_outward", "clean_choice",
+    "collect_slices", "check_json_depth", "find_item", "check_outbound_url", "check_outward", "clean_choice",
     "clean_date",
     "clean_email", "clean_text", "clean_uuid", "current_tenant", "current_tenant_id", "department_and_regie",
     "department_choices", "DomainError", "DomainEvent", "doughnut", "enqueue_job", "FieldErrors", "fire_events",

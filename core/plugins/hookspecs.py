@@ -69,6 +69,13 @@ def regie_item_actions(ctx: Any, kind: str, item: dict[str, Any]) -> Any:
 
 
 @hookspec
+def regie_find_item(ctx: Any, kind: str, item_id: Any) -> Any:
+    """Return the item of `kind` with id `item_id` in the tenant, as the same dict `regie_item_actions` receives,
+    or None when this plugin does not own such items or has none by that id. Lets a plugin check a reference to
+    another plugin's item (a case's mention) without importing it; the first answer that is not None is used."""
+
+
+@hookspec
 def regie_digest(ctx: Any, week_start: Any, week_end: Any) -> Any:
     """Return the weekly digest's highlight lines `[{"text": str, "href": str, "level": "alert" | "info"}]` for
     the ISO week `week_start`..`week_end` (dates, Monday..Sunday, inclusive); `text` in `ctx.lang`, `href`

@@ -101,6 +101,16 @@ def regie_measure(ctx: HookContext, kpi: str, period: Any) -> Any:
 
 
 @hookimpl
+async def regie_find_item(ctx: HookContext, kind: str, item_id: Any) -> dict[str, Any] | None:
+    """A mention by id, for another plugin checking its reference to one (webcare's case from a mention)."""
+    if kind != "mention":
+        return None
+    from plugins.monitoring.mentions.items import find_mention
+
+    return await find_mention(ctx.session, item_id)
+
+
+@hookimpl
 async def regie_digest(ctx: HookContext, week_start: Any, week_end: Any) -> list[dict[str, Any]]:
     """The weekly digest: the week's alerts, alerts still open, the buzz against the week before."""
     from plugins.monitoring.alerts.digest import lines

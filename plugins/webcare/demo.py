@@ -231,7 +231,7 @@ async def _stories(session: AsyncSession, settings: Any, agent: Any, lead: Any, 
 
     async def message(when: timedelta, values: dict[str, Any]) -> Case:
         story.at(now - when)
-        case, _joined = await case_from_mention(session, agent, values)
+        case, _joined = await case_from_mention(session, agent, values, pm=None)  # stories name no mention
         story.case_ids.add(case.id)
         return case
 

@@ -34,6 +34,7 @@ from core.plugins.api import (
     user_names,
 )
 from plugins.monitoring.mentions import corrections, service
+from plugins.monitoring.mentions.items import mention_item
 from plugins.monitoring.mentions.service import FILTER_KEYS
 from plugins.monitoring.models import SENTIMENTS, SOURCE_TYPES, Mention
 
@@ -103,10 +104,7 @@ async def _detail(request: Request[Any, Any, Any], db: AsyncSession, slug: str, 
     detail = await service.mention_detail(db, mention_id)
     names = await user_names(db, {c.user_id for c in detail.corrections})
     m = detail.mention
-    actions = await item_actions(request, db, "mention", {
-        "mention_id": str(m.id), "author_handle": m.author_handle, "author_name": m.author_name,
-        "author_reach": m.author_reach, "title": m.title, "text": " ".join(p for p in (m.lead, m.body) if p),
-        "url": m.url, "sentiment": m.sentiment, "published_at": m.published_at.isoformat()})
+    actions = await item_actions(request, db, "mention", mention_item(m))
     return page(request, "monitoring/mentions/detail.html", status_code=status_code, d=detail, m=m,
                 base=_base(slug), labels=corrections.LABELS, source_types=SOURCE_TYPES, names=names,
                 actions=actions, **extra)

@@ -53,7 +53,7 @@ async def create_case(request: Request[Any, Any, Any], db: AsyncSession, slug: s
     author_reach, mention_id, queue_id, priority."""
     if not isinstance(data, dict):
         raise DomainError(field="__all__", msgid="Send a JSON object.")
-    case, joined = await service.case_from_mention(db, principal_of(request), data)
+    case, joined = await service.case_from_mention(db, principal_of(request), data, request.app.state.pm)
     return _out(case, joined, slug)
 
 

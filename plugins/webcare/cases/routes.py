@@ -186,7 +186,7 @@ async def case_from_mention_form(request: Request[Any, Any, Any], db: AsyncSessi
               "text": data.get("text") or data.get("title") or "", "sentiment": data.get("sentiment") or "neutral",
               "author_reach": int(reach) if reach.isdigit() else -1}
     try:
-        case, _joined = await service.case_from_mention(db, principal_of(request), values)
+        case, _joined = await service.case_from_mention(db, principal_of(request), values, request.app.state.pm)
     except DomainError as exc:
         return page(request, "webcare/cases/by_hand_refused.html", status_code=exc.status_code,
                     errors=form_errors(exc.errors, lang_of(request)))

@@ -26,6 +26,7 @@ from core.plugins.api import (
     clean_text,
     clean_uuid,
     department_choices,
+    find_item,
     get_or_404,
     owning_department,
     record_audit,
@@ -457,10 +458,16 @@ def clean_manual(values: dict[str, Any], queue_ids: set[UUID]) -> Incoming:
                     subject=subject, mention_id=mention_id, queue_id=queue_id, priority_override=priority)
 
 
-async def case_from_mention(session: AsyncSession, principal: Any, values: dict[str, Any]) -> tuple[Case, bool]:
+async def case_from_mention(session: AsyncSession, principal: Any, values: dict[str, Any],
+                            pm: Any) -> tuple[Case, bool]:
     """A case by hand: a direct message ("dm"), a mention someone picked ("mention") or anything else
-    ("manual"). Joins the author's open case on the same topic like intake does. Returns (case, joined)."""
+    ("manual"). Joins the author's open case on the same topic like intake does. Returns (case, joined).
+
+    A `mention_id` must name one of this tenant's mentions, as an active plugin that owns mentions knows them
+    (`pm`: the plugin manager); another tenant's or a made-up id is refused, never stored as a dangling link."""
     item = clean_manual(values, await _queue_ids(session))
+    if item.mention_id is not None and await find_item(session, pm, "mention", item.mention_id) is None:
+        raise DomainError(field="mention_id", msgid="No mention with this id in this organisation.")
     if item.mention_id is not None:  # a mention already in a case (by a rule or by hand) stays in that case
         case_id = await session.scalar(select(CaseMessage.case_id).where(CaseMessage.mention_id == item.mention_id)
                                        .limit(1))

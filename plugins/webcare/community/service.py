@@ -237,8 +237,9 @@ def questions_query(search: str = "", state: str = "") -> Select[Any]:
     """Published questions, newest first; `state`: "unanswered" or "solved" narrows them."""
     query = select(Question).where(Question.status == "published")
     if search:
-        like = f"%{search.lower()}%"
-        query = query.where(or_(func.lower(Question.title).like(like), func.lower(Question.body).like(like)))
+        like = "%" + search.lower().replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
+        query = query.where(or_(func.lower(Question.title).like(like, escape="\\"),
+                                func.lower(Question.body).like(like, escape="\\")))
     if state == "unanswered":
         query = query.where(Question.answer_count == 0)
     elif state == "solved":

@@ -384,3 +384,21 @@ async def test_public_pages_show_only_their_own_tenants_community(
     assert (await client.get(f"{other}signin/{token}")).status_code == 404
     assert (await post_form(client, f"{other}signin/{token}", {})).status_code == 409
     assert await rows(sessionmaker, wc.b, Customer) == []
+
+
+async def test_search_takes_percent_and_underscore_literally(wc: World, client: Any,
+                                                             sessionmaker: async_sessionmaker[AsyncSession]) -> None:
+    """`%` and `_` in the search box are characters to find, not wildcards matching every question."""
+    with tenant_scope(wc.a.id):
+        async with sessionmaker() as session, session.begin():
+            for title in ("Korting van 10% op de premie", "Wat is een eigen_risico?", "Eigen risico verhogen",
+                          "Pad naar C:\\regie"):
+                session.add(Question(title=title, body="", status="published", published_at=utcnow()))
+    for search, expected in (("%", {"Korting van 10% op de premie"}), ("_", {"Wat is een eigen_risico?"}),
+                             ("eigen_", {"Wat is een eigen_risico?"}), ("\\", {"Pad naar C:\\regie"}),
+                             ("eigen risico", {"Eigen risico verhogen"})):
+        page = await client.get(BASE, params={"q": search})
+        assert page.status_code == 200
+        shown = {t for t in ("Korting van 10% op de premie", "Wat is een eigen_risico?", "Eigen risico verhogen",
+                             "Pad naar C:\\regie") if t.replace("\\", "&#92;") in page.text or t in page.text}
+        assert shown == expected, (search, shown)

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import re
 from typing import Any
+from uuid import uuid4
 
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
@@ -91,3 +92,27 @@ async def test_viewers_see_no_action_and_bad_values_are_refused(
     empty = await post_form(client, ACTION, {"mention_id": str(mentions["v1"].id)})
     assert empty.status_code == 422
     assert await cases(sessionmaker, wc.a) == []
+
+
+async def test_a_case_names_only_a_mention_of_its_own_tenant(
+        wc: World, client: Any, sessionmaker: async_sessionmaker[AsyncSession]) -> None:
+    """Another tenant's mention id (or a made-up one) is refused with the field, and no case is stored."""
+    mentions = await _ingest(client, sessionmaker, wc, item("x1", "Een vraag van A", author_handle="@an"))
+    foreign = str(mentions["x1"].id)
+    headers = await api_headers(sessionmaker, wc.b, "agent")
+    for mention_id in (foreign, str(uuid4())):
+        r = await client.post("/api/v1/t/globex/webcare/cases", headers=headers,
+                              json={"author_handle": "@an", "text": "Hallo", "channel": "mention",
+                                    "mention_id": mention_id})
+        assert r.status_code == 422, r.text
+        assert r.json()["errors"] == [{"field": "mention_id",
+                                       "reason": "Geen vermelding met dit id in deze organisatie."}]
+    await login_as(client, wc.b, "agent")
+    form = await post_form(client, "/t/globex/p/webcare/cases/from-mention",
+                           {"mention_id": foreign, "author_handle": "@an", "text": "Hallo"})
+    assert form.status_code == 422 and "Geen vermelding met dit id in deze organisatie." in form.text
+    assert await cases(sessionmaker, wc.b) == []
+    # the tenant's own mention is accepted through the API
+    own = await client.post("/api/v1/t/acme/webcare/cases", headers=await api_headers(sessionmaker, wc.a, "agent"),
+                            json={"author_handle": "@an", "text": "Hallo", "channel": "mention", "mention_id": foreign})
+    assert own.status_code == 201, own.text
