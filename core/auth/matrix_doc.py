@@ -34,7 +34,8 @@ DESCRIPTIONS: dict[str, str] = {
     "token.create": "create, list and revoke one's own API tokens",
     "token.manage": "see and revoke every API token of the organisation",
     "workgroup.compose": "seat and unseat department representatives in the workgroup",
-    "regie.appoint": "appoint the regie holder",
+    "regie.propose": "propose a regie holder (oneself included); withdraw one's own open proposal",
+    "regie.confirm": "confirm or reject the open regie proposal (confirming: neither its proposer nor the appointee)",
     "starting_points.write": "draft a version of the shared starting points",
     "starting_points.approve": "approve a version of the starting points",
     "starting_points.acknowledge": "acknowledge approved starting points for one's department",
@@ -77,6 +78,10 @@ OBJECT_RULES: dict[str, str] = {
     "/webcare/approvals/{reply_id:uuid}/approve": "only the reply's approving department (or who configures webcare)",
     "/webcare/approvals/{reply_id:uuid}/reject": "only the reply's approving department (or who configures webcare)",
     "/webcare/escalations/{escalation_id:uuid}/return": "only the receiving department (or who configures webcare)",
+    "/regie/proposals/{proposal_id:uuid}/confirm": "not the proposer and not the proposed regie holder: the "
+                                                   "appointment always needs a second person's agreement",
+    "/regie/proposals/{proposal_id:uuid}/reject": "not the proposer (who withdraws instead)",
+    "/regie/proposals/{proposal_id:uuid}/withdraw": "only the proposer",
 }
 """Routes whose handler narrows the matrix further for one object or person (path suffix → rule). The matrix
 still decides first; these may refuse (403) a role the matrix allows, never allow one it refuses."""

@@ -31,7 +31,10 @@ MATRIX: dict[str, frozenset[str]] = {
     # see and revoke every token of the tenant
     "token.manage": frozenset({"admin"}),
     "workgroup.compose": frozenset({"admin"}),
-    "regie.appoint": frozenset({"admin", "workgroup"}),
+    # the regie holder is agreed by two people: one proposes, another (neither the proposer nor the appointee,
+    # checked in core/workgroup/service.py) confirms; the proposer withdraws, others may reject
+    "regie.propose": frozenset({"admin", "workgroup", "mediator"}),
+    "regie.confirm": frozenset({"admin", "workgroup", "mediator"}),
     # starting points and roadmap
     "starting_points.write": frozenset({"workgroup", "regie", "admin"}),
     "starting_points.approve": frozenset({"regie"}),

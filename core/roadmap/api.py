@@ -74,7 +74,8 @@ async def advance(request: Request[Any, Any, Any], db: AsyncSession, lang: str |
 
 
 @post("/t/{slug:str}/roadmap/override", opt={"action": "phase.override"}, tags=["roadmap"], status_code=200,
-      summary="Regie holder only: move on past a failing gate with a written reason (≥ 10 characters)")
+      summary="Regie holder only: move on past a failing gate with a written reason "
+              "(at least 20 characters after trimming, else 422 on reason)")
 async def override(request: Request[Any, Any, Any], db: AsyncSession, data: OverrideIn,
                    lang: str | None = None) -> RoadmapOut:
     code = lang_of(request, lang)

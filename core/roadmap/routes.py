@@ -38,7 +38,7 @@ async def roadmap_context(db: AsyncSession, request: Request[Any, Any, Any], num
     history = await paginate(db, service.history_query(), number, base_path=f"/t/{tenant.slug}/roadmap/")
     return {"report": report, "steps": phase_steps(tenant.phase), "history": history, "current_tenant": tenant,
             "names": await user_names(db, {t.by_id for t in history.items}),
-            "open_overrides": await service.open_overrides(db, tenant, report)}
+            "open_overrides": await service.open_overrides(db, tenant, report), "min_reason": service.MIN_REASON}
 
 
 async def _render(request: Request[Any, Any, Any], db: AsyncSession, status_code: int = 200, number: int = 1,

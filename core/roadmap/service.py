@@ -19,7 +19,8 @@ from core.tenancy.models import Phase, Tenant
 
 log = logging.getLogger("regie.roadmap")
 
-MIN_REASON = 10
+MIN_REASON = 20
+"""An override skips a failing gate: its reason (after trimming) must say why, not just "x" (web and API)."""
 
 
 def history_query() -> Select[Any]:

@@ -14,7 +14,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from core.auth.models import User
 from core.web.forms import principal_of
 from core.workgroup import service
-from core.workgroup.models import Department, RegieAppointment
+from core.workgroup.models import Department, RegieAppointment, RegieProposal
 
 
 @dataclass
@@ -57,6 +57,24 @@ class AppointmentOut:
     started_at: datetime
     ended_at: datetime | None
     appointed_by: str | None
+    """Who confirmed the appointment (made it take effect)."""
+    proposed_by: str | None = None
+    """Who proposed it (none for appointments made before proposals existed)."""
+
+
+@dataclass
+class ProposalOut:
+    id: UUID
+    membership_id: UUID
+    name: str
+    email: str
+    reason: str
+    status: str
+    proposed_by: str | None
+    proposed_at: datetime
+    decided_by: str | None
+    decided_at: datetime | None
+    decision_reason: str
 
 
 @dataclass
@@ -69,6 +87,8 @@ class WorkgroupOut:
 class RegieOut:
     holder: AppointmentOut | None
     history: list[AppointmentOut]
+    proposal: ProposalOut | None = None
+    """The open proposal waiting for a confirmation, if any."""
 
 
 class SeatIn(msgspec.Struct, forbid_unknown_fields=True):
@@ -80,6 +100,11 @@ class RegieIn(msgspec.Struct, forbid_unknown_fields=True):
     reason: str
 
 
+class DecisionIn(msgspec.Struct, forbid_unknown_fields=True):
+    reason: str = ""
+    """Required to reject; optional to confirm or withdraw."""
+
+
 def department_out(d: Department) -> DepartmentOut:
     return DepartmentOut(id=d.id, name=d.name, business_function=d.business_function, is_hub=d.is_hub)
 
@@ -89,11 +114,23 @@ def _utc(moment: datetime | None) -> datetime | None:
     return moment.replace(tzinfo=UTC) if moment is not None and moment.tzinfo is None else moment
 
 
-def appointment_out(a: RegieAppointment, by: User | None = None) -> AppointmentOut:
+def appointment_out(a: RegieAppointment, by: User | None = None, proposer: User | None = None) -> AppointmentOut:
     user = a.membership.user
     return AppointmentOut(id=a.id, membership_id=a.membership_id, name=user.display_name, email=user.email,
                           reason=a.reason, started_at=_utc(a.started_at), ended_at=_utc(a.ended_at),
-                          appointed_by=by.email if by else None)
+                          appointed_by=by.email if by else None, proposed_by=proposer.email if proposer else None)
+
+
+async def proposal_out(db: AsyncSession, p: RegieProposal) -> ProposalOut:
+    async def email(user_id: UUID | None) -> str | None:
+        user = await db.get(User, user_id) if user_id is not None else None
+        return user.email if user is not None else None
+
+    user = p.membership.user
+    return ProposalOut(id=p.id, membership_id=p.membership_id, name=user.display_name, email=user.email,
+                       reason=p.reason, status=p.status, proposed_by=await email(p.proposed_by_id),
+                       proposed_at=_utc(p.created_at), decided_by=await email(p.decided_by_id),
+                       decided_at=_utc(p.decided_at), decision_reason=p.decision_reason)
 
 
 @get("/t/{slug:str}/departments", opt={"action": "tenant.read"}, tags=["workgroup"], summary="List departments")
@@ -151,22 +188,56 @@ async def remove_seat(request: Request[Any, Any, Any], db: AsyncSession, departm
 
 
 async def _regie(db: AsyncSession) -> RegieOut:
-    history = [appointment_out(a, by) for a, by in await service.regie_history(db)]
+    history = [appointment_out(a, by, proposer) for a, by, proposer in await service.regie_history(db)]
     holder = next((h for h in history if h.ended_at is None), None)
-    return RegieOut(holder=holder, history=history)
+    proposal = await service.open_proposal(db)
+    return RegieOut(holder=holder, history=history,
+                    proposal=await proposal_out(db, proposal) if proposal is not None else None)
 
 
 @get("/t/{slug:str}/regie", opt={"action": "tenant.read"}, tags=["workgroup"],
-     summary="The regie holder and the history of appointments")
+     summary="The regie holder, the history of appointments and the open proposal")
 async def regie(db: AsyncSession) -> RegieOut:
     return await _regie(db)
 
 
-@post("/t/{slug:str}/regie", opt={"action": "regie.appoint"}, tags=["workgroup"],
-      summary="Appoint the regie holder (records the workgroup's decision)")
-async def appoint(request: Request[Any, Any, Any], db: AsyncSession, data: RegieIn) -> RegieOut:
-    await service.appoint_regie(db, principal_of(request), data.membership_id, data.reason)
+@post("/t/{slug:str}/regie", opt={"action": "regie.propose"}, tags=["workgroup"],
+      summary="Propose a regie holder (takes effect when someone other than the proposer and the appointee "
+              "confirms; 409 while another proposal is open)")
+async def propose(request: Request[Any, Any, Any], db: AsyncSession, data: RegieIn) -> RegieOut:
+    await service.propose_regie(db, principal_of(request), data.membership_id, data.reason,
+                                settings=request.app.state.settings)
     return await _regie(db)
 
 
-ROUTES = [list_departments, create_department, update_department, workgroup, set_seat, remove_seat, regie, appoint]
+@post("/t/{slug:str}/regie/proposals/{proposal_id:uuid}/confirm", opt={"action": "regie.confirm"},
+      tags=["workgroup"], status_code=200,
+      summary="Confirm the open proposal (403 for its proposer and its appointee): the new holder takes over")
+async def confirm(request: Request[Any, Any, Any], db: AsyncSession, proposal_id: UUID,
+                  data: DecisionIn | None = None) -> RegieOut:
+    await service.confirm_regie(db, principal_of(request), proposal_id, (data or DecisionIn()).reason,
+                                settings=request.app.state.settings)
+    return await _regie(db)
+
+
+@post("/t/{slug:str}/regie/proposals/{proposal_id:uuid}/reject", opt={"action": "regie.confirm"},
+      tags=["workgroup"], status_code=200,
+      summary="Reject the open proposal with a reason (not by its proposer, who withdraws it)")
+async def reject(request: Request[Any, Any, Any], db: AsyncSession, proposal_id: UUID,
+                 data: DecisionIn | None = None) -> ProposalOut:
+    proposal = await service.reject_regie(db, principal_of(request), proposal_id, (data or DecisionIn()).reason,
+                                          settings=request.app.state.settings)
+    return await proposal_out(db, proposal)
+
+
+@post("/t/{slug:str}/regie/proposals/{proposal_id:uuid}/withdraw", opt={"action": "regie.propose"},
+      tags=["workgroup"], status_code=200, summary="Withdraw one's own open proposal")
+async def withdraw(request: Request[Any, Any, Any], db: AsyncSession, proposal_id: UUID,
+                   data: DecisionIn | None = None) -> ProposalOut:
+    proposal = await service.withdraw_regie(db, principal_of(request), proposal_id, (data or DecisionIn()).reason,
+                                            settings=request.app.state.settings)
+    return await proposal_out(db, proposal)
+
+
+ROUTES = [list_departments, create_department, update_department, workgroup, set_seat, remove_seat, regie, propose,
+          confirm, reject, withdraw]

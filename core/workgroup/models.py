@@ -73,3 +73,46 @@ class RegieAppointment(TenantScoped, Base):
     ended_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
 
     membership: Mapped[Membership] = relationship(lazy="joined")
+
+
+class ProposalStatus(enum.StrEnum):
+    """Where a proposal for the regie holder stands; only `open` ones can still be decided."""
+
+    open = "open"
+    confirmed = "confirmed"
+    rejected = "rejected"
+    withdrawn = "withdrawn"
+
+
+class RegieProposal(TenantScoped, Base):
+    """A proposed regie holder, waiting for a second person's confirmation (at most one open per tenant).
+
+    The workgroup agrees on the regie holder jointly: one person proposes, a different person who is not the
+    appointee confirms. Nothing about the current holder changes until then (`core.workgroup.service`)."""
+
+    __tablename__ = "regie_proposal"
+    __table_args__ = (
+        Index(
+            "uq_regie_one_open_proposal",
+            "tenant_id",
+            unique=True,
+            sqlite_where=text("status = 'open'"),
+            postgresql_where=text("status = 'open'"),
+        ),
+    )
+
+    membership_id: Mapped[UUID] = mapped_column(GUID, ForeignKey("membership.id", ondelete="CASCADE"))
+    """The proposed regie holder."""
+    proposed_by_id: Mapped[UUID | None] = mapped_column(
+        GUID, ForeignKey("user_account.id", ondelete="SET NULL"), nullable=True)
+    reason: Mapped[str] = mapped_column(Text, default="")
+    status: Mapped[str] = mapped_column(String(20), default=ProposalStatus.open.value)
+    decided_by_id: Mapped[UUID | None] = mapped_column(
+        GUID, ForeignKey("user_account.id", ondelete="SET NULL"), nullable=True)
+    decided_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
+    decision_reason: Mapped[str] = mapped_column(Text, default="")
+    appointment_id: Mapped[UUID | None] = mapped_column(
+        GUID, ForeignKey("regie_appointment.id", ondelete="SET NULL"), nullable=True)
+    """The appointment a confirmation opened."""
+
+    membership: Mapped[Membership] = relationship(lazy="joined")

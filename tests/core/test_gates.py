@@ -14,7 +14,7 @@ from core.roadmap.gates import evaluate, evaluate_phase
 from core.roadmap.models import BaselineStudy, PilotMeasurement, StartingPointsAck, StartingPointsVersion
 from core.tenancy.models import Tenant
 from core.tenancy.scope import tenant_scope
-from core.workgroup.models import Department, RegieAppointment, WorkgroupSeat
+from core.workgroup.models import Department, RegieAppointment, RegieProposal, WorkgroupSeat
 
 # --- helpers shared by the roadmap, activation, evidence and mediator tests -------------------------------
 
@@ -156,6 +156,16 @@ async def test_regie_item(app, sessionmaker, world):
     bad = item(await report(sessionmaker, pm, world.a), "regie")
     assert not bad.ok and bad.text == "No regie holder is appointed"
     assert item(await report(sessionmaker, pm, world.a, "nl"), "regie").text == "Er is geen regiehouder benoemd"
+
+
+async def test_a_proposed_regie_holder_does_not_hold_the_regie_item(app, sessionmaker, world):
+    """Only a confirmed appointment counts: an open proposal leaves the gate item failing."""
+    pm = app.state.pm
+    await execute(sessionmaker, world.a, update(RegieAppointment).values(ended_at=datetime.now(UTC)))
+    await add(sessionmaker, world.a, RegieProposal(membership_id=world.a.memberships["marketer"].id,
+                                                   proposed_by_id=world.a.users["marketer"].id, reason="self"))
+    bad = item(await report(sessionmaker, pm, world.a), "regie")
+    assert not bad.ok and bad.text == "No regie holder is appointed"
 
 
 async def test_starting_points_item(app, sessionmaker, world):

@@ -76,19 +76,36 @@ async def test_override_is_for_the_regie_holder_only(client, world, sessionmaker
 
 
 async def test_override_needs_a_written_reason(client, world, sessionmaker):
+    """At least 20 characters after trimming, on the page and in the API: "x" or padding is no reason."""
     await login_as(client, world.a, "regie")
-    r = await post_form(client, "/t/acme/roadmap/override", {"reason": "  kort  "})
-    assert r.status_code == 422
-    assert "Schrijf een reden van minstens 10 tekens." in r.text
-    assert "kort" in r.text  # the submitted value is kept
+    for reason in ("x", "  kort  ", "   " + "a" * 19 + "   ", "\n\t Te kort voor dit. \n"):
+        r = await post_form(client, "/t/acme/roadmap/override", {"reason": reason})
+        assert r.status_code == 422, reason
+        assert "Schrijf een reden van minstens 20 tekens." in r.text
+        assert 'class="field has-error"' in r.text and 'id="f-reason"' in r.text  # on the reason field
+    assert "kort" in (await post_form(client, "/t/acme/roadmap/override", {"reason": "kort"})).text  # kept
     headers = await api_headers(sessionmaker, world.a, "regie")
-    r = await client.post("/api/v1/t/acme/roadmap/override?lang=en", json={"reason": "short"}, headers=headers)
-    assert r.status_code == 422
-    assert r.json()["errors"] == [{"field": "reason", "reason": "Write a reason of at least 10 characters."}]
+    for reason in ("x", "short", " " * 30, "  " + "b" * 19 + " "):
+        r = await client.post("/api/v1/t/acme/roadmap/override?lang=en", json={"reason": reason}, headers=headers)
+        assert r.status_code == 422, reason
+        assert r.json()["errors"] == [{"field": "reason", "reason": "Write a reason of at least 20 characters."}]
     r = await client.post("/api/v1/t/acme/roadmap/override", json={}, headers=headers)
     assert r.status_code == 400 and "reason" in r.text
     assert await phase_of(sessionmaker, world.a) == "listening"
     assert await count(sessionmaker, world.a, PhaseTransition) == 0
+    assert not await audit(sessionmaker, world.a, "phase.overridden")
+
+
+async def test_an_override_reason_of_twenty_characters_is_enough(client, world, sessionmaker):
+    await login_as(client, world.a, "regie")
+    page = await client.get("/t/acme/roadmap/")
+    assert "Reden (minstens 20 tekens)" in page.text
+    r = await post_form(client, "/t/acme/roadmap/override", {"reason": "  " + "a" * 20 + "  "},
+                        follow_redirects=False)
+    assert r.status_code == 303
+    [t] = await rows(sessionmaker, world.a, PhaseTransition)
+    assert t.overridden and t.reason == "a" * 20  # stored trimmed
+    assert await phase_of(sessionmaker, world.a) == "pilot"
 
 
 async def test_override_is_recorded_with_failing_items_and_reason(client, world, sessionmaker):

@@ -100,7 +100,7 @@ def test_mediator_to_pilot_gate(browser: Any, server: str, shot: Any) -> None:
     regie = accept_invitation(browser, server, mediator, "regie@lageland.test", "Rita Regie", shot)
     kcc = accept_invitation(browser, server, mediator, "kcc@lageland.test", "Karel Klantcontact", shot)
 
-    # 3. The admin composes the workgroup and records the workgroup's choice of regie holder.
+    # 3. The admin composes the workgroup and proposes the regie holder; a workgroup member confirms.
     admin.goto("/t/lageland/workgroup/")
     for department, person in (("Communicatie", "Rita Regie"), ("Klantcontact", "Karel Klantcontact")):
         row = admin.locator("tr").filter(has=admin.locator("td:first-child", has_text=department)).first
@@ -110,9 +110,12 @@ def test_mediator_to_pilot_gate(browser: Any, server: str, shot: Any) -> None:
     admin.fill("form[action='/t/lageland/workgroup/regie'] textarea[name=reason]",
                "Gekozen in de werkgroep van 12 november: Communicatie bewaakt de samenhang.")
     submit(admin, "/t/lageland/workgroup/regie")
-    content = admin.content()
-    assert "Rita Regie" in content and "Karel Klantcontact" in content
-    shot(admin, "workgroup")
+    # the appointment takes a second person: another workgroup member confirms the admin's proposal
+    kcc.goto("/t/lageland/workgroup/")
+    settle_after(kcc, kcc.locator("#regie-proposal button[formaction$='/confirm']"))
+    content = kcc.content()
+    assert "Rita Regie heeft de regie sinds" in content and "Karel Klantcontact" in content
+    shot(kcc, "workgroup")
 
     # 4. The regie holder writes and approves the starting points; both departments acknowledge.
     regie.goto("/t/lageland/starting-points/new")
