@@ -42,13 +42,27 @@ class Settings:
     base_url: str = "http://127.0.0.1:8000"
     trust_proxy: bool = False
     """REGIE_TRUST_PROXY=1: a reverse proxy in front sets X-Forwarded-Proto; believe it for HSTS."""
+    forwarded_allow_ips: tuple[str, ...] = ()
+    """FORWARDED_ALLOW_IPS: addresses or networks of the reverse proxies (comma-separated, e.g.
+    `127.0.0.1,10.0.0.0/8`) whose X-Forwarded-For and X-Forwarded-Proto `regie serve` believes. Empty (the
+    default): no proxy is trusted and the client address is the connecting one."""
     debug: bool = False
     login_attempts_per_minute: int = 10
     """Per client address, on every sign-in form (Litestar's rate limiter)."""
     lockout_failures: int = 5
     lockout_window_minutes: int = 15
-    """`lockout_failures` failed sign-ins within this window lock the account for `lockout_minutes`."""
+    """`lockout_failures` failed sign-ins for one account from one client address within this window lock the
+    account for that address (only) for `lockout_minutes` (`core.auth.lockout`)."""
     lockout_minutes: int = 15
+    backoff_failures: int = 20
+    """From this many failed sign-ins of one account from all addresses together, every further failure makes
+    the account's next attempt wait: `backoff_first_seconds`, doubled per failure, at most `backoff_max_seconds`."""
+    backoff_first_seconds: int = 15
+    backoff_max_seconds: int = 300
+    backoff_quiet_minutes: int = 60
+    """The account-wide count starts over after this long without a failure."""
+    unlock_minutes: int = 24 * 60
+    """The unlock link mailed to the owner of a locked account is valid this long, once."""
     session_idle_hours: float = 8
     """A session without a request for this long ends (REGIE_SESSION_IDLE_HOURS)."""
     session_absolute_hours: float = 7 * 24
@@ -98,6 +112,8 @@ class Settings:
             "mediator_oidc_client_secret": os.environ.get("REGIE_MEDIATOR_OIDC_CLIENT_SECRET", ""),
             "outbound_allow": tuple(h.strip() for h in os.environ.get("REGIE_OUTBOUND_ALLOW", "").split(",")
                                     if h.strip()),
+            "forwarded_allow_ips": tuple(h.strip() for h in os.environ.get("FORWARDED_ALLOW_IPS", "").split(",")
+                                         if h.strip()),
         }
         values.update(overrides)
         return cls(**values)  # type: ignore[arg-type]

@@ -1,81 +1,93 @@
 """Failed sign-ins for e-mail addresses that have no account ("ghosts"), counted like real accounts.
 
-Without this an attacker could tell which addresses exist: a real account locks after
-`lockout_failures` failures, an unknown one would not. The count is kept per digest of the normalised
-address, with the same threshold, window and lock period as `user_account`. With `REDIS_URL` set it
-lives in Redis, shared by every web process; without it, in this process's memory (bounded).
-Times come from `core.auth.security.clock`, so a frozen test clock moves both stores alike.
+Without this an attacker could tell which addresses exist: a real account locks per client address and slows
+down as a whole (`core.auth.lockout`), an unknown one would not. Both counts are kept here per digest of the
+normalised address (and of the client address, for the per-address lock), through the same rule functions
+as `user_account`. With `REDIS_URL` set they live in Redis, shared by every web process; without it, in this
+process's memory (bounded). Times come from `core.auth.security.clock`, so a frozen test clock moves both
+stores alike.
 """
 
 from __future__ import annotations
 
 import asyncio
-from datetime import UTC, datetime, timedelta
+import logging
+from datetime import UTC, datetime
 from typing import Any, Protocol
 
-from core.auth import security
+from core.auth import lockout, security
 from core.auth.tokens import digest
+
+log = logging.getLogger("regie.security")
 
 
 def ghost_key(email: str) -> str:
     return digest(email.strip().lower())
 
 
-class GhostStore(Protocol):
-    async def locked_until(self, email: str) -> datetime | None: ...
+def _keys(email: str, address: str) -> tuple[str, str]:
+    """(the per-address key, the account-wide key)."""
+    account = ghost_key(email)
+    return f"{account}:{digest(lockout.address_key(address))}", account
 
-    async def fail(self, email: str, settings: Any) -> bool:
-        """Count one failure; True when it locks the address now."""
+
+class GhostStore(Protocol):
+    async def refusal(self, email: str, address: str) -> str | None:
+        """`locked`, `throttled` or None, as `core.auth.lockout.refusal`."""
+        ...
+
+    async def fail(self, email: str, address: str, settings: Any) -> lockout.Outcome:
+        """Count one failure from `address`."""
         ...
 
 
 class MemoryGhosts:
-    """One process's count: digest → (failures, first failure, locked until). Oldest entries go first."""
+    """One process's counts: key → `lockout.Count`. Oldest entries go first."""
 
     LIMIT = 10_000
 
     def __init__(self) -> None:
-        self.entries: dict[str, tuple[int, datetime | None, datetime | None]] = {}
+        self.entries: dict[str, lockout.Count] = {}
 
-    async def locked_until(self, email: str) -> datetime | None:
-        return self.entries.get(ghost_key(email), (0, None, None))[2]
+    async def refusal(self, email: str, address: str) -> str | None:
+        here, account = _keys(email, address)
+        return lockout.refusal(self.entries.get(here, lockout.Count()), self.entries.get(account, lockout.Count()),
+                               security.clock())
 
-    async def fail(self, email: str, settings: Any) -> bool:
-        key, now = ghost_key(email), security.clock()
-        count, first, until = self.entries.get(key, (0, None, None))
-        if first is None or now - first > timedelta(minutes=settings.lockout_window_minutes):
-            count, first = 0, now
-        count += 1
-        locked = count >= settings.lockout_failures
-        self.entries[key] = (0, None, now + timedelta(minutes=settings.lockout_minutes)) if locked \
-            else (count, first, until)
-        if len(self.entries) > self.LIMIT:
+    async def fail(self, email: str, address: str, settings: Any) -> lockout.Outcome:
+        here_key, account_key = _keys(email, address)
+        now = security.clock()
+        here, locked = lockout.address_failure(self.entries.get(here_key, lockout.Count()), now, settings)
+        account, delay = lockout.account_failure(self.entries.get(account_key, lockout.Count()), now, settings)
+        for key, count in ((here_key, here), (account_key, account)):
+            self.entries.pop(key, None)  # re-inserted: the newest entries stay longest
+            self.entries[key] = count
+        while len(self.entries) > self.LIMIT:
             self.entries.pop(next(iter(self.entries)))
-        return locked
+        return lockout.Outcome(locked=locked, delay=delay, failures=account.failures)
 
 
-_FAIL = """
-local now, window, limit = tonumber(ARGV[1]), tonumber(ARGV[2]), tonumber(ARGV[3])
-local lock, ttl = tonumber(ARGV[4]), tonumber(ARGV[5])
-local count = tonumber(redis.call('HGET', KEYS[1], 'count')) or 0
-local first = tonumber(redis.call('HGET', KEYS[1], 'first'))
-if (not first) or now - first > window then count = 0; first = now end
-count = count + 1
-if count >= limit then
-  redis.call('DEL', KEYS[1])
-  redis.call('HSET', KEYS[1], 'until', now + lock)
-  redis.call('EXPIRE', KEYS[1], ttl)
-  return 1
-end
-redis.call('HSET', KEYS[1], 'count', count, 'first', first)
-redis.call('EXPIRE', KEYS[1], ttl)
-return 0
-"""
-"""Count and lock in one atomic step, so two processes failing at once cannot both miss the threshold."""
+def _count(raw: dict[bytes, bytes]) -> lockout.Count:
+    def moment(name: bytes) -> datetime | None:
+        value = raw.get(name)
+        return datetime.fromtimestamp(float(value), UTC) if value else None
+
+    return lockout.Count(int(raw.get(b"failures") or 0), moment(b"since"), moment(b"until"))
+
+
+def _fields(count: lockout.Count) -> dict[str, str]:
+    return {"failures": str(count.failures),
+            "since": str(count.since.timestamp()) if count.since else "",
+            "until": str(count.until.timestamp()) if count.until else ""}
 
 
 class RedisGhosts:
-    """The count in Redis (a hash per address digest), shared by every process; expires on its own."""
+    """The counts in Redis (a hash per key), shared by every process; they expire on their own.
+
+    Read, apply the rules and write happen in one optimistic transaction (WATCH/MULTI, retried when another
+    process changed a key meanwhile), so two processes failing at once cannot both miss the threshold."""
+
+    RETRIES = 20
 
     def __init__(self, url: str, prefix: str = "regie:ghost:") -> None:
         self.url, self.prefix = url, prefix
@@ -92,17 +104,35 @@ class RedisGhosts:
             self._clients[loop] = redis.Redis.from_url(self.url, socket_connect_timeout=2, socket_timeout=2)
         return self._clients[loop]
 
-    async def locked_until(self, email: str) -> datetime | None:
-        raw = await self._client().hget(self.prefix + ghost_key(email), "until")
-        return datetime.fromtimestamp(float(raw), UTC) if raw else None
+    async def refusal(self, email: str, address: str) -> str | None:
+        here, account = (self.prefix + k for k in _keys(email, address))
+        client = self._client()
+        return lockout.refusal(_count(await client.hgetall(here)), _count(await client.hgetall(account)),
+                               security.clock())
 
-    async def fail(self, email: str, settings: Any) -> bool:
-        window, lock = settings.lockout_window_minutes * 60, settings.lockout_minutes * 60
-        script = self._client().register_script(_FAIL)
-        locked = await script(keys=[self.prefix + ghost_key(email)],
-                              args=[security.clock().timestamp(), window, settings.lockout_failures, lock,
-                                    window + lock + 60])
-        return bool(locked)
+    async def fail(self, email: str, address: str, settings: Any) -> lockout.Outcome:
+        from redis.exceptions import WatchError
+
+        here_key, account_key = (self.prefix + k for k in _keys(email, address))
+        window = settings.lockout_window_minutes * 60 + settings.lockout_minutes * 60 + 60
+        async with self._client().pipeline(transaction=True) as pipe:
+            for _attempt in range(self.RETRIES):
+                try:
+                    await pipe.watch(here_key, account_key)
+                    now = security.clock()
+                    here, locked = lockout.address_failure(_count(await pipe.hgetall(here_key)), now, settings)
+                    account, delay = lockout.account_failure(_count(await pipe.hgetall(account_key)), now, settings)
+                    pipe.multi()
+                    pipe.hset(here_key, mapping=_fields(here))
+                    pipe.expire(here_key, window)
+                    pipe.hset(account_key, mapping=_fields(account))
+                    pipe.expire(account_key, lockout.account_expiry(settings))
+                    await pipe.execute()
+                    return lockout.Outcome(locked=locked, delay=delay, failures=account.failures)
+                except WatchError:
+                    continue
+        log.warning("ghost count for %s not updated: %s concurrent changes in a row", account_key, self.RETRIES)
+        return lockout.Outcome()  # a sign-in for an address without an account: nothing to protect
 
 
 MEMORY = MemoryGhosts()

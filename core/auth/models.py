@@ -29,18 +29,42 @@ class User(Base):
     locale: Mapped[str] = mapped_column(String(5), default="nl")
     is_mediator: Mapped[bool] = mapped_column(Boolean, default=False)
     is_active: Mapped[bool] = mapped_column(Boolean, default=True)
-    # account security (issue 6): lockout after failed sign-ins, session invalidation, password reset
+    # account security: failed sign-ins (see core.auth.lockout), session invalidation, password reset, unlock
     failed_logins: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    """Failed sign-ins from all addresses together since the account was last quiet (the account-wide back-off)."""
     failed_login_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
+    """The latest of those failures."""
     locked_until: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
+    """The back-off: no attempt is checked before this moment, from any address. The lock of one address is a
+    `LoginFailure` row."""
     session_epoch: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
     """Stored in every session at sign-in; bumping it ends all of the user's sessions."""
     reset_token_hash: Mapped[str | None] = mapped_column(String(64), nullable=True, index=True)
     reset_expires_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
+    unlock_token_hash: Mapped[str | None] = mapped_column(String(64), nullable=True, index=True)
+    """The digest of the single-use link mailed when the account was locked; unlocking clears every count."""
+    unlock_expires_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
 
     @property
     def display_name(self) -> str:
         return self.name or self.email
+
+
+class LoginFailure(Base):
+    """Failed sign-ins of one account from one client address (an IPv6 address counts per /64).
+
+    Platform-level like `User`. A row is deleted once it no longer matters (`expires_at`), when that address
+    signs in, and when the account is unlocked or its password reset."""
+
+    __tablename__ = "login_failure"
+    __table_args__ = (UniqueConstraint("user_id", "address"),)
+
+    user_id: Mapped[UUID] = mapped_column(GUID, ForeignKey("user_account.id", ondelete="CASCADE"), index=True)
+    address: Mapped[str] = mapped_column(String(64))
+    failures: Mapped[int] = mapped_column(Integer, default=0)
+    first_failure_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
+    locked_until: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
+    expires_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), index=True)
 
 
 class Membership(TenantScoped, Base):

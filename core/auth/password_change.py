@@ -1,9 +1,10 @@
 """Changing one's own password while signed in (`/account/password`, also under a tenant's path).
 
 The current password is asked again: a borrowed or stolen session alone cannot take over the account.
-A wrong one counts as a failed sign-in (the same lockout), and while the account is locked nothing is
-checked. On success every session of the person ends (`session_epoch` is raised) and this browser gets a
-fresh session under a new id, so it stays signed in while every other browser and device is signed out.
+A wrong one counts as a failed sign-in (the same lockout, per client address), and while the account is
+locked for this address nothing is checked. On success every session of the person ends (`session_epoch` is
+raised) and this browser gets a fresh session under a new id, so it stays signed in while every other browser
+and device is signed out.
 """
 
 from __future__ import annotations
@@ -18,6 +19,7 @@ from core.auth import service
 from core.auth.models import User
 from core.auth.passwords import hash_password, password_problem, verify_password
 from core.auth.permissions import AUTHENTICATED
+from core.auth.security import client_address
 from core.errors import DomainError, NotFound
 from core.i18n import Msg
 from core.tenancy.models import Tenant
@@ -30,18 +32,20 @@ FAILED = "auth.password_change_failed"
 
 
 async def change_password(db: AsyncSession, sessionmaker: async_sessionmaker[AsyncSession], settings: Any,
-                          user: User, tenant: Tenant | None, data: dict[str, Any]) -> User:
+                          user: User, tenant: Tenant | None, data: dict[str, Any], address: str = "") -> User:
     """Check the current password and the new one's rules; set it and end every session of the person."""
     current, new, repeat = (str(data.get(k) or "") for k in ("current_password", "password", "password_repeat"))
     user = await db.get(User, user.id) or user
-    if service.is_locked(user):
-        await service.note_failed_login(sessionmaker, settings, user.email, "locked", tenant, action=FAILED)
+    if await service.is_locked(db, user, address):
+        await service.note_failed_login(sessionmaker, settings, user.email, "locked", tenant, action=FAILED,
+                                        address=address)
         raise DomainError(field="current_password", msgid=service.LOCKED)
     if user.password_hash is None:
         raise DomainError(field="current_password",
                           msgid="This account has no password yet; set one with the reset link on the sign-in page.")
     if not verify_password(user.password_hash, current):
-        await service.note_failed_login(sessionmaker, settings, user.email, "wrong_password", tenant, action=FAILED)
+        await service.note_failed_login(sessionmaker, settings, user.email, "wrong_password", tenant, action=FAILED,
+                                        address=address)
         raise DomainError(field="current_password", msgid=WRONG_CURRENT)
     errors: dict[str, Msg] = {}
     if problem := password_problem(new, email=user.email, tenant_name=tenant.name if tenant else ""):
@@ -87,7 +91,7 @@ async def password_change(request: Request[Any, Any, Any], db: AsyncSession, dat
     app = request.app
     try:
         user = await change_password(db, app.state.sessionmaker, app.state.settings, principal_of(request).user,
-                                     tenant, data)
+                                     tenant, data, address=client_address(request))
     except DomainError as exc:
         return _page(request, tenant, status_code=exc.status_code, errors=form_errors(exc.errors, lang_of(request)))
     await service.start_session(request, user)  # this browser: a fresh id under the new epoch

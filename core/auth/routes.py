@@ -13,6 +13,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from core.auth import ghosts, service
 from core.auth.permissions import AUTHENTICATED, PUBLIC
+from core.auth.security import client_address
 from core.errors import DomainError
 from core.i18n import normalise
 from core.mfa import flow as mfa_flow
@@ -60,7 +61,8 @@ async def platform_login(request: Request[Any, Any, Any], db: AsyncSession, data
     """Mediators sign in at platform level; tenant members are sent to their tenant."""
     try:
         user = await service.authenticate(db, data.get("email", ""), data.get("password", ""),
-                                          ghost_store=ghosts.ghost_store(request.app.state.settings))
+                                          ghost_store=ghosts.ghost_store(request.app.state.settings),
+                                          address=client_address(request))
         await sso_login.refuse_barred_password(request, user)
     except DomainError as exc:
         await _note_failure(request, exc, data, None)
@@ -89,7 +91,8 @@ async def tenant_login(request: Request[Any, Any, Any], db: AsyncSession, slug: 
     try:
         await sso_login.refuse_tenant_password(db, request)
         user = await service.authenticate(db, data.get("email", ""), data.get("password", ""), tenant=tenant,
-                                          ghost_store=ghosts.ghost_store(request.app.state.settings))
+                                          ghost_store=ghosts.ghost_store(request.app.state.settings),
+                                          address=client_address(request))
         await sso_login.refuse_barred_password(request, user)
     except DomainError as exc:
         await _note_failure(request, exc, data, tenant)
@@ -105,7 +108,8 @@ async def tenant_login(request: Request[Any, Any, Any], db: AsyncSession, slug: 
 async def _note_failure(request: Request[Any, Any, Any], exc: DomainError, data: dict[str, str],
                         tenant: Any) -> None:
     await service.note_failed_login(request.app.state.sessionmaker, request.app.state.settings,
-                                    data.get("email", ""), getattr(exc, "kind", "refused"), tenant)
+                                    data.get("email", ""), getattr(exc, "kind", "refused"), tenant,
+                                    address=client_address(request))
 
 
 def _login_failed(request: Request[Any, Any, Any], exc: DomainError, data: dict[str, str],
@@ -219,6 +223,23 @@ async def reset_password(request: Request[Any, Any, Any], db: AsyncSession, toke
     return Redirect("/login?reset=1", status_code=303)
 
 
+@get("/login/unlock/{token:str}", opt=PUBLIC_OPT)
+async def unlock_form(request: Request[Any, Any, Any], db: AsyncSession, token: str) -> Template:
+    """Only shows a button (a mail scanner following the link changes nothing)."""
+    valid = await service.open_link(db, service.UNLOCK, token) is not None
+    return page(request, "auth/unlock.html", valid=valid, status_code=200 if valid else 404)
+
+
+@post("/login/unlock/{token:str}", opt=PUBLIC_OPT)
+async def unlock(request: Request[Any, Any, Any], db: AsyncSession, token: str) -> Any:
+    """The owner's link from the lockout mail: every failure count of the account is cleared, once."""
+    try:
+        await service.unlock_account(db, token)
+    except DomainError:
+        return page(request, "auth/unlock.html", valid=False, status_code=404)
+    return Redirect("/login?unlocked=1", status_code=303)
+
+
 ROUTES = [home, platform_login_form, platform_login, tenant_login_form, tenant_login, logout, tenant_logout,
           switch_language, invitation_form, accept_invitation, sign_out_everywhere, tenant_sign_out_everywhere,
-          forgot_form, forgot, reset_form, reset_password]
+          forgot_form, forgot, reset_form, reset_password, unlock_form, unlock]

@@ -76,3 +76,11 @@ def session_valid(raw: dict[str, Any], user: Any, settings: Any) -> bool:
         return False
     raw["seen"] = now.isoformat()
     return True
+
+
+def client_address(connection: ASGIConnection[Any, Any, Any, Any]) -> str:
+    """The client address the lockout and the rate limit count by: the connection's peer, which the server
+    replaces with X-Forwarded-For only for the proxies named in FORWARDED_ALLOW_IPS (`regie serve`).
+    Headers are never read here: any client can send them."""
+    client = connection.scope.get("client")
+    return str(client[0]) if client else ""

@@ -1,4 +1,5 @@
-"""Accounts: authenticating, sessions, invitations (single-use, expiring, mailed through a job)."""
+"""Accounts: authenticating, lockout and unlock links, sessions, invitations (single-use, expiring, mailed
+through a job)."""
 
 from __future__ import annotations
 
@@ -11,7 +12,7 @@ from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from core.audit.service import SYSTEM, record
-from core.auth import ghosts, security
+from core.auth import ghosts, lockout, security
 from core.auth.models import Invitation, Membership, Role, User
 from core.auth.passwords import hash_password, password_problem, verify_password
 from core.auth.security import ROTATE, aware, new_session
@@ -45,22 +46,24 @@ def _in_future(until: datetime | None) -> bool:
     return until is not None and aware(until) > security.clock()  # type: ignore[operator]
 
 
-def is_locked(user: User) -> bool:
-    """Locked out after repeated failures (password, second factor, password change) until `locked_until`."""
-    return _in_future(user.locked_until)
+async def is_locked(session: AsyncSession, user: User, address: str) -> bool:
+    """Whether sign-in attempts (password, second factor, password change) of `user` from this client address
+    are refused now: this address is locked, or the account's back-off runs (`core.auth.lockout`)."""
+    return await lockout.refusal_for(session, user, address) is not None
 
 
 async def authenticate(session: AsyncSession, email: str, password: str, tenant: Tenant | None = None,
-                       ghost_store: ghosts.GhostStore | None = None) -> User:
-    """The user for these credentials; in a tenant, only its active members (and mediators).
+                       ghost_store: ghosts.GhostStore | None = None, address: str = "") -> User:
+    """The user for these credentials from this client address; in a tenant, only its active members (and
+    mediators).
 
     Every refusal hashes once (a dummy for unknown addresses), so timing tells nothing either."""
     user = await session.scalar(select(User).where(func.lower(User.email) == email.strip().lower()))
     ok = verify_password(user.password_hash if user else None, password)
-    locked_until = user.locked_until if user is not None \
-        else await (ghost_store or ghosts.MEMORY).locked_until(email)
-    if _in_future(locked_until):
-        raise LoginRefused("locked", LOCKED)
+    refused = await lockout.refusal_for(session, user, address) if user is not None \
+        else await (ghost_store or ghosts.MEMORY).refusal(email, address)
+    if refused is not None:
+        raise LoginRefused(refused, LOCKED)
     if not ok or user is None:
         raise LoginRefused("unknown_email" if user is None else "wrong_password")
     if not user.is_active:
@@ -74,36 +77,102 @@ async def authenticate(session: AsyncSession, email: str, password: str, tenant:
                                                        MfaFactor.confirmed_at.is_not(None))) is None:
         # with a second factor the failures are forgiven only after the code (core.mfa): a known password
         # must not reset the count of wrong codes
-        user.failed_logins, user.failed_login_at, user.locked_until = 0, None, None
+        await lockout.forgive(session, user, address)
     return user
 
 
 async def note_failed_login(sessionmaker: async_sessionmaker[AsyncSession], settings: Any, email: str,
-                            kind: str, tenant: Tenant | None, action: str = "auth.sign_in_failed") -> None:
-    """Count a failed sign-in and lock after too many, in its own transaction (the refused request's own
-    transaction is rolled back). Audited in the sign-in page's tenant, or in the user's tenants."""
-    address = email.strip().lower()
-    now = security.clock()
-    window = timedelta(minutes=settings.lockout_window_minutes)
-    counted = kind in ("wrong_password", "unknown_email", "wrong_code")
+                            kind: str, tenant: Tenant | None, action: str = "auth.sign_in_failed",
+                            address: str = "") -> None:
+    """Count a failed sign-in from a client address (`core.auth.lockout`), in its own transaction (the refused
+    request's own transaction is rolled back). Audited in the sign-in page's tenant, or in the user's tenants.
+    When it locks the account for this address or starts the back-off, the owner is mailed an unlock link."""
+    email = email.strip().lower()
+    where = lockout.address_key(address)
+    counted = kind in lockout.COUNTED
+    outcome = lockout.Outcome()
     with cross_tenant():
         async with sessionmaker() as session, session.begin():
-            user = await user_by_email(session, address) if address else None
-            locked_now = False
+            user = None
+            if email:  # the row is held while counting, so two failures at once both count
+                query = select(User).where(func.lower(User.email) == email)
+                user = await session.scalar(query.with_for_update() if counted else query)
             if user is not None and counted:
-                if user.failed_login_at is None or now - aware(user.failed_login_at) > window:  # type: ignore[operator]
-                    user.failed_logins, user.failed_login_at = 0, now
-                user.failed_logins += 1
-                if user.failed_logins >= settings.lockout_failures:
-                    user.locked_until = now + timedelta(minutes=settings.lockout_minutes)
-                    user.failed_logins, user.failed_login_at, locked_now = 0, None, True
-            elif user is None and counted and address:  # same threshold and window, Redis when configured
-                locked_now = await ghosts.ghost_store(settings).fail(address, settings)
-            await audit_account(session, user, action, tenant, summary=address[:254],
-                                data={"reason": kind})
-            if locked_now:
-                await audit_account(session, user, "auth.locked", tenant, summary=address[:254],
-                                    data={"minutes": settings.lockout_minutes})
+                outcome = await lockout.count_failure(session, user, address, settings)
+            elif user is None and counted and email:  # the same rules, in Redis when configured
+                outcome = await ghosts.ghost_store(settings).fail(email, address, settings)
+            await audit_account(session, user, action, tenant, summary=email[:254],
+                                data={"reason": kind, "address": where})
+            if outcome.locked:
+                await audit_account(session, user, "auth.locked", tenant, summary=email[:254],
+                                    data={"minutes": settings.lockout_minutes, "address": where})
+            if outcome.delay:
+                await audit_account(session, user, "auth.throttled", tenant, summary=email[:254],
+                                    data={"seconds": outcome.delay, "failures": outcome.failures})
+            if user is not None and user.is_active and (outcome.locked or outcome.delay):
+                await _mail_unlock_link(session, settings, user, where, tenant)
+
+
+async def _mail_unlock_link(session: AsyncSession, settings: Any, user: User, address: str,
+                            tenant: Tenant | None) -> None:
+    """Tell the owner their account was locked, with a link that unlocks it. Once per lock: while a link sent
+    earlier is still valid, later locks (other addresses, the back-off) send nothing more."""
+    if _in_future(user.unlock_expires_at):
+        return
+    token = issue_link(user, UNLOCK, settings.unlock_minutes)
+    hours = max(1, round(settings.unlock_minutes / 60))
+    _ = gettext_for(user.locale)
+    text = _("Someone failed to sign in to your Regie account {email} several times, the last time from the "
+             "address {address}, so signing in is blocked for a while.\n\n"
+             "Was it you? Unblock signing in at once with this link (it works once, within {hours} hours):\n"
+             "{link}\n\n"
+             "Was it not you? Your account is safe as long as nobody knows your password. To be sure, "
+             "choose a new one:\n{forgot}\n",
+             email=user.email, address=address or "?", hours=hours,
+             link=f"{settings.base_url}/login/unlock/{token}", forgot=f"{settings.base_url}/password/forgot")
+    enqueue(session, "core.send_mail", to=user.email, subject=_("Signing in to your Regie account was blocked"),
+            text=text)
+    await audit_account(session, user, "auth.unlock_mailed", tenant, data={"address": address})
+
+
+RESET, UNLOCK = "reset", "unlock"
+_LINKS = {RESET: ("reset_token_hash", "reset_expires_at"), UNLOCK: ("unlock_token_hash", "unlock_expires_at")}
+"""Single-use, expiring links mailed to an account's owner: the columns keeping the digest and the expiry."""
+
+
+def issue_link(user: User, purpose: str, minutes: int) -> str:
+    """A new 256-bit link secret for `purpose` (it replaces an earlier one); only its digest is stored."""
+    token = new_secret()
+    hash_column, expiry_column = _LINKS[purpose]
+    setattr(user, hash_column, digest(token))
+    setattr(user, expiry_column, security.clock() + timedelta(minutes=minutes))
+    return token
+
+
+async def open_link(session: AsyncSession, purpose: str, token: str) -> User | None:
+    """The active user of a valid (unused, unexpired) link for `purpose`."""
+    hash_column, expiry_column = _LINKS[purpose]
+    user = await session.scalar(select(User).where(getattr(User, hash_column) == digest(token)))
+    if user is None or not user.is_active or not _in_future(getattr(user, expiry_column)):
+        return None
+    return user
+
+
+def use_link(user: User, purpose: str) -> None:
+    """Used up: the link stops working."""
+    for column in _LINKS[purpose]:
+        setattr(user, column, None)
+
+
+async def unlock_account(session: AsyncSession, token: str) -> User:
+    """The owner's unlock link: every failure count of the account (every address, the back-off) is cleared."""
+    user = await open_link(session, UNLOCK, token)
+    if user is None:
+        raise DomainError(field="token", msgid="This link was already used or has expired.")
+    use_link(user, UNLOCK)
+    await lockout.clear(session, user)
+    await audit_account(session, user, "auth.unlocked", None)
+    return user
 
 
 async def audit_account(session: AsyncSession, user: User | None, action: str, tenant: Tenant | None,
@@ -278,9 +347,7 @@ async def request_reset(session: AsyncSession, email: str, base_url: str, minute
     user = await user_by_email(session, email) if email.strip() else None
     if user is None or not user.is_active:
         return
-    token = new_secret()
-    user.reset_token_hash = digest(token)
-    user.reset_expires_at = security.clock() + timedelta(minutes=minutes)
+    token = issue_link(user, RESET, minutes)
     _ = gettext_for(user.locale)
     link = f"{base_url}/password/reset/{token}"
     text = _("Someone asked to reset the password of your Regie account.\n\n"
@@ -293,10 +360,7 @@ async def request_reset(session: AsyncSession, email: str, base_url: str, minute
 
 async def open_reset(session: AsyncSession, token: str) -> User | None:
     """The user of a valid (unused, unexpired) reset token."""
-    user = await session.scalar(select(User).where(User.reset_token_hash == digest(token)))
-    if user is None or not user.is_active or not _in_future(user.reset_expires_at):
-        return None
-    return user
+    return await open_link(session, RESET, token)
 
 
 async def reset_password(session: AsyncSession, token: str, password: str, repeat: str) -> User:
@@ -309,8 +373,8 @@ async def reset_password(session: AsyncSession, token: str, password: str, repea
     if password != repeat:
         raise DomainError(field="password_repeat", msgid="The passwords do not match.")
     user.password_hash = hash_password(password)
-    user.reset_token_hash, user.reset_expires_at = None, None
-    user.failed_logins, user.failed_login_at, user.locked_until = 0, None, None
+    use_link(user, RESET)
+    await lockout.clear(session, user)
     await end_all_sessions(session, user)
     await audit_account(session, user, "auth.password_reset", None)
     return user

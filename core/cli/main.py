@@ -103,8 +103,35 @@ def serve(host: str, port: int, reload: bool) -> None:
     """Run the web app (with an in-process job worker unless BROKER_URL is set)."""
     import uvicorn
 
-    uvicorn.run("core.web.app:create_app", factory=True, host=host, port=port, reload=reload,
-                proxy_headers=True, log_level="info")
+    try:
+        options = serve_options(Settings.from_env(), host, port, reload)
+    except DomainError as exc:
+        fail(exc)
+    uvicorn.run("core.web.app:create_app", **options)
+
+
+def serve_options(settings: Settings, host: str, port: int, reload: bool) -> dict[str, Any]:
+    """uvicorn's keyword arguments. X-Forwarded-For/-Proto are believed only from the proxies named in
+    FORWARDED_ALLOW_IPS: uvicorn's own default trusts loopback, so anyone on the same host could pick the client
+    address the sign-in rate limit and lockout count by."""
+    trusted = list(settings.forwarded_allow_ips)
+    for entry in trusted:
+        if entry != "*" and not _is_address_or_network(entry):
+            raise DomainError(field="FORWARDED_ALLOW_IPS",
+                              msgid="Not an IP address or network: {value}.", value=entry)
+    return {"factory": True, "host": host, "port": port, "reload": reload, "log_level": "info",
+            "proxy_headers": bool(trusted), "forwarded_allow_ips": trusted}
+
+
+def _is_address_or_network(entry: str) -> bool:
+    """uvicorn silently treats anything else as a literal host name that never matches."""
+    import ipaddress
+
+    try:
+        ipaddress.ip_network(entry, strict=False)
+    except ValueError:
+        return False
+    return True
 
 
 @cli.command()

@@ -13,6 +13,7 @@ from core.audit.service import record
 from core.auth import service as auth
 from core.auth.models import Membership, User
 from core.auth.permissions import AUTHENTICATED, PUBLIC
+from core.auth.security import client_address
 from core.auth.service import LOCKED
 from core.db.lookup import get_or_404
 from core.errors import DomainError
@@ -33,7 +34,7 @@ def _errors(request: Request[Any, Any, Any], errors: dict[str, Any]) -> dict[str
 async def _refused(request: Request[Any, Any, Any], user: User, tenant: Tenant | None) -> None:
     """A wrong code counts towards the sign-in lockout (own transaction) and is audited."""
     await auth.note_failed_login(request.app.state.sessionmaker, request.app.state.settings, user.email,
-                                 "wrong_code", tenant, action="auth.mfa_failed")
+                                 "wrong_code", tenant, action="auth.mfa_failed", address=client_address(request))
 
 
 @get("/mfa/verify", opt={"action": PUBLIC})
@@ -52,10 +53,10 @@ async def verify(request: Request[Any, Any, Any], db: AsyncSession, data: Form) 
         return page(request, "mfa/verify.html", status_code=400, expired=True, login_url="/login",
                     errors=_errors(request, {"code": Msg(EXPIRED)}))
     user, tenant, target = found
-    if auth.is_locked(user):
+    if await auth.is_locked(db, user, client_address(request)):
         request.clear_session()
         await auth.note_failed_login(request.app.state.sessionmaker, request.app.state.settings, user.email,
-                                     "locked", tenant, action="auth.mfa_failed")
+                                     "locked", tenant, action="auth.mfa_failed", address=client_address(request))
         return page(request, "mfa/verify.html", status_code=400, expired=True, login_url=flow.login_url(tenant),
                     errors=_errors(request, {"code": Msg(LOCKED)}))
     method = await service.check_code(db, request.app.state.settings, user, data.get("code", ""))

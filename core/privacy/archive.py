@@ -32,7 +32,7 @@ FORMAT_VERSION = 1
 PROGRESS_KIND = "tenant_export"
 USER_TABLE = "user_account"
 TENANT_TABLE = "tenant"
-DROPPED_USER_COLUMNS = ("reset_token_hash", "reset_expires_at")
+DROPPED_USER_COLUMNS = ("reset_token_hash", "reset_expires_at", "unlock_token_hash", "unlock_expires_at")
 """Single-use secrets in flight are not exported (they would be void on another instance anyway)."""
 BLOB_INLINE = 4096
 """Binary values up to this size are inlined as base64; larger ones are files under `blobs/`."""

@@ -13,7 +13,7 @@ from sqlalchemy import func, select
 
 from core.audit.models import AuditEntry
 from core.auth import ghosts
-from core.auth.models import User
+from core.auth.models import LoginFailure, User
 from core.errors import DomainError
 from core.roadmap.models import BaselineStudy
 from core.tenancy.scope import cross_tenant, tenant_scope
@@ -79,7 +79,10 @@ async def test_wrong_current_password_counts_towards_the_lockout(client, world, 
     locked = await post_form(client, PAGE, change(PASSWORD))  # locked: even the right one is not checked
     assert locked.status_code == 422 and "tijdelijk geblokkeerd" in locked.text
     user = await user_of(sessionmaker, email)
-    assert user.locked_until is not None and user.session_epoch == 0
+    async with sessionmaker() as session:  # locked for this client address only, not the whole account
+        lock = await session.scalar(select(LoginFailure).where(LoginFailure.user_id == user.id))
+    assert lock.address == "testclient" and lock.locked_until is not None
+    assert user.locked_until is None and user.failed_logins == 5 and user.session_epoch == 0
     failed = await audit_actions(sessionmaker, "auth.password_change_failed")
     assert [e.data["reason"] for e in failed].count("wrong_password") == 5 and len(failed) == 6
     assert all("Fout-wachtwoord" not in str(e.data) + e.summary for e in failed)
@@ -135,7 +138,8 @@ async def test_unknown_and_known_addresses_lock_alike_with_redis(client, world, 
             answers[email].append((r.status_code, error.group(1).strip() if error else ""))
     assert answers[known] == answers[unknown]
     assert "tijdelijk geblokkeerd" in answers[unknown][-1][1] and "onjuist" in answers[unknown][0][1]
-    assert await store.locked_until(unknown) is not None
+    assert await store.refusal(unknown, "testclient") == "locked"
+    assert await store.refusal(unknown, "198.51.100.20") is None  # another client address is not locked
     clock.advance(minutes=16)  # the same lock period for both
     r = await post_form(client, "/t/acme/login", {"email": unknown, "password": "wrong-password-1"})
     assert "onjuist" in r.text and "geblokkeerd" not in r.text
@@ -148,15 +152,18 @@ async def test_the_redis_count_is_shared_by_processes_and_matches_memory(clock, 
     memory = ghosts.MemoryGhosts()
     results = {"redis": [], "memory": []}
     for n in range(settings.lockout_failures):
-        results["redis"].append(await (first if n % 2 else second).fail("Ghost@Acme.test ", settings))
-        results["memory"].append(await memory.fail("ghost@acme.test", settings))
-    assert results["redis"] == results["memory"] == [False] * (settings.lockout_failures - 1) + [True]
-    assert await first.locked_until("ghost@acme.test") == await memory.locked_until("ghost@acme.test")
+        results["redis"].append(await (first if n % 2 else second).fail("Ghost@Acme.test ", "10.0.0.1", settings))
+        results["memory"].append(await memory.fail("ghost@acme.test", "10.0.0.1", settings))
+    assert results["redis"] == results["memory"]
+    assert [r.locked for r in results["memory"]] == [False] * (settings.lockout_failures - 1) + [True]
+    assert await first.refusal("ghost@acme.test", "10.0.0.1") == await memory.refusal("ghost@acme.test",
+                                                                                      "10.0.0.1") == "locked"
     for store_ in (first, memory):
         for _ in range(settings.lockout_failures - 1):
-            assert await store_.fail("late@acme.test", settings) is False
+            assert (await store_.fail("late@acme.test", "10.0.0.1", settings)).locked is False
     clock.advance(minutes=settings.lockout_window_minutes + 1)  # failures older than the window start over
-    assert [await store_.fail("late@acme.test", settings) for store_ in (first, memory)] == [False, False]
+    assert [(await store_.fail("late@acme.test", "10.0.0.1", settings)).locked
+            for store_ in (first, memory)] == [False, False]
 
 
 # -- 3. uploads: the bytes decide ---------------------------------------------------------------------------------
@@ -235,3 +242,20 @@ async def test_every_mediator_read_leaves_an_entry_with_its_path(client, world, 
         async with sessionmaker() as session:
             assert await session.scalar(select(func.count()).select_from(AuditEntry).where(
                 AuditEntry.action == "mediator.read", AuditEntry.tenant_id == world.b.id)) == 0
+
+
+async def test_the_redis_back_off_is_shared_by_processes_and_matches_memory(clock, settings):
+    first, second = redis_store(), redis_store()
+    second.prefix = first.prefix
+    memory = ghosts.MemoryGhosts()
+    redis_delays, memory_delays = [], []
+    for n in range(settings.backoff_failures + 1):  # a new client address each time: no address is locked
+        clock.advance(seconds=redis_delays[-1] if redis_delays else 0)  # the next attempt after the wait
+        address = f"10.0.{n}.1"
+        redis_delays.append((await (first if n % 2 else second).fail("ghost@acme.test", address, settings)).delay)
+        memory_delays.append((await memory.fail("ghost@acme.test", address, settings)).delay)
+    assert redis_delays == memory_delays == [0] * (settings.backoff_failures - 1) + [15, 30]
+    assert await first.refusal("ghost@acme.test", "10.9.9.9") == await memory.refusal(
+        "ghost@acme.test", "10.9.9.9") == "throttled"
+    clock.advance(seconds=30)
+    assert await first.refusal("ghost@acme.test", "10.9.9.9") is None

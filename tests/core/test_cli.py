@@ -231,3 +231,37 @@ def test_commands_on_an_empty_database_explain_the_fix(tmp_path: Path, monkeypat
     result = CliRunner().invoke(cli, ["tenant", "create", "--slug", "leeg", "--name", "Leeg"])
     assert result.exit_code == 2
     assert "regie db upgrade" in result.output
+
+
+@pytest.fixture
+def served(monkeypatch: pytest.MonkeyPatch) -> list[dict[str, Any]]:
+    """What `regie serve` hands to uvicorn (nothing is started)."""
+    import uvicorn
+
+    calls: list[dict[str, Any]] = []
+    monkeypatch.setattr(uvicorn, "run", lambda app, **kwargs: calls.append({"app": app, **kwargs}))
+    return calls
+
+
+def test_serve_trusts_no_proxy_by_default(regie: Callable[..., Result], served: list[dict[str, Any]],
+                                          monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.delenv("FORWARDED_ALLOW_IPS", raising=False)
+    result = regie("serve", "--port", "8123")
+    assert result.exit_code == 0, result.output
+    [call] = served
+    assert call["app"] == "core.web.app:create_app" and call["factory"] is True and call["port"] == 8123
+    # uvicorn's own default believes X-Forwarded-For from 127.0.0.1 and ::1: anyone on the host could pick
+    # the address the sign-in rate limit and lockout count by
+    assert call["proxy_headers"] is False and call["forwarded_allow_ips"] == []
+
+
+def test_serve_trusts_the_configured_proxies_only(regie: Callable[..., Result], served: list[dict[str, Any]],
+                                                  monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("FORWARDED_ALLOW_IPS", " 10.0.0.5, 192.168.0.0/24,::1 ")
+    assert regie("serve").exit_code == 0
+    assert served[0]["proxy_headers"] is True
+    assert served[0]["forwarded_allow_ips"] == ["10.0.0.5", "192.168.0.0/24", "::1"]
+    monkeypatch.setenv("FORWARDED_ALLOW_IPS", "10.0.0.5,proxy.internal")  # uvicorn would silently never match it
+    refused = regie("serve")
+    assert refused.exit_code == 2 and len(served) == 1
+    assert "Error: FORWARDED_ALLOW_IPS: Not an IP address or network: proxy.internal." in refused.output
