@@ -16,6 +16,7 @@ from core.audit.service import record as record_audit
 from core.db.base import Base, TenantScoped, utcnow
 from core.db.bulk import bulk_insert
 from core.db.lookup import get_or_404
+from core.db.maintenance import analyze_tables
 from core.errors import DomainError, NotFound, PermissionDenied, Refused
 from core.evidence.service import freeze_baseline
 from core.i18n import N_, Msg, gettext_for
@@ -56,7 +57,7 @@ from core.web.uploads import check_file as check_upload
 hookimpl = pluggy.HookimplMarker("regie")
 
 __all__ = [
-    "Base", "bulk_insert", "chart", "check_upload",
+    "analyze_tables", "Base", "bulk_insert", "chart", "check_upload",
     "collect_slices", "check_json_depth", "find_item", "check_outbound_url", "check_outward", "clean_choice",
     "clean_date",
     "clean_email", "clean_text", "clean_uuid", "current_tenant", "current_tenant_id", "department_and_regie",

@@ -266,6 +266,9 @@ class ImportRun(TenantScoped, Base):
     total_rows: Mapped[int] = mapped_column(Integer, default=0)
     imported: Mapped[int] = mapped_column(Integer, default=0)
     duplicates: Mapped[int] = mapped_column(Integer, default=0)
+    resume_after: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    """The file's row number up to which rows were ingested (committed with `imported` and `duplicates`): a job
+    delivered again after a crash continues after it instead of meeting its own rows as duplicates."""
     rejected: Mapped[list] = mapped_column(JSON, default=list)
     """[{"row": n, "field": ..., "reason": ...}] — the report of rows left out and why."""
     error: Mapped[str] = mapped_column(Text, default="")

@@ -24,7 +24,6 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from core.plugins.api import (
     DomainError,
     FieldErrors,
-    clean_date,
     clean_text,
     clean_uuid,
     freeze_baseline,
@@ -35,6 +34,7 @@ from plugins.monitoring.buzz.figures import Scope, midnight, ranking
 from plugins.monitoring.buzz.rollup import settle
 from plugins.monitoring.buzz.service import bucket_label, buckets
 from plugins.monitoring.buzz.terms import terms_of
+from plugins.monitoring.dates import clean_day
 from plugins.monitoring.models import (
     ALL_PROFILES,
     SENTIMENTS,
@@ -68,8 +68,8 @@ async def _check(session: AsyncSession, title: Any, period_start: Any, period_en
                  ) -> tuple[str, date, date, list[SearchProfile]]:
     errors = FieldErrors()
     title = errors.clean(clean_text, title, "title")
-    start = errors.clean(clean_date, period_start, "period_start")
-    end = errors.clean(clean_date, period_end, "period_end")
+    start = errors.clean(clean_day, period_start, "period_start")
+    end = errors.clean(clean_day, period_end, "period_end")
     if start and end and end < start:
         errors.add("period_end", msgid="The end of the period lies before its start.")
     elif start and end and (end - start).days >= MAX_DAYS:

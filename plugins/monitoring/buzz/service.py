@@ -19,7 +19,7 @@ from uuid import UUID
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from core.plugins.api import N_, DomainError, FieldErrors, clean_choice, clean_date, clean_uuid
+from core.plugins.api import N_, DomainError, FieldErrors, clean_choice, clean_uuid
 from plugins.monitoring.buzz.figures import (
     DAY,
     HOUR,
@@ -35,6 +35,7 @@ from plugins.monitoring.buzz.figures import (
     volume_cells,
     without_jit,
 )
+from plugins.monitoring.dates import clean_day
 from plugins.monitoring.models import ALL_PROFILES, SENTIMENTS, SOURCE_TYPES, SearchProfile, Source
 
 PERIODS: dict[str, timedelta] = {"24h": timedelta(hours=24), "7d": timedelta(days=7), "30d": timedelta(days=30),
@@ -121,8 +122,8 @@ def parse_filters(params: Mapping[str, Any], profile_ids: Iterable[UUID], now: d
     period = errors.clean(clean_choice, period, "period", [*PERIODS, "custom"]) or DEFAULT_PERIOD
     date_from = date_to = None
     if period == "custom":
-        date_from = errors.clean(clean_date, get("from"), "from")
-        date_to = errors.clean(clean_date, get("to"), "to")
+        date_from = errors.clean(clean_day, get("from"), "from")
+        date_to = errors.clean(clean_day, get("to"), "to")
         if date_from and date_to and date_to < date_from:
             errors.add("to", msgid="The end of the period lies before its start.")
         elif date_from and date_to and (date_to - date_from).days >= MAX_DAYS:

@@ -34,7 +34,8 @@ from core.plugins.api import (
     fire_events,
     utcnow,
 )
-from plugins.monitoring import stats
+from plugins.monitoring import maintenance, stats
+from plugins.monitoring.dates import moment_in_range, out_of_range
 from plugins.monitoring.models import SOURCE_TYPES, Mention, MentionProfile
 from plugins.monitoring.query import Document
 
@@ -157,6 +158,9 @@ def _published_at(value: Any, now: datetime, errors: _Errors) -> datetime | None
             moment = None
     if moment is None:
         errors.add("published_at", "Use a date and time like 2026-01-31T09:30:00+01:00.")
+        return None
+    if not moment_in_range(moment):  # checked before converting: at the edges of the calendar that overflows
+        errors.append(("published_at", out_of_range()))
         return None
     moment = moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment.astimezone(UTC)
     if moment > now + FUTURE_SLACK:
@@ -395,12 +399,13 @@ async def _tenant_ref(session: AsyncSession, tenant: Any) -> Any:
 
 async def ingest(session: AsyncSession, source: Any, items: list[Any], *, pm: Any = None,
                  tenant_id: UUID | None = None, settings: Any = None, tenant: Any = None,
-                 lang: str = "nl") -> IngestReport:
+                 lang: str = "nl", count_burst: bool = True) -> IngestReport:
     """Store a batch for `source`; per-item problems never abort it (see `IngestReport.outcomes`).
 
     `pm`: the plugin manager, to announce `mention.received` (none without it). `tenant` (a Tenant, the
     request's tenant or a JobContext) saves a look-up of the slug the events carry. `settings` is accepted for
-    the callers' sake; nothing in the pipeline is configured by it yet.
+    the callers' sake; nothing in the pipeline is configured by it yet. `count_burst=False`: the caller refreshes
+    the planner statistics itself (an import does when it finishes), see `maintenance.note_stored`.
     """
     from plugins.monitoring.mentions.classifier import reading_classifier
     from plugins.monitoring.mentions.matching import active_matcher
@@ -431,6 +436,8 @@ async def ingest(session: AsyncSession, source: Any, items: list[Any], *, pm: An
         outcomes[index] = ItemOutcome(index, "duplicate", done.mention_id if done else None)
 
     await _store(session, source.id, news, db_reposts, now)
+    if count_burst:
+        maintenance.note_stored(session, len(news))
     await stats.count(session, [stats.Counted(n.item.published_at, tuple(n.profile_ids), n.source_type, n.language,
                                               n.sentiment, n.item.author_reach) for n in counted])
     profile_ids = sorted({p for n in counted for p in n.profile_ids}, key=str)

@@ -1,3 +1,5 @@
-"""Background jobs of the mentions slice (placeholder until the slice lands)."""
+"""Background jobs of the mentions slice: fresh planner statistics after a burst of ingestion."""
 
-JOBS: list = []
+from plugins.monitoring.maintenance import JOBS
+
+__all__ = ["JOBS"]

@@ -28,7 +28,8 @@ from sqlalchemy import (
 )
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from core.plugins.api import FieldErrors, clean_choice, clean_date, clean_text, clean_uuid, get_or_404
+from core.plugins.api import FieldErrors, clean_choice, clean_text, clean_uuid, get_or_404
+from plugins.monitoring.dates import clean_day
 from plugins.monitoring.models import (
     SENTIMENTS,
     SOURCE_TYPES,
@@ -78,8 +79,8 @@ class MentionFilters:
 def parse_filters(params: Mapping[str, Any], now: datetime | None = None) -> MentionFilters:
     """Query parameters (web form or API) → filters; every bad value is reported under its own name.
 
-    `from` / `to` are UTC days (both included); without them a dashboard `period` preset gives the days it
-    touches, ending today."""
+    `from` / `to` are UTC days (both included, within the range of `plugins.monitoring.dates`); without them a
+    dashboard `period` preset gives the days it touches, ending today."""
     errors = FieldErrors()
 
     def given(key: str) -> str | None:
@@ -87,8 +88,8 @@ def parse_filters(params: Mapping[str, Any], now: datetime | None = None) -> Men
         text = str(value).replace("\x00", "").strip() if value is not None else ""
         return text or None
 
-    start = errors.clean(clean_date, given("from"), "from", required=False)
-    end = errors.clean(clean_date, given("to"), "to", required=False)
+    start = errors.clean(clean_day, given("from"), "from", required=False)
+    end = errors.clean(clean_day, given("to"), "to", required=False)
     if start and end and end < start:
         errors.add("to", msgid="The end of the period lies before its start.")
     period = errors.clean(clean_choice, given("period"), "period", [*PERIODS, "custom"]) if given("period") else None

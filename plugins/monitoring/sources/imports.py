@@ -1,17 +1,22 @@
 """Platform exports (CSV or JSON): read the whole file, map its columns to our fields, ingest in chunks.
 
 A file is read completely before anything is stored: a broken file (bad quoting, invalid JSON, not UTF-8,
-no rows) fails the import and changes nothing. Rows are then validated one by one with the ingestion
-pipeline's own `parse_item`; valid rows go in chunks of `CHUNK`, each in its own transaction (ingestion is
-idempotent on the external id, so a retried job adds nothing twice), and every rejected row is reported
-with its row number as in the file (the CSV header is row 1) and the reason.
+no rows, too many columns, nested too deep) fails the import and changes nothing. Reading is linear in the
+file's size and bounded (`MAX_COLUMNS`, `MAX_FIELDS`, `check_json_depth`); callers on an event loop run it in a
+worker thread (`read_table_off_loop`), so one upload never stalls other requests. Rows are then validated one by
+one with the ingestion pipeline's own `parse_item`; valid rows go in chunks of `CHUNK`, each in its own
+transaction together with the run's counters and the row it got to (`ImportRun.resume_after`), so a job that is
+killed and delivered again continues after the last committed chunk and counts every row once. Every rejected
+row is reported with its row number as in the file (the CSV header is row 1) and the reason.
 """
 
 from __future__ import annotations
 
+import asyncio
 import csv
 import io
 import json
+import logging
 import re
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -28,12 +33,16 @@ from core.plugins.api import (
     FieldErrors,
     JobContext,
     Msg,
+    check_json_depth,
     gettext_for,
     job_transaction,
     update_progress,
 )
+from plugins.monitoring import maintenance
 from plugins.monitoring.mentions.ingest import MAX_TAG_LENGTH, MAX_TAGS, ingest, parse_item
 from plugins.monitoring.models import ImportRun, Source
+
+log = logging.getLogger("regie.monitoring.imports")
 
 MAX_BYTES = 10 * 1024 * 1024
 UPLOAD_LIMIT = MAX_BYTES + 2 * 1024 * 1024
@@ -45,6 +54,13 @@ MAX_VALUE = 300
 """Characters of a rejected row's values kept in the report (to fix and import them again)."""
 SAMPLE = 100
 """JSON objects read for the list of columns."""
+MAX_COLUMNS = 200
+"""Columns a CSV header may have; a wider file is refused on `file` before its rows are read."""
+MAX_FIELDS = 500
+"""Fields (dotted keys after flattening) a JSON object may have, and the sample's columns together: nested
+objects give JSON exports more fields than their CSV counterparts have columns."""
+MAX_DEPTH = 64
+"""Nesting levels of a JSON file (checked before parsing: the parser recurses)."""
 FORMATS = ("csv", "json")
 
 FIELDS: dict[str, str] = {
@@ -94,6 +110,10 @@ ERRORS = (
     N_("The import stopped after {done} of {total} rows: {reason}"),
     N_("The source of this import no longer exists."), N_("Choose the column for this field."),
     N_("Choose a column of the file."), N_("Choose a column for the title, the lead or the body."),
+    N_("The file has {count} columns; an import takes at most {max}."),
+    N_("Row {row} has {count} fields; an import takes at most {max}."),
+    N_("The file's first rows have {count} different fields; an import takes at most {max}."),
+    N_("The JSON is nested more than {limit} levels deep."),
 )
 """What `ImportRun.error` may hold, in English; `error_text` translates it when it is shown."""
 
@@ -152,12 +172,22 @@ def _delimiter(text: str) -> str:
 
 
 def _header(record: list[str]) -> list[str]:
+    """Unique column names: a repeated name gets ' (2)', ' (3)'... Linear: names are looked up in a set, and
+    each name's next number is remembered, so a header of one name repeated costs no more than distinct ones."""
+    if len(record) > MAX_COLUMNS:
+        raise BrokenFile(msgid="The file has {count} columns; an import takes at most {max}.", count=len(record),
+                         max=MAX_COLUMNS)
     columns: list[str] = []
+    taken: set[str] = set()
+    next_number: dict[str, int] = {}
     for i, raw in enumerate(record, start=1):
-        name = raw.strip() or f"column {i}"
-        base, n = name, 2
-        while name in columns:
-            name, n = f"{base} ({n})", n + 1
+        base = name = raw.strip() or f"column {i}"
+        if name in taken:
+            n = next_number.get(base, 2)
+            while (name := f"{base} ({n})") in taken:
+                n += 1
+            next_number[base] = n + 1
+        taken.add(name)
         columns.append(name)
     return columns
 
@@ -205,6 +235,26 @@ def _flatten(obj: dict[str, Any], prefix: str = "", depth: int = 0) -> dict[str,
     return flat
 
 
+def _flat_row(number: int, obj: Any) -> Any:
+    """A JSON record as a row; an object with more than `MAX_FIELDS` fields refuses the file (BrokenFile)."""
+    if not isinstance(obj, dict):
+        return obj
+    flat = _flatten(obj) if len(obj) <= MAX_FIELDS else obj
+    if len(flat) > MAX_FIELDS:
+        raise BrokenFile(msgid="Row {row} has {count} fields; an import takes at most {max}.", row=number,
+                         count=len(flat), max=MAX_FIELDS)
+    return flat
+
+
+def _depth_checked(text: str) -> None:
+    """Refuse JSON nested deeper than `MAX_DEPTH` on `file`, before a recursive parser sees it."""
+    try:
+        check_json_depth(text, "file", limit=MAX_DEPTH)
+    except DomainError as exc:
+        msg = next(iter(exc.errors.values()))
+        raise BrokenFile(msgid=msg.msgid, **msg.params) from None
+
+
 _LIST_KEYS = ("data", "items", "results", "posts", "mentions", "messages", "tweets", "entries", "records", "rows")
 _JS_PREFIX = re.compile(r"^\s*window\.[\w.$]+\s*=\s*")
 
@@ -228,25 +278,30 @@ def read_json(text: str, lines: bool = False) -> Table:
         numbered = []
         for number, line in enumerate(text.splitlines(), start=1):
             if line.strip():
+                _depth_checked(line)
                 try:
                     numbered.append((number, json.loads(line)))
                 except json.JSONDecodeError as exc:
                     raise BrokenFile(msgid="The file is not valid JSON: {reason} (line {line}, column {column}).",
                                      reason=exc.msg, line=number, column=exc.colno) from None
     else:
+        _depth_checked(text)
         try:
             doc = json.loads(text)
         except json.JSONDecodeError as exc:
             raise BrokenFile(msgid="The file is not valid JSON: {reason} (line {line}, column {column}).",
                              reason=exc.msg, line=exc.lineno, column=exc.colno) from None
         numbered = list(enumerate(_records(doc), start=1))
-    rows = [(n, _flatten(r) if isinstance(r, dict) else r) for n, r in numbered]
+    rows = [(n, _flat_row(n, r)) for n, r in numbered]
     if not rows:
         raise BrokenFile(msgid="The file has no rows.")
     columns: dict[str, None] = {}
     for _n, row in rows[:SAMPLE]:
         if isinstance(row, dict):
             columns.update(dict.fromkeys(row))
+    if len(columns) > MAX_FIELDS:
+        raise BrokenFile(msgid="The file's first rows have {count} different fields; an import takes at most {max}.",
+                         count=len(columns), max=MAX_FIELDS)
     if not columns:
         raise BrokenFile(msgid="The file holds no list of objects.")
     return Table(list(columns), rows)
@@ -262,6 +317,12 @@ def read_table(data: bytes, file_format: str, file_name: str = "") -> Table:
     return read_json(text, lines=PurePath(file_name).suffix.lower() in (".jsonl", ".ndjson"))
 
 
+async def read_table_off_loop(data: bytes, file_format: str, file_name: str = "") -> Table:
+    """`read_table` in a worker thread: reading 10 MB takes a good part of a second, which the event loop
+    (every other request of this process) must not wait for."""
+    return await asyncio.to_thread(read_table, data, file_format, file_name)
+
+
 # -- mapping --------------------------------------------------------------------------------------------------
 
 def _norm(name: str) -> str:
@@ -274,11 +335,14 @@ def suggest_mapping(columns: list[str]) -> dict[str, str]:
     used: set[str] = set()
     normalised = [(c, _norm(c)) for c in columns]
     for part in (lambda n: n, lambda n: n.rsplit(".", 1)[-1]):
+        by_name: dict[str, list[str]] = {}  # one pass over the columns, then look-ups: linear in their number
+        for column, norm in normalised:
+            by_name.setdefault(part(norm), []).append(column)
         for our, names in SYNONYMS.items():
             if our in mapping:
                 continue
             for name in names:
-                column = next((c for c, n in normalised if c not in used and part(n) == name), None)
+                column = next((c for c in by_name.get(name, ()) if c not in used), None)
                 if column is not None:
                     mapping[our] = column
                     used.add(column)
@@ -289,6 +353,7 @@ def suggest_mapping(columns: list[str]) -> dict[str, str]:
 def clean_mapping(raw: Any, columns: list[str]) -> dict[str, str]:
     """Our field → a column of the file; external id, published at and one text field are required."""
     if isinstance(raw, str):
+        check_json_depth(raw, "mapping", limit=MAX_DEPTH)  # a form field: the parser below recurses
         try:
             raw = json.loads(raw) if raw.strip() else {}
         except json.JSONDecodeError:
@@ -464,17 +529,30 @@ class _Run:
     file_format: str
     mapping: dict[str, str]
     data: bytes
+    resume_after: int
+    """Rows up to this row number were ingested by an earlier delivery of the job (0: none)."""
+    late_rejected: list[dict[str, Any]]
+    """Rows the ingestion refused in those earlier chunks (stored with them)."""
+    counted: int
+    """Rows imported so far (by earlier deliveries)."""
 
 
 async def _begin(ctx: JobContext, import_id: UUID) -> _Run | None:
-    """Mark the run running; None when it was processed already (a repeated message)."""
+    """Mark the run running; None when it was processed already (a repeated message).
+
+    A run found running or failed was interrupted (a killed worker, an error the broker retries): its counters
+    and `resume_after` were committed with each chunk, so it continues after the last committed chunk and its own
+    stored rows are not met again as duplicates."""
     async with job_transaction(ctx) as session:
         run = await session.get(ImportRun, import_id)
         data = await session.scalar(select(ImportRun.data).where(ImportRun.id == import_id)) if run else None
         if run is None or data is None or run.status not in ("queued", "running", "failed"):
             return None
-        run.status, run.error, run.imported, run.duplicates, run.rejected = "running", "", 0, 0, []
-        return _Run(run.id, run.source_id, run.file_name, run.file_format, dict(run.mapping or {}), data)
+        if run.status == "queued":
+            run.imported, run.duplicates, run.resume_after, run.rejected = 0, 0, 0, []
+        run.status, run.error = "running", ""
+        return _Run(run.id, run.source_id, run.file_name, run.file_format, dict(run.mapping or {}), data,
+                    run.resume_after or 0, list(run.rejected or []), run.imported or 0)
 
 
 async def _finish(ctx: JobContext, import_id: UUID, *, status: str, error: str = "", clear: bool = True,
@@ -492,8 +570,39 @@ async def _finish(ctx: JobContext, import_id: UUID, *, status: str, error: str =
             run.data = None
 
 
+class _Overtaken(Exception):
+    """Another delivery of the same job committed a chunk this one was about to ingest: it carries on alone."""
+
+
+async def _ingest_chunk(ctx: JobContext, run: _Run, chunk: list[tuple[int, dict[str, Any]]],
+                        mapping: dict[str, str], after: int) -> tuple[int, list[dict[str, Any]]]:
+    """Ingest one chunk and, in the same transaction, add its counts and move `resume_after` to its last row.
+    The run's row is locked first, so two deliveries never ingest the same chunk. Returns (created, rejected)."""
+    async with job_transaction(ctx) as session:
+        row = await session.get(ImportRun, run.id, with_for_update=True, populate_existing=True)
+        if row is None or (row.resume_after or 0) != after:
+            raise _Overtaken
+        source = await session.get(Source, run.source_id)
+        if source is None:
+            raise DomainError(field="source", msgid="The source of this import no longer exists.")
+        report = await ingest(session, source, [item for _n, item in chunk], pm=ctx.pm, tenant_id=ctx.tenant_id,
+                              settings=ctx.settings, tenant=ctx, count_burst=False)
+        found: list[dict[str, Any]] = []
+        for outcome in report.outcomes:
+            if outcome.status == "rejected":
+                number = chunk[outcome.index][0]
+                found += [_entry(number, f, mapping.get(f, ""), m, {}) for f, m in outcome.errors]
+        row.imported += report.created
+        row.duplicates += report.duplicates + report.folded
+        row.resume_after = chunk[-1][0]
+        if found:
+            row.rejected = [*(row.rejected or []), *found][:MAX_REPORT]
+        return report.created, found
+
+
 async def run_import(ctx: JobContext, import_id: str, progress_id: str | None = None) -> dict[str, Any] | None:
-    """Read everything, validate every row, ingest the valid ones in chunks with progress."""
+    """Read everything, validate every row, ingest the valid ones in chunks with progress (after the rows an
+    earlier, interrupted delivery already ingested). Reading and validating run in a worker thread."""
     run_id = UUID(str(import_id))
     run = await _begin(ctx, run_id)
     if run is None:
@@ -505,35 +614,32 @@ async def run_import(ctx: JobContext, import_id: str, progress_id: str | None = 
 
     await progress(status="running")
     try:
-        table = read_table(run.data, run.file_format, run.file_name)
+        table = await read_table_off_loop(run.data, run.file_format, run.file_name)
         mapping = clean_mapping(run.mapping, table.columns)
     except DomainError as exc:
         reason = str(next(iter(exc.errors.values())))
         await _finish(ctx, run_id, status="failed", error=reason)
         await progress(status="failed", error=reason)
         return {"status": "failed", "error": reason}
-    valid, rejected = validate_rows(table, mapping)
+    valid, rejected = await asyncio.to_thread(validate_rows, table, mapping)
     total = len(table.rows)
-    await progress(total=total, done=total - len(valid))
-    done = total - len(valid)
+    todo = [(n, item) for n, item in valid if n > run.resume_after]
+    late_rejected = list(run.late_rejected)
+    imported = run.counted
+    done = total - len(todo)
+    await progress(total=total, done=done)
+    after = run.resume_after
     try:
-        for start in range(0, len(valid), CHUNK):
-            chunk = valid[start:start + CHUNK]
-            async with job_transaction(ctx) as session:
-                source = await session.get(Source, run.source_id)
-                if source is None:
-                    raise DomainError(field="source", msgid="The source of this import no longer exists.")
-                report = await ingest(session, source, [item for _n, item in chunk], pm=ctx.pm,
-                                      tenant_id=ctx.tenant_id, settings=ctx.settings, tenant=ctx)
-                for outcome in report.outcomes:
-                    if outcome.status == "rejected":
-                        number = chunk[outcome.index][0]
-                        rejected += [_entry(number, f, mapping.get(f, ""), m, {}) for f, m in outcome.errors]
-                row = await session.get(ImportRun, run_id)
-                row.imported += report.created
-                row.duplicates += report.duplicates + report.folded
+        for start in range(0, len(todo), CHUNK):
+            chunk = todo[start:start + CHUNK]
+            created, found = await _ingest_chunk(ctx, run, chunk, mapping, after)
+            imported += created
+            late_rejected += found
+            after = chunk[-1][0]
             done += len(chunk)
             await progress(done=done)
+    except _Overtaken:
+        return None
     except Exception as exc:
         reason = str(next(iter(exc.errors.values()))) if isinstance(exc, DomainError) else type(exc).__name__
         error = str(Msg("The import stopped after {done} of {total} rows: {reason}", done=done, total=total,
@@ -542,9 +648,14 @@ async def run_import(ctx: JobContext, import_id: str, progress_id: str | None = 
         await progress(status="failed", error=error)
         if isinstance(exc, DomainError):
             return {"status": "failed", "error": error}
-        raise  # a retry resumes safely: ingestion is idempotent
-    rejected.sort(key=lambda e: e["row"])
+        raise  # the broker's retry resumes after the last committed chunk
+    rejected = sorted([*rejected, *late_rejected], key=lambda e: e["row"])
     await _finish(ctx, run_id, status="done", rejected=rejected[:MAX_REPORT], total=total)
     await progress(status="done", done=total,
                    result={"href": f"/t/{ctx.tenant_slug}/p/monitoring/imports/{run_id}"})
+    if imported >= maintenance.BURST_ROWS:
+        try:  # fresh planner statistics for the mentions just stored; the import itself is done either way
+            await maintenance.analyze_now(ctx)
+        except Exception:
+            log.exception("ANALYZE after import %s failed", run_id)
     return {"status": "done", "rejected": len(rejected)}

@@ -43,6 +43,7 @@ from plugins.monitoring.sources.imports import (
     clean_mapping,
     detect_format,
     read_table,
+    read_table_off_loop,
     suggest_mapping,
 )
 
@@ -225,6 +226,8 @@ class CheckedFile:
     file_format: str
     table: Table
     data: bytes
+    suggested: dict[str, str]
+    """The mapping the column names suggest."""
 
 
 async def import_source(session: AsyncSession, source_id: Any) -> Source:
@@ -236,7 +239,8 @@ async def import_source(session: AsyncSession, source_id: Any) -> Source:
 
 
 def check_file(upload: Upload | None) -> CheckedFile:
-    """A readable CSV or JSON file of at most 10 MB, read to the end (BrokenFile on field `file` otherwise)."""
+    """A readable CSV or JSON file of at most 10 MB, read to the end (BrokenFile on field `file` otherwise).
+    Blocking (up to a good part of a second for 10 MB): on an event loop, await `check_file_off_loop`."""
     if upload is None or not upload.filename:
         raise DomainError(field="file", msgid="Choose a file to upload.")
     if len(upload.data) > MAX_BYTES:
@@ -244,7 +248,13 @@ def check_file(upload: Upload | None) -> CheckedFile:
     name = PurePath(upload.filename.replace("\\", "/")).name[:255] or "upload"
     check_upload(upload.data, ("csv", "json"), MAX_BYTES, filename=name)  # text by its bytes, not its name
     file_format = detect_format(name, upload.data)
-    return CheckedFile(name, file_format, read_table(upload.data, file_format, name), upload.data)
+    table = read_table(upload.data, file_format, name)
+    return CheckedFile(name, file_format, table, upload.data, suggest_mapping(table.columns))
+
+
+async def check_file_off_loop(upload: Upload | None) -> CheckedFile:
+    """`check_file` in a worker thread, so one upload never holds up the other requests of this process."""
+    return await asyncio.to_thread(check_file, upload)
 
 
 async def _new_run(session: AsyncSession, principal: Any, source: Source, checked: CheckedFile,
@@ -266,16 +276,16 @@ async def upload_import(session: AsyncSession, principal: Any, source_id: Any, u
     """Step 1: keep the file and suggest a mapping from its column names; nothing is imported yet."""
     errors = FieldErrors()
     source = await errors.aclean(import_source, session, source_id)
-    checked = errors.clean(check_file, upload)
+    checked = await errors.aclean(check_file_off_loop, upload)
     errors.raise_if_any()
     assert source is not None and checked is not None
-    return await _new_run(session, principal, source, checked, suggest_mapping(checked.table.columns))
+    return await _new_run(session, principal, source, checked, checked.suggested)
 
 
 async def import_table(session: AsyncSession, run: ImportRun) -> Table:
     """The stored upload read again (for the mapping step); empty once the import has been processed."""
     data = await session.scalar(select(ImportRun.data).where(ImportRun.id == run.id))
-    return read_table(data, run.file_format, run.file_name) if data else Table([], [])
+    return await read_table_off_loop(data, run.file_format, run.file_name) if data else Table([], [])
 
 
 async def _queue(session: AsyncSession, principal: Any, run: ImportRun, mapping: dict[str, str]) -> ImportRun:
@@ -304,10 +314,10 @@ async def submit_import(session: AsyncSession, principal: Any, source_id: Any, u
     """Both steps at once (the API): without a mapping, the suggested one is used."""
     errors = FieldErrors()
     source = await errors.aclean(import_source, session, source_id)
-    checked = errors.clean(check_file, upload)
+    checked = await errors.aclean(check_file_off_loop, upload)
     mapping = None
     if checked is not None:
-        given = raw_mapping if raw_mapping not in (None, "") else suggest_mapping(checked.table.columns)
+        given = raw_mapping if raw_mapping not in (None, "") else checked.suggested
         mapping = errors.clean(clean_mapping, given, checked.table.columns)
     errors.raise_if_any()
     assert source is not None and checked is not None and mapping is not None

@@ -138,6 +138,7 @@ BAD_FILTERS = [
     ({"source_type": "television"}, "source_type"),
     ({"sentiment": "furious"}, "sentiment"),
     ({"language": "Nederlands!"}, "language"),
+    ({"period": "custom", "from": "1969-12-31", "to": "1970-01-02"}, "from"),
 ]
 
 
@@ -147,6 +148,18 @@ async def test_bad_filters_name_the_field(client, mon, sessionmaker):
         response = await client.get(API, params=params, headers=headers)
         assert response.status_code == 422, params
         assert [e["field"] for e in response.json()["errors"]] == [field], params
+
+
+async def test_days_at_the_end_of_the_calendar_are_refused_not_a_500(client, mon, sessionmaker):
+    headers = await api_headers(sessionmaker, mon.a, "viewer")
+    response = await client.get(API, params={"period": "custom", "from": "9999-12-31", "to": "9999-12-31"},
+                                headers=headers)  # the day after overflows
+    assert response.status_code == 422
+    assert response.json()["errors"] == [{"field": f, "reason": "Gebruik een datum van 1970-01-01 tot en met "
+                                                                "2099-12-31."} for f in ("from", "to")]
+    response = await client.get(API, params={"period": "custom", "from": "2099-12-31", "to": "2099-12-31"},
+                                headers=headers)
+    assert response.status_code == 200, response.text
 
 
 async def test_page_shows_filter_errors_and_the_figures(app, client, mon, sessionmaker):

@@ -359,3 +359,205 @@ async def test_who_may_import_and_tenant_isolation(
     run_id = response.headers["location"].rsplit("/", 1)[-1]
     response = await post_form(client, f"{PAGES}/imports/{run_id}/cancel", {}, follow_redirects=False)
     assert response.status_code == 303 and await runs(sessionmaker, mon.a.id) == []
+
+
+# -- hostile files: bounded, linear, and parsed off the event loop ---------------------------------------------------
+
+WIDE_SAME = ("a," * 2499 + "a\n" + "1," * 2499 + "1\n").encode()  # 10 KB: 2,500 columns all named `a`
+WIDE_DISTINCT = (",".join(f"c{i}" for i in range(200_000)) + "\n1\n").encode()  # 1.2 MB: 200,000 names
+
+
+def test_column_names_are_made_unique_in_one_pass_and_wide_files_are_refused() -> None:
+    table = read_table(b"a,a,a (2),,a\n1,2,3,4,5\n", "csv")
+    assert table.columns == ["a", "a (2)", "a (2) (2)", "column 4", "a (3)"]
+    at_limit = read_table(("a," * (imports.MAX_COLUMNS - 1) + "a\n1\n").encode(), "csv")
+    assert len(set(at_limit.columns)) == imports.MAX_COLUMNS and at_limit.columns[-1] == f"a ({imports.MAX_COLUMNS})"
+    for content, count in ((WIDE_SAME, 2500), (WIDE_DISTINCT, 200_000)):
+        with pytest.raises(BrokenFile) as caught:
+            read_table(content, "csv")
+        assert str(caught.value.msg) == f"The file has {count} columns; an import takes at most 200."
+
+
+def test_json_files_are_bounded_in_fields_and_depth() -> None:
+    cases = [
+        (json.dumps([{f"k{i}": i for i in range(200_000)}]).encode(), "x.json",
+         "Row 1 has 200000 fields; an import takes at most 500."),
+        (json.dumps([{"id": 1, "user": {f"k{i}": i for i in range(600)}}]).encode(), "x.json",
+         "Row 1 has 601 fields; an import takes at most 500."),
+        (json.dumps([{f"r{r}k{i}": i for i in range(10)} for r in range(60)]).encode(), "x.json",
+         "The file's first rows have 600 different fields; an import takes at most 500."),
+        (b"[" * 100_000 + b"]" * 100_000, "x.json", "The JSON is nested more than 64 levels deep."),
+        (b'{"a":' * 50_000 + b"1" + b"}" * 50_000, "x.json", "The JSON is nested more than 64 levels deep."),
+        (b'{"id": 1}\n' + b"[" * 100_000 + b"\n", "x.jsonl", "The JSON is nested more than 64 levels deep."),
+    ]
+    for content, name, reason in cases:
+        with pytest.raises(BrokenFile) as caught:
+            read_table(content, "json", name)
+        assert list(caught.value.errors) == ["file"] and str(caught.value.msg) == reason, reason
+    nested_in_text = read_table(json.dumps([{"id": 1, "text": "[" * 1000}]).encode(), "json")  # brackets in a string
+    assert nested_in_text.rows[0][1]["text"] == "[" * 1000
+
+
+async def test_hostile_files_get_a_4xx_on_the_page_and_the_api_and_store_nothing(
+        client: Any, mon: World, sessionmaker: async_sessionmaker[AsyncSession]) -> None:
+    source = await add_source(sessionmaker, mon.a.id, kind="api")
+    headers = await api_headers(sessionmaker, mon.a, "member")
+    hostile = [
+        ("wide.csv", WIDE_SAME, "The file has 2500 columns; an import takes at most 200."),
+        ("wider.csv", WIDE_DISTINCT, "The file has 200000 columns; an import takes at most 200."),
+        ("keys.json", json.dumps([{f"k{i}": i for i in range(200_000)}]).encode(),
+         "Row 1 has 200000 fields; an import takes at most 500."),
+        ("deep.json", b"[" * 100_000 + b"]" * 100_000, "The JSON is nested more than 64 levels deep."),
+        ("deep.json", b"{" * 50_000, "The JSON is nested more than 64 levels deep."),
+        ("deep.ndjson", b"[" * 100_000, "The JSON is nested more than 64 levels deep."),
+    ]
+    await login_as(client, mon.a, "member")
+    response = await upload(client, source, "wide.csv", WIDE_SAME)  # the page, in Dutch (the default)
+    assert response.status_code == 422
+    assert "Het bestand heeft 2500 kolommen; een import neemt er hoogstens 200." in response.text
+    response = await upload(client, source, "deep.json", b"[" * 100_000)
+    assert response.status_code == 422 and 'name="file"' in response.text
+    await english(client)
+    for name, content, reason in hostile:
+        response = await client.post(f"{API}/imports", headers=headers, data={"source": str(source)},
+                                     files={"file": (name, content, "application/octet-stream")})
+        assert response.status_code == 422, (name, response.text[:300])
+        assert response.json()["errors"] == [{"field": "file", "reason": reason}]
+    response = await client.post(f"{API}/imports", headers=headers, data={"source": str(source),
+                                                                          "mapping": "[" * 100_000},
+                                 files={"file": ("ok.csv", b"id,date,text\n1,2026-01-01,x\n", "text/csv")})
+    assert response.status_code == 422
+    assert response.json()["errors"] == [{"field": "mapping",
+                                          "reason": "The JSON is nested more than 64 levels deep."}]
+    assert await runs(sessionmaker, mon.a.id) == []
+
+
+async def test_an_upload_is_parsed_off_the_event_loop_while_other_requests_are_served(
+        app: Any, client: Any, mon: World, sessionmaker: async_sessionmaker[AsyncSession],
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    """The upload's parse waits until a request of another tenant has been answered. Parsed on the event loop,
+    that request could never run meanwhile: the wait would time out and the upload fail. (The 10 s bound only
+    ends a real hang; nothing is timed otherwise.) The requests run on this test's own loop through httpx's ASGI
+    transport: the test client works each request to the end on a loop of its own, one at a time."""
+    import asyncio
+    import threading
+
+    import httpx
+
+    from plugins.monitoring.sources import service
+
+    source = await add_source(sessionmaker, mon.a.id, kind="api")
+    await add_source(sessionmaker, mon.b.id, "Globex-export", kind="api")
+    acme = await api_headers(sessionmaker, mon.a, "member")
+    globex = await api_headers(sessionmaker, mon.b, "viewer")
+    started, answered = threading.Event(), threading.Event()
+    parsed_on: list[str] = []
+    real = service.read_table
+
+    def gated(*args: Any, **kwargs: Any) -> Any:
+        parsed_on.append(threading.current_thread().name)
+        started.set()
+        if not answered.wait(10):
+            raise AssertionError("no other request was served while the file was being parsed")
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(service, "read_table", gated)
+    async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://testserver.local") as http:
+        async def hostile() -> httpx.Response:
+            return await http.post(f"{API}/imports", headers=acme, data={"source": str(source)},
+                                   files={"file": ("wide.csv", WIDE_SAME, "text/csv")})
+
+        async def cheap() -> httpx.Response:
+            while not started.is_set():  # only once the parse is under way
+                await asyncio.sleep(0.01)
+            response = await http.get("/api/v1/t/globex/monitoring/sources", headers=globex)
+            answered.set()
+            return response
+
+        slow, quick = await asyncio.gather(hostile(), cheap())
+    assert quick.status_code == 200 and [s["name"] for s in quick.json()["items"]] == ["Globex-export"]
+    assert slow.status_code == 422 and slow.json()["errors"] == [
+        {"field": "file", "reason": "Het bestand heeft 2500 kolommen; een import neemt er hoogstens 200."}]
+    assert parsed_on and parsed_on[0] != threading.main_thread().name
+    assert await runs(sessionmaker, mon.a.id) == []
+
+
+# -- a job delivered again after a crash ------------------------------------------------------------------------------
+
+class Killed(BaseException):
+    """The worker process dies mid-chunk: no `except Exception` sees it, the chunk's transaction is rolled back."""
+
+
+async def _queued_import(sessionmaker: async_sessionmaker[AsyncSession], tenant_id: UUID, source: UUID,
+                         content: bytes) -> UUID:
+    with tenant_scope(tenant_id):
+        async with sessionmaker() as s, s.begin():
+            run = ImportRun(source_id=source, file_name="big.csv", file_format="csv", status="queued",
+                            mapping={"external_id": "id", "published_at": "date", "body": "text"}, data=content)
+            s.add(run)
+    return run.id
+
+
+@pytest.mark.parametrize("crash", [Killed, RuntimeError])
+async def test_a_resumed_import_counts_its_own_rows_as_imported(
+        app: Any, mon: World, sessionmaker: async_sessionmaker[AsyncSession], monkeypatch: pytest.MonkeyPatch,
+        crash: type[BaseException]) -> None:
+    """Killed: the message is delivered again with the run still `running`. RuntimeError: the run is marked
+    failed and the broker retries it. Either way the counts equal an uninterrupted import's."""
+    monkeypatch.setattr(imports, "CHUNK", 5)
+    rows = [f"r{n},2026-01-0{1 + n % 5} 10:00,Bericht nummer {n} over Acme" for n in range(40)]
+    rows.insert(20, "r7,2026-01-02 10:00,Bericht nummer 7 over Acme")  # a real duplicate within the file
+    content = ("id,date,text\n" + "\n".join(rows) + "\n").encode()
+    interrupted = await add_source(sessionmaker, mon.a.id, "Onderbroken")
+    whole = await add_source(sessionmaker, mon.b.id, "In een keer")
+    real_ingest = imports.ingest
+    calls = {"n": 0}
+
+    async def crashing(*args: Any, **kwargs: Any) -> Any:
+        calls["n"] += 1
+        report = await real_ingest(*args, **kwargs)
+        if calls["n"] == 4:  # the fourth chunk is written, then the worker dies before it commits
+            raise crash("worker lost")
+        return report
+
+    run_id = await _queued_import(sessionmaker, mon.a.id, interrupted, content)
+    monkeypatch.setattr(imports, "ingest", crashing)
+    with pytest.raises(crash):
+        await run_named_job(app, "monitoring.import", mon.a.id, import_id=str(run_id))
+    [halfway] = await runs(sessionmaker, mon.a.id)
+    assert (halfway.imported, halfway.duplicates, halfway.resume_after) == (15, 0, 16)  # three chunks committed
+    assert halfway.status == ("running" if crash is Killed else "failed")
+    assert len(await mentions(sessionmaker, mon.a.id)) == 15
+    monkeypatch.setattr(imports, "ingest", real_ingest)
+    await run_named_job(app, "monitoring.import", mon.a.id, import_id=str(run_id))  # delivered again
+
+    other_id = await _queued_import(sessionmaker, mon.b.id, whole, content)
+    await run_named_job(app, "monitoring.import", mon.b.id, import_id=str(other_id))
+    [resumed], [uninterrupted] = await runs(sessionmaker, mon.a.id), await runs(sessionmaker, mon.b.id)
+    counts = (resumed.status, resumed.total_rows, resumed.imported, resumed.duplicates, resumed.rejected)
+    assert counts == ("done", 41, 40, 1, [])
+    assert counts == (uninterrupted.status, uninterrupted.total_rows, uninterrupted.imported,
+                      uninterrupted.duplicates, uninterrupted.rejected)
+    with tenant_scope(mon.a.id):
+        async with sessionmaker() as s:
+            stored = (await s.execute(select(Mention.external_id, func.count()).group_by(Mention.external_id))).all()
+    assert len(stored) == 40 and {n for _id, n in stored} == {1}  # no row stored twice
+    # a message that arrives after the import finished changes nothing
+    await run_named_job(app, "monitoring.import", mon.a.id, import_id=str(run_id))
+    [again] = await runs(sessionmaker, mon.a.id)
+    assert (again.imported, again.duplicates) == (40, 1) and len(await mentions(sessionmaker, mon.a.id)) == 40
+
+
+async def test_rows_dated_at_the_edge_of_the_calendar_are_rejected_with_a_reason(
+        app: Any, mon: World, sessionmaker: async_sessionmaker[AsyncSession]) -> None:
+    source = await add_source(sessionmaker, mon.a.id)
+    content = (b"id,date,text\nok,2026-01-05 10:00,Acme levert op tijd\nlow,0001-01-01T00:00:00+14:00,rand\n"
+               b"high,9999-12-31T23:59:59-12:00,rand\nold,Mon Jan 01 00:00:00 +1400 0001,rand\n")
+    run_id = await _queued_import(sessionmaker, mon.a.id, source, content)
+    result = await run_named_job(app, "monitoring.import", mon.a.id, import_id=str(run_id))
+    assert result == {"status": "done", "rejected": 3}
+    [run] = await runs(sessionmaker, mon.a.id)
+    assert (run.status, run.imported, run.duplicates) == ("done", 1, 0)
+    assert [(e["row"], e["field"], e["reason"]) for e in run.rejected] == [
+        (n, "published_at", "Use a date from 1970-01-01 to 2099-12-31.") for n in (3, 4, 5)]
+    assert set(await mentions(sessionmaker, mon.a.id)) == {"ok"}

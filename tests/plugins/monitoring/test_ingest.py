@@ -3,7 +3,7 @@ the alert job, and the push API with per-item results."""
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime, timedelta, timezone
 from typing import Any
 from uuid import UUID
 
@@ -83,6 +83,18 @@ def test_parse_item_accepts_a_full_item_and_fills_defaults() -> None:
 def test_parse_item_refuses_with_field_and_reason(raw: Any, field: str, reason: str) -> None:
     errors = errors_of(raw)
     assert field in errors and reason in errors[field], errors
+
+
+EDGES = ["0001-01-01T00:00:00+14:00", "9999-12-31T23:59:59-12:00", "0001-01-01T00:00:00Z", "1969-12-31T23:59:59Z",
+         "2100-01-01T00:00:00Z", "9999-12-31T23:59:59"]
+"""Moments at and beyond the edges of the calendar: converting their zone or going back a week overflows."""
+
+
+@pytest.mark.parametrize("moment", [*EDGES, datetime(1, 1, 1, tzinfo=timezone(timedelta(hours=14)))])
+def test_published_at_outside_the_range_is_refused_on_its_field(moment: Any) -> None:
+    assert errors_of(item("1", "x", published_at=moment)) == {
+        "published_at": "Use a date from 1970-01-01 to 2099-12-31."}
+    assert parse_item(item("1", "x", published_at="1970-01-01T00:00:00Z"), NOW)[0] is not None
 
 
 def test_parse_item_reports_every_problem_at_once() -> None:
@@ -463,6 +475,26 @@ async def test_push_api_answers_per_item(client: Any, mon: World,
     with tenant_scope(mon.a.id):
         async with sessionmaker() as session:
             assert await session.scalar(select(func.count()).select_from(Mention)) == 2
+
+
+async def test_an_item_at_the_edge_of_the_calendar_is_rejected_alone(
+        client: Any, mon: World, sessionmaker: async_sessionmaker[AsyncSession]) -> None:
+    await add_source(sessionmaker, mon.a)
+    headers = await api_headers(sessionmaker, mon.a, "member")
+    items = [item("ok-1", "Acme levert op tijd")]
+    items += [item(f"edge-{n}", f"Bericht {n}", published_at=moment) for n, moment in enumerate(EDGES)]
+    items.append(item("ok-2", "Acme levert weer op tijd"))
+    r = await client.post(URL + "?lang=en", json={"source": "Push", "items": items}, headers=headers)
+    assert r.status_code == 200, r.text
+    out = r.json()
+    assert (out["created"], out["rejected"]) == (2, len(EDGES))
+    assert [i["status"] for i in out["items"]] == ["created", *["rejected"] * len(EDGES), "created"]
+    assert all(i["errors"] == [{"field": "published_at", "reason": "Use a date from 1970-01-01 to 2099-12-31."}]
+               for i in out["items"][1:-1])
+    with tenant_scope(mon.a.id):
+        async with sessionmaker() as session:
+            stored = set((await session.scalars(select(Mention.external_id))).all())
+    assert stored == {"ok-1", "ok-2"}
 
 
 MALFORMED = [

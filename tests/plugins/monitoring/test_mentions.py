@@ -226,6 +226,26 @@ async def test_bad_filters_are_named_and_show_nothing(client: Any, sessionmaker:
     assert page.status_code == 422 and "Kies een van" in page.text and "Storing bij Acme" not in page.text
 
 
+async def test_days_outside_the_range_are_refused_on_their_field(client: Any, sessionmaker: Any,
+                                                                 seeded: Any) -> None:
+    mon, _s, _ids = seeded
+    h = await api_headers(sessionmaker, mon.a, "viewer")
+    response = await client.get(api(mon.a), params={"from": "0001-01-01", "to": "9999-12-31", "lang": "en"},
+                                headers=h)
+    assert response.status_code == 422
+    assert sorted((e["field"], e["reason"]) for e in response.json()["errors"]) == [
+        ("from", "Use a date from 1970-01-01 to 2099-12-31."), ("to", "Use a date from 1970-01-01 to 2099-12-31.")]
+    response = await client.get(api(mon.a), params={"to": "9999-12-31"}, headers=h)  # the day after overflows
+    assert response.status_code == 422 and [e["field"] for e in response.json()["errors"]] == ["to"]
+    assert await listed(client, mon.a, h, **{"from": "1970-01-01", "to": "2099-12-31"}) == [
+        "Storing bij Acme", "Forumdraad over Acme service", "Acme opent nieuwe winkel", "Acme CEO interview",
+        "Weerbericht"]
+    await login_as(client, mon.a, "viewer")
+    page = await client.get(web(mon.a), params={"from": "0001-01-01", "to": "9999-12-31"})
+    assert page.status_code == 422 and "Gebruik een datum van 1970-01-01 tot en met 2099-12-31." in page.text
+    assert "Storing bij Acme" not in page.text
+
+
 async def test_detail_page_and_api(client: Any, sessionmaker: Any, seeded: Any) -> None:
     mon, _s, ids = seeded
     await login_as(client, mon.a, "viewer")
