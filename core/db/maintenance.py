@@ -7,9 +7,9 @@ minutes. Code that has just written many rows (an import, a burst of ingestion) 
 itself; see "Database maintenance" in docs/operations.md.
 
 The app's connections run as a role that owns no table (row-level security, `core.db.rls`), and before
-PostgreSQL 17 only a table's owner may analyze it. `analyze_tables` therefore steps back to the login (owning)
-user for the one statement, inside the caller's transaction, and returns to the app role right after. Nothing
-but `ANALYZE` of the named, existing tables runs under the owner; table names are checked and quoted.
+PostgreSQL 17 only a table's owner may analyze it. `analyze_tables` therefore calls `regie_analyze(text[])`, a
+function the migrating (owning) user installs after every upgrade (`core.db.rls.install_analyze_function`): it
+runs as that owner and does nothing but `ANALYZE` the named tables of the schema that exist.
 """
 
 from __future__ import annotations
@@ -31,28 +31,16 @@ async def analyze_tables(session: AsyncSession, tables: Iterable[str]) -> list[s
     """`ANALYZE` the given tables now (PostgreSQL) and return the ones analyzed.
 
     Idempotent and cheap to repeat (ANALYZE reads a fixed-size sample). When another transaction is analyzing at
-    this moment this one returns [] at once: that run covers the rows written so far. Tables that do not exist,
-    or that the login user does not own, are skipped (logged). On SQLite it does nothing and returns [] (its
-    planner does not need fresh statistics to pick an index for these queries).
+    this moment this one returns [] at once: that run covers the rows written so far. Tables that do not exist
+    are skipped (logged). On SQLite it does nothing and returns [] (its planner does not need fresh statistics to
+    pick an index for these queries).
     """
     names = sorted({t for t in tables if _NAME.match(t)})
     if session.bind.dialect.name != "postgresql" or not names:
         return []
     if not await session.scalar(text("SELECT pg_try_advisory_xact_lock(:key)"), {"key": ANALYZE_LOCK}):
         return []
-    app_role = await session.scalar(text("SELECT current_user"))
-    owned = list((await session.scalars(text(
-        "SELECT c.relname FROM pg_class c "
-        "WHERE c.relnamespace = current_schema()::regnamespace AND c.relkind IN ('r', 'p') "
-        "AND c.relname = ANY(:names) AND pg_has_role(session_user, c.relowner, 'USAGE') ORDER BY c.relname"),
-        {"names": names})).all())
-    if len(owned) < len(names):
-        log.warning("ANALYZE skipped for %s: missing or not owned by the login user",
-                    ", ".join(sorted(set(names) - set(owned))))
-    if not owned:
-        return []
-    await session.execute(text("SET LOCAL ROLE NONE"))  # the login user, who owns the tables
-    await session.execute(text("ANALYZE " + ", ".join(f'"{name}"' for name in owned)))
-    # back to the app role for the rest of the transaction (an error above rolls the SET back with it)
-    await session.execute(text('SET LOCAL ROLE "{}"'.format(str(app_role).replace('"', '""'))))
-    return owned
+    done = list(await session.scalar(text("SELECT regie_analyze(CAST(:names AS text[]))"), {"names": names}) or [])
+    if len(done) < len(names):
+        log.warning("ANALYZE skipped for %s: no such table", ", ".join(sorted(set(names) - set(done))))
+    return done

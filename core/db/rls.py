@@ -114,6 +114,7 @@ def secure_tenant_tables(connection: Connection, role: str) -> list[str]:
         connection.execute(text(f'GRANT USAGE ON SCHEMA "{schema}" TO "{role}"'))
         connection.execute(text(f'GRANT SELECT, INSERT, UPDATE, DELETE ON ALL TABLES IN SCHEMA "{schema}" TO "{role}"'))
         connection.execute(text(f'GRANT USAGE, SELECT ON ALL SEQUENCES IN SCHEMA "{schema}" TO "{role}"'))
+    install_analyze_function(connection, role if exists else "")
     rows = connection.execute(text(
         "SELECT c.relname, c.relrowsecurity AND c.relforcerowsecurity, "
         "       coalesce(array_agg(p.polname) FILTER (WHERE p.polname IS NOT NULL), '{}') "
@@ -134,3 +135,36 @@ def secure_tenant_tables(connection: Connection, role: str) -> list[str]:
                 connection.execute(text(f'DROP POLICY IF EXISTS "{old}" ON "{table}"'))
         connection.execute(text(f'CREATE POLICY "{POLICY}" ON "{table}" USING ({RULE}) WITH CHECK ({RULE})'))
     return changed
+
+
+ANALYZE_FUNCTION = "regie_analyze"
+
+
+def install_analyze_function(connection: Connection, role: str) -> None:
+    """`regie_analyze(text[])`: ANALYZE of the schema's own tables, runnable by the app role.
+
+    Only a table's owner may analyze it (before PostgreSQL 17), and the app role owns nothing. This function runs
+    as its owner, the migrating user (SECURITY DEFINER), with a fixed search path; it does nothing but ANALYZE
+    tables of this schema that exist, by quoted name, so it hands the app role no other power.
+    """
+    schema = connection.execute(text("SELECT current_schema()")).scalar_one()
+    quoted = '"{}"'.format(schema.replace('"', '""'))
+    connection.execute(text(f"""
+        CREATE OR REPLACE FUNCTION {quoted}.{ANALYZE_FUNCTION}(tables text[]) RETURNS text[]
+        LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, {quoted} AS $fn$
+        DECLARE
+            found text[];
+            name text;
+        BEGIN
+            SELECT coalesce(array_agg(c.relname ORDER BY c.relname), '{{}}') INTO found
+            FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
+            WHERE n.nspname = '{schema.replace("'", "''")}' AND c.relkind IN ('r', 'p') AND c.relname = ANY(tables);
+            FOREACH name IN ARRAY found LOOP
+                EXECUTE format('ANALYZE %I.%I', '{schema.replace("'", "''")}', name);
+            END LOOP;
+            RETURN found;
+        END
+        $fn$"""))
+    connection.execute(text(f"REVOKE ALL ON FUNCTION {quoted}.{ANALYZE_FUNCTION}(text[]) FROM PUBLIC"))
+    if role:
+        connection.execute(text(f'GRANT EXECUTE ON FUNCTION {quoted}.{ANALYZE_FUNCTION}(text[]) TO "{role}"'))

@@ -61,7 +61,7 @@ async def test_analyze_tables_takes_only_real_table_names_and_does_nothing_on_sq
         assert done == []
     else:
         assert done == ["monitoring_mention"]
-        assert role == "regie_app"  # back to the app role (row-level security) for the rest of the transaction
+        assert role == "regie_app"  # the app role throughout: the owner's function does the ANALYZE
 
 
 @pytest.mark.postgresql_only
