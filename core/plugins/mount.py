@@ -11,28 +11,38 @@ from litestar.handlers import BaseRouteHandler
 from sqlalchemy import select
 
 from core.activation.models import ActivationStatus, PluginActivation
-from core.auth.permissions import authorise
+from core.auth.permissions import PUBLIC, action_of, authorise
+from core.errors import PermissionDenied
 from core.plugins.manager import plugin_infos, plugin_module
 
 
 def require_active(plugin: str) -> Any:
     """Guard: a plugin's routes answer 404 'not enabled' unless it is active for the tenant.
 
+    Only to the tenant's members (and the mediator): anyone else gets the refusal they would get on an
+    active plugin (sign in, 401 or 403), so strangers cannot tell which plugins a tenant uses. Public pages
+    (the webcare community) exist only while their plugin is active: that they show is their purpose.
+
     It also grants the role `owner` to members of the department that owns the plugin (by membership
     or workgroup seat), so the matrix can give the owning department rights other members lack.
     """
 
-    async def guard(connection: ASGIConnection[Any, Any, Any, Any], _handler: BaseRouteHandler) -> None:
+    async def guard(connection: ASGIConnection[Any, Any, Any, Any], handler: BaseRouteHandler) -> None:
         state = connection.scope.get("state", {})
         tenant = state.get("tenant")
         if tenant is None:
             raise NotFoundException(f"plugin {plugin} is not enabled")
+        principal = state.get("principal")
+        if not (principal is not None and principal.roles) and action_of(handler) != PUBLIC:
+            # not of this tenant (anonymous, another tenant's user or token): refused before the activation
+            # is looked at, so the answer is the same for an active and an inactive plugin
+            authorise(connection, handler)
+            raise PermissionDenied(action_of(handler) or "")
         async with connection.app.state.sessionmaker() as session:
             row = (await session.execute(select(PluginActivation.status, PluginActivation.department_id)
                                          .where(PluginActivation.plugin == plugin))).first()
         if row is None or row.status != ActivationStatus.active.value:
             raise NotFoundException(f"plugin {plugin} is not enabled")
-        principal = state.get("principal")
         if principal is not None and principal.user is not None and in_department(principal, row.department_id):
             principal.roles = principal.roles | {"owner"}
 

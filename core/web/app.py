@@ -1,4 +1,5 @@
-"""The app factory: settings, database, plugin host, jobs, sessions, CSRF, templates and routes."""
+"""The app factory: settings, database, plugin host, jobs, sessions, CSRF (bound to the session,
+`core/web/csrf.py`), templates and routes."""
 
 from __future__ import annotations
 
@@ -13,6 +14,7 @@ from jinja2 import ChoiceLoader, Environment, FileSystemLoader, PrefixLoader, se
 from litestar import Litestar, Router
 from litestar.config.csrf import CSRFConfig
 from litestar.datastructures import State
+from litestar.middleware import DefineMiddleware
 from litestar.middleware.rate_limit import RateLimitConfig
 from litestar.openapi import OpenAPIConfig
 from litestar.openapi.plugins import SwaggerRenderPlugin
@@ -35,6 +37,7 @@ from core.plugins.manager import build_plugin_manager
 from core.plugins.mount import plugin_routers
 from core.settings import Settings
 from core.web.context import RequestContextMiddleware
+from core.web.csrf import SessionCSRFMiddleware, SessionRequest
 from core.web.errors import EXCEPTION_HANDLERS, document_api_errors
 from core.web.input_guard import reject_nul
 from core.web.routes import api_route_handlers, web_route_handlers
@@ -93,6 +96,10 @@ def create_app(settings: Settings | None = None, extra_plugins: list[Any] | None
         check_throttle_handler=lambda request: request.method == "POST"
         and request.url.path.rstrip("/").endswith(("/login", "/password/forgot", "/mfa/verify", "/account/password")),
     )
+    # the API authenticates by token only, never by cookie: nothing to forge there; static files take no input
+    csrf_config = CSRFConfig(secret=settings.secret_key, cookie_name="regie_csrf", header_name="x-csrftoken",
+                             exclude=["^/api/", "^/static/"], cookie_samesite="lax",
+                             cookie_secure=settings.secure_cookies, cookie_httponly=True)
     web = Router(path="/", route_handlers=web_route_handlers(), guards=[authorise], include_in_schema=False)
     api = Router(path="/api/v1", route_handlers=api_route_handlers(), guards=[authorise])
     app = Litestar(
@@ -106,11 +113,9 @@ def create_app(settings: Settings | None = None, extra_plugins: list[Any] | None
         plugins=[SQLAlchemyPlugin(config=db_config), HTMXPlugin()],
         before_send=[security_headers(settings.trust_proxy)],
         middleware=[session_config.middleware, rate_limit.middleware,
-                    RequestContextMiddleware()],
+                    RequestContextMiddleware(), DefineMiddleware(SessionCSRFMiddleware, config=csrf_config)],
+        request_class=SessionRequest,
         stores=StoreRegistry(stores={"sessions": session_store}),
-        csrf_config=CSRFConfig(secret=settings.secret_key, cookie_name="regie_csrf",
-                               header_name="x-csrftoken", exclude=["^/api/"], cookie_samesite="lax",
-                               cookie_secure=settings.secure_cookies, cookie_httponly=True),
         request_max_body_size=MAX_BODY_BYTES,
         template_config=TemplateConfig(engine=JinjaTemplateEngine.from_environment(_jinja(pm))),
         openapi_config=OpenAPIConfig(title="Regie API", version="1.0.0", path="/api/v1/schema",

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import re
 from typing import Any
+from urllib.parse import unquote
 
 from litestar.connection import ASGIConnection
 from litestar.exceptions import NotFoundException
@@ -27,7 +28,11 @@ from core.plugins.manager import call, hook_for
 from core.tenancy.models import Tenant
 from core.tenancy.scope import _cross, _tenant
 
-TENANT_PATH = re.compile(r"^/(?:api/v1/)?t/(?P<slug>[a-z0-9][a-z0-9-]*)(?:/|$)")
+SLUG_FORM = re.compile(r"[a-z0-9][a-z0-9-]*")
+TENANT_PATH = re.compile(rf"^/(?:api/v1/)?t/(?P<slug>{SLUG_FORM.pattern})(?:/|$)")
+TENANT_SEGMENT = re.compile(r"^/(?:api/v1/)?t/(?P<slug>[^/]*)(?:/|$)")
+"""Any path under a tenant, also with a slug TENANT_PATH refuses (upper case, other characters)."""
+RAW_TENANT_SEGMENT = re.compile(rb"^(/(?:api/v1/)?t/)([^/?]*)")
 LANG_COOKIE = "regie_lang"
 
 
@@ -42,6 +47,9 @@ class RequestContextMiddleware(ASGIMiddleware):
         sessionmaker = scope["app"].state.sessionmaker
         connection: ASGIConnection[Any, Any, Any, Any] = ASGIConnection(scope)
         match = TENANT_PATH.match(path)
+        if match is None and TENANT_SEGMENT.match(path):
+            await _not_canonical(scope, send)
+            return
         tenant_token = _tenant.set(None)
         cross_token = _cross.set(False)
         try:
@@ -82,6 +90,26 @@ class RequestContextMiddleware(ASGIMiddleware):
         finally:
             _cross.reset(cross_token)
             _tenant.reset(tenant_token)
+
+
+async def _not_canonical(scope: Scope, send: Send) -> None:
+    """A tenant path whose slug is not in canonical form: never routed without a tenant (handlers expect one).
+
+    Slugs are lower case (`clean_slug`), so `/t/ACME/...` means `/t/acme/...`: a GET or HEAD is sent there
+    with a 301, the query kept; any other method, and a slug that is no slug in any case, is a 404. The
+    answer is the same whether such a tenant exists, so it tells nobody which slugs are taken.
+    """
+    source = (scope.get("raw_path") or scope["path"].encode()).split(b"?", 1)[0]  # some servers keep the query
+    raw = RAW_TENANT_SEGMENT.match(source)
+    slug = unquote(raw.group(2).decode("latin-1")).lower() if raw else ""
+    if raw is None or scope["method"] not in ("GET", "HEAD") or not SLUG_FORM.fullmatch(slug):
+        raise NotFoundException()
+    location = raw.group(1) + slug.encode() + source[raw.end():]
+    if scope.get("query_string"):
+        location += b"?" + scope["query_string"]
+    await send({"type": "http.response.start", "status": 301,
+                "headers": [(b"location", location), (b"content-length", b"0")]})
+    await send({"type": "http.response.body", "body": b""})
 
 
 async def _user(session: Any, connection: ASGIConnection[Any, Any, Any, Any], path: str) -> User | None:

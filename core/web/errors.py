@@ -90,6 +90,7 @@ HTTP_REASONS = {
     403: ("csrf", N_("This form has expired. Reload the page and try again.")),
     405: ("__all__", N_("This action is not possible here.")),
     413: ("file", N_("The upload is too large.")),
+    415: ("content-type", N_("Send the body as JSON with Content-Type: application/json.")),
     429: ("__all__", N_("Too many attempts. Wait a minute and try again.")),
 }
 
@@ -158,6 +159,7 @@ API_ERROR_RESPONSES: dict[int, ResponseSpec] = {
                               (404, "Not found in this tenant"),
                               (409, "Conflict: the current state does not allow this"),
                               (413, "Upload too large"),
+                              (415, "The body is not application/json on a route that takes JSON"),
                               (422, "Invalid input: field and reason"),
                               (429, "Too many requests"))
 }

@@ -105,6 +105,7 @@ ID_TABLES = {
     "question_id": "webcare_question", "answer_id": "webcare_answer", "customer_id": "webcare_customer",
     "source_id": "monitoring_source", "study_id": "baseline_study", "token_id": "api_token",
     "enrolment_id": "training_enrolment", "suggestion_id": "training_suggestion",
+    "proposal_id": "regie_proposal",
 }
 """A path parameter → the table its id is looked up in. A parameter not listed here gets every foreign id."""
 SAMPLE_TABLES = ("department", "audit_entry", "monitoring_mention", "plugin_activation")
@@ -149,3 +150,32 @@ async def test_foreign_ids_are_not_found_under_own_tenant(app, client, world, se
 async def test_every_tenant_route_declares_an_action(app):
     missing = [f"{m} {p}" for m, p, action in tenant_routes(app) if not action]
     assert missing == []
+
+
+@pytest.mark.parametrize("who", ["mediator", "other tenant's admin", "anonymous"])
+async def test_a_slug_in_another_case_is_redirected_or_not_found_on_every_route(app, client, world, sessionmaker,
+                                                                                who):
+    """`/t/ACME/...` and `/api/v1/t/ACME/...` on every route: a GET goes to the lower-case URL (301), any other
+    method is a 404; no handler ever runs without its tenant (for the mediator that was a 500)."""
+    from tests.support import login
+
+    a_ids = await populate(sessionmaker, world.a)
+    some_a_id = str(next(iter(a_ids["department"])))
+    if who == "mediator":
+        await login(client, world.mediator.email)
+    elif who != "anonymous":
+        await login_as(client, world.b, "admin")
+    problems = []
+    for method, template, _action in tenant_routes(app):
+        api = template.startswith("/api/")
+        for slug in ("ACME", "Acme"):
+            url = fill(template, slug, some_a_id, token=invitation_token("acme"))
+            bearer = {"authorization": f"Bearer {api_token('globex')}"} if api and who != "anonymous" else None
+            response = await _call(client, method, url, api, bearer)
+            if method == "GET":
+                expected = fill(template, "acme", some_a_id, token=invitation_token("acme"))
+                if (response.status_code, response.headers.get("location")) != (301, expected):
+                    problems.append(f"{method} {url}: {response.status_code} {response.headers.get('location')}")
+            elif response.status_code != 404:
+                problems.append(f"{method} {url}: {response.status_code}")
+    assert problems == []
