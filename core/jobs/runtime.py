@@ -23,6 +23,15 @@ def start_in_process_worker(broker: dramatiq.Broker, threads: int = 2) -> Worker
     return worker
 
 
+def external_worker(broker: dramatiq.Broker, threads: int) -> Worker:
+    """The Worker of `regie worker`. dramatiq takes twice as many messages per queue as there are threads; the
+    extra ones wait in this process while an idle worker elsewhere could run them, and when this process dies
+    they wait for the redelivery too. So it takes at most as many as it can run at once."""
+    worker = Worker(broker, worker_timeout=1000, worker_threads=threads)
+    worker.queue_prefetch = threads
+    return worker
+
+
 def build_scheduler(sessionmaker: async_sessionmaker[AsyncSession], relay_seconds: int = 5) -> AsyncIOScheduler:
     """Periodic jobs; the outbox relay catches anything an after-commit nudge missed."""
     logging.getLogger("apscheduler").setLevel(logging.WARNING)  # not a line per relay run
@@ -69,7 +78,7 @@ def run_worker(settings: Any, threads: int = 4, relay_interval: int = 5,
         for sig in (signal.SIGTERM, signal.SIGINT):
             with contextlib.suppress(NotImplementedError, RuntimeError, ValueError):  # not the main thread
                 loop.add_signal_handler(sig, stop.set)
-        worker = Worker(broker, worker_timeout=1000, worker_threads=threads)
+        worker = external_worker(broker, threads)
         worker.start()
         scheduler = build_scheduler(sessionmaker, relay_interval)
         schedule_plugin_jobs(scheduler, sessionmaker)
