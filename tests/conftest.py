@@ -24,6 +24,7 @@ from core.web.app import create_app
 from tests.support import World, build_world
 
 IN_CI = os.environ.get("CI", "").lower() == "true"
+os.environ.setdefault("REGIE_STRICT_EVENTS", "1")  # an event that differs from its catalogue entry raises
 WORKER = os.environ.get("PYTEST_XDIST_WORKER", "")
 """pytest-xdist runs the suite in two processes (gw0, gw1); each gets a database and a Redis db of its own."""
 BASE_PG_URL = os.environ.get("TEST_POSTGRES_URL", "postgresql+asyncpg://postgres@127.0.0.1:5432/test")

@@ -9,24 +9,42 @@ gate evidence; fetch outbound URLs safely; check outward messages against the po
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import pluggy
 
 from core.activation.service import fire_events, owning_department
 from core.audit.service import record as record_audit
-from core.db.base import Base, TenantScoped, utcnow
+from core.db.base import Base, TenantScoped, as_utc, utcnow
 from core.db.bulk import bulk_insert
+from core.db.changes import count_changes, next_value
 from core.db.lookup import get_or_404
 from core.db.maintenance import analyze_tables
+from core.demo.kpis import DemoKpi
 from core.errors import DomainError, NotFound, PermissionDenied, Refused
 from core.evidence.service import freeze_baseline
-from core.i18n import N_, Msg, gettext_for
+from core.i18n import N_, Msg, Plural, gettext_for, ngettext_for
 from core.jobs.plugin_jobs import enqueue_job, job_transaction, run_named_job
 from core.jobs.progress import start_progress, update_progress
 from core.mail import send_mail
+from core.measurement.figures import KpiFigure, KpiTiles, kpi_figures, kpi_format, kpi_tiles, last_days
 from core.net.outbound import check_outbound_url
 from core.notifications.service import department_and_regie, notify_people
 from core.plugins.actions import find_item, item_actions
-from core.plugins.info import DomainEvent, HookContext, JobContext, JobSpec, KpiDefinition, PluginInfo
+from core.plugins.events import EventSpec, PayloadField
+from core.plugins.host import PluginHost, TenantPlugins
+from core.plugins.info import (
+    CONTRACT_VERSION,
+    Department,
+    DomainEvent,
+    ErasureSubject,
+    HookContext,
+    JobContext,
+    JobSpec,
+    KpiDefinition,
+    PluginInfo,
+    Principal,
+)
 from core.plugins.lookups import (
     current_tenant,
     department_choices,
@@ -36,6 +54,7 @@ from core.plugins.lookups import (
     registered_handles,
     user_names,
 )
+from core.plugins.records import Banner, DigestLine, Item, ItemAction, NavEntry, PolicySection, Widget
 from core.plugins.slices import collect as collect_slices
 from core.policy.outward import OutwardCheck, check_outward, published_tone_rules
 from core.tenancy.scope import current_tenant_id, tenant_scope
@@ -56,15 +75,25 @@ from core.web.uploads import check_file as check_upload
 
 hookimpl = pluggy.HookimplMarker("regie")
 
+if TYPE_CHECKING:  # the core's principal is what `Principal` promises plugins (checked by mypy)
+    from core.auth.principal import Principal as _CorePrincipal
+
+    def _conforms(principal: _CorePrincipal) -> Principal:
+        return principal
+
 __all__ = [
-    "analyze_tables", "Base", "bulk_insert", "chart", "check_upload",
+    "Banner", "CONTRACT_VERSION", "Department", "DigestLine", "ErasureSubject", "Item", "ItemAction", "NavEntry",
+    "PluginHost", "PolicySection", "Principal", "TenantPlugins", "Widget",
+    "count_changes", "DemoKpi", "EventSpec", "next_value", "PayloadField",
+    "analyze_tables", "as_utc", "Base", "bulk_insert", "chart", "check_upload",
     "collect_slices", "check_json_depth", "find_item", "check_outbound_url", "check_outward", "clean_choice",
     "clean_date",
     "clean_email", "clean_text", "clean_uuid", "current_tenant", "current_tenant_id", "department_and_regie",
     "department_choices", "DomainError", "DomainEvent", "doughnut", "enqueue_job", "FieldErrors", "fire_events",
     "Form", "form_errors", "freeze_baseline", "get_or_404", "gettext_for", "HookContext", "hookimpl", "item_actions",
-    "job_transaction", "JobContext", "JobSpec", "KpiDefinition", "lang_of", "member_choices", "member_principal", "Msg",
-    "MultipartForm", "N_",
+    "job_transaction", "JobContext", "JobSpec", "KpiDefinition", "KpiFigure", "kpi_figures",
+    "kpi_format", "KpiTiles", "kpi_tiles", "last_days", "lang_of", "member_choices", "member_principal", "Msg",
+    "MultipartForm", "N_", "ngettext_for", "Plural",
     "normal_handle", "NotFound", "notify_people", "OutwardCheck", "owning_department", "Page", "page",
     "page_number", "PageInfo", "paginate", "permission_check", "PermissionDenied", "PluginInfo", "principal_of",
     "published_tone_rules",

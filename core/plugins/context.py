@@ -2,32 +2,35 @@
 
 from __future__ import annotations
 
-from typing import Any
+from collections.abc import Hashable
+from typing import TYPE_CHECKING, Any
 from uuid import UUID
 
-from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from core.activation.models import PluginActivation
 from core.plugins.info import HookContext
-from core.roadmap.models import PilotMeasurement
 from core.tenancy.models import Tenant
 
-
-async def has_measured_activation(session: AsyncSession, exclude: str = "") -> bool:
-    """True when a plugin other than `exclude` ran as a pilot with a recorded measurement."""
-    found = await session.scalar(
-        select(PilotMeasurement.id).join(PluginActivation, PluginActivation.id == PilotMeasurement.activation_id)
-        .where(PluginActivation.plugin != exclude).limit(1))
-    return found is not None
+if TYPE_CHECKING:
+    from core.plugins.host import PluginHost
+    from core.settings import Settings
 
 
-def hook_context(session: AsyncSession, tenant: Tenant, lang: str, user_id: UUID | None = None,
-                 **extra: Any) -> HookContext:
-    """The context for a per-tenant hook call; `extra` adds call-specific helpers to `ctx.extra`."""
+async def has_measured_activation(session: AsyncSession, exclude: str = "", pm: Any = None) -> bool:
+    """True when a plugin other than `exclude` ran as a pilot with a measurement the pilot gate counts."""
+    from core.roadmap.gates import pilot_evidence
+
+    return any(plugin != exclude for plugin in (await pilot_evidence(session, pm)).counted)
+
+
+def hook_context(session: AsyncSession, tenant: Tenant, lang: str, user_id: UUID | None = None, *,
+                 roles: frozenset[str] = frozenset(), settings: Settings | None = None, pm: PluginHost | None = None,
+                 memo: dict[Hashable, Any] | None = None) -> HookContext:
+    """The context for a per-tenant hook call: who asks, in which tenant and language, with which session."""
 
     async def measured(exclude: str = "") -> bool:
-        return await has_measured_activation(session, exclude)
+        return await has_measured_activation(session, exclude, pm)
 
     return HookContext(tenant_id=tenant.id, tenant_slug=tenant.slug, lang=lang, user_id=user_id, session=session,
-                       extra={"has_measured_activation": measured, **extra})
+                       roles=frozenset(roles), settings=settings, pm=pm, memo={} if memo is None else memo,
+                       has_measured_activation=measured)

@@ -3,65 +3,95 @@
 Conventions (decided once, for every hook):
 - Implementations take a subset of the spec's arguments; new context goes into `ctx`, never a
   new positional argument, so adding to a spec breaks no plugin.
-- An implementation may return a value or an awaitable; `core.plugins.manager.call` awaits it.
-- Hooks that take `ctx` reach only plugins active for ctx's tenant (see `PluginHost.for_tenant`).
+- An implementation may return a value or an awaitable of it (`def` or `async def`, as suits it): a spec
+  returning `X` is typed `X | Awaitable[X]`, and the core awaits what needs awaiting (`core.plugins.host.call`).
+- Hooks that take `ctx` reach only plugins active for ctx's tenant: the core calls them through
+  `PluginHost.for_tenant(...)`, which decides enablement at dispatch. The exceptions say so: the privacy hooks
+  are asked of every installed plugin, `regie_activation_check` of the plugin being activated. Hooks without
+  `ctx` describe the plugin and are asked of every installed plugin.
+- What a hook returns to be shown is a typed record (`core.plugins.records`: `NavEntry`, `Banner`, `Widget`,
+  `ItemAction`, `DigestLine`, `PolicySection`); an item of another type is left out and logged.
 """
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING
 
 import pluggy
+
+if TYPE_CHECKING:  # the types are for readers and the type checker: this file imports nothing of the core
+    from collections.abc import Awaitable, Mapping, Sequence
+    from datetime import date, datetime
+    from pathlib import Path
+    from typing import Literal
+    from uuid import UUID
+
+    from litestar.types import ControllerRouterHandler
+
+    from core.demo.kpis import DemoKpi
+    from core.plugins.info import (
+        Department,
+        DomainEvent,
+        ErasureSubject,
+        HookContext,
+        JobSpec,
+        KpiDefinition,
+        PluginInfo,
+    )
+    from core.plugins.records import Banner, DigestLine, Item, ItemAction, NavEntry, PolicySection, Widget
 
 hookspec = pluggy.HookspecMarker("regie")
 
 
 # --- describing a plugin ------------------------------------------------------------------------
 @hookspec
-def regie_plugin() -> Any:
+def regie_plugin() -> PluginInfo:
     """Return the plugin's `PluginInfo`: name, Groundswell function, default owner, phase, prerequisites."""
 
 
 @hookspec
-def regie_routes() -> Any:
+def regie_routes() -> Sequence[ControllerRouterHandler]:
     """Return Litestar route handlers/routers, mounted under /t/{slug}/p/<plugin> and guarded by the core."""
 
 
 @hookspec
-def regie_api_routes() -> Any:
+def regie_api_routes() -> Sequence[ControllerRouterHandler]:
     """Return Litestar route handlers/routers, mounted under /api/v1/t/{slug}/<plugin>."""
 
 
 @hookspec
-def regie_templates() -> Any:
-    """Return a template folder; its files are addressed as `<plugin>/...`."""
+def regie_templates() -> tuple[str, Path]:
+    """Return `(prefix, folder)`: a template folder whose files are addressed as `<prefix>/...` (the plugin's
+    name)."""
 
 
 @hookspec
-def regie_jobs() -> Any:
+def regie_jobs() -> Sequence[JobSpec]:
     """Return `[JobSpec]`: background jobs the core runs in a tenant's scope (see `core.jobs.plugin_jobs`)."""
 
 
 # --- per-tenant contributions -------------------------------------------------------------------
 @hookspec
-def regie_nav(ctx: Any) -> Any:
-    """Return navigation entries `[{"label": str, "href": str}]` for the current user."""
+def regie_nav(ctx: HookContext) -> Sequence[NavEntry] | Awaitable[Sequence[NavEntry]]:
+    """Return navigation entries `[NavEntry(label, href)]` for the signed-in member (`ctx.roles`)."""
 
 
 @hookspec
-def regie_banners(ctx: Any) -> Any:
-    """Return banners `[{"level": "crisis" | "warning" | "info", "text": str, "href": str}]` shown at the top of
+def regie_banners(ctx: HookContext) -> Sequence[Banner] | Awaitable[Sequence[Banner]]:
+    """Return banners `[Banner(text, level="crisis" | "warning" | "info", href="")]` shown at the top of
     every tenant page for every signed-in user of the tenant (`text` already in `ctx.lang`); keep it cheap."""
 
 
 @hookspec
-def regie_widgets(ctx: Any) -> Any:
-    """Return dashboard widgets `[{"title": str, "template": str, "context": dict}]`."""
+def regie_widgets(ctx: HookContext) -> Sequence[Widget] | Awaitable[Sequence[Widget]]:
+    """Return widgets `[Widget(title, template, context)]` for the overview and the dashboard; read precomputed
+    figures only."""
 
 
 @hookspec
-def regie_item_actions(ctx: Any, kind: str, item: dict[str, Any]) -> Any:
-    """Return actions `[{"label": str, "action": str, "fields": dict[str, str]}]` this plugin offers on an item
+def regie_item_actions(ctx: HookContext, kind: str, item: Item
+                       ) -> Sequence[ItemAction] | Awaitable[Sequence[ItemAction]]:
+    """Return actions `[ItemAction(label, action, fields)]` this plugin offers on an item
     another plugin shows; the showing plugin renders each as a one-click POST form (`action` URL, hidden `fields`,
     the CSRF token). Kinds: "mention" (`item`: mention_id, author_handle, author_name, author_reach, title, text,
     url, sentiment, published_at). Asked only for people who may work in plugins (not viewers); `label` already in
@@ -69,66 +99,66 @@ def regie_item_actions(ctx: Any, kind: str, item: dict[str, Any]) -> Any:
 
 
 @hookspec
-def regie_find_item(ctx: Any, kind: str, item_id: Any) -> Any:
-    """Return the item of `kind` with id `item_id` in the tenant, as the same dict `regie_item_actions` receives,
+def regie_find_item(ctx: HookContext, kind: str, item_id: str | UUID) -> Item | None | Awaitable[Item | None]:
+    """Return the item of `kind` with id `item_id` in the tenant, as the same mapping `regie_item_actions` receives,
     or None when this plugin does not own such items or has none by that id. Lets a plugin check a reference to
     another plugin's item (a case's mention) without importing it; the first answer that is not None is used."""
 
 
 @hookspec
-def regie_digest(ctx: Any, week_start: Any, week_end: Any) -> Any:
-    """Return the weekly digest's highlight lines `[{"text": str, "href": str, "level": "alert" | "info"}]` for
+def regie_digest(ctx: HookContext, week_start: date, week_end: date
+                 ) -> Sequence[DigestLine] | Awaitable[Sequence[DigestLine]]:
+    """Return the weekly digest's highlight lines `[DigestLine(text, href, level="alert" | "info")]` for
     the ISO week `week_start`..`week_end` (dates, Monday..Sunday, inclusive); `text` in `ctx.lang`, `href`
     relative to the tenant ("p/<plugin>/..."). Called by the digest job (once per tenant, week and
     language) and for the preview on the digest settings page."""
 
 
 @hookspec
-def regie_kpis() -> Any:
+def regie_kpis() -> Sequence[KpiDefinition]:
     """Return KPI definitions `[KpiDefinition]` this plugin can measure."""
 
 
 @hookspec
-def regie_measure(ctx: Any, kpi: str, period: Any) -> Any:
-    """Return the value of one of this plugin's KPIs for a period, or None when it is not this plugin's."""
+def regie_measure(ctx: HookContext, kpi: str, period: tuple[date, date]
+                  ) -> float | None | Awaitable[float | None]:
+    """Return the value of one of this plugin's KPIs over `period` (first and last day, inclusive), or None when
+    it is not this plugin's or there is nothing to measure; `ctx.memo` is shared by one run's calls."""
 
 
 @hookspec
-def regie_activation_check(ctx: Any, department: Any) -> Any:
-    """Return reasons (translated strings) that block activating this plugin; empty when allowed."""
+def regie_activation_check(ctx: HookContext, department: Department | None
+                           ) -> Sequence[str] | Awaitable[Sequence[str]]:
+    """Return reasons (in `ctx.lang`) that block activating this plugin for `department`; empty when allowed.
+    Asked of this plugin only, active or not (it is being activated)."""
 
 
 @hookspec
-def regie_policy_sections(ctx: Any) -> Any:
-    """Return way-of-work sections `[{"key": str, "title": str, "hint": str}]` this plugin contributes."""
+def regie_policy_sections(ctx: HookContext) -> Sequence[PolicySection] | Awaitable[Sequence[PolicySection]]:
+    """Return way-of-work sections `[PolicySection(key, title, hint)]` this plugin contributes."""
 
 
 # --- reacting to the domain ---------------------------------------------------------------------
 @hookspec
-def regie_event(ctx: Any, event: Any) -> Any:
-    """React to a domain event (`mention.received`, `plugin.activated`, ...)."""
+def regie_events(ctx: HookContext, events: list[DomainEvent]) -> None | Awaitable[None]:
+    """React to domain events, delivered in batches (`[DomainEvent(name, payload)]`; ingestion announces a
+    thousand `mention.received` at once, a phase change is one `phase.changed`). Every event is in the event
+    catalogue (`core.plugins.events`, docs/hooks.md); pick the names you handle and ignore the rest. Runs in a
+    savepoint of its own: raising rolls back only this plugin's writes. The emitting plugin is not asked."""
 
 
 @hookspec
-def regie_events(ctx: Any, events: list[Any]) -> Any:
-    """React to a batch of domain events of one kind at once (ingestion announces a thousand mentions per
-    request): a plugin that implements this gets the batch here instead of one `regie_event` call per event."""
-
-
-@hookspec
-def regie_demo(ctx: Any) -> Any:
+def regie_demo(ctx: HookContext) -> Sequence[DemoKpi] | None | Awaitable[Sequence[DemoKpi] | None]:
     """Seed this plugin's demo data for a demo tenant where it is active (`regie demo`); must be idempotent.
-    `ctx.extra` holds `settings` and `pm`."""
-
-
-@hookspec
-def regie_phase_changed(ctx: Any, old: str, new: str) -> Any:
-    """React to the tenant moving from phase `old` to phase `new`."""
+    `ctx.settings` and `ctx.pm` are set. May return the plugin's KPIs the demo organisation measures
+    (`[DemoKpi(key, name, definition, target, rationale, department)]`): the core's demo puts them in its
+    methodology and sets their targets, so the core's demo names no plugin."""
 
 
 # --- privacy (AVG/GDPR) ---------------------------------------------------------------------------
 @hookspec
-def regie_retention(ctx: Any, cutoff: Any, mode: str) -> Any:
+def regie_retention(ctx: HookContext, cutoff: datetime, mode: Literal["pseudonymise", "delete"]
+                    ) -> Mapping[str, int] | Awaitable[Mapping[str, int]]:
     """Pseudonymise (`mode="pseudonymise"`) or delete (`mode="delete"`) this plugin's personal data older than
     `cutoff` (an aware datetime) in `ctx.session`; return counts `{"<what>": n}` of rows changed now. Must be
     idempotent: a second run with the same cutoff changes and counts nothing. Asked of every plugin, active or
@@ -136,7 +166,8 @@ def regie_retention(ctx: Any, cutoff: Any, mode: str) -> Any:
 
 
 @hookspec
-def regie_erase_subject(ctx: Any, subject: Any) -> Any:
+def regie_erase_subject(ctx: HookContext, subject: ErasureSubject
+                        ) -> Mapping[str, int] | None | Awaitable[Mapping[str, int] | None]:
     """Erase one person's data on request, in `ctx.session`; return counts `{"<what>": n}`. `subject.kind` is
     "author" (`subject.platform` — "" for any, "email" when `subject.handle` is an e-mail address — and
     `subject.handle`, compared like `normal_handle`) or "user" (`subject.user_id`: a member being removed from

@@ -2,11 +2,24 @@
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Hashable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any, Protocol
 from uuid import UUID
+
+from core.plugins.events import EventSpec
+
+if TYPE_CHECKING:
+    from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+    from core.plugins.host import PluginHost
+    from core.settings import Settings
+
+CONTRACT_VERSION = 1
+"""The version of the plugin contract (hooks, records, `core.plugins.api`) this core speaks. A plugin names the
+version it was written for in `PluginInfo.contract_version`; the host refuses, at start-up, one written for
+another. Raised when a hook or record changes in a way an existing plugin would notice."""
 
 
 @dataclass(frozen=True)
@@ -19,6 +32,8 @@ class PluginInfo:
     min_phase: str = "listening"
     prerequisites: tuple[str, ...] = ()
     """Plugins that must be active in the tenant first."""
+    available: bool = True
+    """False while the plugin has no pages yet: the catalogue lists it as coming and nobody can request it."""
     title: dict[str, str] = field(default_factory=dict)
     """Display name per language code."""
     description: dict[str, str] = field(default_factory=dict)
@@ -26,6 +41,15 @@ class PluginInfo:
     """This plugin's Alembic version folder, if it owns tables."""
     translations: Path | None = None
     """A folder like the core's `frontend/translations` (`nl/LC_MESSAGES/*.po`) with this plugin's strings."""
+    events: tuple[EventSpec, ...] = ()
+    """The domain events this plugin emits (`fire_events`), for the event catalogue (`core.plugins.events`)."""
+    training_topics: tuple[str, ...] = ()
+    """Topics of the training catalogue suggested to the department this plugin is activated for."""
+    version: str = "0"
+    """The plugin's own version (its package's), shown in the catalogue and the logs."""
+    contract_version: int = 1
+    """The plugin contract version it was written for (`CONTRACT_VERSION` when it was written; the first
+    contract when it does not say). Another than the core's is refused at start-up."""
 
     def label(self, lang: str) -> str:
         return self.title.get(lang) or self.title.get("en") or self.name
@@ -42,17 +66,109 @@ class KpiDefinition:
     description: dict[str, str] = field(default_factory=dict)
 
 
-@dataclass
+class MeasuredCheck(Protocol):
+    """`await ctx.has_measured_activation(exclude="cocreation")`: did another plugin run as a pilot with a
+    recorded measurement in this tenant?"""
+
+    def __call__(self, exclude: str = "") -> Awaitable[bool]: ...
+
+
+async def _nothing_measured(exclude: str = "") -> bool:
+    return False
+
+
+@dataclass(kw_only=True)
 class HookContext:
-    """Everything a per-tenant hook may need; fields are added here, never as new hook arguments."""
+    """Everything a per-tenant hook may need; fields are added here, never as new hook arguments.
+
+    Built by the core for every call (`core.plugins.context.hook_context`); a plugin reads it and never keeps it
+    beyond the call."""
 
     tenant_id: UUID
     tenant_slug: str
+    session: AsyncSession
+    """The request's or job's session, already scoped to the tenant: query with it, write with it."""
     lang: str = "nl"
+    """The reader's language: every text a hook returns is in it."""
     user_id: UUID | None = None
-    session: Any = None
-    """The request's or job's AsyncSession, already scoped to the tenant."""
-    extra: dict[str, Any] = field(default_factory=dict)
+    """Who is asking (None in jobs and for the system)."""
+    roles: frozenset[str] = frozenset()
+    """The asker's roles in the tenant (`admin`, `member`, `viewer`, `regie`, `workgroup`, `hub`, ...)."""
+    settings: Settings | None = None
+    """The app's settings, for hooks that do work outside a request (`regie_demo`)."""
+    pm: PluginHost | None = None
+    """The plugin host, for hooks that announce events themselves (`regie_demo` ingesting mentions)."""
+    memo: dict[Hashable, Any] = field(default_factory=dict)
+    """A cache shared by the calls of one run (the daily snapshot measures many KPIs and days with one
+    context): compute a figure once, key it by what it depends on."""
+    has_measured_activation: MeasuredCheck = _nothing_measured
+    """For `regie_activation_check`: whether another plugin ran as a pilot with a recorded measurement."""
+
+
+class Person(Protocol):
+    """A user as a plugin sees one (`Principal.user`)."""
+
+    @property
+    def id(self) -> UUID: ...
+    @property
+    def name(self) -> str: ...
+    @property
+    def email(self) -> str: ...
+
+
+class Membership(Protocol):
+    """A user's place in the tenant (`Principal.membership`)."""
+
+    @property
+    def department_id(self) -> UUID | None: ...
+    @property
+    def role(self) -> str: ...
+
+
+class Department(Protocol):
+    """A department of the tenant as a plugin sees one (`regie_activation_check`)."""
+
+    @property
+    def id(self) -> UUID: ...
+    @property
+    def name(self) -> str: ...
+    @property
+    def business_function(self) -> str: ...
+
+
+class Principal(Protocol):
+    """Who is asking, as a plugin sees it (`principal_of(request)`, `member_principal`); services take it to
+    check rights and to record decisions (`record_audit`)."""
+
+    @property
+    def user(self) -> Person | None: ...
+    @property
+    def user_id(self) -> UUID | None: ...
+    @property
+    def membership(self) -> Membership | None: ...
+    @property
+    def roles(self) -> frozenset[str]: ...
+    @property
+    def seat_department_ids(self) -> frozenset[UUID]:
+        """Departments the person represents in the workgroup."""
+        ...
+    @property
+    def label(self) -> str: ...
+    @property
+    def is_mediator(self) -> bool: ...
+    def has(self, role: str) -> bool: ...
+
+
+@dataclass(frozen=True)
+class ErasureSubject:
+    """Whose data goes (`regie_erase_subject`): a mention author (`kind="author"`, `platform`, `handle`;
+    platform "" = any, "email" = the handle is an e-mail address) or a member of the tenant (`kind="user"`,
+    `user_id`)."""
+
+    kind: str
+    platform: str = ""
+    handle: str = ""
+    user_id: UUID | None = None
 
 
 @dataclass
@@ -88,7 +204,8 @@ class JobContext:
 
     tenant_id: UUID
     tenant_slug: str
-    settings: Any
-    pm: Any
-    sessionmaker: Any
-    session: Any = None
+    settings: Settings
+    pm: PluginHost
+    sessionmaker: async_sessionmaker[AsyncSession]
+    session: AsyncSession | None = None
+    """The job's transaction when its spec has `transaction=True`; None otherwise (use `job_transaction`)."""

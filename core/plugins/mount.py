@@ -8,12 +8,10 @@ from litestar import Router
 from litestar.connection import ASGIConnection
 from litestar.exceptions import NotFoundException
 from litestar.handlers import BaseRouteHandler
-from sqlalchemy import select
 
-from core.activation.models import ActivationStatus, PluginActivation
 from core.auth.permissions import PUBLIC, action_of, authorise
 from core.errors import PermissionDenied
-from core.plugins.manager import plugin_infos, plugin_module
+from core.plugins.host import PluginHost, TenantPlugins
 
 
 def require_active(plugin: str) -> Any:
@@ -38,12 +36,11 @@ def require_active(plugin: str) -> Any:
             # is looked at, so the answer is the same for an active and an inactive plugin
             authorise(connection, handler)
             raise PermissionDenied(action_of(handler) or "")
-        async with connection.app.state.sessionmaker() as session:
-            row = (await session.execute(select(PluginActivation.status, PluginActivation.department_id)
-                                         .where(PluginActivation.plugin == plugin))).first()
-        if row is None or row.status != ActivationStatus.active.value:
+        plugins: TenantPlugins | None = state.get("plugins")  # the request's answer (`RequestContextMiddleware`)
+        if plugins is None or plugin not in plugins:
             raise NotFoundException(f"plugin {plugin} is not enabled")
-        if principal is not None and principal.user is not None and in_department(principal, row.department_id):
+        if principal is not None and principal.user is not None \
+                and in_department(principal, plugins.department_of(plugin)):
             principal.roles = principal.roles | {"owner"}
 
     return guard
@@ -52,21 +49,17 @@ def require_active(plugin: str) -> Any:
 def in_department(principal: Any, department_id: Any) -> bool:
     """A (non-viewer) member of the department by membership or workgroup seat: the plugin's `owner` role."""
     membership = principal.membership
-    if membership is None or membership.role == "viewer":
+    if department_id is None or membership is None or membership.role == "viewer":
         return False
     return membership.department_id == department_id or department_id in (principal.seat_department_ids or ())
 
 
-def plugin_routers(pm: Any) -> list[Router]:
+def plugin_routers(pm: PluginHost) -> list[Router]:
+    """Each plugin's pages under /t/{slug}/p/<plugin> and its API under /api/v1/t/{slug}/<plugin>."""
     routers: list[Router] = []
-    for info in plugin_infos(pm):
-        module = plugin_module(pm, info.name)
-        for hook, prefix, in_schema in (("regie_routes", "/t/{slug:str}/p/", False),
-                                        ("regie_api_routes", "/api/v1/t/{slug:str}/", True)):
-            fn = getattr(module, hook, None)
-            handlers = fn() if fn else None
+    for name, web, api in pm.routes():
+        for handlers, prefix, in_schema in ((web, "/t/{slug:str}/p/", False), (api, "/api/v1/t/{slug:str}/", True)):
             if handlers:
-                routers.append(Router(path=prefix + info.name, route_handlers=list(handlers),
-                                      guards=[require_active(info.name), authorise],
-                                      include_in_schema=in_schema))
+                routers.append(Router(path=prefix + name, route_handlers=handlers,
+                                      guards=[require_active(name), authorise], include_in_schema=in_schema))
     return routers

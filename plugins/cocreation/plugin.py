@@ -1,8 +1,8 @@
-"""The cocreation plugin (embracing). Its features arrive in their own issue; now it declares itself."""
+"""The cocreation plugin (embracing). It has no pages yet, so it declares itself unavailable (listed as coming)."""
 
 from __future__ import annotations
 
-from core.plugins.api import HookContext, PluginInfo, hookimpl
+from core.plugins.api import Department, HookContext, PluginInfo, hookimpl
 
 INFO = PluginInfo(
     name="cocreation",
@@ -10,6 +10,9 @@ INFO = PluginInfo(
     default_owner="development",
     min_phase="learning",
     prerequisites=(),
+    available=False,  # no pages yet: listed as coming, cannot be requested
+    version="0.1.0",
+    contract_version=1,
     title={"nl": "Cocreatie", "en": "Co-creation"},
     description={
         "nl": (
@@ -30,9 +33,9 @@ def regie_plugin() -> PluginInfo:
 
 
 @hookimpl
-async def regie_activation_check(ctx: HookContext, department: object) -> list[str]:
+async def regie_activation_check(ctx: HookContext, department: Department | None) -> list[str]:
     """Embracing needs another Groundswell function that already ran successfully (with a measurement)."""
-    if not await ctx.extra["has_measured_activation"](exclude="cocreation"):
+    if not await ctx.has_measured_activation(exclude="cocreation"):
         if ctx.lang == "nl":
             return ["Cocreatie vraagt eerst een andere functie die als pilot draaide met een vastgelegde meting."]
         return ["Co-creation first needs another function that ran as a pilot with a recorded measurement."]

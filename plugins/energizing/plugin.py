@@ -1,4 +1,4 @@
-"""The energizing plugin (energizing). Its features arrive in their own issue; now it declares itself."""
+"""The energizing plugin (energizing). It has no pages yet, so it declares itself unavailable (listed as coming)."""
 
 from __future__ import annotations
 
@@ -10,6 +10,9 @@ INFO = PluginInfo(
     default_owner="sales",
     min_phase="pilot",
     prerequisites=(),
+    available=False,  # no pages yet: listed as coming, cannot be requested
+    version="0.1.0",
+    contract_version=1,
     title={"nl": "Enthousiasmeren", "en": "Energizing"},
     description={
         "nl": "Enthousiasmeren: promotors en ambassadeurs, NPS, missies, beloningen en leads.",

@@ -11,10 +11,27 @@
 
 from __future__ import annotations
 
+from datetime import date, datetime
 from pathlib import Path
 from typing import Any
+from uuid import UUID
 
-from core.plugins.api import HookContext, PluginInfo, collect_slices, gettext_for, hookimpl
+from core.plugins.api import (
+    DemoKpi,
+    DigestLine,
+    ErasureSubject,
+    HookContext,
+    Item,
+    JobSpec,
+    KpiDefinition,
+    NavEntry,
+    PluginInfo,
+    Widget,
+    collect_slices,
+    gettext_for,
+    hookimpl,
+)
+from plugins.monitoring.events import EVENTS
 
 HERE = Path(__file__).resolve().parent
 
@@ -31,6 +48,9 @@ INFO = PluginInfo(
     },
     migrations=HERE / "migrations" / "versions",
     translations=HERE / "translations",
+    version="0.1.0",
+    contract_version=1,
+    events=EVENTS,
 )
 SLICES = ("buzz", "mentions", "alerts", "profiles", "sources", "conversation_index")
 
@@ -55,7 +75,7 @@ def regie_api_routes() -> list[Any]:
 
 
 @hookimpl
-def regie_jobs() -> list[Any]:
+def regie_jobs() -> list[JobSpec]:
     return _collect("jobs", "JOBS")
 
 
@@ -65,19 +85,19 @@ def regie_templates() -> tuple[str, Path]:
 
 
 @hookimpl
-def regie_nav(ctx: HookContext) -> list[dict[str, str]]:
+def regie_nav(ctx: HookContext) -> list[NavEntry]:
     _ = gettext_for(ctx.lang)
     base = f"/t/{ctx.tenant_slug}/p/monitoring"
-    return [{"label": _("Buzz"), "href": f"{base}/"},
-            {"label": _("Mentions"), "href": f"{base}/mentions/"},
-            {"label": _("Alerts"), "href": f"{base}/alerts/"},
-            {"label": _("Conversation Index"), "href": f"{base}/conversation-index/"},
-            {"label": _("Search profiles"), "href": f"{base}/profiles/"},
-            {"label": _("Sources"), "href": f"{base}/sources/"}]
+    return [NavEntry(_("Buzz"), f"{base}/"),
+            NavEntry(_("Mentions"), f"{base}/mentions/"),
+            NavEntry(_("Alerts"), f"{base}/alerts/"),
+            NavEntry(_("Conversation Index"), f"{base}/conversation-index/"),
+            NavEntry(_("Search profiles"), f"{base}/profiles/"),
+            NavEntry(_("Sources"), f"{base}/sources/")]
 
 
 @hookimpl
-async def regie_widgets(ctx: HookContext) -> Any:
+async def regie_widgets(ctx: HookContext) -> list[Widget]:
     from plugins.monitoring.buzz.hooks import widgets
     from plugins.monitoring.conversation_index import hooks as ci
 
@@ -85,7 +105,7 @@ async def regie_widgets(ctx: HookContext) -> Any:
 
 
 @hookimpl
-def regie_kpis() -> list[Any]:
+def regie_kpis() -> list[KpiDefinition]:
     from plugins.monitoring.buzz.hooks import KPIS
     from plugins.monitoring.conversation_index import hooks as ci
 
@@ -93,15 +113,15 @@ def regie_kpis() -> list[Any]:
 
 
 @hookimpl
-def regie_measure(ctx: HookContext, kpi: str, period: Any) -> Any:
+async def regie_measure(ctx: HookContext, kpi: str, period: tuple[date, date]) -> float | None:
     from plugins.monitoring.buzz.hooks import measure
     from plugins.monitoring.conversation_index import hooks as ci
 
-    return ci.measure(ctx, kpi, period) if kpi == ci.KPI else measure(ctx, kpi, period)
+    return await (ci.measure(ctx, kpi, period) if kpi == ci.KPI else measure(ctx, kpi, period))
 
 
 @hookimpl
-async def regie_find_item(ctx: HookContext, kind: str, item_id: Any) -> dict[str, Any] | None:
+async def regie_find_item(ctx: HookContext, kind: str, item_id: str | UUID) -> Item | None:
     """A mention by id, for another plugin checking its reference to one (webcare's case from a mention)."""
     if kind != "mention":
         return None
@@ -111,7 +131,7 @@ async def regie_find_item(ctx: HookContext, kind: str, item_id: Any) -> dict[str
 
 
 @hookimpl
-async def regie_digest(ctx: HookContext, week_start: Any, week_end: Any) -> list[dict[str, Any]]:
+async def regie_digest(ctx: HookContext, week_start: date, week_end: date) -> list[DigestLine]:
     """The weekly digest: the week's alerts, alerts still open, the buzz against the week before."""
     from plugins.monitoring.alerts.digest import lines
 
@@ -119,21 +139,23 @@ async def regie_digest(ctx: HookContext, week_start: Any, week_end: Any) -> list
 
 
 @hookimpl
-async def regie_demo(ctx: HookContext) -> None:
-    from plugins.monitoring.demo import seed
+async def regie_demo(ctx: HookContext) -> list[DemoKpi]:
+    """A month of mentions; returns the KPIs the demo organisation measures, with targets."""
+    from plugins.monitoring.demo import DEMO_KPIS, seed
 
     await seed(ctx)
+    return DEMO_KPIS
 
 
 @hookimpl
-async def regie_retention(ctx: HookContext, cutoff: Any, mode: str) -> dict[str, int]:
+async def regie_retention(ctx: HookContext, cutoff: datetime, mode: str) -> dict[str, int]:
     from plugins.monitoring.privacy.hooks import retention
 
     return await retention(ctx, cutoff, mode)
 
 
 @hookimpl
-async def regie_erase_subject(ctx: HookContext, subject: Any) -> dict[str, int] | None:
+async def regie_erase_subject(ctx: HookContext, subject: ErasureSubject) -> dict[str, int] | None:
     from plugins.monitoring.privacy.hooks import erase_subject
 
     return await erase_subject(ctx, subject)

@@ -1,4 +1,4 @@
-"""The talking plugin (talking). Its features arrive in their own issue; now it declares itself."""
+"""The talking plugin (talking). It has no pages yet, so it declares itself unavailable (listed as coming)."""
 
 from __future__ import annotations
 
@@ -10,6 +10,9 @@ INFO = PluginInfo(
     default_owner="marketing",
     min_phase="pilot",
     prerequisites=(),
+    available=False,  # no pages yet: listed as coming, cannot be requested
+    version="0.1.0",
+    contract_version=1,
     title={"nl": "Praten", "en": "Talking"},
     description={
         "nl": "Praten: contentkalender, concepten, goedkeuring volgens het organisatiemodel, publiceren.",

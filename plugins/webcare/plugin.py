@@ -12,10 +12,30 @@
 
 from __future__ import annotations
 
+from datetime import date, datetime
 from pathlib import Path
 from typing import Any
 
-from core.plugins.api import HookContext, PluginInfo, collect_slices, gettext_for, hookimpl
+from core.plugins.api import (
+    Banner,
+    DemoKpi,
+    DigestLine,
+    DomainEvent,
+    ErasureSubject,
+    HookContext,
+    Item,
+    ItemAction,
+    JobSpec,
+    KpiDefinition,
+    NavEntry,
+    PluginInfo,
+    PolicySection,
+    Widget,
+    collect_slices,
+    gettext_for,
+    hookimpl,
+)
+from plugins.webcare.events import EVENTS
 
 HERE = Path(__file__).resolve().parent
 
@@ -38,6 +58,10 @@ INFO = PluginInfo(
     },
     migrations=HERE / "migrations" / "versions",
     translations=HERE / "translations",
+    version="0.1.0",
+    contract_version=1,
+    events=EVENTS,
+    training_topics=("webcare",),
 )
 SLICES = ("cases", "sla", "inbox", "replies", "escalation", "crisis", "measure", "community")
 
@@ -62,7 +86,7 @@ def regie_api_routes() -> list[Any]:
 
 
 @hookimpl
-def regie_jobs() -> list[Any]:
+def regie_jobs() -> list[JobSpec]:
     return _collect("jobs", "JOBS")
 
 
@@ -72,7 +96,7 @@ def regie_templates() -> tuple[str, Path]:
 
 
 @hookimpl
-def regie_item_actions(ctx: HookContext, kind: str, item: dict[str, Any]) -> list[dict[str, Any]]:
+def regie_item_actions(ctx: HookContext, kind: str, item: Item) -> list[ItemAction]:
     """"Make a webcare case" on a mention's page (the monitoring plugin shows it; neither imports the other)."""
     if kind != "mention":
         return []
@@ -82,53 +106,53 @@ def regie_item_actions(ctx: HookContext, kind: str, item: dict[str, Any]) -> lis
 
 
 @hookimpl
-def regie_nav(ctx: HookContext) -> list[dict[str, str]]:
+def regie_nav(ctx: HookContext) -> list[NavEntry]:
     _ = gettext_for(ctx.lang)
     base = f"/t/{ctx.tenant_slug}/p/webcare"
-    return [{"label": _("Inbox"), "href": f"{base}/"},
-            {"label": _("Replies awaiting approval"), "href": f"{base}/approvals/"},
-            {"label": _("Escalations"), "href": f"{base}/escalations/"},
-            {"label": _("Webcare KPIs"), "href": f"{base}/kpis/"},
-            {"label": _("Crisis mode"), "href": f"{base}/crisis/"},
-            {"label": _("Community moderation"), "href": f"{base}/community/moderation/"},
-            {"label": _("Canned responses"), "href": f"{base}/canned/"},
-            {"label": _("Routing rules"), "href": f"{base}/rules/"},
-            {"label": _("Reply connector"), "href": f"{base}/connector/"},
-            {"label": _("Webcare settings"), "href": f"{base}/settings/"}]
+    return [NavEntry(_("Inbox"), f"{base}/"),
+            NavEntry(_("Replies awaiting approval"), f"{base}/approvals/"),
+            NavEntry(_("Escalations"), f"{base}/escalations/"),
+            NavEntry(_("Webcare KPIs"), f"{base}/kpis/"),
+            NavEntry(_("Crisis mode"), f"{base}/crisis/"),
+            NavEntry(_("Community moderation"), f"{base}/community/moderation/"),
+            NavEntry(_("Canned responses"), f"{base}/canned/"),
+            NavEntry(_("Routing rules"), f"{base}/rules/"),
+            NavEntry(_("Reply connector"), f"{base}/connector/"),
+            NavEntry(_("Webcare settings"), f"{base}/settings/")]
 
 
 @hookimpl
-def regie_kpis() -> list[Any]:
+def regie_kpis() -> list[KpiDefinition]:
     from plugins.webcare.measure.hooks import KPIS
 
     return KPIS
 
 
 @hookimpl
-def regie_measure(ctx: HookContext, kpi: str, period: Any) -> Any:
+async def regie_measure(ctx: HookContext, kpi: str, period: tuple[date, date]) -> float | None:
     """Cases, first response (median, p90), resolution, within SLA, negative turned positive, community share."""
     from plugins.webcare.measure.hooks import measure
 
-    return measure(ctx, kpi, period)
+    return await measure(ctx, kpi, period)
 
 
 @hookimpl
-def regie_widgets(ctx: HookContext) -> Any:
+async def regie_widgets(ctx: HookContext) -> list[Widget]:
     from plugins.webcare.measure.hooks import widgets
 
-    return widgets(ctx)
+    return await widgets(ctx)
 
 
 @hookimpl
-def regie_policy_sections(ctx: HookContext) -> Any:
+async def regie_policy_sections(ctx: HookContext) -> list[PolicySection]:
     """Way of work: response times (SLA), escalation paths, webcare's tone of voice."""
     from plugins.webcare.measure.hooks import policy_sections
 
-    return policy_sections(ctx)
+    return await policy_sections(ctx)
 
 
 @hookimpl
-async def regie_digest(ctx: HookContext, week_start: Any, week_end: Any) -> list[dict[str, Any]]:
+async def regie_digest(ctx: HookContext, week_start: date, week_end: date) -> list[DigestLine]:
     """The weekly digest: crisis mode, overdue cases, the week's cases and SLA."""
     from plugins.webcare.measure.digest import lines
 
@@ -136,7 +160,7 @@ async def regie_digest(ctx: HookContext, week_start: Any, week_end: Any) -> list
 
 
 @hookimpl
-async def regie_banners(ctx: HookContext) -> list[dict[str, str]]:
+async def regie_banners(ctx: HookContext) -> list[Banner]:
     """Crisis mode on: a banner on every page of the tenant (one indexed query)."""
     from plugins.webcare.crisis.service import banners
 
@@ -144,7 +168,7 @@ async def regie_banners(ctx: HookContext) -> list[dict[str, str]]:
 
 
 @hookimpl
-async def regie_events(ctx: HookContext, events: list[Any]) -> None:
+async def regie_events(ctx: HookContext, events: list[DomainEvent]) -> None:
     """`mention.received` batches → cases where a routing rule matches (see `cases.intake`)."""
     mentions = [e for e in events if e.name == "mention.received"]
     if mentions:
@@ -154,22 +178,24 @@ async def regie_events(ctx: HookContext, events: list[Any]) -> None:
 
 
 @hookimpl(tryfirst=True)
-async def regie_demo(ctx: HookContext) -> None:
-    """Demo set-up and cases; first, so the monitoring demo's fresh mentions meet the routing rules."""
-    from plugins.webcare.demo import seed
+async def regie_demo(ctx: HookContext) -> list[DemoKpi]:
+    """Demo set-up and cases; first, so the monitoring demo's fresh mentions meet the routing rules. Returns
+    the KPIs the demo organisation measures, with targets."""
+    from plugins.webcare.demo import DEMO_KPIS, seed
 
     await seed(ctx)
+    return DEMO_KPIS
 
 
 @hookimpl
-async def regie_retention(ctx: HookContext, cutoff: Any, mode: str) -> dict[str, int]:
+async def regie_retention(ctx: HookContext, cutoff: datetime, mode: str) -> dict[str, int]:
     from plugins.webcare.privacy.hooks import retention
 
     return await retention(ctx, cutoff, mode)
 
 
 @hookimpl
-async def regie_erase_subject(ctx: HookContext, subject: Any) -> dict[str, int] | None:
+async def regie_erase_subject(ctx: HookContext, subject: ErasureSubject) -> dict[str, int] | None:
     from plugins.webcare.privacy.hooks import erase_subject
 
     return await erase_subject(ctx, subject)

@@ -17,7 +17,7 @@ class BrokenPlugin:
         return PluginInfo(name="broken", groundswell_function="talking", default_owner="marketing")
 
     @hookimpl
-    async def regie_phase_changed(self, ctx, old, new):  # type: ignore[no-untyped-def]
+    async def regie_events(self, ctx, events):  # type: ignore[no-untyped-def]
         ctx.session.add(AuditEntry(action="broken.half_written", actor_label="plugin"))
         await ctx.session.flush()
         raise RuntimeError("the plugin fell over")

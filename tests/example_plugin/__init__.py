@@ -1,0 +1,1 @@
+"""A tiny plugin that implements every hook, for the contract tests (see plugin.py)."""
