@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
@@ -30,6 +30,12 @@ class PluginOut:
     decision_reason: str
     activated_at: datetime | None
     blockers: list[str]
+    available: bool = True
+    """False: the plugin has no pages yet (state "coming") and cannot be requested."""
+    state: str = "available"
+    """What the catalogue card says: available, blocked, requested, active, paused or coming."""
+    remedies: list[str] = field(default_factory=list)
+    """What would lift each blocker ("" where the blocker says it itself), in the same order."""
 
 
 @dataclass
@@ -70,23 +76,21 @@ async def _one(db: AsyncSession, row: PluginActivation) -> ActivationOut:
      summary="Installed plugins with this tenant's activation status and current blockers")
 async def catalogue(request: Request[Any, Any, Any], db: AsyncSession, lang: str | None = None) -> list[PluginOut]:
     code = lang_of(request, lang)
-    pm = request.app.state.pm
     tenant = await db.get(Tenant, tenant_of(request).id)
     out = []
-    for e in await service.catalogue(db, pm):
-        act = e.activation
-        dep = act.department if act else e.suggested_department
-        reasons = [] if e.status in ("active", "paused") else await service.blockers(db, tenant, pm, e.info.name,
-                                                                                    dep, code)
+    for card in await service.cards(db, tenant, request.app.state.pm, principal_of(request), code):
+        e, act = card.entry, card.entry.activation
+        blockers = card.blockers or ([service.coming(e.info, code)] if card.state == "coming" else [])
         out.append(PluginOut(e.info.name, e.info.label(code), e.info.blurb(code), e.info.groundswell_function,
                              e.info.default_owner, e.info.min_phase, list(e.info.prerequisites), e.status,
                              act.department.name if act else None, act.decision_reason if act else "",
-                             act.activated_at if act else None, reasons))
+                             act.activated_at if act else None, [b.reason for b in blockers],
+                             available=e.info.available, state=card.state, remedies=[b.remedy for b in blockers]))
     return out
 
 
 @post("/t/{slug:str}/plugins/{plugin:str}/request", opt={"action": "plugin.request"}, tags=["plugins"],
-      status_code=201, summary="Request a plugin for a department (409 with the reasons when blocked)")
+      status_code=201, summary="Request a plugin for a department (409 with the reasons when blocked or coming)")
 async def request_plugin(request: Request[Any, Any, Any], db: AsyncSession, plugin: str, data: RequestIn,
                          lang: str | None = None) -> ActivationOut:
     row = await service.request_plugin(db, principal_of(request), tenant_of(request), request.app.state.pm, plugin,
@@ -94,8 +98,10 @@ async def request_plugin(request: Request[Any, Any, Any], db: AsyncSession, plug
     return await _one(db, row)
 
 
-@post("/t/{slug:str}/plugins/{plugin:str}/decision", opt={"action": "plugin.decide"}, tags=["plugins"],
-      status_code=200, summary="Regie holder: approve (re-checks blockers) or decline (reason required)")
+@post("/t/{slug:str}/plugins/{plugin:str}/decision", opt={"action": "plugin.decide", "rule": service.DECIDE_RULE},
+      tags=["plugins"],
+      status_code=200, summary="Regie holder: approve (re-checks blockers) or decline (reason required); "
+                               "another workgroup member or an admin approves the regie holder's own request")
 async def decide(request: Request[Any, Any, Any], db: AsyncSession, plugin: str, data: DecisionIn,
                  lang: str | None = None) -> ActivationOut:
     row = await service.decide(db, principal_of(request), tenant_of(request), request.app.state.pm, plugin,

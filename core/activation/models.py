@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import enum
-from datetime import datetime
+from datetime import UTC, date, datetime
 from uuid import UUID
 
 from advanced_alchemy.types import GUID
@@ -36,3 +36,11 @@ class PluginActivation(TenantScoped, Base):
     activated_in_phase: Mapped[str | None] = mapped_column(String(20), nullable=True)
 
     department: Mapped[Department] = relationship(lazy="joined")
+
+    @property
+    def activated_on(self) -> date | None:
+        """The (UTC) day it was switched on: a pilot measurement covers only days from then on."""
+        at = self.activated_at
+        if at is None:
+            return None
+        return (at.astimezone(UTC) if at.tzinfo else at).date()

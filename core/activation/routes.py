@@ -10,7 +10,6 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from core.activation import service
-from core.activation.models import ActivationStatus
 from core.errors import DomainError
 from core.roadmap.routes import user_names
 from core.tenancy.models import Tenant
@@ -25,15 +24,10 @@ async def catalogue_context(db: AsyncSession, request: Request[Any, Any, Any]) -
     lang = lang_of(request)
     principal = principal_of(request)
     tenant = await db.get(Tenant, tenant_of(request).id)
-    entries = await service.catalogue(db, pm)
+    # one state per card; blockers are shown to whoever may request, and again to the deciders of an open request
+    cards = await service.cards(db, tenant, pm, principal, lang)
+    entries = [card.entry for card in cards]
     departments = (await db.scalars(select(Department).order_by(Department.name))).all()
-    # Blockers are shown to whoever may request, and again to the regie holder on an open request.
-    blocked: dict[str, list[str]] = {}
-    for entry in entries:
-        if entry.status in ("available", ActivationStatus.declined.value, ActivationStatus.requested.value):
-            dep = entry.activation.department if entry.activation else entry.suggested_department
-            blocked[entry.info.name] = await service.blockers(db, tenant, pm, entry.info.name, dep, lang,
-                                                              principal.user_id)
     own = set(principal.seat_department_ids)
     if principal.membership is not None and principal.membership.department_id:
         own.add(principal.membership.department_id)
@@ -41,7 +35,7 @@ async def catalogue_context(db: AsyncSession, request: Request[Any, Any, Any]) -
     requestable = [d for d in departments if may_any or d.id in own]
     names = await user_names(db, {e.activation.requested_by_id for e in entries if e.activation}
                              | {e.activation.decided_by_id for e in entries if e.activation})
-    return {"entries": entries, "blocked": blocked, "requestable": requestable, "names": names,
+    return {"cards": cards, "requestable": requestable, "names": names,
             "dep_options": [(str(d.id), d.name) for d in requestable], "current_tenant": tenant}
 
 
@@ -75,7 +69,7 @@ async def request_plugin(request: Request[Any, Any, Any], db: AsyncSession, slug
         data.get("motivation", ""), lang))
 
 
-@post("/t/{slug:str}/plugins/{plugin:str}/decision", opt={"action": "plugin.decide"})
+@post("/t/{slug:str}/plugins/{plugin:str}/decision", opt={"action": "plugin.decide", "rule": service.DECIDE_RULE})
 async def decide(request: Request[Any, Any, Any], db: AsyncSession, slug: str, plugin: str, data: Form) -> Any:
     async def run(lang: str) -> Any:
         choice = clean_choice(data.get("decision"), "decision", ("approve", "decline"))

@@ -13,7 +13,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from core.activation.models import PluginActivation
 from core.errors import DomainError
 from core.evidence import service
-from core.web.forms import principal_of
+from core.web.forms import lang_of, principal_of
 
 
 @dataclass
@@ -36,7 +36,8 @@ class PilotIn:
     plugin: str
     period_start: str
     period_end: str
-    values: dict[str, float]
+    values: dict[str, float] = field(default_factory=dict)
+    """Figures typed in (marked as entered by hand); may be empty for a plugin that measures itself."""
     summary: str = ""
 
 
@@ -101,13 +102,16 @@ async def baseline(request: Request[Any, Any, Any], db: AsyncSession, data: Base
 
 
 @post("/t/{slug:str}/pilot-measurements", opt={"action": "pilot.record"}, tags=["evidence"], status_code=201,
-      summary="Record a pilot measurement for an active or paused plugin")
-async def pilot(request: Request[Any, Any, Any], db: AsyncSession, data: PilotIn) -> Created:
+      summary="Record a pilot measurement for an active or paused plugin, over days it was active; a plugin "
+              "that measures itself gives its own figures, values sent here are marked as entered by hand")
+async def pilot(request: Request[Any, Any, Any], db: AsyncSession, data: PilotIn,
+                lang: str | None = None) -> Created:
     activation_id = await db.scalar(select(PluginActivation.id).where(PluginActivation.plugin == data.plugin))
     if activation_id is None:
         raise DomainError(field="plugin", msgid="Choose a valid option.")
     row = await service.record_pilot(db, principal_of(request), activation_id, data.period_start, data.period_end,
-                                     data.summary, data.values)
+                                     data.summary, data.values, pm=request.app.state.pm,
+                                     lang=lang_of(request, lang))
     return Created(str(row.id), "pilot_measurement")
 
 

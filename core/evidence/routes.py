@@ -14,7 +14,8 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from core.errors import DomainError
 from core.evidence import service
 from core.evidence.service import PRESENTATION_SECTIONS, Upload
-from core.measurement.snapshots import active_plugins, plugin_kpis
+from core.i18n import gettext_for
+from core.measurement.snapshots import kpi_catalogue, plugin_kpis
 from core.measurement.targets import formatter, progress_for
 from core.roadmap.routes import user_names
 from core.tenancy.models import Tenant
@@ -48,29 +49,38 @@ async def _context(db: AsyncSession, request: Request[Any, Any, Any], kind: str 
         ctx[f"{name}_page"] = await paginate(db, query(), page_number(request.query_params.get(param)),
                                              base_path=base_path, scalars=scalars, param=param)
     if "pilot" in shown:
-        ctx["activations"] = [(str(a.id), f"{a.plugin} ({a.department.name})")
-                              for a in await service.measurable_activations(db)]
+        lang = lang_of(request)
+        labels = ctx["plugin_labels"] = service.plugin_labels(request.app.state.pm, lang)
+        ctx["activations"] = [(str(a.id), gettext_for(lang)(
+            "{plugin} ({department}), on since {date}", plugin=labels.get(a.plugin, a.plugin),
+            department=a.department.name, date=a.activated_on or "—"))
+            for a in await service.measurable_activations(db)]
+        ctx["kpi_names"] = {key: d.title.get(lang) or d.title.get("en", key)
+                            for key, (_plugin, d) in plugin_kpis(request.app.state.pm).items()}
     if "methodology" in shown:
         lang = lang_of(request)
         ctx["plugin_kpis"] = [(key, plugin, d.title.get(lang) or d.title.get("en", key), d.unit,
                                d.description.get(lang) or d.description.get("en", ""))
                               for key, (plugin, d) in sorted(plugin_kpis(request.app.state.pm).items())]
         ctx["plugin_titles"] = {key: title for key, _plugin, title, _unit, _text in ctx["plugin_kpis"]}
-        ctx["active_plugins"] = await active_plugins(db)
+        ctx["active_plugins"] = (await request.app.state.pm.for_tenant(db)).names
         ctx["unit_labels"] = service.UNIT_LABELS
         departments = (await db.scalars(select(Department).order_by(Department.name))).all()
         ctx["owner_names"] = {str(d.id): d.name for d in departments}
     if "targets" in shown:
         latest = await service.latest_methodology(db)
-        ctx["kpi_options"] = [(k["key"], f'{k["key"]} — {k["name"]}') for k in (latest.kpis if latest else [])]
+        ctx["kpi_options"] = [(k["key"], k["name"] or k["key"]) for k in (latest.kpis if latest else [])]
         departments = (await db.scalars(select(Department).order_by(Department.name))).all()
         ctx["department_options"] = [(str(d.id), d.name) for d in departments]
         ctx["department_names"] = {d.id: d.name for d in departments}
-        # progress against target wherever a target is shown: by target id, for the newest of each period
-        metas = {k["key"]: k for k in (latest.kpis if latest else [])}
+        # progress against target wherever a target is shown: by target id, for the newest of each period; units
+        # and aggregation as the dashboard reads them (the methodology's, else the plugin's declaration)
+        pm = request.app.state.pm
+        metas: dict[str, Any] = dict(await kpi_catalogue(db, pm, (await pm.for_tenant(db)).names, lang_of(request)))
         metas.update({t.kpi: metas.get(t.kpi) for t in ctx["targets_page"].items})
         progress = await progress_for(db, metas)
         ctx["target_progress"] = {p.target.id: p for items in progress.values() for p in items}
+        ctx["kpi_titles"] = {key: meta.title for key, meta in metas.items() if meta is not None}
         ctx["fmt"] = formatter(lang_of(request))
     people = {b.created_by_id for b in ctx["baseline_page"].items} if "baseline" in shown else set()
     if "presentations" in shown:
@@ -134,7 +144,8 @@ async def download_baseline(request: Request[Any, Any, Any], db: AsyncSession, s
 async def record_pilot(request: Request[Any, Any, Any], db: AsyncSession, slug: str, data: Form) -> Any:
     try:
         await service.record_pilot(db, principal_of(request), data.get("activation_id"), data.get("period_start"),
-                                   data.get("period_end"), data.get("summary", ""), data.get("values", ""))
+                                   data.get("period_end"), data.get("summary", ""), data.get("values", ""),
+                                   pm=request.app.state.pm, lang=lang_of(request))
     except DomainError as exc:
         return await _fail(request, db, "pilot", exc, data)
     return Redirect(f"/t/{slug}/evidence/pilot", status_code=303)

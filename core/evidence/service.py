@@ -21,6 +21,7 @@ from core.db.lookup import get_or_404
 from core.errors import DomainError, NotFound, Refused
 from core.i18n import N_
 from core.measurement.models import ManagementPresentation, MethodologyVersion, Target
+from core.measurement.targets import aggregate, aggregation_for
 from core.roadmap.models import BaselineStudy, PilotMeasurement
 from core.tenancy.models import Phase
 from core.validation import FieldErrors, clean_date, clean_text, clean_uuid
@@ -99,9 +100,9 @@ async def upload_baseline(session: AsyncSession, principal: Any, title: str, per
 
 
 async def freeze_baseline(session: AsyncSession, principal: Any, title: str, period_start: date, period_end: date,
-                          summary: str, data: dict[str, Any], source: str = "monitoring") -> BaselineStudy:
-    """A baseline study frozen by a plugin (the monitoring plugin's nulmeting): it satisfies the baseline
-    gate item like an uploaded one. `data` is the frozen report; it is never recomputed."""
+                          summary: str, data: dict[str, Any], *, source: str) -> BaselineStudy:
+    """A baseline study frozen by a plugin (`source`: its name): it satisfies the baseline gate item like an
+    uploaded one. `data` is the frozen report; it is never recomputed."""
     errors = FieldErrors()
     title = errors.clean(clean_text, title, "title")
     if period_end < period_start:
@@ -156,10 +157,50 @@ async def measurable_activations(session: AsyncSession) -> list[PluginActivation
         (ActivationStatus.active.value, ActivationStatus.paused.value))).order_by(PluginActivation.plugin))).all())
 
 
+def _plugin_info(pm: Any, plugin: str) -> Any:
+    return pm.info(plugin) if pm is not None else None
+
+
+def plugin_labels(pm: Any, lang: str) -> dict[str, str]:
+    return {info.name: info.label(lang) for info in pm.infos} if pm is not None else {}
+
+
+def own_kpis(pm: Any, plugin: str) -> dict[str, Any]:
+    """The KPIs `plugin` measures itself (declared through `regie_kpis`): key → definition."""
+    from core.measurement.snapshots import plugin_kpis
+
+    return {key: d for key, (owner, d) in plugin_kpis(pm).items() if owner == plugin} if pm is not None else {}
+
+
+async def own_figures(session: AsyncSession, kpis: dict[str, Any], start: date, end: date) -> dict[str, float]:
+    """Each KPI's figure over `start`..`end` from the plugin's stored daily snapshots, made of its days as the
+    dashboard and the report make it (`aggregation_for`); a KPI without a measured day is left out."""
+    from core.measurement.snapshots import series
+
+    methodology = await latest_methodology(session)
+    chosen = {k.get("key"): k.get("aggregation") for k in (methodology.kpis if methodology else []) or []}
+    figures: dict[str, float] = {}
+    for key, days in (await series(session, kpis, start, end)).items():
+        figure = aggregate((days[d] for d in sorted(days)), aggregation_for(kpis[key].unit, chosen.get(key)))
+        if figure is not None:
+            figures[key] = figure
+    return figures
+
+
+def _blank(values: Any) -> bool:
+    return not values if isinstance(values, dict) else not str(values or "").strip()
+
+
 async def record_pilot(session: AsyncSession, principal: Any, activation_id: Any, period_start: Any,
-                       period_end: Any, summary: str, values: Any) -> PilotMeasurement:
+                       period_end: Any, summary: str, values: Any, pm: Any = None,
+                       lang: str = "nl") -> PilotMeasurement:
     """A measurement of a plugin that ran as a pilot: only from the pilot phase on (a listening-phase
-    measurement is not a pilot, and must not satisfy the pilot → learning gate)."""
+    measurement is not a pilot, and must not satisfy the pilot → learning gate), for days the plugin was on
+    (from its activation day up to today), and only for a plugin that has pages (an unavailable one never ran).
+
+    A plugin that measures itself (it declares KPIs) gives its own figures: the values are read from its daily
+    snapshots of the period, and a period without any is refused. Values typed in (`key=number` lines) are kept
+    as well, marked as entered by hand (`hand_entered`); a plugin that does not measure itself has only those."""
     tenant = getattr(principal, "tenant", None)
     if tenant is not None and Phase(tenant.phase).rank < Phase.pilot.rank:
         raise Refused(field="activation_id", msgid="Pilot measurements can be recorded from the pilot phase on.")
@@ -174,15 +215,50 @@ async def record_pilot(session: AsyncSession, principal: Any, activation_id: Any
             errors.add("activation_id", msgid="Only an active or paused plugin can have a pilot measurement.")
     start, end = _period(period_start, period_end, errors)
     summary = errors.clean(clean_text, summary, "summary", required=False, max_length=20000)
-    parsed = errors.clean(parse_values, values)
-    errors.raise_if_any()
+    if activation is None or "activation_id" in errors.errors:
+        errors.clean(parse_values, values)
+        errors.raise_if_any()
     assert activation is not None
+    info = _plugin_info(pm, activation.plugin)
+    label = info.label(lang) if info is not None else activation.plugin
+    on = activation.activated_on
+    if info is not None and not info.available:
+        errors.add("activation_id", msgid="{plugin} has no pages yet, so it cannot have run as a pilot.",
+                   plugin=label)
+    elif on is None:
+        errors.add("activation_id", msgid="{plugin} has no activation date, so no period of it can be measured.",
+                   plugin=label)
+    elif start and start < on:
+        errors.add("period_start", msgid="The period starts before {plugin} was switched on ({date}): a pilot "
+                   "measurement covers only days it was active.", plugin=label, date=on.isoformat())
+    if end and end > datetime.now(UTC).date():
+        errors.add("period_end", msgid="The period ends in the future: only days that have passed can be "
+                   "measured.")
+    own = own_kpis(pm, activation.plugin)
+    typed: dict[str, float] = {}
+    if not own or not _blank(values):
+        typed = errors.clean(parse_values, values) or {}
+    clash = sorted(set(typed) & set(own))
+    if clash:
+        errors.add("values", msgid="{plugin} measures {keys} itself: those values come from its daily "
+                   "measurements. Leave them out.", plugin=label, keys=", ".join(clash))
+    figures: dict[str, float] = {}
+    if own and start and end and not errors:
+        figures = await own_figures(session, own, start, end)
+        if not figures:
+            errors.add("period_start", msgid="{plugin} measures itself, but measured nothing in this period: its "
+                       "daily measurements start once the methodology names its KPIs.", plugin=label)
+    errors.raise_if_any()
+    assert start is not None and end is not None
+    by_hand = sorted(typed)
+    parsed = {**figures, **typed}
     row = PilotMeasurement(activation_id=activation.id, period_start=start, period_end=end, summary=summary or "",
-                           values=parsed, recorded_by_id=principal.user_id)
+                           values=parsed, hand_entered=by_hand, recorded_by_id=principal.user_id)
     session.add(row)
     await session.flush()
     await record(session, principal, "pilot.recorded", subject=row, summary=activation.plugin,
-                 data={"plugin": activation.plugin, "values": parsed})
+                 data={"plugin": activation.plugin, "values": parsed, "hand_entered": by_hand,
+                       "period": [start.isoformat(), end.isoformat()]})
     return row
 
 

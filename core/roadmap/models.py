@@ -46,7 +46,7 @@ class StartingPointsVersion(TenantScoped, Base):
 
 
 class StartingPointsWish(TenantScoped, Base):
-    """A department's wishes for the function social media should have (seed §3.2)."""
+    """A department's wishes for the function social media should have (part of the starting points)."""
 
     __tablename__ = "starting_points_wish"
     __table_args__ = (Unique("version_id", "department_id"),)
@@ -114,4 +114,6 @@ class PilotMeasurement(TenantScoped, Base):
     period_end: Mapped[date] = mapped_column(Date)
     summary: Mapped[str] = mapped_column(Text, default="")
     values: Mapped[dict] = mapped_column(JSON, default=dict)
+    hand_entered: Mapped[list[str]] = mapped_column(JSON, default=list)
+    """The keys of `values` someone typed in; the others come from the plugin's own daily snapshots."""
     recorded_by_id: Mapped[UUID | None] = mapped_column(GUID, ForeignKey("user_account.id"), nullable=True)

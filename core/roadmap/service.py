@@ -8,11 +8,10 @@ from typing import Any
 from sqlalchemy import Select, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from core.activation.service import active_plugins
+from core.activation.service import fire_events
 from core.audit.service import record
 from core.errors import DomainError, Refused
-from core.plugins.context import hook_context
-from core.plugins.manager import hook_for, notify
+from core.plugins.info import DomainEvent
 from core.roadmap.gates import GateReport, evaluate
 from core.roadmap.models import PhaseTransition
 from core.tenancy.models import Phase, Tenant
@@ -107,8 +106,6 @@ async def _move(session: AsyncSession, principal: Any, tenant: Tenant, pm: Any, 
 
 async def phase_changed(session: AsyncSession, tenant: Tenant, pm: Any, old: str, new: str, lang: str,
                         user_id: Any = None) -> None:
-    names = await active_plugins(session)
-    if not names or pm is None:
-        return
-    await notify(session, hook_for(pm, "regie_phase_changed", names), f"the phase change {old} → {new}",
-                 ctx=hook_context(session, tenant, lang, user_id), old=old, new=new)
+    """Announce the move as the event `phase.changed` (each listening plugin in a savepoint of its own)."""
+    await fire_events(session, tenant, pm, [DomainEvent("phase.changed", {"old": old, "new": new})], lang,
+                      user_id=user_id)

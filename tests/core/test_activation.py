@@ -2,12 +2,18 @@
 
 from __future__ import annotations
 
+from html import unescape
+from typing import Any
+
 import pytest
+from sqlalchemy import func, select
 
 from core.activation import service
 from core.activation.models import PluginActivation
 from core.audit.service import OPERATOR
 from core.errors import Refused
+from core.plugins.api import PluginInfo, hookimpl
+from core.roadmap.models import PilotMeasurement
 from core.tenancy.models import Tenant
 from core.tenancy.scope import tenant_scope
 from tests.core.test_gates import activation, audit, count, measured, rows, set_phase
@@ -39,14 +45,14 @@ async def test_catalogue_lists_installed_plugins_with_status(client, world, sess
 
 
 async def test_min_phase_refuses_a_request_and_stores_nothing(client, world, sessionmaker):
-    await login_as(client, world.a, "marketer")
-    r = await post_form(client, "/t/acme/plugins/talking/request", {"department_id": dep(world, "marketing")})
+    await login_as(client, world.a, "agent")
+    r = await post_form(client, "/t/acme/plugins/webcare/request", {"department_id": dep(world, "service")})
     assert r.status_code == 409
     assert "kan vanaf de fase pilot worden geactiveerd; de organisatie zit in de fase luisteren" in r.text
     assert await count(sessionmaker, world.a, PluginActivation) == 0
-    headers = await api_headers(sessionmaker, world.a, "marketer")
-    r = await client.post("/api/v1/t/acme/plugins/talking/request?lang=en",
-                          json={"department_id": dep(world, "marketing")}, headers=headers)
+    headers = await api_headers(sessionmaker, world.a, "agent")
+    r = await client.post("/api/v1/t/acme/plugins/webcare/request?lang=en",
+                          json={"department_id": dep(world, "service")}, headers=headers)
     assert r.status_code == 409
     assert "can be activated from the pilot phase on" in r.json()["errors"][0]["reason"]
     assert await count(sessionmaker, world.a, PluginActivation) == 0
@@ -68,17 +74,49 @@ async def test_webcare_needs_monitoring_first(client, world, sessionmaker):
     assert len(await audit(sessionmaker, world.a, "plugin.requested")) == 1
 
 
-async def test_cocreation_activation_check_hook(client, world, sessionmaker):
+class Checked:
+    """A plugin whose own `regie_activation_check` blocks it until another plugin ran as a measured pilot."""
+
+    @hookimpl
+    def regie_plugin(self) -> PluginInfo:
+        return PluginInfo(name="checked", groundswell_function="embracing", default_owner="development",
+                          title={"nl": "Gecontroleerd", "en": "Checked"})
+
+    @hookimpl
+    async def regie_activation_check(self, ctx: Any, department: Any) -> list[str]:
+        if await count_in(ctx.session, PilotMeasurement):
+            return []
+        return ["Gecontroleerd vraagt eerst een andere functie die als pilot draaide met een meting."]
+
+
+async def count_in(session: Any, model: Any) -> int:
+    return await session.scalar(select(func.count()).select_from(model)) or 0
+
+
+async def test_a_plugins_own_activation_check_blocks_it(app, client, world, sessionmaker):
+    app.state.pm.register(Checked(), name="checked")
+    try:
+        await login_as(client, world.a, "admin")
+        data = {"department_id": dep(world, "comms")}
+        r = await post_form(client, "/t/acme/plugins/checked/request", data)
+        assert r.status_code == 409
+        assert "Gecontroleerd vraagt eerst een andere functie die als pilot draaide" in r.text
+        assert await count(sessionmaker, world.a, PluginActivation) == 0
+        await measured(sessionmaker, world.a, "monitoring")
+        r = await post_form(client, "/t/acme/plugins/checked/request", data, follow_redirects=False)
+        assert r.status_code == 303
+        assert (await the_row(sessionmaker, world, "checked")).status == "requested"
+    finally:
+        app.state.pm.unregister(name="checked")
+
+
+async def test_cocreation_is_coming_and_cannot_be_requested(client, world, sessionmaker):
     await set_phase(sessionmaker, world.a, "learning")
-    await login_as(client, world.a, "admin")
-    data = {"department_id": dep(world, "comms")}
-    r = await post_form(client, "/t/acme/plugins/cocreation/request", data)
-    assert r.status_code == 409
-    assert "Cocreatie vraagt eerst een andere functie die als pilot draaide" in r.text
     await measured(sessionmaker, world.a, "monitoring")
-    r = await post_form(client, "/t/acme/plugins/cocreation/request", data, follow_redirects=False)
-    assert r.status_code == 303
-    assert (await the_row(sessionmaker, world, "cocreation")).status == "requested"
+    await login_as(client, world.a, "admin")
+    r = await post_form(client, "/t/acme/plugins/cocreation/request", {"department_id": dep(world, "comms")})
+    assert r.status_code == 409 and "Cocreatie komt binnenkort: er zijn nog geen pagina's" in unescape(r.text)
+    assert await count(sessionmaker, world.a, PluginActivation) == 1  # monitoring's only
 
 
 async def test_requester_must_belong_to_the_department(client, world, sessionmaker):
@@ -100,13 +138,14 @@ async def test_requester_must_belong_to_the_department(client, world, sessionmak
 
 
 async def test_regie_decides_decline_needs_reason_and_declined_can_be_requested_again(client, world, sessionmaker):
-    await login_as(client, world.a, "regie")
-    r = await post_form(client, "/t/acme/plugins/monitoring/request", {"department_id": dep(world, "comms")},
+    await login_as(client, world.a, "marketer")
+    r = await post_form(client, "/t/acme/plugins/monitoring/request", {"department_id": dep(world, "marketing")},
                         follow_redirects=False)
     assert r.status_code == 303
+    await login_as(client, world.a, "regie")
     overview = await client.get("/t/acme/")
-    assert "Communicatie vraagt Monitoring aan: wacht op jouw besluit" in overview.text
-    for who in ("admin", "marketer"):
+    assert "Marketing vraagt Monitoring aan: wacht op jouw besluit" in overview.text
+    for who in ("admin", "marketer", "agent"):  # not the regie holder's own request: only the regie holder decides
         await login_as(client, world.a, who)
         r = await post_form(client, "/t/acme/plugins/monitoring/decision", {"decision": "approve"})
         assert r.status_code == 403
@@ -126,10 +165,12 @@ async def test_regie_decides_decline_needs_reason_and_declined_can_be_requested_
     [entry] = await audit(sessionmaker, world.a, "plugin.declined")
     assert entry.reason == "Eerst de werkgroep compleet"
     # requested again: the same row is reused
-    r = await post_form(client, "/t/acme/plugins/monitoring/request", {"department_id": dep(world, "comms")},
+    await login_as(client, world.a, "marketer")
+    r = await post_form(client, "/t/acme/plugins/monitoring/request", {"department_id": dep(world, "marketing")},
                         follow_redirects=False)
     assert r.status_code == 303
     assert await count(sessionmaker, world.a, PluginActivation) == 1
+    await login_as(client, world.a, "regie")
     r = await post_form(client, "/t/acme/plugins/monitoring/decision", {"decision": "approve"},
                         follow_redirects=False)
     assert r.status_code == 303
@@ -137,7 +178,7 @@ async def test_regie_decides_decline_needs_reason_and_declined_can_be_requested_
     assert row.status == "active" and row.activated_in_phase == "listening" and row.activated_at is not None
     assert len(await audit(sessionmaker, world.a, "plugin.activated")) == 1
     # already active: a new request is refused
-    r = await post_form(client, "/t/acme/plugins/monitoring/request", {"department_id": dep(world, "comms")})
+    r = await post_form(client, "/t/acme/plugins/monitoring/request", {"department_id": dep(world, "marketing")})
     assert r.status_code == 409
 
 
@@ -146,7 +187,8 @@ async def test_approval_rechecks_blockers(client, world, sessionmaker):
     await activation(sessionmaker, world.a, "monitoring", "comms")
     headers = await api_headers(sessionmaker, world.a, "regie")
     r = await client.post("/api/v1/t/acme/plugins/webcare/request",
-                          json={"department_id": dep(world, "service"), "motivation": "x"}, headers=headers)
+                          json={"department_id": dep(world, "service"), "motivation": "x"},
+                          headers=await api_headers(sessionmaker, world.a, "agent"))
     assert r.status_code == 201 and r.json()["status"] == "requested"
     r = await client.post("/api/v1/t/acme/plugins/monitoring/pause", json={"reason": "even stil"}, headers=headers)
     assert r.status_code == 200 and r.json()["status"] == "paused"
@@ -194,7 +236,11 @@ async def test_catalogue_api(client, world, sessionmaker):
     assert plugins["monitoring"]["status"] == "active" and plugins["monitoring"]["department"] == "Communicatie"
     assert plugins["webcare"]["prerequisites"] == ["monitoring"] and plugins["webcare"]["status"] == "available"
     assert plugins["cocreation"]["title"] == "Co-creation"
-    assert any("learning phase" in b for b in plugins["cocreation"]["blockers"])
+    assert (plugins["cocreation"]["state"], plugins["cocreation"]["available"]) == ("coming", False)
+    assert plugins["cocreation"]["blockers"] == ["Co-creation is coming: it has no pages yet and cannot be requested."]
+    assert plugins["webcare"]["state"] == "blocked"
+    assert any("pilot phase" in b for b in plugins["webcare"]["blockers"])
+    assert plugins["monitoring"]["state"] == "active" and plugins["monitoring"]["blockers"] == []
 
 
 async def test_operator_activation_refuses_blockers_unless_forced(app, sessionmaker, world):

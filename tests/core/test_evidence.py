@@ -2,12 +2,22 @@
 
 from __future__ import annotations
 
-from core.measurement.models import ManagementPresentation, MethodologyVersion, Target
+from datetime import UTC, date, datetime, timedelta
+
+from core.measurement.models import KpiSnapshot, ManagementPresentation, MethodologyVersion, Target
 from core.roadmap.models import BaselineStudy, PilotMeasurement
-from tests.core.test_gates import activation, audit, count, item, report, rows, set_phase
+from tests.core.test_gates import activation, add, audit, count, item, report, rows, set_phase
 from tests.support import api_headers, ensure_csrf, login_as, post_form
 
 PERIOD = {"period_start": "2026-01-01", "period_end": "2026-03-31"}
+
+
+async def own_snapshots(sessionmaker, tw, figures, first=date(2026, 1, 2)):
+    """A plugin's own daily measurements: KPI → values of consecutive days from `first`."""
+    now = datetime.now(UTC)
+    await add(sessionmaker, tw, *[KpiSnapshot(kpi=kpi, day=first + timedelta(days=n), value=value,
+                                              methodology_number=1, source="plugin", measured_at=now)
+                                  for kpi, values in figures.items() for n, value in enumerate(values)])
 SECTIONS = {"results": "Meer bereik", "goals": "Klanttevredenheid", "strategy": "Luisteren en antwoorden",
             "way_of_work": "Hub and spoke", "resources": "Twee fte"}
 
@@ -72,12 +82,14 @@ async def test_pilot_measurement_for_an_active_or_paused_plugin(app, client, wor
                                                            "values": "mentions=12\nsentiment is goed", **PERIOD})
     assert r.status_code == 422 and "Regel 2 heeft niet de vorm sleutel=getal." in r.text
     assert await count(sessionmaker, world.a, PilotMeasurement) == 0
+    await own_snapshots(sessionmaker, world.a, {"monitoring.volume": [40, 80]})
     r = await post_form(client, "/t/acme/evidence/pilot", {"activation_id": str(active.id), "summary": "Goed",
                                                            "values": "mentions=120\nsentiment=0,6", **PERIOD},
                         follow_redirects=False)
     assert r.status_code == 303
     [m] = await rows(sessionmaker, world.a, PilotMeasurement)
-    assert m.values == {"mentions": 120.0, "sentiment": 0.6}
+    assert m.values == {"monitoring.volume": 120.0, "mentions": 120.0, "sentiment": 0.6}
+    assert m.hand_entered == ["mentions", "sentiment"]
     assert item(await report(sessionmaker, app.state.pm, world.a), "pilot_measured").ok
     assert len(await audit(sessionmaker, world.a, "pilot.recorded")) == 1
     await login_as(client, world.a, "admin")  # not in the matrix for pilot.record
@@ -150,6 +162,7 @@ async def test_evidence_api(app, client, world, sessionmaker):
                                                            "period_end": "2026-01-01"}, headers=regie)
     assert r.status_code == 422
     assert {e["field"] for e in r.json()["errors"]} == {"title", "period_start"}
+    await own_snapshots(sessionmaker, world.a, {"monitoring.volume": [3]})
     r = await client.post("/api/v1/t/acme/pilot-measurements",
                           json={"plugin": "monitoring", "values": {"mentions": 3}, **PERIOD}, headers=regie)
     assert r.status_code == 201

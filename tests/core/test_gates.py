@@ -90,16 +90,22 @@ async def satisfy_listening(sessionmaker, tw):
     await baseline(sessionmaker, tw)
 
 
+SWITCHED_ON = datetime(2025, 12, 1, 9, 0, tzinfo=UTC)
+"""When `activation` switched a plugin on: before every period the tests measure."""
+
+
 async def activation(sessionmaker, tw, plugin, dep="comms", status="active"):
-    row = PluginActivation(plugin=plugin, department_id=tw.departments[dep].id, status=status)
+    on = SWITCHED_ON if status in ("active", "paused") else None
+    row = PluginActivation(plugin=plugin, department_id=tw.departments[dep].id, status=status, activated_at=on)
     await add(sessionmaker, tw, row)
     return row
 
 
 async def measured(sessionmaker, tw, plugin="monitoring", dep="comms"):
+    """A pilot measurement of the plugin's own figures (monitoring measures itself)."""
     row = await activation(sessionmaker, tw, plugin, dep)
     await add(sessionmaker, tw, PilotMeasurement(activation_id=row.id, period_start=date(2026, 1, 1),
-                                                 period_end=date(2026, 3, 31), values={"mentions": 10}))
+                                                 period_end=date(2026, 3, 31), values={"monitoring.volume": 10}))
     return row
 
 
@@ -124,9 +130,9 @@ async def test_departments_item(app, sessionmaker, world):
     await execute(sessionmaker, world.a, delete(WorkgroupSeat).where(WorkgroupSeat.department_id.in_(
         [world.a.departments["marketing"].id, world.a.departments["service"].id])))
     bad = item(await report(sessionmaker, pm, world.a), "departments")
-    assert not bad.ok and bad.text == "Only 1 department(s) represented (Communicatie); at least 2 are needed"
+    assert not bad.ok and bad.text == "Only 1 department represented (Communicatie); at least 2 are needed"
     nl = item(await report(sessionmaker, pm, world.a, "nl"), "departments")
-    assert nl.text == "Slechts 1 afdeling(en) vertegenwoordigd (Communicatie); er zijn er minstens 2 nodig"
+    assert nl.text == "Slechts 1 afdeling vertegenwoordigd (Communicatie); er zijn er minstens 2 nodig"
 
 
 async def test_plugin_departments_item(app, sessionmaker, world):
@@ -224,10 +230,10 @@ async def test_pilot_gate_items(app, sessionmaker, world):
     await add(sessionmaker, world.a, MethodologyVersion(number=1, kpis=[{"key": "mentions"}], reason="start"))
     rep = await report(sessionmaker, pm, world.a)
     assert rep.ok
-    assert item(rep, "pilot_measured").text == "Pilot measured: Monitoring"
-    assert item(rep, "methodology").text == "Methodology version 1 with 1 KPI(s)"
+    assert item(rep, "pilot_measured").text == "Pilot measured: Monitoring (its own measurements)"
+    assert item(rep, "methodology").text == "Methodology version 1 with 1 KPI"
     nl = await report(sessionmaker, pm, world.a, "nl")
-    assert item(nl, "methodology").text == "Meetmethodiek versie 1 met 1 KPI('s)"
+    assert item(nl, "methodology").text == "Meetmethodiek versie 1 met 1 KPI"
 
 
 # --- learning → implementation ----------------------------------------------------------------------------
@@ -246,7 +252,7 @@ async def test_learning_gate_items(app, sessionmaker, world):
                                           produced_at=datetime.now(UTC))
     await add(sessionmaker, world.a, presentation)
     rep = await report(sessionmaker, pm, world.a, phase="learning")
-    assert item(rep, "targets").text == "1 target(s) set"
+    assert item(rep, "targets").text == "1 target set"
     assert item(rep, "presentation_produced").ok and item(rep, "presentation_produced").text.startswith("Produced: Q1")
     approved = item(rep, "presentation_approved")
     assert not approved.ok and approved.text == \
@@ -276,9 +282,9 @@ async def test_governance_item_per_org_model(app, sessionmaker, world):
     pm = app.state.pm
     # hub and spoke: Communicatie is a hub
     ok = item(await report(sessionmaker, pm, world.a, phase="implementation"), "governance")
-    assert ok.ok and ok.text == "hub_and_spoke: hub department(s) Communicatie"
+    assert ok.ok and ok.text == "hub_and_spoke: hub department Communicatie"
     assert item(await report(sessionmaker, pm, world.a, "nl", "implementation"), "governance").text == \
-        "hub and spoke: hub-afdeling(en) Communicatie"
+        "hub and spoke: hub-afdeling Communicatie"
     await execute(sessionmaker, world.a, update(Department).values(is_hub=False))
     bad = item(await report(sessionmaker, pm, world.a, phase="implementation"), "governance")
     assert not bad.ok and bad.text == "hub_and_spoke needs at least one hub department; there is none"
