@@ -1,4 +1,8 @@
-"""The dashboard's period filter: last 7/30/90 days, this quarter so far, or a custom from–to."""
+"""The dashboard's period filter: last 7/30/90 days, this quarter so far, or a custom from–to.
+
+A preset covers whole days that are over, as the daily snapshots do: "last 7 days" are the seven days before
+today (`core.measurement.figures.last_days`), "this quarter" runs from its first day to yesterday. A custom
+period may end today; its figures then cover the days up to yesterday and say so."""
 
 from __future__ import annotations
 
@@ -8,12 +12,13 @@ from datetime import date, timedelta
 from typing import Any
 
 from core.i18n import N_
+from core.measurement.figures import DEFAULT_DAYS, last_days
 from core.validation import FieldErrors, clean_choice, clean_date
 
 PERIODS = ("7", "30", "90", "quarter", "custom")
 PERIOD_LABELS = {"7": N_("Last 7 days"), "30": N_("Last 30 days"), "90": N_("Last 90 days"),
                  "quarter": N_("This quarter"), "custom": N_("Custom period")}
-DEFAULT = "30"
+DEFAULT = str(DEFAULT_DAYS)
 MAX_DAYS = 731
 """A custom period spans at most two years: a longer one makes a chart of dots nobody can read."""
 
@@ -41,7 +46,7 @@ def quarter_start(day: date) -> date:
 
 
 def default_period(today: date) -> Period:
-    return Period(DEFAULT, today - timedelta(days=int(DEFAULT) - 1), today)
+    return Period(DEFAULT, *last_days(int(DEFAULT), today))
 
 
 def parse_period(params: Mapping[str, Any], today: date) -> Period:
@@ -62,6 +67,7 @@ def parse_period(params: Mapping[str, Any], today: date) -> Period:
         assert start and end
         return Period("custom", start, end)
     errors.raise_if_any()
-    if key == "quarter":
-        return Period("quarter", quarter_start(today), today)
-    return Period(str(key), today - timedelta(days=int(str(key)) - 1), today)
+    if key == "quarter":  # on a quarter's first day no day of it is over yet: that day alone, still empty
+        start = quarter_start(today)
+        return Period("quarter", start, max(start, today - timedelta(days=1)))
+    return Period(str(key), *last_days(int(str(key)), today))

@@ -1,8 +1,8 @@
 """The organisation dashboard: every KPI of the latest methodology with its trend and progress against target,
 and the widgets of the active plugins — for the whole organisation or one department.
 
-Visible to every reader of the tenant (viewers included): the seed notes that dashboards are often not visible
-to the whole organisation, which is exactly what this page is for. A department's view shows the KPIs that
+Visible to every reader of the tenant (viewers included): dashboards are often kept within one department,
+and this page is there so the whole organisation sees the same figures. A department's view shows the KPIs that
 department owns (the methodology names it owner), the KPIs of the plugins activated for it, and the KPIs it
 has a target for; its widgets are those of its own plugins.
 """
@@ -21,9 +21,13 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from core.activation.models import ActivationStatus, PluginActivation
 from core.dashboard.period import Period
 from core.i18n import gettext_for
+from core.measurement.figures import KpiFigure, figure_of
 from core.measurement.models import KpiSnapshot, MethodologyVersion, Target
-from core.measurement.snapshots import KpiInfo, active_plugins, kpi_catalogue, latest_version, series
-from core.measurement.targets import Progress, aggregate, aggregation_for, progress_for
+from core.measurement.snapshots import KpiInfo, kpi_catalogue, latest_version, series
+from core.measurement.targets import KpiMeta, Progress, aggregation_for, progress_for
+from core.plugins.context import hook_context
+from core.plugins.host import PluginHost
+from core.plugins.records import Widget
 from core.tenancy.models import Tenant
 from core.web.charts import Series, chart
 from core.web.pagination import Page
@@ -45,6 +49,8 @@ class KpiRow:
     progress: list[Progress]
     chart: Markup | None = None
     target_values: list[float | None] = field(default_factory=list)
+    figure: KpiFigure | None = None
+    """The period's figure (`period_value`) with the days it covers, as every page shows this KPI."""
 
     @property
     def current(self) -> Progress | None:
@@ -66,7 +72,7 @@ class Board:
     period: Period
     methodology: MethodologyVersion | None
     rows: Page
-    widgets: list[dict[str, Any]]
+    widgets: list[Widget]
     department: Department | None
     departments: list[Department]
     versions_used: list[int]
@@ -97,14 +103,14 @@ async def department_kpis(session: AsyncSession, department: Department,
             or k in targeted]
 
 
-async def _widgets(session: AsyncSession, tenant: Tenant, pm: Any, lang: str, principal: Any,
-                   department: Department | None) -> list[dict[str, Any]]:
-    from core.tenancy.routes import plugin_widgets
-
-    query = select(PluginActivation.plugin).where(PluginActivation.status == ActivationStatus.active.value)
-    if department is not None:
-        query = query.where(PluginActivation.department_id == department.id)
-    return await plugin_widgets(session, tenant, pm, set((await session.scalars(query)).all()), lang, principal)
+async def plugin_widgets(session: AsyncSession, tenant: Tenant, pm: PluginHost, lang: str, principal: Any,
+                         department: Department | None = None) -> list[Widget]:
+    """The widgets of the tenant's active plugins (`regie_widgets`), by plugin; of `department`'s plugins only
+    when given (for the overview and the dashboard)."""
+    plugins = await pm.for_tenant(session)
+    only = plugins.owned_by(department.id) if department is not None else None
+    ctx = hook_context(session, tenant, lang, principal.user_id, roles=principal.roles)
+    return [widget for _plugin, widget in await plugins.collect("regie_widgets", Widget, only=only, ctx=ctx)]
 
 
 def _label(day: date, lang: str) -> str:
@@ -116,7 +122,7 @@ async def build(session: AsyncSession, pm: Any, tenant: Tenant, principal: Any, 
                 today: date | None = None) -> Board:
     """Everything the dashboard page shows, one page of KPIs at a time."""
     _ = gettext_for(lang)
-    catalogue = await kpi_catalogue(session, pm, await active_plugins(session), lang)
+    catalogue = await kpi_catalogue(session, pm, (await pm.for_tenant(session)).names, lang)
     keys = list(catalogue)
     if department is not None:
         keys = await department_kpis(session, department, catalogue)
@@ -136,7 +142,9 @@ async def build(session: AsyncSession, pm: Any, tenant: Tenant, principal: Any, 
         row = KpiRow(info=info, days=days, values=daily, period_value=None,
                      latest=measured[-1][1] if measured else None, latest_day=measured[-1][0] if measured else None,
                      progress=progress.get(key, []))
-        row.period_value = aggregate(daily, row.aggregation)
+        row.figure = figure_of(key, values[key], period.start, period.end,
+                               KpiMeta(info.unit, info.aggregation, info.direction), today)
+        row.period_value = row.figure.value
         row.target_values = target_line(row.current, days, row.aggregation)
         if measured or row.current:
             target_label = _("Target (daily share)") if row.aggregation == "sum" else _("Target")
@@ -154,5 +162,5 @@ async def build(session: AsyncSession, pm: Any, tenant: Tenant, principal: Any, 
     return Board(period=period, methodology=await latest_version(session),
                  rows=Page(items=rows, total=total, number=page, per_page=PER_PAGE, base_path=base_path,
                            params=period.params),
-                 widgets=await _widgets(session, tenant, pm, lang, principal, department), department=department,
+                 widgets=await plugin_widgets(session, tenant, pm, lang, principal, department), department=department,
                  departments=departments, versions_used=used, total_kpis=len(catalogue))

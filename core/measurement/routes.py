@@ -14,7 +14,7 @@ from core.errors import DomainError
 from core.evidence.service import UNIT_LABELS
 from core.i18n import gettext_for
 from core.measurement import exports, manual
-from core.measurement.snapshots import active_plugins, kpi_catalogue, series, snapshots_query
+from core.measurement.snapshots import kpi_catalogue, series, snapshots_query
 from core.measurement.targets import formatter, progress_for
 from core.roadmap.routes import user_names
 from core.tenancy.models import Tenant
@@ -46,7 +46,7 @@ async def _context(request: Request[Any, Any, Any], db: AsyncSession) -> dict[st
     params = {k: v for k, v in (("kpi", kpi or ""), ("start", start.isoformat() if start else ""),
                                 ("end", end.isoformat() if end else "")) if v}
     base = f"/t/{tenant.slug}/measurements/"
-    catalogue = await kpi_catalogue(db, pm, await active_plugins(db), lang)
+    catalogue = await kpi_catalogue(db, pm, (await pm.for_tenant(db)).names, lang)
     snapshots = await paginate(db, snapshots_query(kpi, start, end), page_number(request.query_params.get("page")),
                                base_path=base, params=params)
     history = await paginate(db, manual.manual_query(kpi), page_number(request.query_params.get("manual_page")),

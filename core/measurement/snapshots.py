@@ -1,8 +1,8 @@
-"""Daily KPI snapshots: the continuous measurement (seed §4.6, "minimaal dagelijks").
+"""Daily KPI snapshots: the continuous measurement, at least daily (docs/architecture.md, Measurement).
 
 Read helpers for the dashboard, digest and report slices (signatures are stable):
 
-- `kpi_catalogue(session, pm, active_plugins, lang)`: the KPIs of the latest methodology with title, unit,
+- `kpi_catalogue(session, pm, active, lang)`: the KPIs of the latest methodology with title, unit,
   definition, owner and kind.
 - `series(session, kpis, start, end)`: stored daily values per KPI.
 
@@ -24,9 +24,10 @@ from typing import Any
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from core.activation.models import ActivationStatus, PluginActivation
 from core.db.bulk import bulk_insert
 from core.measurement.models import KpiSnapshot, MethodologyVersion
+from core.plugins.context import hook_context
+from core.plugins.host import PluginHost, call
 from core.plugins.info import KpiDefinition
 from core.workgroup.models import Department
 
@@ -35,9 +36,6 @@ FIRST_RUN_DAYS = 90
 """On a KPI's first run the job goes back at most this many days (never before the methodology named it)."""
 CONFLICT = ("tenant_id", "kpi", "day")
 OVERWRITE = ("value", "methodology_number", "source", "measured_at")
-_DECLARED: dict[int, tuple[tuple[int, ...], dict[str, tuple[str, KpiDefinition]]]] = {}
-"""Per plugin manager: the declared KPIs, as long as the same plugins are registered (they are fixed after
-start-up; tests register extra ones)."""
 
 
 @dataclass(frozen=True)
@@ -63,24 +61,9 @@ class KpiInfo:
     """higher or lower when the methodology says so."""
 
 
-def plugin_kpis(pm: Any) -> dict[str, tuple[str, KpiDefinition]]:
-    """Every KPI a plugin declares through `regie_kpis`: key → (plugin name, definition)."""
-    from core.plugins.manager import plugin_infos, plugin_module
-
-    found: dict[str, tuple[str, KpiDefinition]] = {}
-    if pm is None:
-        return found
-    registered = tuple(id(p) for p in pm.get_plugins())
-    cached = _DECLARED.get(id(pm))
-    if cached is not None and cached[0] == registered:
-        return cached[1]
-    for info in plugin_infos(pm):
-        hook = getattr(plugin_module(pm, info.name), "regie_kpis", None)
-        for kpi in (hook() if hook else None) or []:
-            if isinstance(kpi, KpiDefinition):
-                found[kpi.key] = (info.name, kpi)
-    _DECLARED[id(pm)] = (registered, found)
-    return found
+def plugin_kpis(pm: PluginHost | None) -> dict[str, tuple[str, KpiDefinition]]:
+    """Every KPI a plugin declares through `regie_kpis`: key → (plugin name, definition) (`pm.kpis()`)."""
+    return pm.kpis() if pm is not None else {}
 
 
 def kind_of(kpi: dict[str, Any], declared: dict[str, tuple[str, KpiDefinition]]) -> str:
@@ -91,20 +74,14 @@ def kind_of(kpi: dict[str, Any], declared: dict[str, tuple[str, KpiDefinition]])
     return "plugin" if kpi.get("key") in declared else "manual"
 
 
-async def active_plugins(session: AsyncSession) -> set[str]:
-    """The tenant's active plugins (paused ones are not measured)."""
-    return set((await session.scalars(select(PluginActivation.plugin).where(
-        PluginActivation.status == ActivationStatus.active.value))).all())
-
-
 async def latest_version(session: AsyncSession) -> MethodologyVersion | None:
     return await session.scalar(select(MethodologyVersion).order_by(MethodologyVersion.number.desc()).limit(1))
 
 
 async def kpi_catalogue(session: AsyncSession, pm: Any, active: Iterable[str], lang: str) -> dict[str, KpiInfo]:
     """key → `KpiInfo` for every KPI of the latest methodology version, in the methodology's order (empty when
-    there is no methodology). `active` is the tenant's active plugins (`active_plugins(session)`); a plugin KPI
-    of an inactive plugin is listed with `active=False`. Titles: the name the methodology gives, else the
+    there is no methodology). `active` is the tenant's active plugins (`(await pm.for_tenant(session)).names`);
+    a plugin KPI of an inactive plugin is listed with `active=False`. Titles: the name the methodology gives, else the
     plugin's title in `lang`; the definition likewise."""
     version = await latest_version(session)
     if version is None:
@@ -164,8 +141,7 @@ def yesterday(now: datetime | None = None) -> date:
 
 
 def _created_day(version: MethodologyVersion) -> date:
-    created = version.created_at
-    return (created.astimezone(UTC) if created.tzinfo else created).date()
+    return version.created_at.astimezone(UTC).date()
 
 
 async def _plan(session: AsyncSession, keys: list[str], last_day: date) -> dict[str, list[date]]:
@@ -199,19 +175,16 @@ def _number(value: Any) -> float | None:
     return number if math.isfinite(number) else None
 
 
-async def snapshot_tenant(session: AsyncSession, pm: Any, tenant: Any, now: datetime | None = None) -> int:
+async def snapshot_tenant(session: AsyncSession, pm: PluginHost, tenant: Any, now: datetime | None = None) -> int:
     """Measure and store every missing day of every plugin KPI of the latest methodology whose plugin is active.
     Idempotent: a stored day is not measured again, and a re-stored one overwrites its row. A KPI whose
     plugin raises is logged and skipped (the days measured before the failure are kept); the others go on.
     Returns the number of rows written."""
-    from core.plugins.context import hook_context
-    from core.plugins.manager import call, hook_for
-
     version = await latest_version(session)
     if version is None:
         return 0
     declared = plugin_kpis(pm)
-    active = await active_plugins(session)
+    active = (await pm.for_tenant(session)).names
     last_day = yesterday(now)
     measured_at = now or datetime.now(UTC)
     ctx = hook_context(session, tenant, "nl", memo={})  # memo: one run's cache for the plugins (docs/hooks.md)
@@ -220,12 +193,11 @@ async def snapshot_tenant(session: AsyncSession, pm: Any, tenant: Any, now: date
             and declared[k["key"]][0] in active]
     if not keys:
         return 0
-    hooks: dict[str, Any] = {}
     for key, days in (await _plan(session, keys, last_day)).items():
         if not days:
             continue
         plugin = declared[key][0]
-        hook = hooks.get(plugin) or hooks.setdefault(plugin, hook_for(pm, "regie_measure", {plugin}))
+        hook = pm.hook("regie_measure", only=plugin)
         values: list[tuple[date, Any]] = []
         try:
             async with session.begin_nested():

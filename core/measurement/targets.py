@@ -87,6 +87,8 @@ class Figures:
     percent: float | None
     status: str
     days_measured: int
+    last_day: date | None = None
+    """The last day `actual` covers: the target's last day, or yesterday while the period runs on."""
 
 
 def aggregate(values: Iterable[float | None], aggregation: str) -> float | None:
@@ -134,7 +136,7 @@ def compute(target: float, period_start: date, period_end: date, values: Mapping
     else:
         status = _pace_status(actual, expected, direction)
     return Figures(actual=actual, expected=expected, elapsed_share=share, percent=percent, status=status,
-                   days_measured=len(days))
+                   days_measured=len(days), last_day=last)
 
 
 @dataclass
@@ -169,11 +171,23 @@ class Progress:
         """The progress bar's fill, 0-100 (a lower-is-better KPI fills up as its ceiling is used)."""
         return int(max(0.0, min(100.0, self.figures.percent or 0.0)))
 
+    @property
+    def over_ceiling(self) -> bool:
+        """A lower-is-better KPI above its target: bad, however full (or long) its bar is."""
+        actual = self.figures.actual
+        return self.direction == "lower" and actual is not None and actual > self.target.value
+
+    @property
+    def bar_tone(self) -> str:
+        """How the bar is drawn: "ok", "bad" or "muted". An exceeded ceiling is bad whatever the pace says;
+        otherwise the status decides (a ceiling kept is good)."""
+        return "bad" if self.over_ceiling else self.tone
+
     def is_current(self, today: date) -> bool:
         return self.target.period_start <= today <= self.target.period_end
 
 
-def _meta(value: Any) -> KpiMeta:
+def meta_of(value: Any) -> KpiMeta:
     """A KPI's meta from whatever the caller has: a KpiMeta, a unit string, a dict or a KpiDefinition."""
     if isinstance(value, KpiMeta):
         return value
@@ -217,7 +231,7 @@ async def progress_for(session: AsyncSession, kpis: Iterable[str] | Mapping[str,
     ones, which a department works towards as well); None: every target. `today`: defaults to the UTC date.
     """
     today = today or datetime.now(UTC).date()
-    metas = {k: _meta(v) for k, v in kpis.items()} if isinstance(kpis, Mapping) else {k: KpiMeta() for k in kpis}
+    metas = {k: meta_of(v) for k, v in kpis.items()} if isinstance(kpis, Mapping) else {k: KpiMeta() for k in kpis}
     if not metas:
         return {}
     query = select(Target).where(Target.kpi.in_(list(metas)))
@@ -251,6 +265,10 @@ def formatter(lang: str) -> Any:
     def fmt(value: float | None, unit: str = "count") -> str:
         if value is None:
             return "—"
+        if (unit or "").lower() == "minutes" and abs(value) >= 60:  # a waiting time reads as hours and minutes
+            hours, rest = divmod(round(abs(float(value))), 60)
+            sign = "-" if value < 0 else ""
+            return f"{sign}{format_decimal(hours, format='#,##0', locale=lang)} h {rest:02d} min"
         pattern = "#,##0" if float(value).is_integer() else "#,##0.0"
         text = format_decimal(round(float(value), 1), format=pattern, locale=lang)
         suffix = {"percent": " %", "minutes": " min", "fte": " FTE", "hours": " h"}.get((unit or "").lower(), "")

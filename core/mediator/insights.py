@@ -16,8 +16,10 @@ from typing import Any
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from core.measurement.models import KpiSnapshot, MethodologyVersion, Target
-from core.measurement.targets import progress_for
+from core.measurement.figures import DEFAULT_DAYS, KpiFigure, kpi_figures, last_days, methodology_metas, today_utc
+from core.measurement.models import KpiSnapshot, Target
+from core.measurement.snapshots import kpi_catalogue
+from core.measurement.targets import Progress, progress_for
 from core.notifications.models import Notification
 
 MIN_PEERS = 5
@@ -28,16 +30,21 @@ value (a = 2·Q1 − median); with five, each shown figure is one of several, an
 
 @dataclass
 class KpiRow:
+    """One KPI of a tenant on the console: the figure over the running target's period so far (or, without a
+    target, over the dashboard's default period), as the dashboard shows it for the same days."""
+
     kpi: str
     name: str
-    latest: float | None
-    latest_day: date | None
+    figure: KpiFigure
     target: float | None = None
     percent: float | None = None
     status: str = ""
     status_label: str = ""
     tone: str = "muted"
     unit: str = "count"
+    direction: str = "higher"
+    bar_tone: str = "muted"
+    over_ceiling: bool = False
 
 
 @dataclass
@@ -68,27 +75,55 @@ async def latest_values(session: AsyncSession) -> dict[str, tuple[date, float]]:
     return {kpi: (day, float(value)) for kpi, day, value in rows.all() if value is not None}
 
 
-async def kpi_rows(session: AsyncSession) -> list[KpiRow]:
-    """Each KPI of the latest methodology (then any with a target or a measurement): its newest value and the progress
-    towards its newest organisation-wide target (`core.measurement.targets.progress_for`)."""
-    version = await session.scalar(select(MethodologyVersion).order_by(MethodologyVersion.number.desc()).limit(1))
-    metas: dict[str, Any] = {str(k.get("key")): k for k in (version.kpis if version else []) if k.get("key")}
+async def recent_values(session: AsyncSession, today: date | None = None) -> tuple[dict[str, float], date, date]:
+    """kpi → its figure over the last 30 days (`core.measurement.figures`, the dashboard's default period) for
+    the tenant in scope, every KPI it measured; and the period. What the phase comparison and the benchmark
+    compare: the same days for every tenant, each KPI added up by its own methodology's rule."""
+    first, last = last_days(DEFAULT_DAYS, today)
+    keys = sorted(set(await methodology_metas(session)) | set(await latest_values(session)))
+    figures = await kpi_figures(session, keys, first, last, today)
+    return {k: f.value for k, f in figures.items() if f.value is not None}, first, last
+
+
+def _chosen(candidates: list[Progress], today: date) -> Progress | None:
+    """The target the console reports on: a running organisation-wide one, else a running department's, else the
+    first in display order (`progress_for` puts running targets first)."""
+    running = [p for p in candidates if p.is_current(today)]
+    return next((p for p in running if p.target.department_id is None), None) or next(iter(running or candidates),
+                                                                                      None)
+
+
+async def kpi_rows(session: AsyncSession, pm: Any = None, lang: str = "nl", today: date | None = None) -> list[KpiRow]:
+    """Each KPI of the latest methodology (then any with a target or a measurement) with one figure and the
+    days it covers (`core.measurement.figures`): over the period of the target it is measured against, so
+    the figure, the target and the status speak of the same days; without a target, over the dashboard's
+    default period. Unit and aggregation as on the dashboard (`kpi_catalogue`)."""
+    today = today or today_utc()
+    active = (await pm.for_tenant(session)).names if pm is not None else frozenset()
+    catalogue = await kpi_catalogue(session, pm, active, lang)
+    metas: dict[str, Any] = dict(catalogue)
     for key in (await session.scalars(select(Target.kpi).distinct())).all():
-        metas.setdefault(key, {"key": key})
-    latest = await latest_values(session)
-    for key in sorted(latest):
-        metas.setdefault(key, {"key": key})
-    progress = await progress_for(session, metas)
+        metas.setdefault(key, None)
+    for key in sorted(await latest_values(session)):
+        metas.setdefault(key, None)
+    progress = await progress_for(session, metas, today=today)
+    chosen = {key: _chosen(progress.get(key) or [], today) for key in metas}
+    periods: dict[tuple[date, date], list[str]] = {}
+    for key, p in chosen.items():
+        span = (p.target.period_start, p.target.period_end) if p else last_days(DEFAULT_DAYS, today)
+        periods.setdefault(span, []).append(key)
+    figures: dict[str, KpiFigure] = {}
+    for (first, last), keys in periods.items():
+        figures.update(await kpi_figures(session, {k: metas[k] for k in keys}, first, last, today))
     rows = []
     for key, meta in metas.items():
-        day, value = latest.get(key, (None, None))
-        row = KpiRow(kpi=key, name=str(meta.get("name") or key), latest=value, latest_day=day,
-                     unit=str(meta.get("unit") or "count"))
-        candidates = progress.get(key) or []
-        chosen = next((p for p in candidates if p.target.department_id is None), candidates[0] if candidates else None)
-        if chosen is not None:
-            row.target, row.percent = chosen.target.value, chosen.figures.percent
-            row.status, row.status_label, row.tone = chosen.status, chosen.status_label, chosen.tone
+        figure = figures[key]
+        row = KpiRow(kpi=key, name=meta.title if meta else key, figure=figure, unit=figure.unit)
+        p = chosen[key]
+        if p is not None:
+            row.target, row.percent, row.direction = p.target.value, p.figures.percent, p.direction
+            row.status, row.status_label, row.tone = p.status, p.status_label, p.tone
+            row.bar_tone, row.over_ceiling = p.bar_tone, p.over_ceiling
         rows.append(row)
     return rows
 

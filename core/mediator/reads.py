@@ -1,4 +1,4 @@
-"""Auditing a mediator's reads of a tenant they are not a member of (DESIGN §1: every cross-tenant read).
+"""Auditing a mediator's reads of a tenant they are not a member of (every cross-tenant read is audited).
 
 Called by the request middleware for every GET of a tenant page (and htmx partial), so no handler can
 forget it. Every read leaves an entry with its path; only the same path read again by the same sign-in
@@ -54,8 +54,9 @@ async def audit_mediator_read(session: AsyncSession, principal: Any, path: str, 
 
 async def values_by_phase(session: AsyncSession, phase: str | None = None,
                           exclude: Any = None) -> dict[str, dict[str, list[float]]]:
-    """phase → KPI → the newest value of each tenant in that phase (one per tenant), without `exclude`."""
-    from core.mediator.insights import latest_values  # measurement code, loaded only when a benchmark is asked
+    """phase → KPI → each tenant's figure over the last 30 days (one per tenant, `insights.recent_values`),
+    without `exclude`."""
+    from core.mediator.insights import recent_values  # measurement code, loaded only when a benchmark is asked
 
     query = select(Tenant.id, Tenant.phase).order_by(Tenant.id)
     if phase is not None:
@@ -65,7 +66,7 @@ async def values_by_phase(session: AsyncSession, phase: str | None = None,
     found: dict[str, dict[str, list[float]]] = {}
     for tenant_id, tenant_phase in (await session.execute(query)).all():
         with tenant_scope(tenant_id):
-            latest = await latest_values(session)
-        for kpi, (_day, value) in latest.items():
+            recent, _first, _last = await recent_values(session)
+        for kpi, value in recent.items():
             found.setdefault(tenant_phase, {}).setdefault(kpi, []).append(value)
     return found

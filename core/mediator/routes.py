@@ -11,6 +11,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from core.errors import DomainError
 from core.evidence.service import latest_methodology
 from core.i18n import gettext_for
+from core.measurement.figures import DEFAULT_DAYS, last_days
 from core.measurement.targets import formatter
 from core.mediator import service
 from core.mediator.benchmark import peer_benchmark
@@ -57,8 +58,12 @@ async def create_tenant(request: Request[Any, Any, Any], db: AsyncSession, data:
 @get("/mediator/comparison/", opt={"action": "mediator.console"})
 async def comparison(request: Request[Any, Any, Any], db: AsyncSession) -> Template:
     """Per phase, the spread of each KPI across the tenants in it (no tenant is named)."""
+    first, last = last_days(DEFAULT_DAYS)
+    lang = lang_of(request)
+    # a plugin's KPI by its title; a KPI typed in by hand has only its key in common across organisations
+    titles = {key: d.title.get(lang) or d.title.get("en", key) for key, (_p, d) in request.app.state.pm.kpis().items()}
     return page(request, "mediator/comparison.html", comparison=await service.phase_comparison(db),
-                fmt=formatter(lang_of(request)))
+                fmt=formatter(lang), first=first, last=last, min_peers=MIN_PEERS, titles=titles)
 
 
 @get("/t/{slug:str}/benchmark/", opt={"action": "measurement.read"})
@@ -66,7 +71,8 @@ async def benchmark(request: Request[Any, Any, Any], db: AsyncSession) -> Templa
     """Organisations in the same phase: anonymised, only with enough of them (see core.mediator.benchmark)."""
     tenant = await db.get(Tenant, tenant_of(request).id)
     _ = gettext_for(lang_of(request))
-    rows = await peer_benchmark(db, tenant)
+    benchmark = await peer_benchmark(db, tenant)
+    rows = benchmark.rows
     shown = [r for r in rows if r.peers is not None]
     graph = chart("bar", [r.name for r in shown],
                   [Series(_("Lower quartile"), [r.peers.q1 for r in shown]),
@@ -76,6 +82,7 @@ async def benchmark(request: Request[Any, Any, Any], db: AsyncSession) -> Templa
                   title=_("Your KPIs against organisations in the same phase")) if shown else None
     version = await latest_methodology(db)
     return page(request, "mediator/benchmark.html", current_tenant=tenant, rows=rows, graph=graph,
+                first=benchmark.first, last=benchmark.last,
                 min_peers=MIN_PEERS, fmt=formatter(lang_of(request)),
                 methodology_number=version.number if version else None)
 

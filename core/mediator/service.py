@@ -69,7 +69,7 @@ async def console(session: AsyncSession, pm: Any, lang: str, number: int, base_p
         with tenant_scope(tenant.id):
             report = await evaluate(session, tenant, pm, lang)
             overrides = await open_overrides(session, tenant, report)
-            kpis = await kpi_rows(session)
+            kpis = await kpi_rows(session, pm, lang)
             waiting = await alerts(session)
         rows.append(ConsoleRow(tenant=tenant, report=report, overrides=overrides, kpis=kpis, alerts=waiting))
     return page, rows
