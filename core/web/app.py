@@ -33,7 +33,7 @@ from core.jobs.broker import install_broker
 from core.jobs.outbox import install_after_commit_relay, wait_for_relays
 from core.jobs.plugin_jobs import declare_plugin_jobs, schedule_plugin_jobs
 from core.jobs.runtime import build_scheduler, start_in_process_worker, stop_worker
-from core.plugins.manager import build_plugin_manager
+from core.plugins.host import PluginHost
 from core.plugins.mount import plugin_routers
 from core.settings import Settings
 from core.web.context import RequestContextMiddleware
@@ -53,7 +53,7 @@ def create_app(settings: Settings | None = None, extra_plugins: list[Any] | None
     settings = settings or Settings.from_env()
     engine = make_engine(settings)
     sessionmaker = make_sessionmaker(engine)
-    pm = build_plugin_manager(extra_plugins)
+    pm = PluginHost(extra_plugins or ())  # refuses a plugin written for another contract version
     broker = install_broker(settings)
     declare_plugin_jobs(broker, settings, pm)
     install_after_commit_relay(sessionmaker)
@@ -128,12 +128,8 @@ def create_app(settings: Settings | None = None, extra_plugins: list[Any] | None
     return app
 
 
-def _jinja(pm: Any) -> Environment:
-    plugin_folders = {}
-    for folder in pm.hook.regie_templates():
-        if folder:
-            name, path = folder
-            plugin_folders[name] = FileSystemLoader(str(path))
+def _jinja(pm: PluginHost) -> Environment:
+    plugin_folders = {name: FileSystemLoader(str(path)) for name, path in pm.template_folders().items()}
     env = Environment(
         loader=ChoiceLoader([FileSystemLoader(str(FRONTEND / "templates")), PrefixLoader(plugin_folders)]),
         autoescape=select_autoescape(["html", "xml"]),

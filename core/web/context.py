@@ -16,7 +16,6 @@ from litestar.middleware import ASGIMiddleware
 from litestar.types import ASGIApp, Empty, Receive, Scope, Send
 from sqlalchemy import select
 
-from core.activation.models import ActivationStatus, PluginActivation
 from core.auth.models import User
 from core.auth.principal import Principal, principal_from_token, tenant_roles
 from core.auth.security import session_valid
@@ -24,7 +23,8 @@ from core.i18n import normalise
 from core.mediator.reads import audit_mediator_read
 from core.notifications.service import unread_count
 from core.plugins.context import hook_context
-from core.plugins.manager import call, hook_for
+from core.plugins.host import TenantPlugins, close_activations_scope, open_activations_scope
+from core.plugins.records import BANNER_LEVELS, Banner, NavEntry
 from core.tenancy.models import Tenant
 from core.tenancy.scope import _cross, _tenant
 
@@ -52,6 +52,7 @@ class RequestContextMiddleware(ASGIMiddleware):
             return
         tenant_token = _tenant.set(None)
         cross_token = _cross.set(False)
+        answers_token = open_activations_scope()  # the request's one answer to "which plugins are active here"
         try:
             async with sessionmaker() as session, session.begin():
                 principal = Principal()
@@ -70,11 +71,11 @@ class RequestContextMiddleware(ASGIMiddleware):
                 if principal.user is not None and scope["method"] == "GET":
                     await audit_mediator_read(session, principal, path, scope.get("session"))
                 lang = _language(connection, principal)
-                active = await _active_plugins(session) if principal.tenant is not None else set()
+                plugins = await scope["app"].state.pm.for_tenant(session) if principal.tenant is not None else None
                 # no roles here (another tenant's user): no plugin entries, they would tell which plugins are active
-                nav = await _plugin_nav(scope, session, principal, active, lang) \
+                nav = await _plugin_nav(scope, session, principal, plugins, lang) \
                     if principal.user is not None and principal.roles else []
-                banners = await _plugin_banners(scope, session, principal, active, lang) \
+                banners = await _plugin_banners(session, principal, plugins, lang) \
                     if principal.user is not None and principal.roles and _full_page(connection, path) else []
                 unread = await unread_count(session, principal.user.id) \
                     if principal.user is not None and principal.tenant is not None else 0
@@ -82,12 +83,15 @@ class RequestContextMiddleware(ASGIMiddleware):
             state["principal"] = principal
             state["tenant"] = principal.tenant
             state["lang"] = lang
-            state["active_plugins"] = active
+            # the tenant's active plugins (None outside a tenant); services get the same answer from
+            # `pm.for_tenant(session)` without asking the database again
+            state["plugins"] = plugins
             state["plugin_nav"] = nav
             state["unread"] = unread
             state["banners"] = banners
             await next_app(scope, receive, send)
         finally:
+            close_activations_scope(answers_token)
             _cross.reset(cross_token)
             _tenant.reset(tenant_token)
 
@@ -144,29 +148,19 @@ async def _token_principal(session: Any, connection: ASGIConnection[Any, Any, An
     return found or principal
 
 
-async def _active_plugins(session: Any) -> set[str]:
-    rows = await session.scalars(select(PluginActivation.plugin).where(
-        PluginActivation.status == ActivationStatus.active.value))
-    return set(rows.all())
-
-
-async def _plugin_nav(scope: Scope, session: Any, principal: Principal, active: set[str],
+async def _plugin_nav(scope: Scope, session: Any, principal: Principal, plugins: TenantPlugins | None,
                       lang: str) -> list[dict[str, Any]]:
-    """Navigation entries from the tenant's active plugins (`regie_nav`)."""
-    if not active or principal.tenant is None:
+    """Navigation entries from the tenant's active plugins (`regie_nav`), the one for this page marked."""
+    if not plugins or principal.tenant is None:
         return []
-    pm = scope["app"].state.pm
     ctx = hook_context(session, principal.tenant, lang, principal.user_id, roles=principal.roles)
-    entries: list[dict[str, Any]] = []
-    for result in await call(hook_for(pm, "regie_nav", active), ctx=ctx):
-        entries.extend(result or [])
+    found = await plugins.collect("regie_nav", NavEntry, ctx=ctx)
     # the router drops a path's trailing slash: compare both with one, so ".../approvals/" is not the inbox
     path = scope["path"].rstrip("/") + "/"
-    best = max((e["href"] for e in entries if path.startswith(e["href"].rstrip("/") + "/")), key=len, default=None)
-    return [{**e, "active": e["href"] == best} for e in entries]
-
-
-BANNER_LEVELS = ("crisis", "warning", "info")
+    best = max((e.href for _p, e in found if path.startswith(e.href.rstrip("/") + "/")), key=len, default=None)
+    # the plugin and its name: the navigation shows each plugin's entries under it (`core.web.nav`)
+    return [{"label": e.label, "href": e.href, "active": e.href == best, "plugin": plugin,
+             "group": plugins.host.label(plugin, lang)} for plugin, e in found]
 
 
 def _full_page(connection: ASGIConnection[Any, Any, Any, Any], path: str) -> bool:
@@ -177,23 +171,14 @@ def _full_page(connection: ASGIConnection[Any, Any, Any, Any], path: str) -> boo
     return headers.get("hx-request") != "true" or headers.get("hx-boosted") == "true"
 
 
-async def _plugin_banners(scope: Scope, session: Any, principal: Principal, active: set[str],
-                          lang: str) -> list[dict[str, str]]:
+async def _plugin_banners(session: Any, principal: Principal, plugins: TenantPlugins | None,
+                          lang: str) -> list[Banner]:
     """Banners from the tenant's active plugins (`regie_banners`), most severe first; one hook call per page."""
-    if not active or principal.tenant is None:
-        return []
-    pm = scope["app"].state.pm
-    hook = hook_for(pm, "regie_banners", active)
-    if not hook.get_hookimpls():
+    if not plugins or principal.tenant is None or not plugins.host.implementers("regie_banners", plugins.names):
         return []
     ctx = hook_context(session, principal.tenant, lang, principal.user_id, roles=principal.roles)
-    found: list[dict[str, str]] = []
-    for result in await call(hook, ctx=ctx):
-        for banner in result or []:
-            level = banner.get("level") if banner.get("level") in BANNER_LEVELS else "info"
-            found.append({"level": level, "text": str(banner.get("text") or ""),
-                          "href": str(banner.get("href") or "")})
-    return sorted(found, key=lambda b: BANNER_LEVELS.index(b["level"]))
+    found = [b for _plugin, b in await plugins.collect("regie_banners", Banner, ctx=ctx)]
+    return sorted(found, key=lambda b: BANNER_LEVELS.index(b.level))
 
 
 def _language(connection: ASGIConnection[Any, Any, Any, Any], principal: Principal) -> str:

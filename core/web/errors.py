@@ -36,10 +36,18 @@ def _lang(request: Request[Any, Any, Any]) -> str:
     return request.scope.get("state", {}).get("lang", "nl")
 
 
+def _stranger(request: Request[Any, Any, Any]) -> bool:
+    """Nobody of the tenant in the path (anonymous, or another tenant's user): has no roles in it."""
+    principal = request.scope.get("state", {}).get("principal")
+    return not (principal is not None and principal.roles)
+
+
 def _error(request: Request[Any, Any, Any], status: int, errors: list[dict[str, str]], title: str) -> Response:
     if _is_api(request):
         return Response({"status": status, "errors": errors}, status_code=status, media_type=MediaType.JSON)
-    return page(request, "error.html", status_code=status, title=title, messages=errors)
+    # a stranger's error page under /t/<slug>/ names nothing of that tenant (its name, its phase, its links)
+    hidden: dict[str, Any] = {"tenant": None} if _stranger(request) else {}
+    return page(request, "error.html", status_code=status, title=title, messages=errors, **hidden)
 
 
 def domain_error(request: Request[Any, Any, Any], exc: DomainError) -> Response:

@@ -28,12 +28,13 @@ def web_route_handlers() -> list[Any]:
     from core.startingpoints.routes import ROUTES as starting_points
     from core.tenancy.routes import ROUTES as overview
     from core.trainings.routes import ROUTES as trainings
+    from core.web.favicon import ROUTES as favicon
     from core.workgroup.routes import ROUTES as workgroup
 
     return [*auth, *password_change, *mail,
             *overview, *roadmap, *evidence, *activation, *mediator, *people, *workgroup, *starting_points,
             *policy, *accounts, *audit, *notifications, *measurement, *dashboard, *digest, *reports, *trainings,
-            *sso, *mfa, *privacy]
+            *sso, *mfa, *privacy, *favicon]
 
 
 def api_route_handlers() -> list[Any]:

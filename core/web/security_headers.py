@@ -24,6 +24,9 @@ DOCS_CSP = ("default-src 'self'; script-src 'self' 'unsafe-inline' https://cdn.j
 
 DOCS_PREFIX = "/api/v1/schema"
 HSTS = "max-age=31536000; includeSubDomains"
+CACHEABLE = ("/static/", "/favicon.ico")
+"""The only answers a browser may keep: everything else is a page or an API answer for someone (or carries a
+CSRF token bound to a session), and after sign-out "back" must ask the server again, not show a kept copy."""
 
 BASE_HEADERS: list[tuple[bytes, bytes]] = [
     (b"x-frame-options", b"DENY"),
@@ -52,6 +55,8 @@ def _headers_for(scope: Scope, trust_proxy: bool) -> list[tuple[bytes, bytes]]:
     extra.append((b"content-security-policy", csp.encode()))
     if over_tls(scope, trust_proxy):
         extra.append((b"strict-transport-security", HSTS.encode()))
+    if not scope.get("path", "").startswith(CACHEABLE):
+        extra.append((b"cache-control", b"no-store"))
     return extra
 
 

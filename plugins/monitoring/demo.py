@@ -15,8 +15,17 @@ from typing import Any
 
 from sqlalchemy import func, select
 
-from core.plugins.api import HookContext, utcnow
+from core.plugins.api import DemoKpi, HookContext, utcnow
 from plugins.monitoring.models import SearchProfile, Source
+
+DEMO_KPIS = [
+    DemoKpi("monitoring.volume", "Vermeldingen", "Vermeldingen van Vitaal per dag (herposts niet dubbel).", 1500,
+            "Het overstapseizoen geeft meer gesprekken; we willen ze horen."),
+    DemoKpi("monitoring.negative_share", "Aandeel negatief", "Percentage negatieve vermeldingen: moet dalen.", 20,
+            "Minder negatieve gesprekken door snelle webcare."),
+    DemoKpi("monitoring.reach", "Bereik", "Opgeteld bereik van de auteurs."),
+]
+"""The monitoring KPIs in the demo organisation's first methodology, with the quarter's targets."""
 
 PROFILES = [
     ("Vitaal algemeen", 'vitaal OR "@vitaal" OR #vitaal', [], []),
@@ -91,7 +100,7 @@ async def seed(ctx: HookContext) -> None:
     rng = random.Random(2026)
     now = utcnow()
     month_ago = now - timedelta(days=30)
-    settings, pm = ctx.extra.get("settings"), ctx.extra.get("pm")
+    settings, pm = ctx.settings, ctx.pm
     for source, (_name, kind, place) in zip(sources, SOURCES, strict=True):
         calm = _items(rng, kind, place, 120, month_ago, timedelta(days=29, hours=20), 0.3)
         # the month before today is history: not announced, or webcare would open a month of cases at once

@@ -18,7 +18,7 @@ from __future__ import annotations
 
 from bisect import bisect_right
 from dataclasses import dataclass, field
-from datetime import UTC, date, datetime, timedelta
+from datetime import date, datetime, timedelta
 from typing import Any
 from uuid import UUID
 
@@ -26,6 +26,7 @@ from sqlalchemy import DateTime, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from core.plugins.api import (
+    DemoKpi,
     HookContext,
     department_and_regie,
     department_choices,
@@ -34,6 +35,13 @@ from core.plugins.api import (
     utcnow,
 )
 from plugins.webcare.models import CannedResponse, Case, CaseMessage, Escalation, Reply, RoutingRule
+
+DEMO_KPIS = [
+    DemoKpi("webcare.cases", "Webcare-cases", "Geopende cases per dag."),
+    DemoKpi("webcare.within_sla", "Binnen SLA", "Afgeronde cases binnen de SLA.", 90,
+            "Negen op de tien klanten binnen de SLA geholpen.", "Klantenservice"),
+]
+"""The webcare KPIs in the demo organisation's first methodology, with the quarter's target."""
 
 SIGNOFF = "Groet, {agent_name} – Team Vitaal"
 """The published demo policy requires replies to end with "Team Vitaal" (its tone: sign with your name)."""
@@ -125,7 +133,6 @@ class Timeline:
     def moved(self, value: datetime | None) -> datetime | None:
         if value is None:
             return None
-        value = value if value.tzinfo is not None else value.replace(tzinfo=UTC)
         index = bisect_right([real for real, _story in self.marks], value) - 1
         if index < 0:
             return value
@@ -151,7 +158,7 @@ async def seed(ctx: HookContext) -> None:
     if await session.scalar(select(func.count()).select_from(RoutingRule)) \
             or await session.scalar(select(func.count()).select_from(CannedResponse)):
         return
-    settings = ctx.extra.get("settings")
+    settings = ctx.settings
     departments = {name: i for i, name in await department_choices(session)}
     owner = await owning_department(session, "webcare")
     agents = await department_and_regie(session, owner, include_regie=False)
@@ -374,9 +381,8 @@ async def _deadlines(session: AsyncSession, case_ids: set[UUID]) -> None:
     config = await sla.config_of(session)
     clock = await sla.clock_of(session, config)
     for case in (await session.scalars(select(Case).where(Case.id.in_(case_ids)))).all():
-        opened = case.opened_at if case.opened_at.tzinfo else case.opened_at.replace(tzinfo=UTC)
-        case.first_response_due = clock.add(opened, sla.sla_minutes(config, case.priority, "first_response"))
-        case.resolution_due = clock.add(opened, sla.sla_minutes(config, case.priority, "resolution")
+        case.first_response_due = clock.add(case.opened_at, sla.sla_minutes(config, case.priority, "first_response"))
+        case.resolution_due = clock.add(case.opened_at, sla.sla_minutes(config, case.priority, "resolution")
                                         + (case.paused_minutes or 0))
     await session.flush()
 

@@ -14,6 +14,7 @@ from tests.e2e.test_main_path import signed_in_page
 
 pytestmark = pytest.mark.e2e
 REGIE = ("l.visser@vitaal.example", "Regie-demo-2026")
+REGIE_HOLDERS = {"vitaal": REGIE, "zuiderhaven": ("s.bakker@zuiderhaven.example", "Regie-demo-2026")}
 LISTENER = ("window.__csp = []; document.addEventListener('securitypolicyviolation', e => "
             "window.__csp.push(e.violatedDirective + ' ' + (e.blockedURI || 'inline') + ' ' + "
             "(e.sourceFile || '') + ':' + e.lineNumber));")
@@ -64,8 +65,47 @@ def test_main_pages_have_no_csp_violation_and_still_work(browser: Any,
     page.goto("/t/vitaal/")
     page.evaluate("window.__stay = 'boosted'")
     link = page.locator("nav.sidenav a[href='/t/vitaal/dashboard/']")
+    link.evaluate("a => { const group = a.closest('details'); if (group) group.open = true; }")  # a folded group
     link.click()
     page.wait_for_url("**/t/vitaal/dashboard/")
     page.wait_for_function("() => document.querySelector('nav.sidenav a.active') !== null")
     assert page.evaluate("window.__stay") == "boosted", "htmx boost still swaps pages"
     assert _violations(page, console) == []
+
+
+def _problems(page: Any) -> list[str]:
+    """Every console message about the CSP, and every answer of 400 or more the page's own resources got
+    (the page itself may be a 404 on purpose; the icon may not)."""
+    problems: list[str] = []
+    page.on("console", lambda m: problems.append(f"console {m.type}: {m.text}")
+            if "Content Security Policy" in m.text or "Content-Security-Policy" in m.text else None)
+    page.on("response", lambda r: problems.append(f"{r.status} {r.url}")
+            if r.status >= 400 and r.request.resource_type != "document" else None)
+    page.context.add_init_script(LISTENER)
+    return problems
+
+
+def test_every_main_page_of_both_tenants_is_clean_in_the_console(browser: Any,
+                                                                 demo_server: tuple[str, dict[str, str]]) -> None:
+    """Each page the sidebar of either demo organisation leads to: no CSP violation (console or event), no
+    failed resource, an icon linked and answered (no favicon 404), also at /favicon.ico."""
+    server, _env = demo_server
+    for slug, who in REGIE_HOLDERS.items():
+        page = signed_in_page(browser, server, slug, who)
+        problems = _problems(page)
+        page.goto(f"/t/{slug}/")
+        paths = page.evaluate("(slug) => [...new Set([...document.querySelectorAll('nav a[href]')]"
+                              ".map(a => a.getAttribute('href')).filter(h => h.startsWith(`/t/${slug}/`)))]", slug)
+        assert len(paths) >= 10, paths
+        for path in [*paths, f"/t/{slug}/no-such-page"]:
+            response = page.goto(path)
+            assert response is not None and response.status == (404 if "no-such" in path else 200), path
+            page.wait_for_load_state("load")
+            page.wait_for_timeout(150)  # charts.js runs on DOMContentLoaded; let violations surface
+            found = [*page.evaluate("window.__csp || []"), *problems]
+            assert found == [], f"{path}: {found}"
+            assert page.locator("link[rel=icon]").count() == 1, f"{path}: no icon linked"
+            assert page.request.get(page.locator("link[rel=icon]").get_attribute("href")).status == 200, path
+        favicon = page.request.get("/favicon.ico")
+        assert favicon.status == 200 and favicon.headers["content-type"].startswith("image/svg+xml")
+        page.context.close()

@@ -73,16 +73,16 @@ def _out(alert: Alert, profile_name: str, slug: str, lang: str) -> AlertOut:
     return AlertOut(
         id=str(alert.id), profile_id=str(alert.profile_id), profile=profile_name, kind=alert.kind,
         status=alert.status, summary=service.summary_of(alert).render(lang),
-        started_at=service.aware(alert.started_at), last_seen_at=service.aware(alert.last_seen_at),  # type: ignore[arg-type]
-        window_start=service.aware(alert.window_start), window_minutes=service.window_minutes(alert),  # type: ignore[arg-type]
-        observed=alert.observed, baseline=alert.baseline, peak=alert.peak, ended_at=service.aware(alert.ended_at),
-        acknowledged_at=service.aware(alert.acknowledged_at),
+        started_at=alert.started_at, last_seen_at=alert.last_seen_at,
+        window_start=alert.window_start, window_minutes=service.window_minutes(alert),
+        observed=alert.observed, baseline=alert.baseline, peak=alert.peak, ended_at=alert.ended_at,
+        acknowledged_at=alert.acknowledged_at,
         acknowledged_by=(alert.details or {}).get("acknowledged_by"), details=dict(alert.details or {}),
         href=f"/t/{slug}/p/monitoring/alerts/{alert.id}")
 
 
 def _mention(m: Mention) -> DrivingMention:
-    return DrivingMention(id=str(m.id), published_at=service.aware(m.published_at), title=m.title,  # type: ignore[arg-type]
+    return DrivingMention(id=str(m.id), published_at=m.published_at, title=m.title,
                           lead=m.lead, body=m.body, url=m.url, place=m.place, source_type=m.source_type,
                           author_handle=m.author_handle, author_name=m.author_name, author_reach=m.author_reach,
                           sentiment=m.sentiment, sentiment_score=m.sentiment_score)

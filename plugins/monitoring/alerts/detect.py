@@ -1,6 +1,6 @@
 """Spike and negative-surge detection per search profile, against the profile's own recent baseline.
 
-The issue leaves the statistics open; these are the rules (the README's alerts section repeats them):
+The rules (the README's alerts section repeats them):
 
 - Current window: `(now - alert_window_minutes, now]`, counted from the raw mentions of the profile
   (`MentionProfile` joined with `Mention`, folded duplicates left out): a small range on an index.
@@ -38,6 +38,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from core.plugins.api import (
     DomainEvent,
+    Msg,
     current_tenant,
     department_and_regie,
     fire_events,
@@ -49,7 +50,6 @@ from core.plugins.api import (
 from plugins.monitoring.alerts.service import (
     ACTIVE,
     NO_HISTORY_NEGATIVE_SHARE,
-    aware,
     hour_of,
     summary_of,
     title_of,
@@ -115,8 +115,8 @@ async def baseline_of(session: AsyncSession, profile: SearchProfile, window_star
         select(HourStat.hour, func.sum(HourStat.mentions), negative)
         .where(HourStat.profile_key == profile.id, HourStat.hour >= start, HourStat.hour < end)
         .group_by(HourStat.hour))).all()
-    counts = {aware(h): (int(n or 0), int(neg or 0)) for h, n, neg in rows if n}
-    created = hour_of(aware(profile.created_at) or end)  # type: ignore[arg-type]
+    counts = {h: (int(n or 0), int(neg or 0)) for h, n, neg in rows if n}
+    created = hour_of(profile.created_at or end)
     first = min([*counts, created])
     history_start = max(start, first)
     hours = max(0, int((end - history_start).total_seconds() // 3600))
@@ -224,7 +224,7 @@ async def _evaluate(session: AsyncSession, profile: SearchProfile, now: datetime
                 opened.append(alert)
             else:
                 _continue(alert, kind, profile, window, baseline, now)
-        elif alert is not None and alert.status in ACTIVE and now - aware(alert.last_seen_at) >= minutes:
+        elif alert is not None and alert.status in ACTIVE and now - alert.last_seen_at >= minutes:
             alert.status = "closed"
             alert.ended_at = now
     return opened
@@ -243,7 +243,8 @@ async def announce(session: AsyncSession, alerts: list[Alert], profiles: dict[UU
         await notify_people(session, settings, users, "monitoring.alert", title_of(alert, profile.name),
                             summary_of(alert), href=href)
         await record_audit(session, "system", "monitoring.alert_raised", subject=alert, tenant_id=tenant_id,
-                           summary=f"{alert.kind} alert for profile {profile.name}: {summary_of(alert)}",
+                           summary=Msg("{title}: {summary}", title=title_of(alert, profile.name),
+                                       summary=summary_of(alert)),
                            data={"profile_id": str(profile.id), "observed": alert.observed,
                                  "baseline": alert.baseline}, touch=False)
         events.append(DomainEvent("alert.raised", {

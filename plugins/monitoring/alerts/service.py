@@ -7,7 +7,7 @@ Detection itself lives in `detect.py`; this module only reads what it wrote and 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 from typing import Any
 from uuid import UUID
 
@@ -40,23 +40,15 @@ NO_HISTORY_NEGATIVE_SHARE = 1 / 3
 CHART_HOURS = 48
 
 
-def aware(moment: datetime | None) -> datetime | None:
-    """SQLite hands back naive datetimes; everything we store is UTC."""
-    if moment is None or moment.tzinfo is not None:
-        return moment
-    return moment.replace(tzinfo=UTC)
-
-
 def hour_of(moment: datetime) -> datetime:
     return moment.replace(minute=0, second=0, microsecond=0)
 
 
-def number(value: float | None) -> str:
-    """9.0 → '9', 2.45 → '2.5', 84 → '84': a baseline reads as a count, not as a float."""
+def number(value: float | None) -> float:
+    """9.0 → 9, 2.45 → 2.5, 84.3 → 84: a baseline reads as a count. A number, not text: a message or the `num`
+    filter writes it in the reader's language ("normaal 0,8")."""
     value = float(value or 0)
-    if value >= 10 or value == round(value):
-        return str(round(value))
-    return f"{value:.1f}"
+    return float(round(value)) if value >= 10 or value == round(value) else round(value, 1)
 
 
 def percent(share: float | None) -> str:
@@ -136,14 +128,14 @@ async def profile_choices(session: AsyncSession) -> list[tuple[str, str]]:
 # --- one alert --------------------------------------------------------------------------------------------
 
 def episode_end(alert: Alert) -> datetime:
-    return aware(alert.ended_at) or aware(alert.last_seen_at)  # type: ignore[return-value]
+    return alert.ended_at or alert.last_seen_at
 
 
 def driving_mentions_query(alert: Alert) -> Select[Any]:
     """The profile's mentions in the episode's window; for a negative surge the negative ones first; by reach."""
     query = (select(Mention).join(MentionProfile, MentionProfile.mention_id == Mention.id)
              .where(MentionProfile.profile_id == alert.profile_id,
-                    MentionProfile.published_at >= aware(alert.window_start),
+                    MentionProfile.published_at >= alert.window_start,
                     MentionProfile.published_at <= episode_end(alert),
                     Mention.duplicate_of_id.is_(None)))
     order: list[Any] = []
@@ -170,8 +162,8 @@ async def hourly(session: AsyncSession, alert: Alert, hours: int = CHART_HOURS) 
         select(HourStat.hour, func.sum(HourStat.mentions), negative)
         .where(HourStat.profile_key == alert.profile_id, HourStat.hour >= start, HourStat.hour < end)
         .group_by(HourStat.hour))
-    by_hour = {aware(h): (int(n or 0), int(neg or 0)) for h, n, neg in rows.all()}
-    window_from = hour_of(aware(alert.window_start))  # type: ignore[arg-type]
+    by_hour = {h: (int(n or 0), int(neg or 0)) for h, n, neg in rows.all()}
+    window_from = hour_of(alert.window_start)
     series = HourSeries([], [], [], [], [])
     for i in range(hours):
         moment = start + timedelta(hours=i)

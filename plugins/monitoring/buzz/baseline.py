@@ -98,14 +98,10 @@ def _in_period(start: date, end: date, profile_ids: list[UUID]) -> list[Any]:
 
 def _sample(m: Mention) -> dict[str, Any]:
     text = m.lead or m.body or m.title
-    return {"id": str(m.id), "published_at": _aware(m.published_at).isoformat(), "author": m.author_handle,
+    return {"id": str(m.id), "published_at": m.published_at.isoformat(), "author": m.author_handle,
             "author_name": m.author_name, "source_type": m.source_type, "place": m.place, "title": m.title[:300],
             "excerpt": text[:EXCERPT] + ("…" if len(text) > EXCERPT else ""), "url": m.url,
             "sentiment": m.sentiment, "reach": m.author_reach, "reposts": m.reposts}
-
-
-def _aware(moment: datetime) -> datetime:
-    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
 
 
 def _pct(part: int, whole: int) -> float:
@@ -131,7 +127,7 @@ async def _counts(session: AsyncSession, where: list[Any], weeks: list[Any]) -> 
         sentiment[row.sentiment] += 1
         by_source[row.source_type] += 1
         languages[row.language] += 1
-        day = _aware(row.published_at).date()
+        day = row.published_at.date()
         i = week_index[day - timedelta(days=day.weekday())]
         weekly_source[row.source_type][i] += 1
         weekly_sentiment[row.sentiment][i] += 1
@@ -241,7 +237,8 @@ async def freeze(session: AsyncSession, principal: Any, title: Any, period_start
     report = await compute_report(session, start, end, chosen)
     if not report["totals"]["mentions"]:
         raise DomainError(field="period_start", msgid="No mentions in this period.")
-    study = await freeze_baseline(session, principal, title, start, end, summary_of(report, lang), report)
+    study = await freeze_baseline(session, principal, title, start, end, summary_of(report, lang), report,
+                                  source="monitoring")
     row = BaselineReport(title=title, period_start=start, period_end=end, profile_ids=[str(p.id) for p in chosen],
                          report=report, study_id=study.id, created_by_id=principal.user_id)
     session.add(row)

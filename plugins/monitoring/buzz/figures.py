@@ -24,11 +24,6 @@ HOUR = timedelta(hours=1)
 DAY = timedelta(days=1)
 
 
-def aware(moment: datetime) -> datetime:
-    """SQLite hands back naive datetimes; every stored moment is UTC."""
-    return moment if moment.tzinfo is not None else moment.replace(tzinfo=UTC)
-
-
 def midnight(day: date) -> datetime:
     return datetime(day.year, day.month, day.day, tzinfo=UTC)
 
@@ -125,7 +120,7 @@ def _bucket_key(value: Any, granularity: str | None) -> Any:
     if granularity is None:
         return None
     if granularity == "hour":
-        return aware(value)
+        return value
     return value if isinstance(value, date) else date.fromisoformat(str(value)[:10])
 
 

@@ -14,13 +14,15 @@ from core.plugins.api import (
     Form,
     form_errors,
     gettext_for,
+    kpi_format,
     lang_of,
     page,
     page_number,
     paginate,
     principal_of,
+    utcnow,
 )
-from plugins.monitoring.buzz import baseline, service
+from plugins.monitoring.buzz import baseline, hooks, service
 from plugins.monitoring.buzz.charts import (
     dashboard_charts,
     number_format,
@@ -30,6 +32,7 @@ from plugins.monitoring.buzz.charts import (
     source_split_chart,
     volume_chart,
 )
+from plugins.monitoring.buzz.figures import DAY
 from plugins.monitoring.models import SENTIMENTS, SOURCE_TYPES
 
 
@@ -57,9 +60,29 @@ async def dashboard(request: Request[Any, Any, Any], db: AsyncSession) -> Templa
                     errors=form_errors(exc.errors, lang), form=form, **context)
     board = await service.dashboard(db, filters, known)
     setup = await service.setup_state(db) if not board.totals.mentions else {}
+    view = await whole_days(db, board, filters)
     return page(request, "monitoring/buzz/dashboard.html", board=board, charts=dashboard_charts(board, _),
                 filters=filters, form={**filters.params(), "period": filters.period}, source_label=source_label,
-                setup=setup, **context)
+                setup=setup, view=view, fmt=kpi_format(lang), kpi_keys=hooks.FIELD_KPIS,
+                kpi_units=view.units if view else {k.key: k.unit for k in hooks.KPIS}, **context)
+
+
+async def whole_days(db: AsyncSession, board: service.Dashboard, filters: service.BuzzFilters) -> Any:
+    """For chosen whole days that are over, without filters, the tiles show the organisation's KPIs as the
+    dashboard and the report do for the same days (`hooks.kpi_view`), the previous period likewise; a rolling
+    or filtered view stays live (and says so). Returns the view, or None for a live board."""
+    if filters.period != "custom" or filters.dims or filters.profile_id or not filters.date_from \
+            or not filters.date_to:
+        return None
+    today = utcnow().date()
+    view = await hooks.kpi_view(db, filters.date_from, filters.date_to, today)
+    if view.last != filters.date_to:  # runs into today: live, like a rolling period
+        return None
+    length = filters.date_to - filters.date_from
+    before = await hooks.kpi_view(db, filters.date_from - length - DAY, filters.date_from - DAY, today)
+    board.totals, board.previous = hooks.totals_of(view), hooks.totals_of(before)
+    board.kpis = service.kpis_of(board.totals, board.previous)
+    return view
 
 
 # --- baseline study ---------------------------------------------------------------------------------------

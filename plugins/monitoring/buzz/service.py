@@ -40,8 +40,10 @@ from plugins.monitoring.models import ALL_PROFILES, SENTIMENTS, SOURCE_TYPES, Se
 
 PERIODS: dict[str, timedelta] = {"24h": timedelta(hours=24), "7d": timedelta(days=7), "30d": timedelta(days=30),
                                  "90d": timedelta(days=90)}
-PERIOD_LABELS = {"24h": N_("Last 24 hours"), "7d": N_("Last 7 days"), "30d": N_("Last 30 days"),
-                 "90d": N_("Last 90 days"), "custom": N_("Custom period")}
+PERIOD_LABELS = {"24h": N_("Last 24 hours"), "7d": N_("Last 7 days, up to now"), "30d": N_("Last 30 days, up to now"),
+                 "90d": N_("Last 90 days, up to now"), "custom": N_("Custom period")}
+"""Rolling periods that include today: "up to now" tells them from the dashboard's "last 7 days" (whole days
+before today)."""
 DEFAULT_PERIOD = "30d"
 GRANULARITIES = {"hour": N_("per hour"), "day": N_("per day"), "week": N_("per week")}
 MAX_HOURLY = timedelta(days=31)
@@ -222,7 +224,8 @@ class Kpi:
     change_unit: str
 
 
-def _kpis(now: Totals, before: Totals) -> list[Kpi]:
+def kpis_of(now: Totals, before: Totals) -> list[Kpi]:
+    """The tiles: each figure with its change against the period before."""
     kpis = []
     for key in ("mentions", "reach", "negative_share", "sentiment_index", "places"):
         a, b = getattr(now, key), getattr(before, key)
@@ -230,7 +233,7 @@ def _kpis(now: Totals, before: Totals) -> list[Kpi]:
             change = round(a - b, 1) if a is not None and b is not None else None
             kpis.append(Kpi(key, a, b, change, "points"))
         else:
-            change = round(100 * (a - b) / b, 1) if b else None
+            change = round(100 * (a - b) / b, 1) if b and a is not None else None  # a KPI not measured yet: None
             kpis.append(Kpi(key, a, b, change, "percent"))
     return kpis
 
@@ -355,7 +358,7 @@ async def dashboard(session: AsyncSession, f: BuzzFilters, known: list[SearchPro
     return Dashboard(
         period=f.period, start=f.start, end=f.end, previous_start=prev_start, previous_end=prev_end,
         granularity=f.granularity, profile_id=f.profile_id, source_type=f.source_type, sentiment=f.sentiment,
-        language=f.language, totals=now, previous=before, kpis=_kpis(now, before),
+        language=f.language, totals=now, previous=before, kpis=kpis_of(now, before),
         buckets=[bucket_label(k, f.granularity) for k in keys], volume_by=volume_by, volume=volume,
         sentiment_share={s: getattr(now, s) for s in SENTIMENTS}, sentiment_trend=trend,
         source_types={k: sum(source_series[k]) for k in _ordered(source_series) if sum(source_series[k])},

@@ -1,4 +1,5 @@
-"""The Conversation Index (seed §4.6): seven 0–100 components per search profile and period, and their mean.
+"""The Conversation Index (docs/architecture.md, Measurement): seven 0–100 components per search profile and
+period, and their mean.
 
 `components` computes and `signals` reads texts (both pure, no database), `data` reads what they need in four
 queries, `service` turns a period into buckets and series, `hooks` gives the KPI and the widget, `routes` the

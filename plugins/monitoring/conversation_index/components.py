@@ -33,7 +33,7 @@ COMPONENTS: dict[str, str] = {
     "authority": N_("Authority"), "opportunities": N_("Business opportunities"),
     "relationship": N_("Relationship with followers"), "interaction": N_("Interaction"),
 }
-"""Component key → msgid to show, in the seed's order."""
+"""Component key → msgid to show, in the order docs/measurement.md lists them."""
 
 WEIGHTS: dict[str, float] = dict.fromkeys(COMPONENTS, 1.0)
 """Fixed default weights (monitoring has no per-tenant settings table); equal, so the index is a plain mean."""

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Any
 from uuid import UUID
 
@@ -42,11 +42,6 @@ def _uuid(value: Any, cache: dict[Any, UUID]) -> UUID:
 def _copy(row: Row, key: UUID) -> Row:
     return Row(key, row.published_at, row.sentiment, row.reach, row.author, row.reposts, row.reply, row.intent,
                row.addresses_us, row.own_author)
-
-
-def _utc(moment: Any) -> datetime:
-    """SQLite hands datetimes back without a zone (they are stored in UTC)."""
-    return moment if moment.tzinfo is not None else moment.replace(tzinfo=UTC)
 
 
 @dataclass
@@ -82,7 +77,7 @@ async def _period_rows(session: AsyncSession, start: datetime, end: datetime) ->
     for mid, at, sentiment, reach, author, reposts, language, title, lead, body in await session.execute(query):
         intent, reply, ours = signals.read(language or "und", title or "", lead or "", body or "", handles)
         handle = normal_handle(author)
-        found[mid] = Row(key=ALL_PROFILES, published_at=_utc(at), sentiment=sentiment, reach=int(reach or 0),
+        found[mid] = Row(key=ALL_PROFILES, published_at=at, sentiment=sentiment, reach=int(reach or 0),
                          author=handle, reposts=int(reposts or 0), reply=reply, intent=intent, addresses_us=ours,
                          own_author=bool(handle) and handle in handles)
     return found
@@ -100,7 +95,7 @@ async def window(session: AsyncSession, start: datetime, end: datetime, per_prof
         Mention.duplicate_of_id.is_(None), Mention.published_at >= earlier, Mention.published_at < start))
     prior_links = await _links(session, earlier, start) if per_profile else {}
     for mid, author, at in prior:
-        at, handle = _utc(at), normal_handle(author)
+        handle = normal_handle(author)
         for key in (ALL_PROFILES, *prior_links.get(mid, ())):
             if at >= start - BASELINE:
                 out.before.append((key, at))

@@ -2,10 +2,18 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 from typing import Any
 
-from core.plugins.api import HookContext, KpiDefinition, gettext_for
+from core.plugins.api import (
+    HookContext,
+    KpiDefinition,
+    Widget,
+    gettext_for,
+    kpi_figures,
+    kpi_format,
+    last_days,
+)
 from plugins.monitoring.buzz.charts import number_format
 from plugins.monitoring.buzz.hooks import _dates
 from plugins.monitoring.conversation_index.components import COMPONENTS
@@ -31,11 +39,17 @@ async def measure(ctx: HookContext, kpi: str, period: Any) -> float | None:
     return (await tenant_score(ctx.session, first, last)).value
 
 
-async def widgets(ctx: HookContext) -> list[dict[str, Any]]:
-    """The index of the last 30 days with its components, linking to the page."""
+async def widgets(ctx: HookContext) -> list[Widget]:
+    """The index of the last 30 days (the 30 whole days before today, as the dashboard's "last 30 days") with
+    its components, linking to the page. Where the methodology tracks the index, the figure is the core's (the
+    dashboard's number for the same days); the components are read from the mentions."""
     _ = gettext_for(ctx.lang)
     today = datetime.now(UTC).date()
-    score = await tenant_score(ctx.session, today - timedelta(days=WIDGET_DAYS - 1), today)
-    return [{"title": _("Conversation Index, last 30 days"), "template": "monitoring/conversation_index/widget.html",
-             "context": {"score": score, "labels": COMPONENTS, "num": number_format(ctx.lang),
-                         "href": f"/t/{ctx.tenant_slug}/p/monitoring/conversation-index/"}}]
+    first, last = last_days(WIDGET_DAYS, today)
+    score = await tenant_score(ctx.session, first, last)
+    figure = (await kpi_figures(ctx.session, {KPI: KPIS[0]}, first, last, today))[KPI]
+    value = figure.value if figure.tracked else score.value
+    return [Widget(_("Conversation Index, last 30 days"), "monitoring/conversation_index/widget.html",
+                   {"score": score, "value": value, "figure": figure, "labels": COMPONENTS,
+                    "num": number_format(ctx.lang), "fmt": kpi_format(ctx.lang),
+                    "href": f"/t/{ctx.tenant_slug}/p/monitoring/conversation-index/"})]

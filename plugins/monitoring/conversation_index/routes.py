@@ -8,9 +8,9 @@ from litestar import Request, get
 from litestar.response import Template
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from core.plugins.api import DomainError, form_errors, gettext_for, lang_of, page
+from core.plugins.api import DomainError, form_errors, gettext_for, kpi_figures, kpi_format, lang_of, page
 from plugins.monitoring.buzz.charts import number_format
-from plugins.monitoring.conversation_index import components, service
+from plugins.monitoring.conversation_index import components, hooks, service
 from plugins.monitoring.conversation_index.charts import components_chart, trend_chart
 
 
@@ -30,8 +30,12 @@ async def conversation_index(request: Request[Any, Any, Any], db: AsyncSession) 
                     **context)
     board = await service.board(db, period)
     charts = {"trend": trend_chart(board, _), "components": components_chart(board, _)} if board.shown else {}
+    first = period.start.date()
+    figure = (await kpi_figures(db, {hooks.KPI: hooks.KPIS[0]}, first, period.last_day,
+                                period.end.date()))[hooks.KPI]  # the KPI as the dashboard shows it
     return page(request, "monitoring/conversation_index/page.html", board=board, charts=charts,
-                form={"period": period.key}, **context)
+                form={"period": period.key}, figure=figure, fmt=kpi_format(lang),
+                index=figure.value if figure.tracked else board.tenant.value, **context)
 
 
 ROUTES = [conversation_index]

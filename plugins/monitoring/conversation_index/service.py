@@ -51,10 +51,11 @@ class Period:
 
 
 def parse_period(value: Any, today: date | None = None) -> Period:
-    """A preset ending today (included); anything else is refused on the field `period` (422)."""
+    """A preset of whole days ending yesterday (as the dashboard's "last 30 days": a day counts once it is
+    over); anything else is refused on the field `period` (422)."""
     key = clean_choice(value or DEFAULT_PERIOD, "period", PERIODS)
     days, step = PERIODS[key]
-    end = _midnight((today or datetime.now(UTC).date()) + timedelta(days=1))
+    end = _midnight(today or datetime.now(UTC).date())
     return Period(key=key, start=end - timedelta(days=days), end=end, bucket_days=step)
 
 

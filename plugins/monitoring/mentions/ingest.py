@@ -27,6 +27,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from core.plugins.api import (
     DomainEvent,
     Msg,
+    as_utc,
     bulk_insert,
     current_tenant,
     current_tenant_id,
@@ -162,7 +163,7 @@ def _published_at(value: Any, now: datetime, errors: _Errors) -> datetime | None
     if not moment_in_range(moment):  # checked before converting: at the edges of the calendar that overflows
         errors.append(("published_at", out_of_range()))
         return None
-    moment = moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment.astimezone(UTC)
+    moment = as_utc(moment)
     if moment > now + FUTURE_SLACK:
         errors.add("published_at", "This lies more than a day in the future.")
         return None

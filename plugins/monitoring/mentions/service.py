@@ -194,11 +194,6 @@ async def profiles_of(session: AsyncSession, mention_ids: list[UUID]) -> dict[UU
     return found
 
 
-async def profile_ids_of(session: AsyncSession, mention_id: UUID) -> tuple[UUID, ...]:
-    rows = await session.scalars(select(MentionProfile.profile_id).where(MentionProfile.mention_id == mention_id))
-    return tuple(rows.all())
-
-
 async def filter_choices(session: AsyncSession) -> dict[str, list[tuple[str, str]]]:
     """Options for the filter form's profile and source selects."""
     profiles = (await session.execute(select(SearchProfile.id, SearchProfile.name).order_by(SearchProfile.name))).all()

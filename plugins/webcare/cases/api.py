@@ -40,8 +40,8 @@ def _out(case: Case, joined: bool, slug: str) -> CaseOut:
                    queue_id=str(case.queue_id) if case.queue_id else None,
                    department_id=str(case.department_id) if case.department_id else None,
                    assignee_id=str(case.assignee_id) if case.assignee_id else None,
-                   opened_at=service.aware(case.opened_at),  # type: ignore[arg-type]
-                   last_message_at=service.aware(case.last_message_at),  # type: ignore[arg-type]
+                   opened_at=case.opened_at,
+                   last_message_at=case.last_message_at,
                    href=f"/t/{slug}/p/webcare/cases/{case.id}")
 
 

@@ -16,6 +16,8 @@ from core.plugins.api import (
     DomainError,
     Form,
     HookContext,
+    Item,
+    ItemAction,
     department_choices,
     form_errors,
     get_or_404,
@@ -166,12 +168,11 @@ async def delete_queue(request: Request[Any, Any, Any], db: AsyncSession, slug: 
 MENTION_FIELDS = ("mention_id", "author_handle", "author_name", "author_reach", "title", "text", "url", "sentiment")
 
 
-def mention_actions(ctx: HookContext, item: dict[str, Any]) -> list[dict[str, Any]]:
+def mention_actions(ctx: HookContext, item: Item) -> list[ItemAction]:
     """"Make a webcare case" on a mention another plugin shows: one click, the mention's fields as the form."""
     _ = gettext_for(ctx.lang)
     fields = {k: str(item.get(k) or "") for k in MENTION_FIELDS}
-    return [{"label": _("Make a webcare case"), "action": f"/t/{ctx.tenant_slug}/p/webcare/cases/from-mention",
-             "fields": fields}]
+    return [ItemAction(_("Make a webcare case"), f"/t/{ctx.tenant_slug}/p/webcare/cases/from-mention", fields)]
 
 
 @post("/cases/from-mention", opt={"action": "plugin.work"})

@@ -50,13 +50,6 @@ DEFAULT_QUEUE = "Webcare"
 MAX_BODY = 20_000
 
 
-def aware(moment: datetime | None) -> datetime | None:
-    """SQLite hands back naive datetimes; everything we store is UTC."""
-    if moment is None or moment.tzinfo is not None:
-        return moment
-    return moment.replace(tzinfo=UTC)
-
-
 # -- configuration and queues -----------------------------------------------------------------------------------
 
 async def config(session: AsyncSession) -> WebcareConfig:
@@ -66,7 +59,7 @@ async def config(session: AsyncSession) -> WebcareConfig:
 
 async def take_numbers(session: AsyncSession, cfg: WebcareConfig, count: int) -> int:
     """Reserve `count` consecutive case numbers; returns the first. Raises the inbox counter too: the cases
-    these numbers are for are inserted in bulk, past the flush listener of `cases.changes`."""
+    these numbers are for are inserted in bulk, past the flush that raises it (see `cases.changes`)."""
     after = await session.scalar(
         update(WebcareConfig).where(WebcareConfig.id == cfg.id)
         .values(next_case_number=WebcareConfig.next_case_number + count, **NEXT_VERSION)
@@ -291,7 +284,7 @@ async def _agents(session: AsyncSession) -> list[AgentState]:
     """Available agents, the longest without a new case first (never assigned before anyone)."""
     rows = await session.scalars(select(AgentState).where(AgentState.available.is_(True)))
     epoch = datetime.min.replace(tzinfo=UTC)
-    return sorted(rows.all(), key=lambda a: (aware(a.last_assigned_at) or epoch, str(a.user_id)))
+    return sorted(rows.all(), key=lambda a: (a.last_assigned_at or epoch, str(a.user_id)))
 
 
 async def place(session: AsyncSession, items: list[Incoming], *, now: datetime | None = None,

@@ -17,7 +17,6 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from core.plugins.api import (
     N_,
-    DomainError,
     FieldErrors,
     NotFound,
     PermissionDenied,
@@ -284,9 +283,3 @@ async def my_votes(session: AsyncSession, customer: Customer | None, ids: list[U
     rows = await session.execute(select(Vote.target_id, Vote.value).where(Vote.customer_id == customer.id,
                                                                            Vote.target_id.in_(ids)))
     return {target: value for target, value in rows.all()}
-
-
-def refuse_unknown_kind(kind: str) -> str:
-    if kind not in ("question", "answer"):
-        raise DomainError(field="kind", msgid="Choose one of: {choices}.", choices="question, answer")
-    return kind

@@ -85,8 +85,7 @@ async def open_link(session: AsyncSession, token: str) -> CustomerLogin | None:
     login = await session.scalar(select(CustomerLogin).where(CustomerLogin.token_digest == digest(token)))
     if login is None or login.used_at is not None:
         return None
-    expires = login.expires_at if login.expires_at.tzinfo else login.expires_at.replace(tzinfo=utcnow().tzinfo)
-    return login if expires > utcnow() else None
+    return login if login.expires_at > utcnow() else None
 
 
 async def use_link(session: AsyncSession, token: str, values: dict[str, Any]) -> Customer:

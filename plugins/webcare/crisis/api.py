@@ -41,8 +41,8 @@ def _s(value: Any) -> str | None:
 
 def _out(crisis: Crisis, slug: str) -> CrisisOut:
     return CrisisOut(id=str(crisis.id), title=crisis.title, reason=crisis.reason,
-                     started_at=service.aware(crisis.started_at), started_by_id=_s(crisis.started_by_id),
-                     ended_at=service.aware(crisis.ended_at), ended_by_id=_s(crisis.ended_by_id),
+                     started_at=crisis.started_at, started_by_id=_s(crisis.started_by_id),
+                     ended_at=crisis.ended_at, ended_by_id=_s(crisis.ended_by_id),
                      href=f"/t/{slug}/p/webcare/crisis/" + (str(crisis.id) if crisis.ended_at else ""),
                      report=dict(crisis.report or {}))
 
@@ -60,7 +60,7 @@ async def crisis_status(db: AsyncSession, slug: str) -> CrisisStatus:
     return CrisisStatus(on=crisis is not None, crisis=_out(crisis, slug) if crisis else None)
 
 
-@post("/crisis/start", opt={"action": "plugin.work"}, tags=["webcare"], status_code=201,
+@post("/crisis/start", opt={"action": "plugin.work", "rule": service.SWITCH_RULE}, tags=["webcare"], status_code=201,
       summary="Switch crisis mode on (title, reason): every reply needs approval, everyone is told; 409 when "
               "it is already on")
 async def crisis_start(request: Request[Any, Any, Any], db: AsyncSession, slug: str,
@@ -71,7 +71,7 @@ async def crisis_start(request: Request[Any, Any, Any], db: AsyncSession, slug: 
     return _out(crisis, slug)
 
 
-@post("/crisis/stop", opt={"action": "plugin.work"}, tags=["webcare"], status_code=200,
+@post("/crisis/stop", opt={"action": "plugin.work", "rule": service.SWITCH_RULE}, tags=["webcare"], status_code=200,
       summary="Switch crisis mode off with a closing note; returns the crisis with its frozen report; 409 when "
               "it is not on")
 async def crisis_stop(request: Request[Any, Any, Any], db: AsyncSession, slug: str,

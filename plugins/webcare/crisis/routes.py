@@ -63,7 +63,7 @@ async def _form_failed(request: Request[Any, Any, Any], db: AsyncSession, slug: 
                 **await _index_context(request, db, slug, values, form_errors(exc.errors, lang_of(request))))
 
 
-@post("/crisis/start", opt={"action": "plugin.work"})
+@post("/crisis/start", opt={"action": "plugin.work", "rule": service.SWITCH_RULE})
 async def start(request: Request[Any, Any, Any], db: AsyncSession, slug: str, data: Form) -> Any:
     values = {k: data.get(k, "") for k in ("title", "reason")}
     try:
@@ -73,7 +73,7 @@ async def start(request: Request[Any, Any, Any], db: AsyncSession, slug: str, da
     return Redirect(_base(slug), status_code=303)
 
 
-@post("/crisis/stop", opt={"action": "plugin.work"})
+@post("/crisis/stop", opt={"action": "plugin.work", "rule": service.SWITCH_RULE})
 async def stop(request: Request[Any, Any, Any], db: AsyncSession, slug: str, data: Form) -> Any:
     values = {"note": data.get("note", "")}
     try:

@@ -10,7 +10,7 @@ approve, and the timeline.
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import datetime
 from statistics import median
 from typing import Any
 from uuid import UUID
@@ -20,9 +20,11 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from core.plugins.api import (
     N_,
+    Banner,
     DomainError,
     DomainEvent,
     FieldErrors,
+    HookContext,
     Msg,
     NotFound,
     PermissionDenied,
@@ -54,12 +56,6 @@ ENTRY_KINDS: dict[str, str] = {
 MAX_TIMELINE_IN_REPORT = 2000
 
 
-def aware(moment: datetime | None) -> datetime | None:
-    if moment is None or moment.tzinfo is not None:
-        return moment
-    return moment.replace(tzinfo=UTC)
-
-
 # -- for other slices -------------------------------------------------------------------------------------------
 
 async def open_crisis(session: AsyncSession) -> Crisis | None:
@@ -81,13 +77,12 @@ async def add_entry(session: AsyncSession, kind: str, text: str, user_id: UUID |
     return entry
 
 
-async def banners(ctx: Any) -> list[dict[str, str]]:
+async def banners(ctx: HookContext) -> list[Banner]:
     """The `regie_banners` contribution: one crisis banner while crisis mode is on."""
-    if ctx.session is None or await open_crisis(ctx.session) is None:
+    if await open_crisis(ctx.session) is None:
         return []
     _ = gettext_for(ctx.lang)
-    return [{"level": "crisis", "text": _("Crisis mode: every reply needs approval"),
-             "href": f"/t/{ctx.tenant_slug}/p/webcare/crisis/"}]
+    return [Banner(_("Crisis mode: every reply needs approval"), "crisis", f"/t/{ctx.tenant_slug}/p/webcare/crisis/")]
 
 
 # -- switching on and off ---------------------------------------------------------------------------------------
@@ -117,11 +112,15 @@ async def _announce(session: AsyncSession, pm: Any, name: str, crisis: Crisis) -
     if tenant is None or pm is None:
         return
     await fire_events(session, tenant, pm, [DomainEvent(name, {
-        "crisis_id": str(crisis.id), "title": crisis.title, "started_at": aware(crisis.started_at).isoformat(),
-        "ended_at": aware(crisis.ended_at).isoformat() if crisis.ended_at else None})], exclude="webcare")
+        "crisis_id": str(crisis.id), "title": crisis.title, "started_at": crisis.started_at.isoformat(),
+        "ended_at": crisis.ended_at.isoformat() if crisis.ended_at else None})], exclude="webcare")
 
 
 # -- who switches: the regie holder or the webcare lead -----------------------------------------------------------
+
+SWITCH_RULE = "only the regie holder or the webcare lead named on the crisis page"
+"""`may_switch` in words, declared on the routes that switch (`opt["rule"]`) for the authorisation page."""
+
 
 async def may_switch(session: AsyncSession, principal: Any) -> bool:
     """The regie holder, or the webcare lead named on the crisis page."""
@@ -227,7 +226,7 @@ class _Text:
 
 async def build_report(session: AsyncSession, crisis: Crisis, until: datetime) -> dict[str, Any]:
     """What happened between `started_at` and `until`, as plain JSON (frozen on the crisis)."""
-    since = aware(crisis.started_at)
+    since = crisis.started_at
     assert since is not None
     by_priority = dict((await session.execute(
         select(Case.priority, func.count()).where(Case.opened_at >= since, Case.opened_at <= until)
@@ -236,7 +235,7 @@ async def build_report(session: AsyncSession, crisis: Crisis, until: datetime) -
         select(Reply.status, Reply.approval_reason, Reply.created_at, Reply.decided_at)
         .where(Reply.created_at >= since, Reply.created_at <= until))).all())
     needed = [r for r in replies if r.approval_reason]
-    waits = [(aware(r.decided_at) - aware(r.created_at)).total_seconds() / 60  # type: ignore[operator]
+    waits = [(r.decided_at - r.created_at).total_seconds() / 60
              for r in needed if r.decided_at is not None and r.status != "rejected"]
     entries = list((await session.scalars(select(CrisisEntry).where(CrisisEntry.crisis_id == crisis.id)
                                           .order_by(CrisisEntry.at, CrisisEntry.created_at)
@@ -254,7 +253,7 @@ async def build_report(session: AsyncSession, crisis: Crisis, until: datetime) -
                     "approved": sum(1 for r in needed if r.decided_at is not None and r.status != "rejected"),
                     "rejected": sum(1 for r in needed if r.status == "rejected"),
                     "median_minutes_to_approve": round(median(waits), 1) if waits else None},
-        "timeline": [{"at": aware(e.at).isoformat(), "kind": e.kind, "text": e.text,  # type: ignore[union-attr]
+        "timeline": [{"at": e.at.isoformat(), "kind": e.kind, "text": e.text,
                       "by": names.get(e.user_id, "") if e.user_id else "",
                       "case_id": str(e.case_id) if e.case_id else None}
                      for e in entries[:MAX_TIMELINE_IN_REPORT]],

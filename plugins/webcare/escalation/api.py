@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Any
 from uuid import UUID
 
@@ -44,10 +44,6 @@ class EscalationList:
     page: PageInfo
 
 
-def _aware(moment: datetime | None) -> datetime | None:
-    return moment.replace(tzinfo=UTC) if moment is not None and moment.tzinfo is None else moment
-
-
 def _s(value: Any) -> str | None:
     return str(value) if value is not None else None
 
@@ -56,8 +52,8 @@ def _out(e: Escalation, case: Case | None, number: int, slug: str) -> Escalation
     return EscalationOut(
         id=str(e.id), case_id=str(e.case_id), case_number=number, status=e.status, reason=e.reason, note=e.note,
         from_department_id=_s(e.from_department_id), to_department_id=str(e.to_department_id),
-        created_at=_aware(e.created_at), created_by_id=_s(e.created_by_id),  # type: ignore[arg-type]
-        return_note=e.return_note, returned_at=_aware(e.returned_at), returned_by_id=_s(e.returned_by_id),
+        created_at=e.created_at, created_by_id=_s(e.created_by_id),
+        return_note=e.return_note, returned_at=e.returned_at, returned_by_id=_s(e.returned_by_id),
         case_department_id=_s(case.department_id) if case else None,
         case_queue_id=_s(case.queue_id) if case else None, case_revision=case.revision if case else 0,
         href=f"/t/{slug}/p/webcare/escalations/{e.id}")
@@ -83,7 +79,8 @@ async def create_escalation(request: Request[Any, Any, Any], db: AsyncSession, s
     return _out(escalation, case, case.number, slug)
 
 
-@post("/escalations/{escalation_id:uuid}/return", opt={"action": "plugin.work"}, tags=["webcare"],
+@post("/escalations/{escalation_id:uuid}/return", opt={"action": "plugin.work", "rule": service.RETURN_RULE},
+      tags=["webcare"],
       status_code=200, summary="Hand an escalated case back to the department it came from, with a note")
 async def return_escalation(request: Request[Any, Any, Any], db: AsyncSession, slug: str, escalation_id: UUID,
                             data: dict[str, Any]) -> EscalationOut:

@@ -114,7 +114,7 @@ async def escalation_detail(request: Request[Any, Any, Any], db: AsyncSession, s
     return page(request, "webcare/escalation/detail.html", **await _detail_context(request, db, slug, escalation))
 
 
-@post("/escalations/{escalation_id:uuid}/return", opt={"action": "plugin.work"})
+@post("/escalations/{escalation_id:uuid}/return", opt={"action": "plugin.work", "rule": service.RETURN_RULE})
 async def hand_back(request: Request[Any, Any, Any], db: AsyncSession, slug: str, escalation_id: UUID,
                     data: Form) -> Any:
     escalation = await get_or_404(db, Escalation, escalation_id)

@@ -221,6 +221,10 @@ def history_query(case_id: UUID) -> Select[Any]:
                                                                            Escalation.id)
 
 
+RETURN_RULE = "only the receiving department (or who configures webcare)"
+"""`may_return` in words, declared on the routes that return (`opt["rule"]`) for the authorisation page."""
+
+
 def may_return(principal: Any, escalation: Escalation) -> bool:
     return escalation.status == "open" and (configures(principal)
                                             or escalation.to_department_id in departments_of(principal))

@@ -78,19 +78,18 @@ def _id(value: UUID | None) -> str | None:
 
 
 def _summary(case: Case, names: dict[UUID, str], slug: str) -> CaseSummary:
-    a = service.aware
     return CaseSummary(
         id=str(case.id), number=case.number, subject=case.subject, status=case.status, priority=case.priority,
         priority_manual=case.priority_manual, channel=case.channel, author_handle=case.author_handle,
         author_name=case.author_name, queue_id=_id(case.queue_id), department_id=_id(case.department_id),
         assignee_id=_id(case.assignee_id), assignee=names.get(case.assignee_id) if case.assignee_id else None,
-        opened_at=a(case.opened_at), last_message_at=a(case.last_message_at),  # type: ignore[arg-type]
-        first_response_due=a(case.first_response_due), resolution_due=a(case.resolution_due),
+        opened_at=case.opened_at, last_message_at=case.last_message_at,
+        first_response_due=case.first_response_due, resolution_due=case.resolution_due,
         revision=case.revision, href=f"/t/{slug}/p/webcare/cases/{case.id}")
 
 
 def _entry(m: CaseMessage, names: dict[UUID, str]) -> TimelineEntry:
-    return TimelineEntry(id=str(m.id), kind=m.kind, at=service.aware(m.at), body=m.body,  # type: ignore[arg-type]
+    return TimelineEntry(id=str(m.id), kind=m.kind, at=m.at, body=m.body,
                          author_handle=m.author_handle, user_id=_id(m.user_id),
                          user=names.get(m.user_id) if m.user_id else None, url=m.url, sentiment=m.sentiment,
                          details=dict(m.details or {}))
@@ -100,11 +99,10 @@ async def _detail(request: Request[Any, Any, Any], db: AsyncSession, slug: str, 
     timeline = await paginate(db, service.timeline_query(case.id), page_number(request.query_params.get("page")),
                               per_page=service.TIMELINE_PER_PAGE)
     names = await user_names(db, service.people_in(case, timeline.items))
-    a = service.aware
     return CaseDetail(case=_summary(case, names, slug), timeline=[_entry(m, names) for m in timeline.items],
                       timeline_page=PageInfo(**timeline.as_json()), reopened_count=case.reopened_count,
-                      resolved_at=a(case.resolved_at), closed_at=a(case.closed_at),
-                      first_response_at=a(case.first_response_at), waiting_since=a(case.waiting_since),
+                      resolved_at=case.resolved_at, closed_at=case.closed_at,
+                      first_response_at=case.first_response_at, waiting_since=case.waiting_since,
                       paused_minutes=case.paused_minutes)
 
 

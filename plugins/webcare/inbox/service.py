@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from contextlib import suppress
 from dataclasses import dataclass, field
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 from typing import Any
 from uuid import UUID
 
@@ -61,13 +61,6 @@ DONE = ("resolved", "closed")
 STATUS_FILTERS = ("open", "all", *STATUSES)
 """The status filter: "open" (default: every open status), "all", or one status."""
 FILTER_KEYS = ("queue", "status", "priority", "assignee", "department", "channel", "q", "breaching")
-
-
-def aware(moment: datetime | None) -> datetime | None:
-    """SQLite hands back naive datetimes; everything stored is UTC."""
-    if moment is None or moment.tzinfo is not None:
-        return moment
-    return moment.replace(tzinfo=UTC)
 
 
 # -- filters -------------------------------------------------------------------------------------------------------

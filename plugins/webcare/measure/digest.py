@@ -1,35 +1,36 @@
 """Webcare's lines in the weekly digest (`regie_digest`): the week's cases and SLA, what is open and overdue
-now, and crisis mode."""
+now, and crisis mode. The week's figures are those of the KPI page and the dashboard for the same days
+(`hooks.kpi_view`), so the line agrees with the digest's own KPI table."""
 
 from __future__ import annotations
 
 from datetime import date
-from typing import Any
 
-from core.plugins.api import HookContext, gettext_for, utcnow
+from core.plugins.api import DigestLine, HookContext, gettext_for, kpi_format, ngettext_for, utcnow
 from plugins.webcare.crisis.service import open_crisis
 from plugins.webcare.measure import service
-from plugins.webcare.measure.hooks import minutes_text, number_format
-from plugins.webcare.measure.service import Window
+from plugins.webcare.measure.hooks import kpi_view, number_format
 
 
-async def lines(ctx: HookContext, week_start: date, week_end: date) -> list[dict[str, Any]]:
+async def lines(ctx: HookContext, week_start: date, week_end: date) -> list[DigestLine]:
     _ = gettext_for(ctx.lang)
     num = number_format(ctx.lang)
     session = ctx.session
-    out: list[dict[str, Any]] = []
+    out: list[DigestLine] = []
     if await open_crisis(session) is not None:
-        out.append({"level": "alert", "href": "p/webcare/crisis/", "text": _("Crisis mode is on")})
+        out.append(DigestLine(_("Crisis mode is on"), "p/webcare/crisis/", "alert"))
     moment = utcnow()
     now = await service.now_figures(session, moment, moment)
     if now.breached:
-        out.append({"level": "alert", "href": "p/webcare/",
-                    "text": _("{n} open cases are past an SLA deadline", n=num(now.breached))})
-    week = await service.figures(session, Window.of_days(week_start, week_end))
-    sla = "—" if week.within_sla is None else num(week.within_sla, 1) + "%"
-    out.append({"level": "info", "href": "p/webcare/kpis/",
-                "text": _("Webcare: {cases} cases opened, first response {first} (median), {sla} of the ended "
-                          "cases within SLA; {open} open now",
-                          cases=num(week.cases), first=minutes_text(week.first_response_median), sla=sla,
-                          open=num(now.open))})
+        out.append(DigestLine(ngettext_for(ctx.lang)("{n} open case is past an SLA deadline",
+                                                     "{n} open cases are past an SLA deadline", now.breached),
+                              "p/webcare/", "alert"))
+    week = await kpi_view(session, week_start, week_end, moment.date())
+    fmt = kpi_format(ctx.lang)
+    out.append(DigestLine(_("Webcare: {cases} cases opened, first response {first} (median), {sla} of the ended "
+                            "cases within SLA; {open} open now",
+                            cases=week.show("webcare.cases", fmt),
+                            first=week.show("webcare.first_response_median", fmt),
+                            sla=week.show("webcare.within_sla", fmt), open=num(now.open)),
+                          "p/webcare/kpis/"))
     return out

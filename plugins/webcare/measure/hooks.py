@@ -11,7 +11,7 @@ percentages 0–100 with one decimal. See `service.py` for what each figure coun
 from __future__ import annotations
 
 from collections import Counter
-from datetime import UTC, date, datetime, timedelta
+from datetime import UTC, date, datetime
 from typing import Any
 
 from babel.numbers import format_decimal
@@ -21,15 +21,21 @@ from core.plugins.api import (
     N_,
     HookContext,
     KpiDefinition,
+    KpiTiles,
+    PolicySection,
     Series,
+    Widget,
     chart,
     department_choices,
     gettext_for,
+    kpi_format,
+    kpi_tiles,
+    last_days,
     published_tone_rules,
     utcnow,
 )
 from plugins.webcare.measure import service
-from plugins.webcare.measure.service import Window
+from plugins.webcare.measure.service import Figures, Window
 from plugins.webcare.models import (
     DEFAULT_HOURS,
     DEFAULT_SLA,
@@ -106,17 +112,26 @@ async def measure(ctx: HookContext, kpi: str, period: Any) -> float | int | None
     if kpi not in KPI_FIELDS:
         return None
     window = window_of(period)
-    memo = ctx.extra.get("memo")  # one snapshot run's cache: the seven KPIs share one computation per day
+    memo = ctx.memo  # one snapshot run's cache: the seven KPIs share one computation per day
     if kpi == "webcare.community_customer_share":
         by_customer, answers = await service.community(ctx.session, window)
         return service._share(by_customer, answers)
     key = ("webcare.figures", window.start, window.end)
-    figures = memo.get(key) if memo is not None else None
+    figures = memo.get(key)
     if figures is None:
-        figures = await service.figures(ctx.session, window)
-        if memo is not None:
-            memo[key] = figures
+        figures = memo[key] = await service.figures(ctx.session, window)
     return getattr(figures, KPI_FIELDS[kpi])
+
+
+async def kpi_view(session: Any, first: date, last: date, today: date) -> KpiTiles:
+    """The KPI tiles of `first`..`last` (inclusive) as the widget, the KPI page and the digest show them: over
+    the days that are over; a KPI the methodology tracks as the core keeps it, the others counted from the
+    cases over the same days (`kpi_tiles`). `.own` holds the cases' `Figures` (counts of ended cases)."""
+    async def own(a: date, b: date) -> tuple[Figures, dict[str, float | None]]:
+        found = await service.figures(session, Window.of_days(a, b))
+        return found, {key: getattr(found, name) for key, name in KPI_FIELDS.items()}
+
+    return await kpi_tiles(session, {k.key: k for k in KPIS}, first, last, own, today)
 
 
 # -- presentation helpers (the widget and the KPI page) --------------------------------------------------------
@@ -159,9 +174,10 @@ async def config_or_defaults(session: Any) -> WebcareConfig:
     return config
 
 
-async def widgets(ctx: HookContext) -> list[dict[str, Any]]:
-    """Open cases by status and priority, deadlines passed or close now, the last 7 days' KPIs and cases per
-    day, on the tenant's overview."""
+async def widgets(ctx: HookContext) -> list[Widget]:
+    """Open cases by status and priority, deadlines passed or close now and the cases opened today (so far);
+    the KPIs and cases per day of the last 7 days (the seven whole days before today, as the dashboard's "last 7
+    days"), on the tenant's overview."""
     _ = gettext_for(ctx.lang)
     session = ctx.session
     config = await config_or_defaults(session)
@@ -170,14 +186,17 @@ async def widgets(ctx: HookContext) -> list[dict[str, Any]]:
     moment = utcnow()
     now = await service.now_figures(session, moment, clock.add(moment, config.warn_before_minutes or 0))
     today = moment.date()
-    window = Window.of_days(today - timedelta(days=WIDGET_DAYS - 1), today)
-    figures = await service.figures(session, window)
-    spark = cases_chart(await service.cases_per_day(session, window), _, height=120)
+    first, last = last_days(WIDGET_DAYS, today)
+    view = await kpi_view(session, first, last, today)
+    per_day = await service.cases_per_day(session, Window.of_days(first, today))
+    opened_today = per_day.pop(today, {}).get("opened", 0)
+    spark = cases_chart(per_day, _, height=120)
     base = f"/t/{ctx.tenant_slug}/p/webcare/"
-    return [{"title": _("Webcare"), "template": "webcare/measure/widget.html",
-             "context": {"now": now, "figures": figures, "spark": spark, "href": base, "kpis_href": base + "kpis/",
-                         "statuses": STATUSES, "priorities": PRIORITIES, "num": number_format(ctx.lang),
-                         "minutes": minutes_text}}]
+    return [Widget(_("Webcare"), "webcare/measure/widget.html",
+                   {"now": now, "figures": view.own or Figures(), "view": view, "opened_today": opened_today,
+                    "spark": spark, "href": base, "kpis_href": base + "kpis/", "statuses": STATUSES,
+                    "priorities": PRIORITIES, "num": number_format(ctx.lang), "minutes": minutes_text,
+                    "fmt": kpi_format(ctx.lang)})]
 
 
 # -- way-of-work sections ---------------------------------------------------------------------------------------
@@ -204,7 +223,7 @@ def hours_summary(hours: dict[str, list[list[str]]], _: Any) -> str:
     return "; ".join(parts) or _("closed")
 
 
-async def policy_sections(ctx: HookContext) -> list[dict[str, str]]:
+async def policy_sections(ctx: HookContext) -> list[PolicySection]:
     """Response times, escalation paths and webcare's tone of voice, each with a hint showing what is set
     now (SLA minutes and business hours, the escalations so far, the published tone rules)."""
     _ = gettext_for(ctx.lang)
@@ -246,6 +265,6 @@ async def policy_sections(ctx: HookContext) -> list[dict[str, str]]:
     tone = _("How webcare sounds: formal or informal address, signing with initials, apologising, calming an "
              "angry customer, correcting a factual error, when to continue in a private message. Every reply is "
              "checked against the published tone rules: {checked}.", checked=checked)
-    return [{"key": "webcare_response_times", "title": _("Webcare: response times (SLA)"), "hint": response},
-            {"key": "webcare_escalation", "title": _("Webcare: escalation paths"), "hint": escalation},
-            {"key": "webcare_tone_of_voice", "title": _("Webcare: tone of voice"), "hint": tone}]
+    return [PolicySection("webcare_response_times", _("Webcare: response times (SLA)"), response),
+            PolicySection("webcare_escalation", _("Webcare: escalation paths"), escalation),
+            PolicySection("webcare_tone_of_voice", _("Webcare: tone of voice"), tone)]

@@ -1,10 +1,15 @@
 """The KPI page (/kpis/): the webcare KPIs of a period (last 7, 30 or 90 days, or chosen dates) with cases per
-day and the first-response trend as charts. Bad dates re-render the page with the field's reason (422)."""
+day and the first-response trend as charts. Bad dates re-render the page with the field's reason (422).
+
+"Last N days" are the N whole days before today, as on the organisation dashboard; the KPI figures cover the
+days that are over (a chosen period that runs into today is counted up to yesterday, and the page says so),
+and a KPI the methodology tracks shows the core's daily figure (`hooks.kpi_view`), so this page, the
+dashboard and the report give the same number for the same days."""
 
 from __future__ import annotations
 
 from collections.abc import Mapping
-from datetime import date, timedelta
+from datetime import date
 from typing import Any
 
 from litestar import Request, get
@@ -19,12 +24,14 @@ from core.plugins.api import (
     clean_date,
     form_errors,
     gettext_for,
+    kpi_format,
     lang_of,
+    last_days,
     page,
     utcnow,
 )
 from plugins.webcare.measure import hooks, service
-from plugins.webcare.measure.service import Window
+from plugins.webcare.measure.service import Figures, Window
 
 PERIODS = {"7d": (7, N_("last 7 days")), "30d": (30, N_("last 30 days")), "90d": (90, N_("last 90 days")),
            "custom": (0, N_("chosen dates"))}
@@ -42,8 +49,7 @@ def parse_period(params: Mapping[str, Any], today: date) -> tuple[str, Window]:
     period = errors.clean(clean_choice, period, "period", list(PERIODS)) or DEFAULT_PERIOD
     if period != "custom":
         errors.raise_if_any()
-        days = PERIODS[period][0]
-        return period, Window.of_days(today - timedelta(days=days - 1), today)
+        return period, Window.of_days(*last_days(PERIODS[period][0], today))
     first = errors.clean(clean_date, get_("from"), "from")
     last = errors.clean(clean_date, get_("to"), "to")
     if first and last and last < first:
@@ -65,19 +71,21 @@ async def kpis(request: Request[Any, Any, Any], db: AsyncSession, slug: str) -> 
     context: dict[str, Any] = {"base": f"/t/{slug}/p/webcare/kpis/", "inbox": f"/t/{slug}/p/webcare/",
                                "options": options, "num": hooks.number_format(lang), "minutes": hooks.minutes_text,
                                "definitions": {k.key: k for k in hooks.KPIS}}
+    today = utcnow().date()
     try:
-        period, window = parse_period(params, utcnow().date())
+        period, window = parse_period(params, today)
     except DomainError as exc:
         return page(request, "webcare/measure/kpis.html", status_code=422, form=form, figures=None,
                     errors=form_errors(exc.errors, lang), **context)
     form["period"] = period
     if period != "custom":
         form["from"], form["to"] = window.start.date().isoformat(), window.days()[-1].isoformat()
-    figures = await service.figures(db, window)
+    view = await hooks.kpi_view(db, window.start.date(), window.days()[-1], today)
     charts = {"cases": hooks.cases_chart(await service.cases_per_day(db, window), _),
               "first_response": hooks.first_response_chart(await service.first_response_per_day(db, window), _)}
-    return page(request, "webcare/measure/kpis.html", form=form, figures=figures, charts=charts, errors={},
-                first=window.start.date(), last=window.days()[-1], **context)
+    return page(request, "webcare/measure/kpis.html", form=form, figures=view.own or Figures(), view=view,
+                charts=charts, errors={}, first=window.start.date(), last=window.days()[-1], fmt=kpi_format(lang),
+                **context)
 
 
 ROUTES = [kpis]

@@ -28,7 +28,6 @@ from sqlalchemy import ColumnElement, and_, case, extract, func, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from plugins.webcare.models import OPEN_STATUSES, PRIORITIES, Answer, Case
-from plugins.webcare.sla.clock import _aware
 
 DONE = ("resolved", "closed")
 MAX_SAMPLE = 100_000
@@ -112,7 +111,6 @@ async def _durations(session: AsyncSession, window: Window, end_column: ColumnEl
                                  .order_by(Case.opened_at.desc()).limit(MAX_SAMPLE))
     found = []
     for opened, ended in rows.all():
-        opened, ended = _aware(opened), _aware(ended)
         found.append((opened.date(), (ended - opened).total_seconds() / 60))
     return found
 

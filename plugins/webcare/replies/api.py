@@ -48,7 +48,7 @@ def _out(reply: Reply) -> ReplyOut:
                     approver_department_id=str(reply.approver_department_id) if reply.approver_department_id
                     else None, external_url=reply.external_url, attempts=reply.attempts or 0,
                     last_error=reply.last_error, decision_note=reply.decision_note,
-                    created_at=service.aware(reply.created_at), sent_at=service.aware(reply.sent_at))
+                    created_at=reply.created_at, sent_at=reply.sent_at)
 
 
 def _object(data: Any) -> dict[str, Any]:
@@ -86,7 +86,8 @@ async def list_approvals(request: Request[Any, Any, Any], db: AsyncSession) -> R
                      total=found.total)
 
 
-@post("/approvals/{reply_id:uuid}/approve", opt={"action": "plugin.work"}, tags=["webcare"], status_code=200,
+@post("/approvals/{reply_id:uuid}/approve", opt={"action": "plugin.work", "rule": service.DECIDE_RULE},
+      tags=["webcare"], status_code=200,
       summary="Approve a reply (it is sent through its connector)")
 async def approve_reply(request: Request[Any, Any, Any], db: AsyncSession, slug: str, reply_id: UUID,
                         data: dict[str, Any]) -> ReplyOut:
@@ -96,7 +97,8 @@ async def approve_reply(request: Request[Any, Any, Any], db: AsyncSession, slug:
     return _out(reply)
 
 
-@post("/approvals/{reply_id:uuid}/reject", opt={"action": "plugin.work"}, tags=["webcare"], status_code=200,
+@post("/approvals/{reply_id:uuid}/reject", opt={"action": "plugin.work", "rule": service.DECIDE_RULE},
+      tags=["webcare"], status_code=200,
       summary="Reject a reply with a note (it is not sent; the author is told)")
 async def reject_reply(request: Request[Any, Any, Any], db: AsyncSession, slug: str, reply_id: UUID,
                        data: dict[str, Any]) -> ReplyOut:

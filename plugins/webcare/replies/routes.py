@@ -235,7 +235,7 @@ async def approvals(request: Request[Any, Any, Any], db: AsyncSession, slug: str
     return await _approvals(request, db, slug)
 
 
-@post("/approvals/{reply_id:uuid}/approve", opt={"action": "plugin.work"})
+@post("/approvals/{reply_id:uuid}/approve", opt={"action": "plugin.work", "rule": service.DECIDE_RULE})
 async def approve(request: Request[Any, Any, Any], db: AsyncSession, slug: str, reply_id: UUID, data: Form) -> Any:
     try:
         await service.approve(db, principal_of(request), request.app.state.settings, reply_id, data.get("note"),
@@ -246,7 +246,7 @@ async def approve(request: Request[Any, Any, Any], db: AsyncSession, slug: str, 
     return Redirect(f"{_base(slug)}/approvals/", status_code=303)
 
 
-@post("/approvals/{reply_id:uuid}/reject", opt={"action": "plugin.work"})
+@post("/approvals/{reply_id:uuid}/reject", opt={"action": "plugin.work", "rule": service.DECIDE_RULE})
 async def reject(request: Request[Any, Any, Any], db: AsyncSession, slug: str, reply_id: UUID, data: Form) -> Any:
     try:
         await service.reject(db, principal_of(request), request.app.state.settings, reply_id, data.get("note"),

@@ -16,7 +16,7 @@ import asyncio
 import re
 import secrets
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Any
 from urllib.parse import urlparse
 from uuid import UUID
@@ -69,12 +69,6 @@ MAX_BODY = 10_000
 MAX_ATTEMPTS = 5
 CONFIGURE_ROLES = frozenset({"admin", "regie", "owner"})
 """Who may configure webcare (the matrix's plugin.configure): they may decide on every reply."""
-
-
-def aware(moment: datetime | None) -> datetime | None:
-    if moment is None or moment.tzinfo is not None:
-        return moment
-    return moment.replace(tzinfo=UTC)
 
 
 class Problems(Msg):
@@ -304,7 +298,7 @@ async def compose(session: AsyncSession, principal: Any, settings: Any, case_id:
     session.add(reply)
     await session.flush()
     await record_audit(session, principal, "webcare.reply_created", subject=reply,
-                       summary=f"#{case.number} {reply.status}",
+                       summary=f"#{case.number} {reply.status.replace('_', ' ')}",
                        data={"case_id": str(case.id), "connector": connector, "channel": channel,
                              "approval_reason": check.reason, "policy_number": check.policy_number,
                              "canned_id": str(canned.id) if canned else ""})
@@ -420,6 +414,10 @@ def departments_of(principal: Any) -> set[UUID]:
 
 def may_configure(principal: Any) -> bool:
     return bool(set(getattr(principal, "roles", ()) or ()) & CONFIGURE_ROLES)
+
+
+DECIDE_RULE = "only the reply's approving department (or who configures webcare), never the reply's author"
+"""`may_decide` in words, declared on the routes that decide (`opt["rule"]`) for the authorisation page."""
 
 
 def may_decide(principal: Any, reply: Reply) -> bool:

@@ -118,12 +118,11 @@ class BusinessClock:
         return found
 
     def _day_of(self, moment: datetime) -> date:
-        return _aware(moment).astimezone(self.zone).date()
+        return moment.astimezone(self.zone).date()
 
     # -- the three questions ---------------------------------------------------------------------------------
 
     def is_open(self, moment: datetime) -> bool:
-        moment = _aware(moment)
         return any(s <= moment < e for s, e in self.intervals(self._day_of(moment)))
 
     def add(self, start: datetime, minutes: int) -> datetime:
@@ -131,7 +130,7 @@ class BusinessClock:
 
         With 0 minutes: `start` itself when open, else the next opening. A result that uses up an interval
         exactly is that interval's closing time."""
-        cursor = _aware(start).astimezone(UTC)
+        cursor = start.astimezone(UTC)
         left = timedelta(minutes=max(0, int(minutes)))
         day = self._day_of(cursor) - timedelta(days=1)  # an interval ending at 24:00 belongs to the day before
         for _ in range(MAX_DAYS):
@@ -148,7 +147,7 @@ class BusinessClock:
 
     def between(self, a: datetime, b: datetime) -> int:
         """Business minutes from `a` to `b` (negative when `b` is before `a`)."""
-        a, b = _aware(a).astimezone(UTC), _aware(b).astimezone(UTC)
+        a, b = a.astimezone(UTC), b.astimezone(UTC)
         if b < a:
             return -self.between(b, a)
         total = timedelta(0)
@@ -179,9 +178,4 @@ def _merged(spans: list[tuple[datetime, datetime]]) -> list[tuple[datetime, date
         else:
             out.append((s, e))
     return out
-
-
-def _aware(moment: datetime) -> datetime:
-    """Datetimes read back from SQLite lose their zone; they are stored as UTC."""
-    return moment if moment.tzinfo is not None else moment.replace(tzinfo=UTC)
 

@@ -17,6 +17,7 @@ from core.plugins.api import (
     JobContext,
     JobSpec,
     Msg,
+    as_utc,
     department_and_regie,
     notify_people,
     owning_department,
@@ -24,7 +25,6 @@ from core.plugins.api import (
     utcnow,
 )
 from plugins.webcare.models import OPEN_STATUSES, Case, CaseMessage
-from plugins.webcare.sla.clock import _aware
 from plugins.webcare.sla.service import clock_of, config_of, refresh_deadlines
 
 BATCH = 500
@@ -41,7 +41,7 @@ TITLES = {
 async def check_sla(ctx: JobContext, now: str | None = None, **_: Any) -> int:
     """Returns the number of warnings and breaches recorded. `now` (ISO) moves the clock (tests, by hand)."""
     session = ctx.session
-    moment = _aware(datetime.fromisoformat(now)) if now else utcnow()
+    moment = as_utc(datetime.fromisoformat(now)) if now else utcnow()
     config = await config_of(session)
     clock = await clock_of(session, config)
     horizon = clock.add(moment, config.warn_before_minutes)
@@ -60,7 +60,6 @@ async def check_sla(ctx: JobContext, now: str | None = None, **_: Any) -> int:
             due = getattr(case, f"{kind}_due")
             if due is None or (kind == "first_response" and case.first_response_at is not None):
                 continue
-            due = _aware(due)
             if due <= moment:
                 if kind not in breached:
                     breached.append(kind)
@@ -83,8 +82,8 @@ async def check_sla(ctx: JobContext, now: str | None = None, **_: Any) -> int:
                                 Msg("Subject: {subject}", subject=case.subject) if case.subject else None,
                                 href=f"/t/{ctx.tenant_slug}/p/webcare/cases/{case.id}")
             await record_audit(session, "system", f"webcare.{event}", subject=case, tenant_id=ctx.tenant_id,
-                               summary=f"#{case.number} {kind}", data={"clock": kind, "minutes": minutes},
-                               touch=False)
+                               summary=f"#{case.number} {kind.replace('_', ' ')}",
+                               data={"clock": kind, "minutes": minutes}, touch=False)
             recorded += 1
     return recorded
 
@@ -105,7 +104,7 @@ async def refresh_open_deadlines(ctx: JobContext, now: str | None = None, **_: A
     """After the hours, time zone, SLA minutes or holidays changed: recompute the deadlines of every open case
     (in pages of `BATCH` by id). Returns the number of cases looked at. Idempotent, coalesced."""
     session = ctx.session
-    moment = _aware(datetime.fromisoformat(now)) if now else utcnow()
+    moment = as_utc(datetime.fromisoformat(now)) if now else utcnow()
     config = await config_of(session)
     clock = await clock_of(session, config)
     seen, last = 0, None

@@ -30,7 +30,7 @@ from core.plugins.api import (
     utcnow,
 )
 from plugins.webcare.models import DEFAULT_HOURS, DEFAULT_SLA, PRIORITIES, Case, Holiday, WebcareConfig
-from plugins.webcare.sla.clock import WEEKDAYS, BusinessClock, _aware, clean_day, clean_timezone
+from plugins.webcare.sla.clock import WEEKDAYS, BusinessClock, clean_day, clean_timezone
 
 KINDS = ("first_response", "resolution")
 STATES = ("ok", "warning", "breached", "met", "paused")
@@ -91,8 +91,7 @@ async def refresh_deadlines(session: AsyncSession, case: Case, now: datetime, *,
     A deadline that moves to the future again may warn and breach again (it is a new deadline)."""
     config = config or await config_of(session)
     clock = clock or await clock_of(session, config)
-    opened = _aware(case.opened_at)
-    now = _aware(now)
+    opened = case.opened_at
     dues: dict[str, datetime] = {}
     if case.first_response_at is None:
         dues["first_response"] = clock.add(opened, sla_minutes(config, case.priority, "first_response"))
@@ -101,7 +100,7 @@ async def refresh_deadlines(session: AsyncSession, case: Case, now: datetime, *,
     warned, breached = list(case.sla_warned or []), list(case.sla_breached or [])
     for kind, due in dues.items():
         old = getattr(case, f"{kind}_due")
-        if old is not None and _aware(old) == due:
+        if old is not None and old == due:
             continue
         setattr(case, f"{kind}_due", due)
         if due > now and kind in breached:
@@ -155,12 +154,10 @@ def _one(due: datetime | None, done_at: datetime | None, now: datetime, clock: B
          warn_before: int, paused_since: datetime | None) -> Timer:
     if due is None:
         return Timer("")
-    due = _aware(due)
     if done_at is not None:
-        done_at = _aware(done_at)
         return Timer("met", None, due) if done_at <= due else Timer("breached", clock.between(due, done_at), due)
     if paused_since is not None:
-        return Timer("paused", max(0, clock.between(_aware(paused_since), due)), due)
+        return Timer("paused", max(0, clock.between(paused_since, due)), due)
     if now >= due:
         return Timer("breached", clock.between(due, now), due)
     left = clock.between(now, due)
@@ -169,7 +166,6 @@ def _one(due: datetime | None, done_at: datetime | None, now: datetime, clock: B
 
 def timer(case: Case, now: datetime, clock: BusinessClock, warn_before: int = 15) -> Timers:
     """Both clocks of a case as the inbox and the case page show them."""
-    now = _aware(now)
     paused = (case.waiting_since or now) if case.status == "waiting" else None
     ended = case.resolved_at or case.closed_at
     if case.status not in ("resolved", "closed"):
