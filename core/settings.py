@@ -40,6 +40,7 @@ class Settings:
     """smtp://user:pass@host:port; empty: mails are written to var/outbox and shown on /dev/mailbox."""
     secret_key: str = ""
     base_url: str = "http://127.0.0.1:8000"
+    """BASE_URL: the public address, for links in mails. `regie serve` sets it to where it listens when unset."""
     trust_proxy: bool = False
     """REGIE_TRUST_PROXY=1: a reverse proxy in front sets X-Forwarded-Proto; believe it for HSTS."""
     forwarded_allow_ips: tuple[str, ...] = ()
@@ -99,7 +100,7 @@ class Settings:
             "redis_url": os.environ.get("REDIS_URL", ""),
             "smtp_url": os.environ.get("SMTP_URL", ""),
             "secret_key": _secret_key(var_dir),
-            "base_url": os.environ.get("BASE_URL", "http://127.0.0.1:8000").rstrip("/"),
+            "base_url": (os.environ.get("BASE_URL") or "http://127.0.0.1:8000").rstrip("/"),
             "debug": os.environ.get("REGIE_DEBUG", "") == "1",
             "trust_proxy": os.environ.get("REGIE_TRUST_PROXY", "") == "1",
             "dev_mailbox": os.environ.get("REGIE_DEV_MAILBOX", "") == "1",

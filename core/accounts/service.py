@@ -95,7 +95,7 @@ async def register(session: AsyncSession, principal: Any, tenant: Any, data: dic
 async def decide(session: AsyncSession, principal: Any, tenant: Any, account_id: Any, approve: bool,
                  reason: str = "") -> SocialAccount:
     """Approve or reject a pending account. Who may is the matrix's `account.decide`: the regie holder or a
-    member of a hub department (DESIGN §2: in the hub models the hub approves new accounts)."""
+    member of a hub department (in the hub models the hub approves new accounts; docs/architecture.md)."""
     account = await get_account(session, account_id)
     if account.status != AccountStatus.pending.value:
         raise Refused(msgid="Only a pending account can be decided on.")
@@ -113,8 +113,6 @@ async def decide(session: AsyncSession, principal: Any, tenant: Any, account_id:
 async def retire(session: AsyncSession, principal: Any, tenant: Any, account_id: Any, reason: str = ""
                  ) -> SocialAccount:
     """Retire an account: kept in the registry with its history, never deleted."""
-    """Approve or reject a pending account. Who may is the matrix's `account.decide`: the regie holder or a
-    member of a hub department (DESIGN §2: in the hub models the hub approves new accounts)."""
     account = await get_account(session, account_id)
     if account.status == AccountStatus.retired.value:
         raise Refused(msgid="This account is already retired.")

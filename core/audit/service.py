@@ -8,6 +8,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from core.audit.models import AuditEntry
 from core.db.base import utcnow
+from core.i18n import Msg
 from core.tenancy.models import Tenant
 
 OPERATOR = "operator (CLI)"
@@ -26,9 +27,15 @@ def actor_of(principal: Any) -> tuple[Any, str]:
 
 
 async def record(session: AsyncSession, principal: Any, action: str, *, subject: Any = None,
-                 summary: str = "", reason: str = "", data: dict[str, Any] | None = None,
+                 summary: str | Msg = "", reason: str = "", data: dict[str, Any] | None = None,
                  tenant_id: Any = None, touch: bool = True) -> AuditEntry:
-    """Add an audit entry; `touch` also moves the tenant's last activity (not for mere reads)."""
+    """Add an audit entry; `touch` also moves the tenant's last activity (not for mere reads).
+
+    A `Msg` summary is stored as English text (search, exports) and as the message itself
+    (`data["summary_message"]`), so the audit pages show it in each reader's language."""
+    if isinstance(summary, Msg):
+        data = {**(data or {}), "summary_message": summary.to_data()}
+        summary = summary.render("en")
     actor_id, label = actor_of(principal)
     entry = AuditEntry(
         actor_id=actor_id, actor_label=label, action=action,

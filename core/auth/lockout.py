@@ -70,7 +70,7 @@ def address_key(address: str | None) -> str:
 
 
 def _active(until: datetime | None, now: datetime) -> bool:
-    return until is not None and security.aware(until) > now  # type: ignore[operator]
+    return until is not None and until > now
 
 
 def refusal(address: Count, account: Count, now: datetime) -> str | None:
@@ -85,7 +85,7 @@ def refusal(address: Count, account: Count, now: datetime) -> str | None:
 
 def address_failure(count: Count, now: datetime, settings: Any) -> tuple[Count, bool]:
     """Count a failure from one address; True when it locks the account for that address now."""
-    failures, since = count.failures, security.aware(count.since)
+    failures, since = count.failures, count.since
     if since is None or now - since > timedelta(minutes=settings.lockout_window_minutes):
         failures, since = 0, now
     failures += 1
@@ -104,7 +104,7 @@ def backoff_seconds(failures: int, settings: Any) -> int:
 
 def account_failure(count: Count, now: datetime, settings: Any) -> tuple[Count, int]:
     """Count a failure of the account (any address); the back-off in seconds it starts (0: none)."""
-    failures, last = count.failures, security.aware(count.since)
+    failures, last = count.failures, count.since
     if last is None or now - last > timedelta(minutes=settings.backoff_quiet_minutes):
         failures = 0
     failures += 1
@@ -114,9 +114,9 @@ def account_failure(count: Count, now: datetime, settings: Any) -> tuple[Count, 
 
 def address_expiry(count: Count, settings: Any) -> datetime:
     """When an address's count stops mattering: its window has passed and any lock has ended."""
-    moments = [m for m in (security.aware(count.until),) if m is not None]
+    moments = [m for m in (count.until,) if m is not None]
     if count.since is not None:
-        moments.append(security.aware(count.since) + timedelta(minutes=settings.lockout_window_minutes))  # type: ignore[operator]
+        moments.append(count.since + timedelta(minutes=settings.lockout_window_minutes))
     return max(moments) if moments else security.clock()
 
 

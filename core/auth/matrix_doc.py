@@ -72,20 +72,6 @@ DESCRIPTIONS: dict[str, str] = {
 }
 """One line per action for the page; an action without one shows as undescribed (add it here)."""
 
-OBJECT_RULES: dict[str, str] = {
-    "/webcare/crisis/start": "only the regie holder or the webcare lead named on the crisis page",
-    "/webcare/crisis/stop": "only the regie holder or the webcare lead named on the crisis page",
-    "/webcare/approvals/{reply_id:uuid}/approve": "only the reply's approving department (or who configures webcare)",
-    "/webcare/approvals/{reply_id:uuid}/reject": "only the reply's approving department (or who configures webcare)",
-    "/webcare/escalations/{escalation_id:uuid}/return": "only the receiving department (or who configures webcare)",
-    "/regie/proposals/{proposal_id:uuid}/confirm": "not the proposer and not the proposed regie holder: the "
-                                                   "appointment always needs a second person's agreement",
-    "/regie/proposals/{proposal_id:uuid}/reject": "not the proposer (who withdraws instead)",
-    "/regie/proposals/{proposal_id:uuid}/withdraw": "only the proposer",
-}
-"""Routes whose handler narrows the matrix further for one object or person (path suffix → rule). The matrix
-still decides first; these may refuse (403) a role the matrix allows, never allow one it refuses."""
-
 SKIPPED_METHODS = ("HEAD", "OPTIONS")
 NO_ACTION = "(none)"
 """Routes outside the guard's routers (the OpenAPI schema Litestar serves)."""
@@ -101,6 +87,23 @@ def routes_by_action(app: Any) -> dict[str, list[str]]:
                 if method not in SKIPPED_METHODS:
                     found[action or NO_ACTION].add(f"{method} {route.path}")
     return {action: sorted(items, key=lambda r: (r.split(" ", 1)[1], r)) for action, items in found.items()}
+
+
+def object_rules(app: Any) -> dict[str, str]:
+    """'METHOD path' → rule, for every route whose handler narrows the matrix further for one object or person.
+
+    The rule is declared on the handler itself, next to its action (`opt={"action": ..., "rule": "..."}`), by
+    the core and by plugins alike. The matrix still decides first; a rule may refuse (403) a role the matrix
+    allows, never allow one it refuses.
+    """
+    found: dict[str, str] = {}
+    for route in app.routes:
+        for handler in getattr(route, "route_handlers", []):
+            rule = handler.opt.get("rule")
+            for method in handler.http_methods:
+                if rule and method not in SKIPPED_METHODS:
+                    found[f"{method} {route.path}"] = str(rule)
+    return dict(sorted(found.items(), key=lambda item: (item[0].split(" ", 1)[1], item[0])))
 
 
 def token_scopes_for(action: str) -> list[str]:
@@ -143,8 +146,9 @@ def render(app: Any) -> str:
                      + f" | {scopes} |")
     lines += ["", f"`{PUBLIC}`: anyone, signed in or not. `{AUTHENTICATED}`: anyone signed in (and any valid token).",
               "", "## Rules per object", "",
-              "After the matrix allows a route, these handlers narrow it for one object or person (web and API):", "",
-              *[f"- `…{suffix}`: {rule}" for suffix, rule in OBJECT_RULES.items()],
+              "After the matrix allows a route, these handlers narrow it for one object or person (each declares",
+              "its rule next to its action, `opt[\"rule\"]`):", "",
+              *[f"- `{route}`: {rule}" for route, rule in object_rules(app).items()],
               "", "## Routes per action", ""]
     for action in [*MATRIX, PUBLIC, AUTHENTICATED, *sorted(set(routes) - set(MATRIX) - {PUBLIC, AUTHENTICATED})]:
         items = routes.get(action, [])

@@ -53,7 +53,9 @@ MATRIX: dict[str, frozenset[str]] = {
     "plugin.configure": frozenset({"admin", "regie", "owner"}),
     # plugins
     "plugin.request": frozenset({"admin", "member", "workgroup", "regie"}),
-    "plugin.decide": frozenset({"regie"}),
+    # the regie holder decides; an admin or a workgroup member only approves the regie holder's own request
+    # (two people, checked per request in core/activation/service.py)
+    "plugin.decide": frozenset({"regie", "admin", "workgroup"}),
     "plugin.pause": frozenset({"regie"}),
     # policy and accounts
     "policy.write": frozenset({"workgroup", "regie"}),

@@ -14,6 +14,8 @@ from litestar.connection import ASGIConnection
 from litestar.middleware.session.server_side import ServerSideSessionBackend, ServerSideSessionConfig
 from litestar.types import Message
 
+from core.db.base import as_utc
+
 ROTATE = "regie.rotate_session"
 """Scope key set at sign-in: the response stores the session under a new id and drops the old one."""
 
@@ -21,13 +23,6 @@ ROTATE = "regie.rotate_session"
 def clock() -> datetime:
     """Now, in UTC; tests replace this one function to move time."""
     return datetime.now(UTC)
-
-
-def aware(moment: datetime | None) -> datetime | None:
-    """SQLite hands back naive datetimes; they are UTC."""
-    if moment is None:
-        return None
-    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
 
 
 class RotatingSessionBackend(ServerSideSessionBackend):
@@ -70,9 +65,9 @@ def session_valid(raw: dict[str, Any], user: Any, settings: Any) -> bool:
         seen = datetime.fromisoformat(raw.get("seen") or raw["since"])
     except (KeyError, TypeError, ValueError):
         return False
-    if now - aware(since) > timedelta(hours=settings.session_absolute_hours):  # type: ignore[operator]
+    if now - as_utc(since) > timedelta(hours=settings.session_absolute_hours):
         return False
-    if now - aware(seen) > timedelta(hours=settings.session_idle_hours):  # type: ignore[operator]
+    if now - as_utc(seen) > timedelta(hours=settings.session_idle_hours):
         return False
     raw["seen"] = now.isoformat()
     return True

@@ -15,7 +15,7 @@ from core.audit.service import SYSTEM, record
 from core.auth import ghosts, lockout, security
 from core.auth.models import Invitation, Membership, Role, User
 from core.auth.passwords import hash_password, password_problem, verify_password
-from core.auth.security import ROTATE, aware, new_session
+from core.auth.security import ROTATE, new_session
 from core.auth.tokens import digest, new_secret
 from core.errors import DomainError
 from core.i18n import N_, Msg, gettext_for
@@ -43,7 +43,7 @@ _ghosts = ghosts.MEMORY.entries
 
 
 def _in_future(until: datetime | None) -> bool:
-    return until is not None and aware(until) > security.clock()  # type: ignore[operator]
+    return until is not None and until > security.clock()
 
 
 async def is_locked(session: AsyncSession, user: User, address: str) -> bool:
@@ -294,8 +294,7 @@ async def open_invitation(session: AsyncSession, token: str) -> Invitation | Non
     invitation = await session.scalar(select(Invitation).where(Invitation.token_hash == digest(token)))
     if invitation is None or invitation.accepted_at is not None:
         return None
-    expires = invitation.expires_at if invitation.expires_at.tzinfo else invitation.expires_at.replace(tzinfo=UTC)
-    return invitation if expires > datetime.now(UTC) else None
+    return invitation if invitation.expires_at > datetime.now(UTC) else None
 
 
 async def accept_invitation(session: AsyncSession, token: str, name: str, password: str, repeat: str) -> User:

@@ -19,7 +19,7 @@ def refusal(token: ApiToken, now: datetime) -> str | None:
     """Why a known token may not act (`revoked`, `expired`), or None."""
     if token.revoked_at is not None:
         return "revoked"
-    expires = security.aware(token.expires_at)
+    expires = token.expires_at
     if expires is None or expires <= now:
         return "expired"
     return None
@@ -36,7 +36,7 @@ async def note_use(session: AsyncSession, token: ApiToken, principal: Any, now: 
                    method: str, path: str) -> None:
     """Every use leaves a `token.used` audit row (method and path): who called what with which token is
     always answerable. Only `last_used_at` is throttled to once a minute."""
-    last = security.aware(token.last_used_at)
+    last = token.last_used_at
     if last is None or now - last >= USE_INTERVAL:
         token.last_used_at = now
     await record(session, principal, "token.used", subject=token, touch=False,

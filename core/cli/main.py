@@ -7,6 +7,7 @@ code 2, never a traceback. Decisions taken here are audited with the actor `oper
 from __future__ import annotations
 
 import asyncio
+import os
 import sys
 from collections.abc import Awaitable, Callable
 from typing import Any, NoReturn, TypeVar
@@ -100,14 +101,30 @@ def cli() -> None:
 @click.option("--port", default=8000, show_default=True, type=int)
 @click.option("--reload", is_flag=True, help="Restart on code changes (development).")
 def serve(host: str, port: int, reload: bool) -> None:
-    """Run the web app (with an in-process job worker unless BROKER_URL is set)."""
+    """Run the web app (with an in-process job worker unless BROKER_URL is set).
+
+    Without BASE_URL, links in mails point to the address it listens on (`--host`, `--port`)."""
     import uvicorn
 
     try:
         options = serve_options(Settings.from_env(), host, port, reload)
     except DomainError as exc:
         fail(exc)
+    if not os.environ.get("BASE_URL"):
+        # the app (made by uvicorn's factory call, also in a reloader's child process) reads it from the environment
+        os.environ["BASE_URL"] = listening_url(host, port)
+        click.echo(f"Links in mails point to {os.environ['BASE_URL']}; set BASE_URL to the public address "
+                   "to change that.")
     uvicorn.run("core.web.app:create_app", **options)
+
+
+def listening_url(host: str, port: int) -> str:
+    """The address `regie serve --host --port` answers on, the BASE_URL when none is set. A wildcard host
+    (0.0.0.0, ::) listens on every address of this machine; links then name this machine by its loopback."""
+    shown = {"": "127.0.0.1", "0.0.0.0": "127.0.0.1", "::": "[::1]"}.get(host, host)
+    if ":" in shown and not shown.startswith("["):
+        shown = f"[{shown}]"
+    return f"http://{shown}:{port}"
 
 
 def serve_options(settings: Settings, host: str, port: int, reload: bool) -> dict[str, Any]:
@@ -351,6 +368,22 @@ def docs_authorisation(check: bool) -> None:
     click.echo(f"Wrote {write(app)}.")
 
 
+@docs.command("hooks")
+@click.option("--check", is_flag=True, help="Exit 1 when docs/hooks.md's event catalogue is stale; write nothing")
+def docs_hooks(check: bool) -> None:
+    """Write the event catalogue into docs/hooks.md (the core's events and the installed plugins')."""
+    from core.plugins.events import DOC_PATH, with_catalogue, write
+    from core.plugins.manager import build_plugin_manager
+
+    pm = build_plugin_manager()
+    if check:
+        current = DOC_PATH.read_text(encoding="utf-8")
+        if current != with_catalogue(current, pm):
+            raise click.ClickException("docs/hooks.md is stale: run `regie docs hooks`.")
+        return
+    click.echo(f"Wrote {write(pm)}.")
+
+
 @cli.group()
 def plugin() -> None:
     """Plugins of an organisation."""
@@ -360,14 +393,15 @@ def plugin() -> None:
 @click.option("--tenant", "slug", required=True)
 @click.option("--plugin", "name", required=True)
 @click.option("--department", required=True, help="The owning department's name")
-@click.option("--force", is_flag=True, help="Skip the phase and prerequisite checks (audited).")
+@click.option("--force", is_flag=True,
+              help="Skip the phase, prerequisite and availability checks: activates even a coming plugin (audited).")
 def plugin_activate(slug: str, name: str, department: str, force: bool) -> None:
     """Activate a plugin for a department as the operator."""
-    from core.plugins.manager import build_plugin_manager, plugin_infos
+    from core.plugins.manager import build_plugin_manager
     from core.tenancy.scope import tenant_scope
 
     pm = build_plugin_manager()
-    known = sorted(info.name for info in plugin_infos(pm))
+    known = sorted(info.name for info in pm.infos)
 
     async def work(session: AsyncSession) -> Any:
         if name not in known:
@@ -391,12 +425,18 @@ def plugin_activate(slug: str, name: str, department: str, force: bool) -> None:
 
 
 @cli.command()
-def demo() -> None:
-    """Seed two demo organisations and a mediator (idempotent) and print the accounts."""
+@click.option("--host", default="127.0.0.1", show_default=True, help="Where `regie serve` will listen.")
+@click.option("--port", default=8000, show_default=True, type=int, help="Where `regie serve` will listen.")
+def demo(host: str, port: int) -> None:
+    """Seed two demo organisations and a mediator (idempotent) and print the accounts.
+
+    The sign-in links printed use BASE_URL, or without it the address `regie serve --host --port` answers on."""
     from core.db.engine import make_engine, make_sessionmaker
     from core.demo import format_accounts, seed_demo
 
     settings = Settings.from_env()
+    if not os.environ.get("BASE_URL"):
+        settings.base_url = listening_url(host, port)
 
     async def main() -> list[Any]:
         engine = make_engine(settings)

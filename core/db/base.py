@@ -19,6 +19,12 @@ def utcnow() -> datetime:
     return datetime.now(UTC)
 
 
+def as_utc(moment: datetime) -> datetime:
+    """A moment from outside the database (typed in, parsed from text or a job's payload) in UTC; one
+    without a zone is read as UTC. Stored moments need no such step: the engine hands them back aware."""
+    return moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment.astimezone(UTC)
+
+
 class TenantScoped:
     """Mixin for tenant-owned models: a `tenant_id` the guard filters on and stamps."""
 

@@ -26,9 +26,9 @@ def alembic_config(settings: Settings, plugin_locations: list[Path] | None = Non
 
 def plugin_migration_locations() -> list[Path]:
     """Version folders the installed plugins declare in their metadata."""
-    from core.plugins.manager import build_plugin_manager, plugin_infos
+    from core.plugins.manager import build_plugin_manager
 
-    return [info.migrations for info in plugin_infos(build_plugin_manager()) if info.migrations]
+    return [info.migrations for info in build_plugin_manager().infos if info.migrations]
 
 
 def upgrade(settings: Settings, revision: str = "heads", extra_locations: list[Path] | None = None) -> None:

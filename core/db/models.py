@@ -11,10 +11,10 @@ from core.measurement.models import (
     MethodologyVersion,
     Target,
 )
-from core.mfa.models import MfaFactor, MfaRecoveryCode  # noqa: F401 - metadata (issue 6, MFA)
+from core.mfa.models import MfaFactor, MfaRecoveryCode  # noqa: F401 - metadata
 from core.notifications.models import Notification
 from core.policy.models import PolicyVersion
-from core.privacy.models import PrivacyRecord, PrivacySetting  # noqa: F401 - metadata (issue 6, privacy)
+from core.privacy.models import PrivacyRecord, PrivacySetting  # noqa: F401 - metadata
 from core.roadmap.models import (
     BaselineStudy,
     PhaseTransition,
@@ -23,7 +23,7 @@ from core.roadmap.models import (
     StartingPointsVersion,
     StartingPointsWish,
 )
-from core.sso.models import OidcProvider  # noqa: F401 - metadata (issue 6, OIDC)
+from core.sso.models import OidcProvider  # noqa: F401 - metadata
 from core.tenancy.models import Tenant
 from core.workgroup.models import Department, RegieAppointment, WorkgroupSeat
 

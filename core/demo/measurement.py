@@ -1,7 +1,10 @@
 """Demo measurement for Vitaal: the methodology the demo wrote five weeks ago, targets for the quarter, manual
-leads from the CRM, the webcare training suggestion and the daily snapshots of the plugins' demo data, so the
-dashboard, the digest preview and a quarterly report have something true to show from the first `make serve`.
-Idempotent: a tenant that has targets is left alone."""
+leads from the CRM, the trainings its plugins' activation suggested and the daily snapshots of the plugins'
+demo data, so the dashboard, the digest preview and a quarterly report have something true to show from the
+first `make serve`. Idempotent: a tenant that has targets is left alone.
+
+The core knows its own KPI (leads, entered by hand); each active plugin's demo says which of its KPIs the
+organisation chose and with what target (`regie_demo` returns `DemoKpi`s), so no plugin is named here."""
 
 from __future__ import annotations
 
@@ -12,27 +15,22 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from core.auth.models import User
+from core.demo.kpis import DemoKpi
 from core.measurement.models import ManualMeasurement, MethodologyVersion, Target
-from core.measurement.snapshots import snapshot_tenant, store_manual
+from core.measurement.snapshots import plugin_kpis, snapshot_tenant, store_manual
+from core.plugins.host import activations
 from core.tenancy.models import Tenant
 from core.tenancy.scope import tenant_scope
+from core.trainings.events import suggest_for_activation
 from core.workgroup.models import Department
 
 WRITTEN_DAYS_AGO = 35
 KPIS = (
     # key, name, definition, source, kind, unit, owner department
-    ("monitoring.volume", "Vermeldingen", "Vermeldingen van Vitaal per dag (herposts niet dubbel).", "monitoring",
-     "plugin", "count", "Communicatie & Marketing"),
-    ("monitoring.negative_share", "Aandeel negatief", "Percentage negatieve vermeldingen: moet dalen.",
-     "monitoring", "plugin", "percent", "Communicatie & Marketing"),
-    ("monitoring.reach", "Bereik", "Opgeteld bereik van de auteurs.", "monitoring", "plugin", "count",
-     "Communicatie & Marketing"),
-    ("webcare.cases", "Webcare-cases", "Geopende cases per dag.", "webcare", "plugin", "count", "Klantenservice"),
-    ("webcare.within_sla", "Binnen SLA", "Afgeronde cases binnen de SLA.", "webcare", "plugin", "percent",
-     "Klantenservice"),
     ("leads", "Leads", "Nieuwe zakelijke leads uit social media, uit het CRM.", "CRM", "manual", "count",
      "Zakelijke Markt"),
 )
+"""The core's own KPIs of the demo methodology; the plugins' come from their `regie_demo` (`DemoKpi`)."""
 LEADS = (3, 0, 5, 2, 4, 1, 6, 2, 3, 5)
 """Leads per working day of the last two weeks, as Zakelijke Markt entered them."""
 
@@ -44,14 +42,22 @@ def _quarter(today: date) -> tuple[date, date]:
 
 
 def methodology_kpis(departments: dict[str, Any]) -> list[dict[str, Any]]:
-    """Version 1 of Vitaal's methodology (`departments`: name → Department)."""
+    """The core's part of version 1 of Vitaal's methodology (`departments`: name → Department)."""
     return [{"key": key, "name": name, "definition": text, "source": source, "kind": kind, "unit": unit,
              "owner_department_id": str(departments[owner].id) if owner in departments else None}
             for key, name, text, source, kind, unit, owner in KPIS]
 
 
-async def seed_measurement(sessionmaker: async_sessionmaker[AsyncSession], pm: Any, slug: str = "vitaal") -> None:
-    """Targets, leads and snapshots for a tenant whose methodology the demo wrote; skipped once it has targets."""
+def demo_kpis(results: list[Any]) -> list[DemoKpi]:
+    """The `DemoKpi`s among the answers of `regie_demo` (a plugin may also answer None)."""
+    return [kpi for result in results if isinstance(result, list | tuple) for kpi in result
+            if isinstance(kpi, DemoKpi)]
+
+
+async def seed_measurement(sessionmaker: async_sessionmaker[AsyncSession], pm: Any, slug: str = "vitaal",
+                           chosen: list[DemoKpi] | None = None) -> None:
+    """The plugins' `chosen` KPIs in the methodology the demo wrote, targets, leads, suggested trainings and
+    snapshots; skipped once the tenant has targets."""
     async with sessionmaker() as session:
         tenant = await session.scalar(select(Tenant).where(Tenant.slug == slug))
     if tenant is None:
@@ -61,23 +67,50 @@ async def seed_measurement(sessionmaker: async_sessionmaker[AsyncSession], pm: A
             if await session.scalar(select(MethodologyVersion.id).limit(1)) is None or \
                     await session.scalar(select(Target.id).limit(1)) is not None:
                 return
-            await _targets_and_leads(session)
-            await _training_suggestions(session)
+            owners = await _plugin_departments(session)
+            await _add_plugin_kpis(session, pm, owners, chosen or [])
+            await _targets_and_leads(session, chosen or [])
+            await _training_suggestions(session, pm, owners)
         async with sessionmaker() as session, session.begin():
             await snapshot_tenant(session, pm, tenant)
 
 
-async def _targets_and_leads(session: AsyncSession) -> None:
+async def _plugin_departments(session: AsyncSession) -> dict[str, Any]:
+    """Active plugin → the department it is activated for (the plugin host's answer)."""
+    return dict((await activations(session)).departments)
+
+
+async def _add_plugin_kpis(session: AsyncSession, pm: Any, owners: dict[str, Any], chosen: list[DemoKpi]) -> None:
+    """Methodology version 1 gets the active plugins' chosen KPIs in front of the core's (by plugin name)."""
+    methodology = await session.scalar(select(MethodologyVersion).order_by(MethodologyVersion.number).limit(1))
+    declared = plugin_kpis(pm)
+    have = {k.get("key") for k in methodology.kpis or []} if methodology is not None else set()
+    added = []
+    for kpi in chosen:
+        plugin, definition = declared.get(kpi.key, ("", None))
+        if definition is None or plugin not in owners or kpi.key in have:
+            continue
+        added.append({"key": kpi.key, "name": kpi.name, "definition": kpi.definition, "source": plugin,
+                      "kind": "plugin", "unit": definition.unit,
+                      "owner_department_id": str(owners[plugin]) if owners[plugin] else None})
+    if methodology is not None and added:
+        added.sort(key=lambda k: k["source"])
+        methodology.kpis = [*added, *(methodology.kpis or [])]
+        await session.flush()
+
+
+async def _targets_and_leads(session: AsyncSession, chosen: list[DemoKpi]) -> None:
     departments = {d.name: d for d in (await session.scalars(select(Department))).all()}
     regie = await session.scalar(select(User).where(User.email == "l.visser@vitaal.example"))
     sales = await session.scalar(select(User).where(User.email == "r.dekker@vitaal.example"))
     now = datetime.now(UTC)
     start, end = _quarter(now.date())
+    methodology = await session.scalar(select(MethodologyVersion).order_by(MethodologyVersion.number).limit(1))
+    measured = {k.get("key") for k in methodology.kpis or []} if methodology is not None else set()
+    targets = [(k.key, k.department, k.target, k.rationale) for k in chosen
+               if k.target is not None and k.key in measured]
     for kpi, department, value, rationale in (
-            ("monitoring.volume", None, 1500, "Het overstapseizoen geeft meer gesprekken; we willen ze horen."),
-            ("monitoring.negative_share", None, 20, "Minder negatieve gesprekken door snelle webcare."),
-            ("webcare.within_sla", "Klantenservice", 90, "Negen op de tien klanten binnen de SLA geholpen."),
-            ("leads", "Zakelijke Markt", 40, "Twee leads per werkdag uit LinkedIn-gesprekken.")):
+            *targets, ("leads", "Zakelijke Markt", 40, "Twee leads per werkdag uit LinkedIn-gesprekken.")):
         dep = departments.get(department) if department else None
         session.add(Target(kpi=kpi, department_id=dep.id if dep else None, period_start=start, period_end=end,
                            value=value, rationale=rationale, set_by_id=regie.id if regie else None))
@@ -92,9 +125,7 @@ async def _targets_and_leads(session: AsyncSession) -> None:
     await session.flush()
 
 
-async def _training_suggestions(session: AsyncSession) -> None:
-    """What the webcare activation would have suggested had the demo activated it through the regie holder."""
-    from core.trainings.service import suggest_topic
-
-    service = await session.scalar(select(Department).where(Department.name == "Klantenservice"))
-    await suggest_topic(session, "webcare", "plugin.activated:webcare", service.id if service else None)
+async def _training_suggestions(session: AsyncSession, pm: Any, owners: dict[str, Any]) -> None:
+    """What the plugins' activation would have suggested had the demo activated them through the regie holder."""
+    for plugin, department_id in sorted(owners.items()):
+        await suggest_for_activation(session, pm, plugin, department_id)

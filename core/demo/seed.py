@@ -272,29 +272,30 @@ async def seed_demo(sessionmaker: async_sessionmaker[AsyncSession], pm: Any = No
                 await build(session, tenant, people, departments)
                 await session.flush()
     if pm is not None:
-        from core.demo.measurement import seed_measurement
+        from core.demo.measurement import demo_kpis, seed_measurement
 
-        for spec in (ZUIDERHAVEN, VITAAL):
-            await _plugin_demo(sessionmaker, spec["slug"], pm, settings)
-        await seed_measurement(sessionmaker, pm, VITAAL["slug"])  # after the plugins' data it measures
+        chosen = {spec["slug"]: await _plugin_demo(sessionmaker, spec["slug"], pm, settings)
+                  for spec in (ZUIDERHAVEN, VITAAL)}
+        # after the plugins' data it measures, with the KPIs their demos chose
+        await seed_measurement(sessionmaker, pm, VITAAL["slug"], demo_kpis(chosen[VITAAL["slug"]]))
     return demo_accounts()
 
 
-async def _plugin_demo(sessionmaker: async_sessionmaker[AsyncSession], slug: str, pm: Any, settings: Any) -> None:
-    from core.activation.service import active_plugins
+async def _plugin_demo(sessionmaker: async_sessionmaker[AsyncSession], slug: str, pm: Any,
+                       settings: Any) -> list[Any]:
+    """Each active plugin's `regie_demo`; returns their answers (the KPIs each demo chose, or None)."""
     from core.plugins.context import hook_context
-    from core.plugins.manager import call, hook_for
 
     async with sessionmaker() as session:
         tenant = await session.scalar(select(Tenant).where(Tenant.slug == slug))
     if tenant is None:
-        return
+        return []
     with tenant_scope(tenant.id):
         async with sessionmaker() as session, session.begin():
-            active = await active_plugins(session)
-            if active:
-                await call(hook_for(pm, "regie_demo", active),
-                           ctx=hook_context(session, tenant, "nl", settings=settings, pm=pm))
+            plugins = await pm.for_tenant(session)
+            if not plugins:
+                return []
+            return await plugins.call("regie_demo", ctx=hook_context(session, tenant, "nl", settings=settings, pm=pm))
 
 
 async def _ensure_mediator(session: AsyncSession, password_hash: str) -> None:
@@ -439,15 +440,16 @@ async def _vitaal(session: AsyncSession, tenant: Tenant, people: dict[str, tuple
                                              "en de nulmeting bijhouden."),
         ("webcare", "Klantenservice", "pilot", 40, "Pilot: vragen via Facebook en X als zaak afhandelen "
                                                    "binnen vier uur."),
-    ):
+    ):  # the regie holder's own requests, approved by a second person (the admin), as the platform requires
         activation = PluginActivation(plugin=plugin, department_id=departments[department].id, status="active",
                                       motivation=motivation, requested_by_id=regie[0].id,
-                                      decided_by_id=regie[0].id, decision_reason="Past binnen de vertrekpunten.",
+                                      decided_by_id=admin.id, decision_reason="Past binnen de vertrekpunten.",
                                       activated_at=now - timedelta(days=days), activated_in_phase=phase)
         session.add(activation)
         await session.flush()
-        await record(session, _principal(regie[0]), "plugin.activated", subject=activation,
-                     summary=f"{plugin} — {department}", reason=activation.decision_reason)
+        await record(session, _principal(admin), "plugin.activated", subject=activation,
+                     summary=f"{plugin} — {department}", reason=activation.decision_reason,
+                     data={"plugin": plugin, "requested_by": str(regie[0].id), "second_person": True})
     transition = PhaseTransition(from_phase="listening", to_phase="pilot", by_id=regie[0].id, overridden=False,
                                  reason="Alle voorwaarden van de luisterfase zijn vervuld.", failing_items=[])
     session.add(transition)

@@ -20,16 +20,17 @@ from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from core.measurement.snapshots import active_plugins, kpi_catalogue, series
+from core.measurement.snapshots import kpi_catalogue, series
 from core.measurement.targets import Progress, aggregate, aggregation_for, direction_for, progress_for
 from core.plugins.context import hook_context
-from core.plugins.manager import call, hook_for
+from core.plugins.host import PluginHost, TenantPlugins
+from core.plugins.records import DIGEST_LEVELS, DigestLine
 from core.roadmap.gates import evaluate
 from core.tenancy.models import Tenant
 
 log = logging.getLogger("regie.digest")
 
-LEVELS = ("alert", "info")
+LEVELS = DIGEST_LEVELS
 
 
 @dataclass
@@ -133,41 +134,36 @@ async def kpi_moves(session: AsyncSession, pm: Any, active: set[str], week_start
     return moves, number
 
 
-async def highlights(session: AsyncSession, pm: Any, tenant: Tenant, active: set[str], week_start: date,
+async def highlights(session: AsyncSession, plugins: TenantPlugins, tenant: Tenant, week_start: date,
                      lang: str) -> list[Highlight]:
     """The active plugins' lines for the week (`regie_digest`), alerts first."""
-    if pm is None or not active:
-        return []
     ctx = hook_context(session, tenant, lang)
-    results: list[Any] = []
-    for plugin in sorted(active):  # one at a time: a plugin that fails costs only its own lines, not the digest
-        hook = hook_for(pm, "regie_digest", {plugin})
-        if not hook.get_hookimpls():
-            continue
+    week_end = week_start + timedelta(days=6)
+    found: list[Highlight] = []
+    # one at a time: a plugin that fails costs only its own lines, not the digest
+    for plugin in plugins.host.implementers("regie_digest", plugins.names):
         try:
             async with session.begin_nested():
-                results += await call(hook, ctx=ctx, week_start=week_start, week_end=week_start + timedelta(days=6))
+                lines = await plugins.collect("regie_digest", DigestLine, only={plugin}, ctx=ctx,
+                                              week_start=week_start, week_end=week_end)
         except Exception:  # noqa: BLE001
             log.exception("regie_digest of %s failed for tenant %s; its lines are left out", plugin, tenant.slug)
-    found: list[Highlight] = []
-    for result in results:
-        for line in result or []:
-            level = line.get("level") if line.get("level") in LEVELS else "info"
-            found.append(Highlight(text=str(line.get("text") or ""), href=str(line.get("href") or ""),
-                                   level=level, plugin=str(line.get("plugin") or "")))
-    return sorted((h for h in found if h.text), key=lambda h: LEVELS.index(h.level))
+            continue
+        found += [Highlight(text=line.text, href=line.href, level=line.level, plugin=plugin)
+                  for _plugin, line in lines if line.text]
+    return sorted(found, key=lambda h: LEVELS.index(h.level))
 
 
-async def build_digest(session: AsyncSession, pm: Any, tenant: Tenant, week_start: date, lang: str) -> Digest:
+async def build_digest(session: AsyncSession, pm: PluginHost, tenant: Tenant, week_start: date, lang: str) -> Digest:
     """The digest of one tenant for the ISO week starting `week_start` (a Monday), in `lang`."""
     from core.digest.schedule import week_label
 
-    active = await active_plugins(session)
-    moves, number = await kpi_moves(session, pm, active, week_start, lang)
+    plugins = await pm.for_tenant(session)
+    moves, number = await kpi_moves(session, pm, plugins.names, week_start, lang)
     report = await evaluate(session, tenant, pm, lang)
     gate_open = [GateLine(heading=i.heading, text=i.text, href=i.href) for i in report.failing]
     return Digest(tenant_name=tenant.name, tenant_slug=tenant.slug, week=week_label(week_start),
                   week_start=week_start, week_end=week_start + timedelta(days=6), lang=lang, phase=report.phase,
                   next_phase=report.next_phase, methodology_number=number, kpis=moves,
-                  highlights=await highlights(session, pm, tenant, active, week_start, lang), gate_open=gate_open,
+                  highlights=await highlights(session, plugins, tenant, week_start, lang), gate_open=gate_open,
                   gate_total=report.total)

@@ -16,6 +16,7 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from core.db.base import as_utc
 from core.digest.content import Digest, build_digest
 from core.digest.render import render_mail
 from core.digest.schedule import due_week, week_label, week_of
@@ -69,9 +70,7 @@ async def send_week(session: AsyncSession, pm: Any, tenant: Tenant, week_start: 
 async def weekly(ctx: JobContext, now: str | None = None, week: str | None = None) -> int:
     """The scheduled run (no payload: the week due now); `now` (ISO datetime) or `week` ("2026-W49") for a
     test or a run by hand."""
-    moment = datetime.fromisoformat(now) if now else datetime.now(UTC)
-    if moment.tzinfo is None:
-        moment = moment.replace(tzinfo=UTC)
+    moment = as_utc(datetime.fromisoformat(now)) if now else datetime.now(UTC)
     week_start = week_of(week) if week else due_week(moment)
     tenant = await ctx.session.get(Tenant, ctx.tenant_id)
     return await send_week(ctx.session, ctx.pm, tenant, week_start, ctx.settings.base_url, moment)

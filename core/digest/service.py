@@ -42,13 +42,6 @@ async def subscription_of(session: AsyncSession, user_id: UUID) -> DigestSubscri
     return await session.scalar(select(DigestSubscription).where(DigestSubscription.user_id == user_id))
 
 
-async def is_subscribed(session: AsyncSession, user_id: UUID) -> bool:
-    row = await subscription_of(session, user_id)
-    if row is not None:
-        return row.subscribed
-    return user_id in await workgroup_user_ids(session)
-
-
 def new_row(user_id: UUID, subscribed: bool) -> DigestSubscription:
     return DigestSubscription(user_id=user_id, subscribed=subscribed, token=secrets.token_urlsafe(TOKEN_BYTES))
 

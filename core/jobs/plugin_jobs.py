@@ -23,6 +23,7 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from core.jobs.outbox import DUE_OPTION, enqueue, register_relay_target, wait_for_relays
+from core.plugins.host import PluginHost, activations_scope, tenants_with_active
 from core.plugins.info import JobContext, JobSpec
 from core.settings import Settings
 from core.tenancy.scope import cross_tenant, current_tenant_id, tenant_scope
@@ -47,21 +48,16 @@ def core_job_specs() -> list[JobSpec]:
     return [*measurement_jobs, *digest_jobs, *report_jobs, *privacy_jobs]
 
 
-def collect_specs(pm: Any) -> dict[str, tuple[str, JobSpec]]:
-    from core.plugins.manager import plugin_infos, plugin_module
-
+def collect_specs(pm: PluginHost) -> dict[str, tuple[str, JobSpec]]:
     found: dict[str, tuple[str, JobSpec]] = {spec.name: (CORE, spec) for spec in core_job_specs()}
-    for info in plugin_infos(pm):
-        module = plugin_module(pm, info.name)
-        hook = getattr(module, "regie_jobs", None)
-        for spec in (hook() if hook else None) or []:
-            if not spec.name.startswith(info.name + "."):
-                raise ValueError(f"job {spec.name!r} of plugin {info.name} must be named '{info.name}.…'")
-            found[spec.name] = (info.name, spec)
+    for plugin, spec in pm.jobs():
+        if not spec.name.startswith(plugin + "."):
+            raise ValueError(f"job {spec.name!r} of plugin {plugin} must be named '{plugin}.…'")
+        found[spec.name] = (plugin, spec)
     return found
 
 
-def declare_plugin_jobs(broker: dramatiq.Broker, settings: Settings, pm: Any) -> None:
+def declare_plugin_jobs(broker: dramatiq.Broker, settings: Settings, pm: PluginHost) -> None:
     """An actor per plugin job; the actor runs the job on its worker thread's own event loop and engine."""
     from core.jobs.actors import ACTORS
 
@@ -134,19 +130,19 @@ def _thread_runtime(settings: Settings) -> tuple[asyncio.AbstractEventLoop, asyn
     return _thread.loop, _thread.sessionmaker
 
 
-async def _on_worker_thread(sessionmaker: async_sessionmaker[AsyncSession], settings: Settings, pm: Any,
+async def _on_worker_thread(sessionmaker: async_sessionmaker[AsyncSession], settings: Settings, pm: PluginHost,
                             spec: JobSpec, tenant_id: UUID, payload: dict[str, Any]) -> Any:
     """A worker thread's loop relays the outbox rows its jobs commit through its own engine."""
     register_relay_target(sessionmaker)
     return await run_job(sessionmaker, settings, pm, spec, tenant_id, payload)
 
 
-async def run_job(sessionmaker: async_sessionmaker[AsyncSession], settings: Settings, pm: Any, spec: JobSpec,
+async def run_job(sessionmaker: async_sessionmaker[AsyncSession], settings: Settings, pm: PluginHost, spec: JobSpec,
                   tenant_id: UUID, payload: dict[str, Any]) -> Any:
     """Run one job for one tenant: its transaction commits when it returns, rolls back when it raises."""
     from core.tenancy.models import Tenant
 
-    with tenant_scope(tenant_id):
+    with tenant_scope(tenant_id), activations_scope():  # one answer to "which plugins are active" per job
         async with sessionmaker() as probe:
             tenant = await probe.get(Tenant, tenant_id)
         if tenant is None:
@@ -183,15 +179,13 @@ def enqueue_job(session: AsyncSession, name: str, *, after_seconds: float | None
 
 async def fan_out(sessionmaker: async_sessionmaker[AsyncSession], plugin: str, name: str) -> int:
     """Send a periodic job once for every tenant where its plugin is active (a core job: every tenant)."""
-    from core.activation.models import ActivationStatus, PluginActivation
     from core.jobs.actors import actor
     from core.tenancy.models import Tenant
 
     with cross_tenant():
         async with sessionmaker() as session:
-            query = select(Tenant.id) if plugin == CORE else select(PluginActivation.tenant_id).where(
-                PluginActivation.plugin == plugin, PluginActivation.status == ActivationStatus.active.value)
-            tenant_ids = (await session.scalars(query)).all()
+            tenant_ids = (await session.scalars(select(Tenant.id))).all() if plugin == CORE \
+                else await tenants_with_active(session, plugin)
     for tenant_id in tenant_ids:
         actor(name).send(tenant_id=str(tenant_id))
     return len(tenant_ids)

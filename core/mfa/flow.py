@@ -18,6 +18,7 @@ from core.auth import security
 from core.auth import service as auth
 from core.auth.models import User
 from core.auth.security import ROTATE
+from core.db.base import as_utc
 from core.mfa import service
 from core.tenancy.models import Tenant
 
@@ -51,7 +52,7 @@ def pending_data(request: Any) -> dict[str, str] | None:
         expires = datetime.fromisoformat(str(raw.get("exp")))
     except ValueError:
         expires = None
-    if expires is None or security.aware(expires) <= security.clock():  # type: ignore[operator]
+    if expires is None or as_utc(expires) <= security.clock():
         request.clear_session()
         return None
     return raw

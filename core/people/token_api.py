@@ -10,7 +10,6 @@ from uuid import UUID
 from litestar import Request, delete, get
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from core.auth.security import aware
 from core.people import service
 from core.web.forms import principal_of
 from core.web.pagination import PageInfo, page_number, paginate
@@ -37,8 +36,8 @@ class TokensPage(PageInfo):
 
 def token_out(token: Any, membership: Any) -> TokenOut:
     return TokenOut(id=token.id, name=token.name, prefix=token.prefix, member_email=membership.user.email,
-                    scopes=token.scopes.split(), expires_at=aware(token.expires_at),  # type: ignore[arg-type]
-                    last_used_at=aware(token.last_used_at), revoked_at=aware(token.revoked_at))
+                    scopes=token.scopes.split(), expires_at=token.expires_at,
+                    last_used_at=token.last_used_at, revoked_at=token.revoked_at)
 
 
 @get("/t/{slug:str}/tokens", opt={"action": "token.create"}, tags=["people"],

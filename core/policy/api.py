@@ -95,7 +95,7 @@ async def list_versions(db: AsyncSession) -> PolicyList:
 
 @post(BASE, opt={"action": "policy.write"}, tags=TAGS, summary="Write a new policy version")
 async def create_version(request: Request[Any, Any, Any], db: AsyncSession, data: PolicyIn) -> PolicyOut:
-    extra = [s["key"] for s in await plugin_sections(request, db)]
+    extra = [s.key for s in await plugin_sections(request, db)]
     rules: dict[str, Any] = {}
     if data.tone_rules is not None:
         rules = {k: v for k, v in vars(data.tone_rules).items() if v is not None}
@@ -107,8 +107,10 @@ async def create_version(request: Request[Any, Any, Any], db: AsyncSession, data
 
 @get(BASE + "/compare", opt={"action": "tenant.read"}, tags=TAGS, summary="Compare two policy versions per section")
 async def compare(db: AsyncSession, a: VersionNumber, b: VersionNumber) -> CompareOut:
-    _old, _new, diffs = await service.compare(db, a, b)
-    return CompareOut(a=a, b=b, sections=[d.as_json(f"v{a}", f"v{b}") for d in diffs])
+    """From the older version to the newer, whichever order `a` and `b` come in (the answer's `a` is the older)."""
+    old, new, diffs = await service.compare(db, a, b)
+    return CompareOut(a=old.number, b=new.number,
+                      sections=[d.as_json(f"v{old.number}", f"v{new.number}") for d in diffs])
 
 
 @get(BASE + "/{number:int}", opt={"action": "tenant.read"}, tags=TAGS, summary="One policy version")

@@ -1,6 +1,6 @@
 """The one policy check every outward message passes (talking posts, webcare replies).
 
-Two parts (DESIGN §2 "Outward messages"):
+Two parts (docs/architecture.md, "What the core enforces"):
 
 - **Tone of voice** from the published policy (`published_policy`): forbidden words (whole words, case- and
   accent-insensitive: "waardeloos" hits "Waardeloos!" and "wáárdeloos", not "waardeloosheid"), the required

@@ -11,6 +11,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from core.errors import DomainError, Refused
 from core.i18n import gettext_for
 from core.plugins.context import hook_context
+from core.plugins.records import PolicySection
 from core.policy import service
 from core.policy.models import STRATEGY_SECTIONS, WAY_OF_WORK_SECTIONS
 from core.web.forms import Form, lang_of, principal_of, tenant_of
@@ -20,16 +21,16 @@ from core.web.render import form_errors, page
 BASE = "/t/{slug:str}/policy"
 
 
-async def plugin_sections(request: Request[Any, Any, Any], db: AsyncSession) -> list[dict[str, str]]:
+async def plugin_sections(request: Request[Any, Any, Any], db: AsyncSession) -> list[PolicySection]:
     tenant, principal = tenant_of(request), principal_of(request)
     ctx = hook_context(db, tenant, lang_of(request), principal.user_id)
     return await service.plugin_sections(db, getattr(request.app.state, "pm", None), ctx)
 
 
-def _titles(extra: list[dict[str, str]]) -> dict[str, str]:
+def _titles(extra: list[PolicySection]) -> dict[str, str]:
     titles = dict(service.SECTION_TITLES)
     titles["note"] = "Note"
-    titles.update({s["key"]: s["title"] for s in extra})
+    titles.update({s.key: s.title for s in extra})
     return titles
 
 
@@ -65,7 +66,7 @@ async def new_version_form(request: Request[Any, Any, Any], db: AsyncSession) ->
 
 @post(BASE, opt={"action": "policy.write"})
 async def create_version(request: Request[Any, Any, Any], db: AsyncSession, slug: str, data: Form) -> Any:
-    extra = [s["key"] for s in await plugin_sections(request, db)]
+    extra = [s.key for s in await plugin_sections(request, db)]
     previous = await service.latest(db)
     wow_keys = [*WAY_OF_WORK_SECTIONS, *extra, *(previous.way_of_work if previous else {})]
     payload = {
@@ -107,7 +108,7 @@ async def _detail_page(request: Request[Any, Any, Any], db: AsyncSession, number
     rows = await service.list_versions(db)
     published = await service.published_policy(db)
     extra = await plugin_sections(request, db)
-    wow_keys = list(dict.fromkeys([*WAY_OF_WORK_SECTIONS, *(s["key"] for s in extra), *version.way_of_work]))
+    wow_keys = list(dict.fromkeys([*WAY_OF_WORK_SECTIONS, *(s.key for s in extra), *version.way_of_work]))
     return page(request, "policy/detail.html", status_code=status_code, version=version, titles=_titles(extra),
                 strategy_sections=STRATEGY_SECTIONS, wow_keys=wow_keys, numbers=[v.number for v in rows],
                 in_force=published is not None and published.id == version.id,

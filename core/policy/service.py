@@ -13,13 +13,13 @@ from typing import Any
 from sqlalchemy import Select, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from core.activation.models import ActivationStatus, PluginActivation
 from core.audit.service import record
 from core.db.base import utcnow
 from core.errors import DomainError, NotFound, Refused
 from core.i18n import N_
+from core.plugins.host import PluginHost
 from core.plugins.info import HookContext
-from core.plugins.manager import call, hook_for
+from core.plugins.records import PolicySection
 from core.policy.models import STRATEGY_SECTIONS, WAY_OF_WORK_SECTIONS, PolicyVersion
 from core.validation import FieldErrors, clean_text
 from core.web.diff import SectionDiff, diff_sections
@@ -74,27 +74,18 @@ async def published_policy(session: AsyncSession) -> PolicyVersion | None:
         .order_by(PolicyVersion.published_at.desc(), PolicyVersion.number.desc()).limit(1))
 
 
-async def active_plugin_names(session: AsyncSession) -> set[str]:
-    return set((await session.scalars(select(PluginActivation.plugin).where(
-        PluginActivation.status == ActivationStatus.active.value))).all())
-
-
-async def plugin_sections(session: AsyncSession, pm: Any, ctx: HookContext) -> list[dict[str, str]]:
-    """Way-of-work sections contributed by the tenant's active plugins: [{"key", "title", "hint"}]."""
+async def plugin_sections(session: AsyncSession, pm: PluginHost | None, ctx: HookContext) -> list[PolicySection]:
+    """Way-of-work sections contributed by the tenant's active plugins; a key the core or an earlier plugin
+    already uses is left out (the first one keeps it)."""
     if pm is None:
         return []
-    names = await active_plugin_names(session)
-    if not names:
-        return []
-    sections: list[dict[str, str]] = []
+    sections: list[PolicySection] = []
     seen = set(WAY_OF_WORK_SECTIONS)
-    for result in await call(hook_for(pm, "regie_policy_sections", names), ctx=ctx):
-        for item in result or []:
-            key = str((item or {}).get("key") or "")
-            if not key or key in seen:
-                continue
-            seen.add(key)
-            sections.append({"key": key, "title": str(item.get("title") or key), "hint": str(item.get("hint") or "")})
+    for _plugin, section in await (await pm.for_tenant(session)).collect("regie_policy_sections", PolicySection,
+                                                                          ctx=ctx):
+        if section.key and section.key not in seen:
+            seen.add(section.key)
+            sections.append(section)
     return sections
 
 
@@ -258,5 +249,7 @@ def section_keys(versions: list[PolicyVersion], extra: list[str] | tuple[str, ..
 
 
 async def compare(session: AsyncSession, a: int, b: int) -> tuple[PolicyVersion, PolicyVersion, list[SectionDiff]]:
+    """What changed from the older of versions `a` and `b` to the newer, in whichever order they are given."""
+    a, b = sorted((a, b))
     old, new = await get_version(session, a), await get_version(session, b)
     return old, new, diff_sections(_flat(old), _flat(new), section_keys([old, new]))

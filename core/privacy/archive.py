@@ -40,8 +40,8 @@ BLOB_INLINE = 4096
 
 def load_plugin_models(pm: Any) -> None:
     """Plugins import their models with their routes and jobs: asking for them fills the metadata."""
-    for hook in (pm.hook.regie_routes, pm.hook.regie_api_routes, pm.hook.regie_jobs):
-        hook()
+    pm.routes()
+    pm.jobs()
 
 
 def _mappers() -> dict[str, Mapper[Any]]:
@@ -65,7 +65,7 @@ def _attr_columns(mapper: Mapper[Any]) -> list[tuple[str, str]]:
 
 def _encode(value: Any, blobs: dict[str, bytes], ref: str) -> Any:
     if isinstance(value, datetime):
-        return {"$dt": (value if value.tzinfo else value.replace(tzinfo=UTC)).isoformat()}
+        return {"$dt": value.isoformat()}
     if isinstance(value, date):
         return {"$date": value.isoformat()}
     if isinstance(value, UUID):

@@ -9,7 +9,6 @@ active or not: a paused plugin's rows are still personal data. A plugin that fai
 from __future__ import annotations
 
 import hashlib
-from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
 from uuid import UUID
@@ -19,9 +18,9 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from core.audit.service import SYSTEM, actor_of, record
 from core.auth.models import ApiToken, Invitation, Membership, User
-from core.errors import DomainError, NotFound
-from core.plugins.info import HookContext
-from core.plugins.manager import call, hook_for, plugin_infos
+from core.errors import DomainError
+from core.plugins.host import PluginHost, call
+from core.plugins.info import ErasureSubject, HookContext
 from core.privacy.models import (
     DEFAULT_RETENTION_MONTHS,
     MAX_RETENTION_MONTHS,
@@ -35,17 +34,6 @@ from core.validation import FieldErrors, clean_choice, clean_text
 
 REMOVED_USER = "Removed user"
 """The name a pseudonymised user gets; pages show it wherever the person's content is attributed."""
-
-
-@dataclass(frozen=True)
-class ErasureSubject:
-    """Whose data goes: a mention author (`kind="author"`, `platform`, `handle`; platform "" = any, "email" =
-    the handle is an e-mail address) or a member of the tenant (`kind="user"`, `user_id`)."""
-
-    kind: str
-    platform: str = ""
-    handle: str = ""
-    user_id: UUID | None = None
 
 
 async def setting_of(session: AsyncSession) -> PrivacySetting:
@@ -109,11 +97,11 @@ def _ctx(session: AsyncSession, tenant: Tenant, principal: Any = None) -> HookCo
                        user_id=getattr(principal, "user_id", None))
 
 
-async def _ask_plugins(pm: Any, hook_name: str, **kwargs: Any) -> dict[str, dict[str, int]]:
+async def _ask_plugins(pm: PluginHost, hook_name: str, **kwargs: Any) -> dict[str, dict[str, int]]:
     """Every plugin (active or not), one at a time, so the counts say whose rows they were."""
     counts: dict[str, dict[str, int]] = {}
-    for info in plugin_infos(pm):
-        for result in await call(hook_for(pm, hook_name, {info.name}), **kwargs):
+    for info in pm.infos:
+        for result in await call(pm.hook(hook_name, only=info.name), **kwargs):
             if result:
                 counts[info.name] = {str(k): int(v) for k, v in dict(result).items()}
     return counts
@@ -247,13 +235,6 @@ async def records(session: AsyncSession, limit: int = 100) -> list[PrivacyRecord
 async def erasable_members(session: AsyncSession) -> list[tuple[UUID, str]]:
     rows = await session.scalars(select(Membership))
     return sorted(((m.user_id, m.user.display_name) for m in rows), key=lambda r: r[1].casefold())
-
-
-async def get_record(session: AsyncSession, record_id: UUID) -> PrivacyRecord:
-    row = await session.get(PrivacyRecord, record_id)
-    if row is None:
-        raise NotFound()
-    return row
 
 
 __all__ = ["DomainError", "ErasureSubject", "erase_author", "erase_user", "run_retention", "save_setting"]

@@ -17,7 +17,7 @@ from matplotlib.figure import Figure  # noqa: E402
 
 from core.reports.figures import KpiResult  # noqa: E402
 
-BLUE, GREY, GREEN, ORANGE = "#1f5fa8", "#9aa5b1", "#2e8b57", "#d9822b"
+BLUE, GREY, GREEN, ORANGE, RED = "#1f5fa8", "#9aa5b1", "#2e8b57", "#d9822b", "#b3261e"
 
 
 def _png(fig: Figure) -> str:
@@ -77,10 +77,11 @@ def progress_chart(results: list[KpiResult], methodology: str, _: Callable[..., 
     ax = fig.subplots()
     names = [r.name for r in rows][::-1]
     shares = [min(r.progress or 0, 200) for r in rows][::-1]
-    # a ceiling (lower is better) is met while below 100 %; a goal from 100 % on
+    # a ceiling (lower is better) is met while below 100 % and bad above it, however long the bar; a goal is met
+    # from 100 % on and on its way below it
     met = [(s <= 100) if r.direction == "lower" else (s >= 100) for r, s in zip(rows[::-1], shares, strict=True)]
-    colors = [GREEN if m else (ORANGE if r.direction == "lower" else BLUE) for r, m in zip(rows[::-1], met,
-                                                                                            strict=True)]
+    colors = [GREEN if m else (RED if r.direction == "lower" else BLUE) for r, m in zip(rows[::-1], met,
+                                                                                         strict=True)]
     ax.barh(names, shares, color=colors)
     ax.axvline(100, color=ORANGE, linestyle="--", linewidth=1.2)
     for y, share in enumerate(shares):

@@ -16,6 +16,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from core.i18n import gettext_for
 from core.measurement.models import QuarterlyReport
+from core.measurement.targets import formatter
 from core.policy.models import WAY_OF_WORK_SECTIONS
 from core.policy.service import SECTION_TITLES, published_policy
 from core.reports import charts
@@ -44,6 +45,12 @@ class Content:
     policy_sections: list[tuple[str, str]] = field(default_factory=list)
     images: dict[str, str] = field(default_factory=dict)
     """Chart name (progress, comparison, or a KPI key) → PNG data URI."""
+
+    @property
+    def measured(self) -> bool:
+        """Whether some KPI of the methodology has a figure for the period: a report without one says so at
+        the top and is not offered as the management presentation."""
+        return any(r.value is not None for r in self.results)
 
 
 async def collect(session: AsyncSession, report: QuarterlyReport, pm: Any) -> Content:
@@ -112,7 +119,7 @@ def render_html(report: QuarterlyReport, content: Content) -> str:
     lang = report.lang
     inputs = {**blank_inputs(), **(report.inputs or {})}
     return environment().get_template("reports/report.html").render(
-        _=gettext_for(lang), lang=lang, num=number(lang), report=report, inputs=inputs, c=content,
+        _=gettext_for(lang), lang=lang, num=number(lang), fmt=formatter(lang), report=report, inputs=inputs, c=content,
         period_label=quarter_label(*content.period), previous_label=quarter_label(*content.previous),
         methodology=methodology_label(content, lang), section_titles=SECTION_TITLES,
         policy_excerpt=POLICY_EXCERPT)
@@ -131,11 +138,13 @@ def presentation_sections(report: QuarterlyReport, content: Content) -> dict[str
     num = number(report.lang)
     inputs = report.inputs or {}
     results = []
+    fmt = formatter(report.lang)
     for r in content.results:
-        line = _("{kpi}: {value} (previous period: {previous})", kpi=r.name, value=num(r.value),
-                 previous=num(r.previous))
+        name = f'{r.name} ({_("entered by hand")})' if r.hand_entered else r.name
+        line = _("{kpi}: {value} (previous period: {previous})", kpi=name, value=fmt(r.value, r.unit),
+                 previous=fmt(r.previous, r.unit))
         if r.target is not None:
-            line += "; " + _("target {value}", value=num(r.target))
+            line += "; " + _("target {value}", value=fmt(r.target, r.unit))
             if r.progress is not None:
                 line += f" ({num(r.progress, 0)}%)"
         results.append(line)

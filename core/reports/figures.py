@@ -18,8 +18,9 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from core.measurement.figures import figure_of, today_utc
 from core.measurement.models import KpiSnapshot, MethodologyVersion, Target
-from core.measurement.targets import aggregate, aggregation_for, compute, direction_for
+from core.measurement.targets import KpiMeta, aggregation_for, compute, direction_for
 from core.reports.periods import previous_period
 from core.workgroup.models import Department
 
@@ -56,6 +57,16 @@ class KpiResult:
 
     direction: str = "higher"
     """"lower" for a KPI whose decline is the success (negative conversations, response times)."""
+    hand_entered: bool = False
+    """Some of the period's values were entered by hand (manual snapshots), not measured by a plugin."""
+    first: date | None = None
+    last: date | None = None
+    """The days `value` covers (`core.measurement.figures`): the period, up to the day before generation."""
+
+    @property
+    def over_ceiling(self) -> bool:
+        """A lower-is-better KPI above its target: drawn as bad, however long its bar."""
+        return self.negative and self.value is not None and self.target is not None and self.value > self.target
 
     @property
     def negative(self) -> bool:
@@ -106,13 +117,9 @@ async def targets_for(session: AsyncSession, start: date, end: date) -> list[Tar
 
 def kpi_units(pm: Any) -> dict[str, tuple[str, dict[str, str]]]:
     """KPI key → (unit, title per language) from the plugins' KPI definitions."""
-    units: dict[str, tuple[str, dict[str, str]]] = {}
     if pm is None:
-        return units
-    for result in pm.hook.regie_kpis() or []:
-        for kpi in result or []:
-            units[kpi.key] = (kpi.unit, dict(kpi.title or {}))
-    return units
+        return {}
+    return {key: (kpi.unit, dict(kpi.title or {})) for key, (_plugin, kpi) in pm.kpis().items()}
 
 
 async def kpi_results(session: AsyncSession, version: MethodologyVersion | None, start: date, end: date,
@@ -130,6 +137,8 @@ async def kpi_results(session: AsyncSession, version: MethodologyVersion | None,
         if current is None or (current.department_id is not None and t.department_id is None):
             by_kpi[t.kpi] = t
     known = kpi_units(pm)
+    by_hand = await hand_entered_keys(session, keys, start, end)
+    today = today_utc()
     results = []
     for kpi in kpis:
         key = kpi["key"]
@@ -139,11 +148,12 @@ async def kpi_results(session: AsyncSession, version: MethodologyVersion | None,
         how = AGGREGATES[aggregation]
         days = values.get(key, {})
         current = [(d, v) for d, (v, _n) in sorted(days.items()) if start <= d <= end]
-        before = [v for d, (v, _n) in sorted(days.items()) if prev_start <= d <= prev_end and v is not None]
-        measured = [v for _d, v in current if v is not None]
+        daily = {d: v for d, (v, _n) in days.items()}
+        meta = KpiMeta(unit, aggregation, kpi.get("direction"))
+        figure = figure_of(key, daily, start, end, meta, today)  # the figure every page shows for these days
         result = KpiResult(key=key, name=str(kpi.get("name") or titles.get(lang) or key), unit=unit, aggregate=how,
-                           value=aggregate(measured, aggregation), previous=aggregate(before, aggregation),
-                           days=len(measured),
+                           value=figure.value, previous=figure_of(key, daily, prev_start, prev_end, meta, today).value,
+                           days=figure.days, first=figure.first, last=figure.last,
                            series=current, direction=direction_for(key, unit, kpi.get("direction")),
                            methodology_numbers=sorted({n for d, (_v, n) in days.items()
                                                        if n is not None and start <= d <= end}))
@@ -151,12 +161,22 @@ async def kpi_results(session: AsyncSession, version: MethodologyVersion | None,
         if target is not None:
             result.target, result.target_rationale = target.value, target.rationale
             # as the dashboard counts it: the target's own period, up to the report's last day
-            figures = compute(target.value, target.period_start, target.period_end,
-                              {d: v for d, (v, _n) in days.items()}, end + timedelta(days=1),
-                              aggregation, result.direction)
+            figures = compute(target.value, target.period_start, target.period_end, daily,
+                              min(end + timedelta(days=1), today), aggregation, result.direction)
             result.progress = figures.percent
+        result.hand_entered = key in by_hand
         results.append(result)
     return results
+
+
+async def hand_entered_keys(session: AsyncSession, keys: list[str], start: date, end: date) -> set[str]:
+    """The KPIs with a value of the period that someone entered by hand (a manual snapshot): the report marks
+    them, so a typed-in figure is never taken for one a plugin measured."""
+    if not keys:
+        return set()
+    return set((await session.scalars(select(KpiSnapshot.kpi).where(
+        KpiSnapshot.kpi.in_(keys), KpiSnapshot.day >= start, KpiSnapshot.day <= end,
+        KpiSnapshot.source == "manual").distinct())).all())
 
 
 async def goals(session: AsyncSession, version: MethodologyVersion | None, start: date, end: date) -> list[Goal]:

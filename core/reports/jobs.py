@@ -76,16 +76,17 @@ async def generate(ctx: JobContext, report_id: str) -> str:
                                           .with_for_update())
             if report.status == "done":  # another worker finished first: one presentation per report
                 return "skipped"
-            presentation = await produce_presentation(session, "system", report.title, report.period_start,
-                                                      report.period_end, document.presentation_sections(report,
-                                                                                                        content))
+            if content.measured:  # a report of nothing measured is no presentation for the gate to read
+                presentation = await produce_presentation(session, "system", report.title, report.period_start,
+                                                          report.period_end,
+                                                          document.presentation_sections(report, content))
+                report.presentation_id = presentation.id
             report.html, report.pdf, report.status = html, data, "done"
             report.methodology_number = content.methodology_number
-            report.presentation_id = presentation.id
             report.generated_at = generated_at
             await record(session, "system", "report.generated", subject=report, summary=report.title,
                          data={"kpis": len(content.results), "pdf_bytes": len(data),
-                               "methodology": content.methodology_number})
+                               "methodology": content.methodology_number, "measured": content.measured})
     except BaseException as exc:  # also dramatiq's time limit: a failed report says so; the bar must not spin
         log.exception("report %s failed", report_id)  # the details stay in the log: people see a plain message
         async with job_transaction(ctx) as session:

@@ -14,15 +14,14 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from core.errors import DomainError
 from core.jobs.models import JobProgress
 from core.reports import service
-from core.reports.periods import last_full_quarter
 from core.roadmap.routes import user_names
 from core.web.forms import Form, lang_of, principal_of
 from core.web.pagination import page_number, paginate
 from core.web.render import form_errors, page
 
 
-def _defaults(lang: str) -> dict[str, str]:
-    start, end = last_full_quarter(datetime.now(UTC).date())
+async def _defaults(db: AsyncSession, lang: str) -> dict[str, str]:
+    start, end = await service.default_period(db, datetime.now(UTC).date())
     return {"period_start": start.isoformat(), "period_end": end.isoformat(),
             "title": service.default_title(start, end, lang)}
 
@@ -33,7 +32,7 @@ async def _list(request: Request[Any, Any, Any], db: AsyncSession, slug: str, st
     reports = await paginate(db, service.reports_query(), page_number(request.query_params.get("page")),
                              base_path=f"/t/{slug}/reports/")
     return page(request, "reports/index.html", status_code=status_code, reports=reports,
-                errors=form_errors(errors or {}, lang), form=form or _defaults(lang))
+                errors=form_errors(errors or {}, lang), form=form or await _defaults(db, lang))
 
 
 @get("/t/{slug:str}/reports/", opt={"action": "measurement.read"})

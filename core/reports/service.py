@@ -21,11 +21,11 @@ from core.audit.service import record
 from core.db.lookup import get_or_404
 from core.errors import NotFound, Refused
 from core.evidence.service import approve_presentation
-from core.i18n import gettext_for
+from core.i18n import N_, gettext_for
 from core.jobs.plugin_jobs import enqueue_job
 from core.jobs.progress import start_progress
-from core.measurement.models import ManagementPresentation, QuarterlyReport
-from core.reports.periods import quarter_label
+from core.measurement.models import KpiSnapshot, ManagementPresentation, QuarterlyReport
+from core.reports.periods import last_full_quarter, quarter_end, quarter_label, quarter_start
 from core.validation import FieldErrors, clean_date, clean_text
 
 GENERATE_JOB = "core.reports.generate"
@@ -37,6 +37,8 @@ FIRST_YEAR = 2000
 MAX_FTE = 10000.0
 MAX_BUDGET = 1e12
 TEXT_FIELDS = ("strategy", "way_of_work", "resources_text", "growth_scenarios")
+NOTHING_MEASURED = N_("Nothing was measured in this period, so this report cannot be the management "
+                      "presentation. Generate one for a period with measurements.")
 
 
 @dataclass
@@ -49,7 +51,29 @@ class ReportInput:
 
 def default_title(start: date, end: date, lang: str) -> str:
     _ = gettext_for(lang)
+    if start == quarter_start(start) and start <= end < quarter_end(start):  # a quarter so far
+        return _("Quarterly report {period} up to {date}", period=quarter_label(start, quarter_end(start)), date=end)
     return _("Quarterly report {period}", period=quarter_label(start, end))
+
+
+async def measured_between(session: AsyncSession, start: date, end: date) -> bool:
+    """Whether some KPI has a measured value on a day of the period (a daily snapshot that is not empty)."""
+    found = await session.scalar(select(KpiSnapshot.kpi).where(KpiSnapshot.day >= start, KpiSnapshot.day <= end,
+                                                               KpiSnapshot.value.is_not(None)).limit(1))
+    return found is not None
+
+
+async def default_period(session: AsyncSession, today: date) -> tuple[date, date]:
+    """The period the report form offers: the last complete quarter when something was measured in it, else
+    the current quarter so far when something was measured in that, else the last complete quarter (the
+    report will then say that nothing was measured)."""
+    last = last_full_quarter(today)
+    if await measured_between(session, *last):
+        return last
+    current = (quarter_start(today), today)
+    if await measured_between(session, *current):
+        return current
+    return last
 
 
 def blank_inputs() -> dict[str, Any]:
@@ -161,8 +185,10 @@ async def presentation_of(session: AsyncSession, report: QuarterlyReport) -> Man
 async def approve_report(session: AsyncSession, principal: Any, report_id: Any, note: Any) -> ManagementPresentation:
     """Management's approval of the report's presentation (what the learning → implementation gate reads)."""
     report = await get_report(session, report_id)
-    if report.status != "done" or report.presentation_id is None:
+    if report.status != "done":
         raise Refused(field="__all__", msgid="Only a generated report can be approved.")
+    if report.presentation_id is None:
+        raise Refused(field="__all__", msgid=NOTHING_MEASURED)
     presentation = await approve_presentation(session, principal, report.presentation_id, str(note or ""))
     await record(session, principal, "report.approved", subject=report, summary=report.title,
                  reason=presentation.approval_note)

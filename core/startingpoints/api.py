@@ -121,10 +121,13 @@ async def create_version(request: Request[Any, Any, Any], db: AsyncSession, data
     return await _status(db, version.number)
 
 
-@get(BASE + "/compare", opt={"action": "tenant.read"}, tags=TAGS, summary="Compare two versions per section")
+@get(BASE + "/compare", opt={"action": "tenant.read"}, tags=TAGS, summary="Compare two versions per section",
+     description="What changed from the older version to the newer, whichever order `a` and `b` are given in: "
+                 "the answer's `a` is the older, `b` the newer.")
 async def compare(db: AsyncSession, a: VersionNumber, b: VersionNumber) -> CompareOut:
     old, new, diffs = await service.compare(db, a, b)
-    return CompareOut(a=a, b=b, sections=[d.as_json(f"v{a}", f"v{b}") for d in diffs])
+    return CompareOut(a=old.number, b=new.number,
+                      sections=[d.as_json(f"v{old.number}", f"v{new.number}") for d in diffs])
 
 
 @get(BASE + "/{number:int}", opt={"action": "tenant.read"}, tags=TAGS, summary="One version")

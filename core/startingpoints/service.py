@@ -217,6 +217,8 @@ async def acknowledge(session: AsyncSession, principal: Any, number: int, depart
 
 async def compare(session: AsyncSession, a: int, b: int) -> tuple[StartingPointsVersion, StartingPointsVersion,
                                                                    list[SectionDiff]]:
+    """What changed from the older of versions `a` and `b` to the newer, in whichever order they are given."""
+    a, b = sorted((a, b))
     old, new = await get_version(session, a), await get_version(session, b)
     deps = await departments(session)
     keys = [*STARTING_POINT_SECTIONS, "note"]

@@ -47,8 +47,4 @@ class Tenant(Base):
     phase: Mapped[str] = mapped_column(String(20), default=Phase.listening.value)
     last_activity_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
     mfa_required_for_admins: Mapped[bool] = mapped_column(Boolean, default=True, server_default=true())
-    """Admins of this tenant must sign in with a second factor (mediators always must; issue 6)."""
-
-    @property
-    def phase_enum(self) -> Phase:
-        return Phase(self.phase)
+    """Admins of this tenant must sign in with a second factor (mediators always must)."""

@@ -15,13 +15,12 @@ from litestar.response import Template
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from core.activation.models import ActivationStatus, PluginActivation
+from core.activation.service import awaiting_decision
 from core.audit.models import AuditEntry
 from core.auth.permissions import can
+from core.dashboard.service import plugin_widgets
 from core.i18n import Msg
 from core.measurement.models import ManagementPresentation
-from core.plugins.context import hook_context
-from core.plugins.manager import call, hook_for, plugin_infos
 from core.roadmap.gates import evaluate
 from core.roadmap.routes import phase_steps
 from core.startingpoints import service as starting_points
@@ -36,12 +35,10 @@ async def pending_decisions(db: AsyncSession, principal: Any, tenant: Tenant, re
                             lang: str) -> list[dict[str, Any]]:
     base = f"/t/{tenant.slug}/"
     items: list[dict[str, Any]] = []
-    labels = {i.name: i.label(lang) for i in plugin_infos(pm)}
     if can(principal.roles, "plugin.decide"):
-        for row in (await db.scalars(select(PluginActivation).where(
-                PluginActivation.status == ActivationStatus.requested.value).order_by(PluginActivation.created_at))):
+        for row in await awaiting_decision(db, principal):  # the regie holder's own request: a second person
             items.append({"text": Msg("{department} requests {plugin}: awaiting your decision",
-                                      department=row.department.name, plugin=labels.get(row.plugin, row.plugin)),
+                                      department=row.department.name, plugin=pm.label(row.plugin, lang)),
                           "href": f"{base}plugins/#plugin-{row.plugin}"})
     if can(principal.roles, "presentation.approve"):
         for p in (await db.scalars(select(ManagementPresentation).where(
@@ -61,18 +58,6 @@ async def pending_decisions(db: AsyncSession, principal: Any, tenant: Tenant, re
     return items
 
 
-async def plugin_widgets(db: AsyncSession, tenant: Tenant, pm: Any, active: set[str], lang: str,
-                         principal: Any) -> list[dict[str, Any]]:
-    """Dashboard widgets of the tenant's active plugins (`regie_widgets`), in plugin order."""
-    if not active:
-        return []
-    ctx = hook_context(db, tenant, lang, principal.user_id, roles=principal.roles)
-    widgets: list[dict[str, Any]] = []
-    for result in await call(hook_for(pm, "regie_widgets", active), ctx=ctx):
-        widgets.extend(result or [])
-    return widgets
-
-
 @get("/t/{slug:str}/", opt={"action": "tenant.read"})
 async def overview(request: Request[Any, Any, Any], db: AsyncSession) -> Template:
     lang = lang_of(request)
@@ -83,13 +68,11 @@ async def overview(request: Request[Any, Any, Any], db: AsyncSession) -> Templat
     recent = []
     if can(principal.roles, "audit.read"):
         recent = list(await db.scalars(select(AuditEntry).order_by(AuditEntry.created_at.desc()).limit(RECENT)))
-    active = (await db.scalars(select(PluginActivation.plugin).where(
-        PluginActivation.status == ActivationStatus.active.value).order_by(PluginActivation.plugin))).all()
-    labels = {i.name: i.label(lang) for i in plugin_infos(pm)}
-    widgets = await plugin_widgets(db, tenant, pm, set(active), lang, principal)
+    active = sorted((await pm.for_tenant(db)).names)
+    widgets = await plugin_widgets(db, tenant, pm, lang, principal)
     return page(request, "tenant/overview.html", report=report, steps=phase_steps(tenant.phase), widgets=widgets,
                 pending=await pending_decisions(db, principal, tenant, report, pm, lang), recent=recent,
-                active_plugins=[labels.get(p, p) for p in active], current_tenant=tenant)
+                active_plugins=[pm.label(p, lang) for p in active], current_tenant=tenant)
 
 
 ROUTES = [overview]

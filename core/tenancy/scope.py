@@ -27,11 +27,6 @@ def is_cross_tenant() -> bool:
     return _cross.get()
 
 
-def set_tenant(tenant_id: UUID | None) -> None:
-    """Bind the tenant for the rest of the current task (used by the request middleware)."""
-    _tenant.set(tenant_id)
-
-
 @contextmanager
 def tenant_scope(tenant_id: UUID) -> Iterator[None]:
     """Run a block (a job, a CLI command, a test) as one tenant."""

@@ -15,6 +15,7 @@ from core.errors import DomainError
 from core.i18n import gettext_for
 from core.tenancy.models import Tenant
 from core.trainings import service
+from core.trainings.events import because
 from core.web.forms import Form, lang_of, principal_of, tenant_of
 from core.web.pagination import page_number, paginate
 from core.web.render import form_errors, page, permission_check
@@ -123,6 +124,7 @@ async def _tenant_page(request: Request[Any, Any, Any], db: AsyncSession, status
                 training_options=[(str(t.id), service.title_of(t, lang)) for t in trainings], trainings=trainings,
                 people=await service.people(db) if may_enrol else [], title_of=service.title_of,
                 description_of=service.description_of, topic_labels=service.TOPIC_LABELS, lang=lang,
+                because=lambda reason: because(reason, request.app.state.pm, lang),
                 errors=extra.pop("errors", {}),
                 form=extra.pop("form", None) or {"training_id": str(request.query_params.get("training_id") or "")},
                 **extra)

@@ -199,8 +199,9 @@ async def suggest_topic(session: AsyncSession, topic: str, reason: str, departme
         if training.id in have:
             continue
         session.add(TrainingSuggestion(training_id=training.id, reason=reason, department_id=department_id))
-        await record(session, "system", "training.suggested", subject=training, summary=training.key,
-                     reason=reason, touch=False)
+        # the trigger is a key ("plugin.activated:webcare"): kept as data, not shown as the entry's reason
+        await record(session, "system", "training.suggested", subject=training,
+                     summary=(training.title or {}).get("en") or training.key, data={"trigger": reason}, touch=False)
         added += 1
     if added:
         await session.flush()

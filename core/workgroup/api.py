@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Any
 from uuid import UUID
 
@@ -109,15 +109,10 @@ def department_out(d: Department) -> DepartmentOut:
     return DepartmentOut(id=d.id, name=d.name, business_function=d.business_function, is_hub=d.is_hub)
 
 
-def _utc(moment: datetime | None) -> datetime | None:
-    """SQLite hands back naive datetimes (they are UTC); the schema promises RFC 3339 with an offset."""
-    return moment.replace(tzinfo=UTC) if moment is not None and moment.tzinfo is None else moment
-
-
 def appointment_out(a: RegieAppointment, by: User | None = None, proposer: User | None = None) -> AppointmentOut:
     user = a.membership.user
     return AppointmentOut(id=a.id, membership_id=a.membership_id, name=user.display_name, email=user.email,
-                          reason=a.reason, started_at=_utc(a.started_at), ended_at=_utc(a.ended_at),
+                          reason=a.reason, started_at=a.started_at, ended_at=a.ended_at,
                           appointed_by=by.email if by else None, proposed_by=proposer.email if proposer else None)
 
 
@@ -129,8 +124,8 @@ async def proposal_out(db: AsyncSession, p: RegieProposal) -> ProposalOut:
     user = p.membership.user
     return ProposalOut(id=p.id, membership_id=p.membership_id, name=user.display_name, email=user.email,
                        reason=p.reason, status=p.status, proposed_by=await email(p.proposed_by_id),
-                       proposed_at=_utc(p.created_at), decided_by=await email(p.decided_by_id),
-                       decided_at=_utc(p.decided_at), decision_reason=p.decision_reason)
+                       proposed_at=p.created_at, decided_by=await email(p.decided_by_id),
+                       decided_at=p.decided_at, decision_reason=p.decision_reason)
 
 
 @get("/t/{slug:str}/departments", opt={"action": "tenant.read"}, tags=["workgroup"], summary="List departments")
@@ -210,7 +205,8 @@ async def propose(request: Request[Any, Any, Any], db: AsyncSession, data: Regie
     return await _regie(db)
 
 
-@post("/t/{slug:str}/regie/proposals/{proposal_id:uuid}/confirm", opt={"action": "regie.confirm"},
+@post("/t/{slug:str}/regie/proposals/{proposal_id:uuid}/confirm", opt={"action": "regie.confirm",
+                                                                       "rule": service.CONFIRM_RULE},
       tags=["workgroup"], status_code=200,
       summary="Confirm the open proposal (403 for its proposer and its appointee): the new holder takes over")
 async def confirm(request: Request[Any, Any, Any], db: AsyncSession, proposal_id: UUID,
@@ -220,7 +216,8 @@ async def confirm(request: Request[Any, Any, Any], db: AsyncSession, proposal_id
     return await _regie(db)
 
 
-@post("/t/{slug:str}/regie/proposals/{proposal_id:uuid}/reject", opt={"action": "regie.confirm"},
+@post("/t/{slug:str}/regie/proposals/{proposal_id:uuid}/reject", opt={"action": "regie.confirm",
+                                                                      "rule": service.REJECT_RULE},
       tags=["workgroup"], status_code=200,
       summary="Reject the open proposal with a reason (not by its proposer, who withdraws it)")
 async def reject(request: Request[Any, Any, Any], db: AsyncSession, proposal_id: UUID,
@@ -230,7 +227,8 @@ async def reject(request: Request[Any, Any, Any], db: AsyncSession, proposal_id:
     return await proposal_out(db, proposal)
 
 
-@post("/t/{slug:str}/regie/proposals/{proposal_id:uuid}/withdraw", opt={"action": "regie.propose"},
+@post("/t/{slug:str}/regie/proposals/{proposal_id:uuid}/withdraw", opt={"action": "regie.propose",
+                                                                        "rule": service.WITHDRAW_RULE},
       tags=["workgroup"], status_code=200, summary="Withdraw one's own open proposal")
 async def withdraw(request: Request[Any, Any, Any], db: AsyncSession, proposal_id: UUID,
                    data: DecisionIn | None = None) -> ProposalOut:

@@ -91,20 +91,23 @@ async def _decide(request: Request[Any, Any, Any], db: AsyncSession, slug: str, 
     return Redirect(f"/t/{slug}/workgroup/#regie", status_code=303)
 
 
-@post("/t/{slug:str}/workgroup/regie/proposals/{proposal_id:uuid}/confirm", opt={"action": "regie.confirm"})
+@post("/t/{slug:str}/workgroup/regie/proposals/{proposal_id:uuid}/confirm",
+      opt={"action": "regie.confirm", "rule": service.CONFIRM_RULE})
 async def regie_confirm(request: Request[Any, Any, Any], db: AsyncSession, slug: str, proposal_id: UUID,
                         data: Form) -> Any:
     """Confirm a proposal: only someone who is neither the proposer nor the appointee (else 403)."""
     return await _decide(request, db, slug, proposal_id, data, "confirm")
 
 
-@post("/t/{slug:str}/workgroup/regie/proposals/{proposal_id:uuid}/reject", opt={"action": "regie.confirm"})
+@post("/t/{slug:str}/workgroup/regie/proposals/{proposal_id:uuid}/reject",
+      opt={"action": "regie.confirm", "rule": service.REJECT_RULE})
 async def regie_reject(request: Request[Any, Any, Any], db: AsyncSession, slug: str, proposal_id: UUID,
                        data: Form) -> Any:
     return await _decide(request, db, slug, proposal_id, data, "reject")
 
 
-@post("/t/{slug:str}/workgroup/regie/proposals/{proposal_id:uuid}/withdraw", opt={"action": "regie.propose"})
+@post("/t/{slug:str}/workgroup/regie/proposals/{proposal_id:uuid}/withdraw",
+      opt={"action": "regie.propose", "rule": service.WITHDRAW_RULE})
 async def regie_withdraw(request: Request[Any, Any, Any], db: AsyncSession, slug: str, proposal_id: UUID,
                          data: Form) -> Any:
     return await _decide(request, db, slug, proposal_id, data, "withdraw")

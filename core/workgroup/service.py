@@ -241,6 +241,14 @@ async def regie_history(session: AsyncSession) -> list[tuple[RegieAppointment, U
     return [(appointment, by, proposer) for appointment, by, proposer in rows.unique().all()]
 
 
+CONFIRM_RULE = ("not the proposer and not the proposed regie holder: the appointment always needs a second "
+                "person's agreement")
+REJECT_RULE = "not the proposer (who withdraws instead)"
+WITHDRAW_RULE = "only the proposer"
+"""`may_confirm`, `may_reject` and `may_withdraw` in words, declared on their routes (`opt["rule"]`) for the
+authorisation page."""
+
+
 def may_confirm(principal: Any, proposal: RegieProposal) -> bool:
     """The two-person rule for one proposal: the confirmer is neither the proposer nor the appointee."""
     user_id = getattr(principal, "user_id", None)

@@ -1,4 +1,4 @@
-"""identity and security (issue 6)
+"""identity and security
 
 Revision ID: 0004_core
 Revises: 0003_core

@@ -1,4 +1,4 @@
-"""per-tenant OpenID Connect sign-in (issue 6)
+"""per-tenant OpenID Connect sign-in
 
 Revision ID: 0005_core
 Revises: 0004_core

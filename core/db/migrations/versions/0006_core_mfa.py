@@ -1,4 +1,4 @@
-"""MFA: TOTP and recovery codes (issue 6)
+"""MFA: TOTP and recovery codes
 
 Revision ID: 0006_core
 Revises: 0005_core

@@ -1,4 +1,4 @@
-"""API token scopes and expiry (issue 6)
+"""API token scopes and expiry
 
 Revision ID: 0007_core
 Revises: 0006_core

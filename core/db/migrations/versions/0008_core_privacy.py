@@ -1,4 +1,4 @@
-"""privacy: retention, erasure records (issue 6)
+"""privacy: retention, erasure records
 
 Revision ID: 0008_core
 Revises: 0007_core

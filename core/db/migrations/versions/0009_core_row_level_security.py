@@ -1,4 +1,4 @@
-"""PostgreSQL row-level security (issue 6): the application role `regie_app` and its privileges
+"""PostgreSQL row-level security: the application role `regie_app` and its privileges
 
 The role owns nothing: the tables stay the migrating user's, and the app switches to `regie_app`
 (`Settings.db_role`) so the policies apply to it. The policies themselves are put on every table with a
