@@ -2,28 +2,37 @@
 PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
-STAMP := $(VENV)/.installed
+# Two installs: what serving needs (`make serve`), and on top of it the test tools (`make test`).
+STAMP := $(VENV)/.installed-serve
+TEST_STAMP := $(VENV)/.installed-test
 HOST ?= 127.0.0.1
 PORT ?= 8000
+# Links in mails and the printed demo table point to http://$(HOST):$(PORT) unless BASE_URL is set.
 
 .PHONY: serve test install lint chromium bench demo worker
 
-$(STAMP): pyproject.toml
+$(VENV)/bin/python:
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install -q --upgrade pip
-	$(BIN)/pip install -q -e ".[test]"
+
+$(STAMP): pyproject.toml | $(VENV)/bin/python
+	$(BIN)/pip install -q -e .
 	touch $(STAMP)
+
+$(TEST_STAMP): $(STAMP) pyproject.toml
+	$(BIN)/pip install -q -e ".[test]"
+	touch $(TEST_STAMP)
 
 install: $(STAMP)
 
 serve: $(STAMP)
 	$(BIN)/regie db upgrade
-	$(BIN)/regie demo
+	$(BIN)/regie demo --host $(HOST) --port $(PORT)
 	REGIE_DEV_MAILBOX=1 $(BIN)/regie serve --host $(HOST) --port $(PORT)
 
 demo: $(STAMP)
 	$(BIN)/regie db upgrade
-	$(BIN)/regie demo
+	$(BIN)/regie demo --host $(HOST) --port $(PORT)
 
 # A separate job worker; needs BROKER_URL=redis://... or amqp://... (the web process then enqueues only).
 worker: $(STAMP)
@@ -32,12 +41,13 @@ worker: $(STAMP)
 chromium:
 	@command -v chromium >/dev/null 2>&1 || (apt-get update -qq && apt-get install -y -qq chromium >/dev/null)
 
-test: $(STAMP) chromium
+test: $(TEST_STAMP) chromium
 	$(BIN)/ruff check .
+	$(BIN)/mypy
 	$(BIN)/pytest -q -n 2 --dist loadgroup
 
-bench: $(STAMP)
+bench: $(TEST_STAMP)
 	$(BIN)/pytest -q -m bench tests/bench -s
 
-lint: $(STAMP)
+lint: $(TEST_STAMP)
 	$(BIN)/ruff check .

@@ -32,9 +32,8 @@ class Listener:
         return PluginInfo(name="benchlistener", groundswell_function="talking", default_owner="customer_service")
 
     @hookimpl
-    def regie_event(self, ctx: Any, event: Any) -> None:
-        if event.name == "mention.received":
-            self.received += 1
+    def regie_events(self, ctx: Any, events: list[Any]) -> None:
+        self.received += sum(1 for event in events if event.name == "mention.received")
 
 
 def main() -> None:

@@ -1,4 +1,4 @@
-"""Account gaps of issue 6: the password change page, lockout for unknown e-mails (memory and Redis),
+"""Accounts: the password change page, lockout for unknown e-mails (memory and Redis),
 upload types told by their bytes, and an audit entry for every page a mediator reads in a tenant."""
 
 from __future__ import annotations

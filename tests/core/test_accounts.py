@@ -61,7 +61,7 @@ async def test_the_hub_decides_in_centralized_and_hub_and_spoke(client, world, s
     r = await client.post(API, json=_data(world.a), headers=member)
     assert r.status_code == 201 and r.json()["status"] == "pending"
     account_id = r.json()["id"]
-    # a spoke member may not decide; a member of the hub department (DESIGN §2: the hub approves) may
+    # a spoke member may not decide; a member of the hub department (the hub approves new accounts) may
     assert (await client.post(f"{API}/{account_id}/decision", json={"approve": True}, headers=member)).status_code \
         == 403
     async with sessionmaker() as session, session.begin():

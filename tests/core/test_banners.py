@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime
+from typing import Any
 
 import pytest
 from litestar.testing import AsyncTestClient
 
 from core.activation.models import PluginActivation
-from core.plugins.api import HookContext, PluginInfo, gettext_for, hookimpl
+from core.plugins.api import Banner, HookContext, PluginInfo, gettext_for, hookimpl
 from core.tenancy.scope import tenant_scope
 from core.web.app import create_app
 from tests.support import login_as
@@ -17,7 +18,7 @@ CALLS: list[str] = []
 
 
 class FlagPlugin:
-    """Shows one banner per level, in the wrong order, plus one with an unknown level."""
+    """Shows banners in the wrong order, plus a dict where a `Banner` belongs (left out, logged)."""
 
     @hookimpl
     def regie_plugin(self) -> PluginInfo:
@@ -25,12 +26,12 @@ class FlagPlugin:
                           title={"nl": "Vlag", "en": "Flag"})
 
     @hookimpl
-    async def regie_banners(self, ctx: HookContext) -> list[dict[str, str]]:
+    async def regie_banners(self, ctx: HookContext) -> list[Any]:
         CALLS.append(ctx.tenant_slug)
         _ = gettext_for(ctx.lang)
-        return [{"level": "info", "text": f"Info for {ctx.tenant_slug}", "href": ""},
-                {"level": "crisis", "text": _("Sign out") + " <b>!</b>", "href": f"/t/{ctx.tenant_slug}/policy/"},
-                {"level": "bogus", "text": "Odd level", "href": ""}]
+        return [Banner(f"Info for {ctx.tenant_slug}"),
+                Banner(_("Sign out") + " <b>!</b>", "crisis", f"/t/{ctx.tenant_slug}/policy/"),
+                {"level": "warning", "text": "Not a banner", "href": ""}]
 
 
 @pytest.fixture
@@ -69,8 +70,8 @@ async def test_banners_show_on_core_pages_most_severe_first_for_every_member(fla
         CALLS.clear()
         response = await flag_client.get("/t/acme/policy/")
         assert response.status_code == 200
-        assert _banners(response.text) == ["crisis", "info", "info"]  # unknown level → info
-        assert "Info for acme" in response.text and "Odd level" in response.text
+        assert _banners(response.text) == ["crisis", "info"]  # most severe first; the dict is left out
+        assert "Info for acme" in response.text and "Not a banner" not in response.text
         assert '<a href="/t/acme/policy/">' in response.text
         assert "&lt;b&gt;!&lt;/b&gt;" in response.text  # banner text is escaped
         assert CALLS == ["acme"]  # one hook call per page
@@ -92,7 +93,7 @@ async def test_no_banners_elsewhere(flag_client, world, sessionmaker):
     await flag_client.get("/t/acme/notifications/", headers={"HX-Request": "true"})
     assert CALLS == []
     response = await flag_client.get("/t/acme/", headers={"HX-Request": "true", "HX-Boosted": "true"})
-    assert CALLS == ["acme"] and _banners(response.text) == ["crisis", "info", "info"]
+    assert CALLS == ["acme"] and _banners(response.text) == ["crisis", "info"]
     CALLS.clear()
     # nobody signed in: the login page has no banner
     flag_client.cookies.clear()

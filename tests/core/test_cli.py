@@ -219,6 +219,32 @@ def test_plugin_activate(regie: Callable[..., Result], cli_env: dict[str, str]) 
                  AuditEntry.action.like("plugin.%")) >= 2
 
 
+def test_plugin_activate_refuses_a_coming_plugin_unless_forced(regie: Callable[..., Result],
+                                                               cli_env: dict[str, str]) -> None:
+    from core.activation.models import PluginActivation
+    from core.audit.models import AuditEntry
+
+    assert regie("demo").exit_code == 0
+    args = ("plugin", "activate", "--tenant", "vitaal", "--plugin", "talking", "--department",
+            "Communicatie & Marketing")  # Vitaal is in the pilot phase: only talking's availability refuses
+    refused = regie(*args)
+    assert refused.exit_code == 2 and "Traceback" not in refused.output
+    assert "Talking is coming: it has no pages yet and cannot be requested." in refused.output
+    assert count(cli_env, PluginActivation, PluginActivation.plugin == "talking") == 0
+    forced = regie(*args, "--force")
+    assert forced.exit_code == 0, forced.output
+    assert count(cli_env, PluginActivation, PluginActivation.plugin == "talking",
+                 PluginActivation.status == "active") == 1
+
+    async def entry(session: Any) -> AuditEntry:
+        return await session.scalar(select(AuditEntry).where(AuditEntry.action == "plugin.activated_by_operator",
+                                                             AuditEntry.summary.like("talking%")))
+
+    logged = query(cli_env, entry)
+    assert logged.data["forced"] is True
+    assert logged.data["blockers"] == ["Talking is coming: it has no pages yet and cannot be requested."]
+
+
 def test_worker_needs_an_external_broker(regie: Callable[..., Result]) -> None:
     result = regie("worker")
     assert result.exit_code == 2
@@ -265,3 +291,34 @@ def test_serve_trusts_the_configured_proxies_only(regie: Callable[..., Result], 
     refused = regie("serve")
     assert refused.exit_code == 2 and len(served) == 1
     assert "Error: FORWARDED_ALLOW_IPS: Not an IP address or network: proxy.internal." in refused.output
+
+
+def test_serve_points_links_to_its_own_port_unless_base_url_is_set(regie: Callable[..., Result],
+                                                                   served: list[dict[str, Any]],
+                                                                   monkeypatch: pytest.MonkeyPatch) -> None:
+    """`regie serve --port 8101` (make serve PORT=8101) mails links to :8101, not to the default :8000."""
+    import os
+
+    monkeypatch.setenv("BASE_URL", "")  # recorded: what serve sets is undone after the test
+    result = regie("serve", "--port", "8101")
+    assert result.exit_code == 0, result.output
+    assert os.environ["BASE_URL"] == "http://127.0.0.1:8101" and "http://127.0.0.1:8101" in result.output
+    assert Settings.from_env().base_url == "http://127.0.0.1:8101"  # what the app's mails are built from
+    monkeypatch.setenv("BASE_URL", "")
+    assert regie("serve", "--host", "0.0.0.0", "--port", "8102").exit_code == 0
+    assert os.environ["BASE_URL"] == "http://127.0.0.1:8102"
+    monkeypatch.setenv("BASE_URL", "https://regie.example.org")
+    result = regie("serve", "--port", "8103")
+    assert result.exit_code == 0 and os.environ["BASE_URL"] == "https://regie.example.org"
+    assert "Links in mails" not in result.output and served[-1]["port"] == 8103
+
+
+def test_demo_prints_sign_in_links_for_the_port_it_will_be_served_on(regie: Callable[..., Result],
+                                                                     monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.delenv("BASE_URL", raising=False)
+    result = regie("demo", "--port", "8101")
+    assert result.exit_code == 0, result.output
+    assert "http://127.0.0.1:8101/t/vitaal/login" in result.output and ":8000" not in result.output
+    monkeypatch.setenv("BASE_URL", "https://regie.example.org/")
+    result = regie("demo", "--port", "8101")
+    assert "https://regie.example.org/t/vitaal/login" in result.output and ":8101" not in result.output

@@ -11,6 +11,7 @@ import pytest
 from core.dashboard.period import Period, parse_period
 from core.errors import DomainError
 from core.measurement.models import KpiSnapshot, MethodologyVersion, Target
+from tests.core.kpi_html import figure
 from tests.core.test_gates import activation, add, set_phase
 from tests.support import login_as, post_form
 
@@ -46,17 +47,19 @@ async def seed(sessionmaker, tw, with_targets=True):
 
 
 async def test_dashboard_shows_kpis_against_targets_with_methodology_version_in_dutch(client, world, sessionmaker):
-    await seed(sessionmaker, world.a)
+    today = await seed(sessionmaker, world.a)
     await login_as(client, world.a, "admin")
     r = await client.get("/t/acme/dashboard/")
     assert r.status_code == 200, r.text[:500]
     text = html.unescape(r.text)
     assert 'lang="nl"' in r.text and "Organisatiedashboard" in text
     assert "Methodiekversie 2" in text
-    assert "gemeten onder methodiekversie(s) 1, 2" in text  # older days keep the version they were measured under
+    assert "gemeten onder methodiekversies 1, 2" in text  # older days keep the version they were measured under
     assert "Vermeldingen" in text and "Leads uit het CRM" in text and "eigenaar: Marketing" in text
-    # ten days of volume: 17 + 27 + ... + 107 = 620 in the last 30 days, the latest day (yesterday) 17
-    assert '<div class="value">620</div>' in text and "totaal in deze periode" in text
+    # ten days of volume: 17 + 27 + ... + 107 = 620 in the last 30 days (the 30 whole days before today, which
+    # the figure names), the latest day (yesterday) 17
+    last30 = f"{today - timedelta(days=30)}/{today - timedelta(days=1)}"
+    assert figure(r.text, "monitoring.volume", last30) == "620" and "totaal in deze periode" in text
     assert '<div class="value">17</div>' in text
     # progress: 620 of 2000, half the period is over → 1000 expected → behind
     assert "620 van 2.000" in text and "achter op schema" in text and "verwacht op dit moment: 1.000" in text
@@ -112,11 +115,15 @@ async def test_period_filter_and_its_validation(client, world, sessionmaker):
     today = await seed(sessionmaker, world.a)
     await login_as(client, world.a, "admin")
     r = await client.get("/t/acme/dashboard/?period=7")
-    # the last 7 days: 17 + 27 + ... + 67 = 252 (yesterday back to six days ago)
-    assert r.status_code == 200 and '<div class="value">252</div>' in r.text
+    # the last 7 days: the seven whole days before today, 17 + 27 + ... + 77 = 329
+    assert r.status_code == 200 and figure(r.text, "monitoring.volume",
+                                           f"{today - timedelta(days=7)}/{today - timedelta(days=1)}") == "329"
     start, end = today - timedelta(days=3), today - timedelta(days=2)
     r = await client.get(f"/t/acme/dashboard/?period=custom&from={start}&to={end}")
-    assert r.status_code == 200 and '<div class="value">64</div>' in r.text  # 37 + 27
+    assert r.status_code == 200 and figure(r.text, "monitoring.volume", f"{start}/{end}") == "64"  # 37 + 27
+    # a period that runs into today covers the days up to yesterday, and says so
+    r = await client.get(f"/t/acme/dashboard/?period=custom&from={start}&to={today}")
+    assert figure(r.text, "monitoring.volume", f"{start}/{today - timedelta(days=1)}") == "81"  # 37 + 27 + 17
     r = await client.get(f"/t/acme/dashboard/?period=custom&from={end}&to={start}")
     assert r.status_code == 422 and "Het einde van de periode ligt vóór het begin." in html.unescape(r.text)
     r = await client.get("/t/acme/dashboard/?period=custom&from=gisteren&to=")
@@ -218,16 +225,20 @@ async def test_a_lower_is_better_kpi_shows_its_ceiling(client, world, sessionmak
     text = html.unescape((await client.get("/t/acme/dashboard/")).text)
     # the plugin's own title (the methodology gives none), averaged, against a ceiling
     assert "Eerste reactie (mediaan)" in text and "gemiddelde in deze periode" in text
-    assert '<div class="value">45 min</div>' in text
-    assert "45 min tegen een maximum van 60 min" in text and "voor op schema" in text and "lager is beter" in text
+    assert figure(text, "webcare.first_response_median") == "45 min"
+    assert "45 min tegen een maximum van 1 h 00 min" in text and "voor op schema" in text and "lager is beter" in text
     assert "De plug-in ervan is niet actief: deze KPI wordt niet gemeten." in text  # webcare is not active here
 
 
 def test_period_choices():
     today = date(2026, 5, 14)
-    assert parse_period({}, today) == Period("30", date(2026, 4, 15), today)
-    assert parse_period({"period": "7"}, today).start == date(2026, 5, 8)
-    assert parse_period({"period": "quarter"}, today) == Period("quarter", date(2026, 4, 1), today)
+    yesterday = date(2026, 5, 13)  # presets cover whole days that are over, as the daily snapshots do
+    assert parse_period({}, today) == Period("30", date(2026, 4, 14), yesterday)
+    assert parse_period({"period": "7"}, today) == Period("7", date(2026, 5, 7), yesterday)
+    assert parse_period({"period": "quarter"}, today) == Period("quarter", date(2026, 4, 1), yesterday)
+    # on a quarter's first day no day of it is over yet
+    assert parse_period({"period": "quarter"}, date(2026, 4, 1)) == Period("quarter", date(2026, 4, 1),
+                                                                           date(2026, 4, 1))
     custom = parse_period({"period": "custom", "from": "2026-01-01", "to": "2026-01-31"}, today)
     assert (len(custom.days), custom.params) == (31, {"period": "custom", "from": "2026-01-01", "to": "2026-01-31"})
     with pytest.raises(DomainError) as bad:

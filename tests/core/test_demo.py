@@ -11,10 +11,12 @@ from core.activation.models import PluginActivation
 from core.audit.models import AuditEntry
 from core.db.models import metadata
 from core.demo import DEMO_PASSWORD, demo_accounts, format_accounts, seed_demo
+from core.measurement.models import MethodologyVersion, Target
 from core.policy.models import PolicyVersion
 from core.roadmap.models import BaselineStudy, PhaseTransition, StartingPointsAck, StartingPointsVersion
 from core.tenancy.models import Tenant
 from core.tenancy.scope import cross_tenant, tenant_scope
+from core.trainings.models import TrainingSuggestion
 from core.workgroup.models import RegieAppointment, WorkgroupSeat
 from plugins.webcare.models import Answer, Case, Question, Reply
 from tests.support import login, post_form
@@ -58,6 +60,20 @@ async def test_demo_is_idempotent(sessionmaker: async_sessionmaker[AsyncSession]
     # measurement: Vitaal's methodology measured daily since it was written, targets, CRM leads, a suggestion
     assert counts["kpi_target"] == 4 and counts["manual_measurement"] == 10
     assert counts["kpi_snapshot"] >= 5 * 34 + 10 and counts["training_suggestion"] == 1
+    # the plugins' demos chose their KPIs and targets (the core's demo names no plugin); the core added its own
+    with cross_tenant():
+        async with sessionmaker() as session:
+            kpis = (await session.scalar(select(MethodologyVersion.kpis))) or []
+            targets = dict((await session.execute(select(Target.kpi, Target.value))).all())
+            reasons = (await session.scalars(select(TrainingSuggestion.reason))).all()
+    assert [(k["key"], k["source"], k["kind"]) for k in kpis] == [
+        ("monitoring.volume", "monitoring", "plugin"), ("monitoring.negative_share", "monitoring", "plugin"),
+        ("monitoring.reach", "monitoring", "plugin"), ("webcare.cases", "webcare", "plugin"),
+        ("webcare.within_sla", "webcare", "plugin"), ("leads", "CRM", "manual")]
+    assert [k["unit"] for k in kpis] == ["count", "percent", "count", "count", "percent", "count"]
+    assert targets == {"monitoring.volume": 1500, "monitoring.negative_share": 20, "webcare.within_sla": 90,
+                       "leads": 40}
+    assert reasons == ["plugin.activated:webcare"]
     table = format_accounts(first)
     assert DEMO_PASSWORD in table and "http://127.0.0.1:8000/t/zuiderhaven/login" in table
     assert "http://127.0.0.1:8000/login" in table
@@ -97,6 +113,23 @@ async def test_demo_tells_two_stories(sessionmaker: async_sessionmaker[AsyncSess
             policy = await session.scalar(select(PolicyVersion))
             assert policy.published_at is not None and policy.tone_rules["forbidden_words"]
             assert policy.tone_rules["max_length"]["x"] == 280
+
+
+async def test_demo_activates_only_available_plugins_each_approved_by_a_second_person(
+        sessionmaker: async_sessionmaker[AsyncSession], settings: Any) -> None:
+    from core.plugins.manager import build_plugin_manager
+
+    pm = build_plugin_manager()
+    await seed_demo(sessionmaker, pm, settings)
+    available = {info.name for info in pm.infos if info.available}
+    assert {"talking", "energizing", "cocreation"}.isdisjoint(available)
+    with cross_tenant():
+        async with sessionmaker() as session:
+            rows = (await session.scalars(select(PluginActivation))).all()
+    assert rows and {row.plugin for row in rows} <= available
+    decided = [row for row in rows if row.decided_by_id is not None]
+    assert sorted(row.plugin for row in decided) == ["monitoring", "webcare"]  # Vitaal's
+    assert all(row.decided_by_id != row.requested_by_id for row in decided)
 
 
 async def test_demo_accounts_can_sign_in(client: Any, sessionmaker: async_sessionmaker[AsyncSession]) -> None:

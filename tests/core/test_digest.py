@@ -291,7 +291,7 @@ async def test_active_plugins_add_their_highlights(app, world, sessionmaker):
     assert "- Alert: Volumepiek: Merk: 84 vermeldingen in 60 min, normaal 9 (nog open)" in text
     assert "Buzz: 0 vermeldingen" in text
     assert "- Alert: De crisismodus staat aan <http://127.0.0.1:8000/t/acme/p/webcare/crisis/>" in text
-    assert "- Alert: 1 open cases zijn over een SLA-termijn heen" in text
+    assert "- Alert: 1 open case is over een SLA-termijn heen" in text  # one case: the singular
     assert "Webcare: 1 cases geopend, eerste reactie — (mediaan), — van de afgeronde cases binnen SLA; nu 1 open" \
         in text
     assert text.index("Alert:") < text.index("Buzz:")  # alerts first

@@ -5,7 +5,7 @@ from __future__ import annotations
 from sqlalchemy import select
 
 from core.activation.models import PluginActivation
-from core.plugins.api import PluginInfo, hookimpl
+from core.plugins.api import PluginInfo, PolicySection, hookimpl
 from core.plugins.info import HookContext
 from core.plugins.manager import build_plugin_manager
 from core.policy.models import PolicyVersion
@@ -101,6 +101,12 @@ async def test_compare_policy_versions(client, world, sessionmaker):
     body = (await client.get("/api/v1/t/acme/policy/compare?a=1&b=2", headers=headers)).json()
     function = next(s for s in body["sections"] if s["section"] == "function")
     assert function["deletions"] == ["luisteren"] and function["insertions"] == ["praten"]
+    # asked the other way round, it still reads from the older version to the newer
+    r = await client.get(URL + "compare?a=2&b=1")
+    assert "<del>luisteren</del>" in r.text and "<ins>praten</ins>" in r.text
+    body = (await client.get("/api/v1/t/acme/policy/compare?a=2&b=1", headers=headers)).json()
+    function = next(s for s in body["sections"] if s["section"] == "function")
+    assert (body["a"], body["b"]) == (1, 2) and function["insertions"] == ["praten"]
 
 
 class _Sections:
@@ -110,7 +116,7 @@ class _Sections:
 
     @hookimpl
     def regie_policy_sections(self, ctx):
-        return [{"key": "escalation", "title": "Escalatie", "hint": "Wanneer escaleren we?"}]
+        return [PolicySection("escalation", "Escalatie", "Wanneer escaleren we?")]
 
 
 async def test_plugin_sections_only_from_active_plugins(world, sessionmaker):
@@ -125,7 +131,7 @@ async def test_plugin_sections_only_from_active_plugins(world, sessionmaker):
         async with sessionmaker() as session:
             ctx = HookContext(tenant_id=world.a.id, tenant_slug="acme", session=session)
             sections = await plugin_sections(session, pm, ctx)
-    assert sections == [{"key": "escalation", "title": "Escalatie", "hint": "Wanneer escaleren we?"}]
+    assert sections == [PolicySection("escalation", "Escalatie", "Wanneer escaleren we?")]
 
 
 async def test_other_tenant_cannot_reach_policy(client, world, sessionmaker):

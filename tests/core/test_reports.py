@@ -12,7 +12,7 @@ from core.jobs.models import JobProgress
 from core.jobs.plugin_jobs import run_named_job
 from core.measurement.models import KpiSnapshot, ManagementPresentation, MethodologyVersion, QuarterlyReport, Target
 from core.policy.models import PolicyVersion
-from core.reports.periods import last_full_quarter, previous_period
+from core.reports.periods import last_full_quarter, previous_period, quarter_start
 from tests.core.test_gates import add, audit, count, item, report, rows
 from tests.support import api_headers, login_as, post_form
 
@@ -67,7 +67,7 @@ async def test_report_generated_by_its_job_shows_every_kpi_target_and_section(ap
     for name in ("Leads uit social", "Nieuwe volgers", "Negatieve gesprekken", "Sentimentindex"):
         assert name in page
     # leads: 3 a day over Q3's 92 days, against 2 a day over Q2's 91 days; target 300 → 92 %
-    assert ">276<" in page and ">182<" in page and ">300<" in page and ">92%<" in page
+    assert ">276<" in page and ">182<" in page and ">300<" in page and ">92 %<" in page
     assert ">30<" in page and ">20<" in page  # the sentiment index is a level: averaged, not summed
     assert "Methodiekversie 1" in page and "Fase: luisteren" in page and "Q3 2026" in page and "Q2 2026" in page
     for section in ("Resultaten", "Doelen", "Strategie", "Werkwijze", "Benodigde middelen", "Groeiscenario"):
@@ -189,6 +189,7 @@ async def test_failed_generation_says_why_and_the_bar_stops(app, client, world, 
         raise RuntimeError("renderer missing")
 
     monkeypatch.setattr(pdf, "html_to_pdf", broken)
+    await measured_tenant(sessionmaker, world.a)
     report_id = await requested(client, world.a)
     assert await run_named_job(app, "core.reports.generate", world.a.id, report_id=report_id) == "failed"
     [job] = await rows(sessionmaker, world.a, JobProgress)
@@ -207,6 +208,7 @@ async def test_failed_generation_says_why_and_the_bar_stops(app, client, world, 
 
 
 async def test_api_requests_lists_and_reads_reports(app, client, world, sessionmaker):
+    await measured_tenant(sessionmaker, world.a)
     headers = await api_headers(sessionmaker, world.a, "regie")
     r = await client.post("/api/v1/t/acme/reports", json={}, headers=headers)
     assert r.status_code == 422
@@ -240,6 +242,42 @@ async def test_form_comes_filled_with_the_last_full_quarter(client, world, sessi
     assert f'value="{start.isoformat()}"' in page and f'value="{end.isoformat()}"' in page
 
 
+async def test_form_offers_a_quarter_with_measurements(client, world, sessionmaker):
+    """The last complete quarter when something was measured in it, else the current quarter so far."""
+    today = datetime.now(UTC).date()
+    last, current = last_full_quarter(today), quarter_start(today)
+    now = datetime.now(UTC)
+    await login_as(client, world.a, "regie")
+    await add(sessionmaker, world.a, KpiSnapshot(kpi="leads", day=today, value=3.0, measured_at=now),
+              KpiSnapshot(kpi="leads", day=last[1], value=None, measured_at=now))  # an empty day is no data
+    page = (await client.get("/t/acme/reports/")).text
+    assert f'value="{current.isoformat()}"' in page and f'value="{today.isoformat()}"' in page
+    label = f"Q{(current.month - 1) // 3 + 1} {current.year}"
+    assert f"Kwartaalrapportage {label} tot en met" in page
+    await add(sessionmaker, world.a, KpiSnapshot(kpi="leads", day=last[0], value=2.0, measured_at=now))
+    page = (await client.get("/t/acme/reports/")).text
+    assert f'value="{last[0].isoformat()}"' in page and f'value="{last[1].isoformat()}"' in page
+
+
+async def test_a_report_of_nothing_measured_says_so_and_is_no_presentation(app, client, world, sessionmaker):
+    await add(sessionmaker, world.a, MethodologyVersion(number=1, kpis=KPIS, reason="start"))
+    report_id = await requested(client, world.a)
+    assert await run_named_job(app, "core.reports.generate", world.a.id, report_id=report_id) == "done"
+    page = (await client.get(f"/t/acme/reports/{report_id}")).text
+    head = page.split('<article class="qreport"', 1)[1].split("</header>", 1)[0]
+    assert "In deze periode is niets gemeten" in head  # at the top of the document itself (and the PDF)
+    assert "kan niet de managementpresentatie zijn" in page
+    assert await count(sessionmaker, world.a, ManagementPresentation) == 0
+    gate = await report(sessionmaker, app.state.pm, world.a, phase="learning")
+    assert not item(gate, "presentation_produced").ok
+    await login_as(client, world.a, "admin")
+    page = (await client.get(f"/t/acme/reports/{report_id}")).text
+    assert "Goedkeuring door het management vastleggen" not in page  # nothing to approve is offered
+    r = await post_form(client, f"/t/acme/reports/{report_id}/approve", {"note": "akkoord"}, follow_redirects=False)
+    assert r.status_code == 409 and "kan niet de managementpresentatie zijn" in r.text
+    assert await audit(sessionmaker, world.a, "report.approved") == []
+
+
 async def test_english_report_with_a_stock_kpi_and_a_ceiling(app, client, world, sessionmaker):
     """A report asked for in English is written in English; a stock KPI (aggregation latest) shows its last
     value; a lower-is-better target reads as a ceiling."""
@@ -259,7 +297,8 @@ async def test_english_report_with_a_stock_kpi_and_a_ceiling(app, client, world,
     page = (await client.get(f"/t/acme/reports/{report_id}")).text
     assert "Methodology version 1" in page and "<h2>Results" in page and "Phase: listening" in page
     assert ">1,091<" in page and "latest value" in page  # 1000 + 91: the last day of the quarter
-    assert "at most 15" in page and ">12<" in page and ">80%<" in page and "daily average" in page
+    assert "at most 15 %" in page and ">12 %<" in page and "daily average" in page
+    assert 'data-state="ok">80 % of the ceiling<' in page  # 12 under a ceiling of 15: good
     [stored] = await rows(sessionmaker, world.a, QuarterlyReport)
     assert stored.lang == "en"
 

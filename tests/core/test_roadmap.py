@@ -155,12 +155,9 @@ class Recorder:
                           title={"nl": "Recorder", "en": "Recorder"}, description={"nl": "x", "en": "x"})
 
     @hookimpl
-    def regie_phase_changed(self, ctx, old, new):
-        self.changes.append((old, new))
-
-    @hookimpl
-    def regie_event(self, ctx, event):
-        self.events.append(event.name)
+    def regie_events(self, ctx, events):
+        self.changes += [(e.payload["old"], e.payload["new"]) for e in events if e.name == "phase.changed"]
+        self.events += [e.name for e in events]
 
 
 async def test_phase_change_calls_the_hook_of_active_plugins(app, client, world, sessionmaker):
@@ -172,6 +169,7 @@ async def test_phase_change_calls_the_hook_of_active_plugins(app, client, world,
         r = await post_form(client, "/t/acme/roadmap/override", {"reason": REASON}, follow_redirects=False)
         assert r.status_code == 303
         assert recorder.changes == [("listening", "pilot")]
+        assert recorder.events == ["phase.changed"]
     finally:
         app.state.pm.unregister(recorder)
 

@@ -1,4 +1,4 @@
-"""Single sign-on with OpenID Connect (issue 6) against a real provider on localhost (oidc-provider-mock).
+"""Single sign-on with OpenID Connect against a real provider on localhost (oidc-provider-mock).
 
 The full redirect flow runs through the app's test client: start → the provider's authorize form →
 callback (code exchange, ID-token validation). Rejections that need a token the provider would never

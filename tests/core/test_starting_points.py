@@ -187,6 +187,25 @@ async def test_compare_shows_differences(client, world, sessionmaker):
     assert (await client.get(URL + "compare?a=1&b=9")).status_code == 404
 
 
+async def test_compare_reads_from_the_older_to_the_newer_whatever_the_order(client, world, sessionmaker):
+    """Asked as a=2&b=1, version 2's additions are still shown as insertions (not as deletions)."""
+    await login_as(client, world.a, "regie")
+    await _write(client, {"people": "Jongeren", "strategy": "Luisteren"})
+    await _write(client, {"people": "Jongeren en ouderen", "strategy": "Luisteren"})
+    for query in ("a=2&b=1", "a=1&b=2"):
+        r = await client.get(URL + "compare?" + query)
+        assert r.status_code == 200
+        assert "<ins> en ouderen</ins>" in r.text and "<del>" not in r.text.split("<h1>", 1)[1], query
+        assert "wijzigingen van versie 1 naar versie 2" in r.text, query
+        assert '<option value="1" selected>' in r.text.split('name="a"', 1)[1].split("</select>", 1)[0], query
+    headers = await api_headers(sessionmaker, world.a, "viewer")
+    body = (await client.get("/api/v1/t/acme/starting-points/compare?a=2&b=1", headers=headers)).json()
+    people = next(s for s in body["sections"] if s["section"] == "people")
+    assert (body["a"], body["b"]) == (1, 2)
+    assert people["insertions"] == [" en ouderen"] and people["deletions"] == []
+    assert people["unified"][:2] == ["--- v1/people", "+++ v2/people"]
+
+
 async def test_other_tenant_cannot_reach_versions(client, world, sessionmaker):
     await login_as(client, world.b, "regie")
     await post_form(client, "/t/globex/starting-points/", {"people": "Geheim van Globex"})

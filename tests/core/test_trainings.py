@@ -6,7 +6,7 @@ from __future__ import annotations
 from sqlalchemy import select
 
 from core.activation.service import fire_events
-from core.plugins.api import check_outward
+from core.plugins.api import EventSpec, PluginInfo, check_outward, hookimpl
 from core.plugins.info import DomainEvent
 from core.tenancy.models import Tenant
 from core.tenancy.scope import tenant_scope
@@ -141,7 +141,7 @@ async def test_activating_webcare_suggests_the_webcare_training(client, world, s
     assert suggestion.department_id == world.a.departments["service"].id
     assert await _suggestions(sessionmaker, world.b) == []
     page = await client.get("/t/acme/trainings/")
-    assert "Webcare in de praktijk" in page.text and "Omdat een afdeling met webcare is begonnen." in page.text
+    assert "Webcare in de praktijk" in page.text and "Omdat een afdeling met Webcare is begonnen." in page.text
     training = await by_key(sessionmaker, "webcare-basics")
     assert f"/t/acme/trainings/?training_id={training.id}#enrol" in page.text
     page = await client.get(f"/t/acme/trainings/?training_id={training.id}")
@@ -150,9 +150,13 @@ async def test_activating_webcare_suggests_the_webcare_training(client, world, s
     r = await post_form(client, f"/t/acme/trainings/suggestions/{suggestion.id}/dismiss", {}, follow_redirects=False)
     assert r.status_code == 303
     page = await client.get("/t/acme/trainings/")
-    assert "Omdat een afdeling met webcare is begonnen." not in page.text
+    assert "Omdat een afdeling met Webcare is begonnen." not in page.text
     assert "Op dit moment geen voorstellen." in page.text
     assert len(await audit(sessionmaker, world.a, "training.suggestion_dismissed")) == 1
+
+
+CRISIS = {"crisis_id": "0b7d8f4e-5a43-4c38-9a39-2d0c1f0f0c11", "title": "Storing",
+          "started_at": "2026-03-02T09:00:00+00:00", "ended_at": None}
 
 
 async def test_a_crisis_suggests_crisis_communication_once(sessionmaker, world, app):
@@ -162,9 +166,9 @@ async def test_a_crisis_suggests_crisis_communication_once(sessionmaker, world, 
         with tenant_scope(world.a.id):
             async with sessionmaker() as session, session.begin():
                 tenant = await session.get(Tenant, world.a.id)
-                await fire_events(session, tenant, app.state.pm, [DomainEvent("crisis.started", {"title": "Storing"})],
+                await fire_events(session, tenant, app.state.pm, [DomainEvent("crisis.started", CRISIS)],
                                   exclude="webcare")
-    assert await _suggestions(sessionmaker, world.a) == [("crisis", "crisis-communication")]
+    assert await _suggestions(sessionmaker, world.a) == [("crisis.started", "crisis-communication")]
     assert len(await audit(sessionmaker, world.a, "training.suggested")) == 1
 
 
@@ -285,7 +289,7 @@ async def test_the_webcare_crisis_mode_suggests_crisis_communication(client, wor
     r = await post_form(client, "/t/acme/p/webcare/crisis/start", {"title": "Storing", "reason": "Veel vragen"},
                         follow_redirects=False)
     assert r.status_code == 303, r.text[:300]
-    assert await _suggestions(sessionmaker, world.a) == [("crisis", "crisis-communication")]
+    assert await _suggestions(sessionmaker, world.a) == [("crisis.started", "crisis-communication")]
     page = await client.get("/t/acme/trainings/")
     assert "Crisiscommunicatie op sociale media" in page.text and "Vanwege een crisis." in page.text
 
@@ -304,3 +308,40 @@ async def test_a_suggestion_stored_by_a_simultaneous_visit_is_no_error(client, w
     await login_as(client, world.a, "admin")
     r = await client.get("/t/acme/trainings/")
     assert r.status_code == 200 and "Trainingen" in r.text
+
+
+class Coaching:
+    """A plugin the core has never heard of: it declares which trainings its activation and its event call for."""
+
+    @hookimpl
+    def regie_plugin(self) -> PluginInfo:
+        return PluginInfo(name="coaching", groundswell_function="energizing", default_owner="sales",
+                          title={"nl": "Coaching", "en": "Coaching"}, training_topics=("publishing",),
+                          events=(EventSpec("coach.flagged", "a coach flagged a conversation",
+                                            training_topic="monitoring", because="Because of a crisis."),))
+
+
+async def test_suggestions_follow_what_plugins_declare_not_plugin_names(app, client, world, sessionmaker):
+    """The core's listener knows no plugin: any plugin's activation or event suggests the topics it declares,
+    and the trainings page explains each suggestion in words (never the raw reason key)."""
+    plugin = Coaching()
+    app.state.pm.register(plugin)
+    try:
+        await login_as(client, world.a, "marketer")
+        r = await post_form(client, "/t/acme/plugins/coaching/request",
+                            {"department_id": str(world.a.departments["marketing"].id), "motivation": "Coaching"})
+        assert r.status_code == 200, r.text[:300]
+        await login_as(client, world.a, "regie")
+        r = await post_form(client, "/t/acme/plugins/coaching/decision", {"decision": "approve", "reason": "Goed"})
+        assert r.status_code == 200, r.text[:300]
+        with tenant_scope(world.a.id):
+            async with sessionmaker() as session, session.begin():
+                await fire_events(session, await session.get(Tenant, world.a.id), app.state.pm,
+                                  [DomainEvent("coach.flagged", {})], exclude="coaching")
+        assert sorted(await _suggestions(sessionmaker, world.a)) == [
+            ("coach.flagged", "listening-and-monitoring"), ("plugin.activated:coaching", "social-media-for-employees")]
+        page = await client.get("/t/acme/trainings/")
+        assert "Omdat een afdeling met Coaching is begonnen." in page.text and "Vanwege een crisis." in page.text
+        assert "coach.flagged" not in page.text.replace('data-reason="coach.flagged"', "")
+    finally:
+        app.state.pm.unregister(plugin)

@@ -293,7 +293,7 @@ async def kill_a_worker_mid_import(settings: Settings, sessionmaker: async_sessi
             if holder is not None and figures.requeued is None and not _exists(settings, holder[1]):
                 figures.requeued = time.monotonic() - killed_at
             run, progress = await import_state(sessionmaker, world, run_id, progress_id)
-            stamps = [s.replace(tzinfo=UTC) for s in (run.updated_at, progress.updated_at)]
+            stamps = [run.updated_at, progress.updated_at]
             later = [s for s in stamps if s > killed_wall]
             return min(later) if later else None
 

@@ -267,8 +267,11 @@ async def test_measure_gives_the_kpis(app, mon, sessionmaker):
             assert await hooks.measure(ctx, "monitoring.sentiment_index", week) == -28.6
             assert await hooks.measure(ctx, "monitoring.places", week) == 6
             assert await hooks.measure(ctx, "monitoring.volume", (WEEK, WEEK)) == 2  # inclusive dates
-            assert await hooks.measure(ctx, "monitoring.negative_share", (WEEK - timedelta(days=9),
-                                                                          WEEK - timedelta(days=1))) == 0.0
+            quiet = (WEEK - timedelta(days=9), WEEK - timedelta(days=1))
+            assert await hooks.measure(ctx, "monitoring.volume", quiet) == 0
+            # no mentions: no share to measure (a 0 % would pull the period's average down as a good day)
+            assert await hooks.measure(ctx, "monitoring.negative_share", quiet) is None
+            assert await hooks.measure(ctx, "monitoring.sentiment_index", quiet) is None
             assert await hooks.measure(ctx, "talking.posts", week) is None
 
 

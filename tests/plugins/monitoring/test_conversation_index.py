@@ -11,7 +11,7 @@ import pytest
 from core.accounts.models import SocialAccount
 from core.auth.models import User
 from core.plugins.api import DomainError, HookContext
-from core.plugins.manager import call, hook_for
+from core.plugins.manager import call
 from core.tenancy.scope import tenant_scope
 from plugins.monitoring.conversation_index import components, hooks, service, signals
 from plugins.monitoring.conversation_index.components import Row, combine, score_bucket, score_series
@@ -99,7 +99,8 @@ def test_weights_change_the_mean() -> None:
 
 def test_periods_are_presets_and_refuse_anything_else() -> None:
     p = service.parse_period("13w", today=D)
-    assert p.start == datetime(2025, 12, 5, tzinfo=UTC) and p.end == datetime(2026, 3, 6, tzinfo=UTC)
+    # whole days that are over: the 91 days before D, as the dashboard's periods
+    assert p.start == datetime(2025, 12, 4, tzinfo=UTC) and p.end == datetime(2026, 3, 5, tzinfo=UTC)
     assert len(p.buckets) == 13 and all(e - s == timedelta(days=7) for s, e in p.buckets)
     assert len(service.parse_period("30d", today=D).buckets) == 30
     assert service.parse_period(None, today=D).key == "13w"
@@ -167,14 +168,14 @@ async def test_scores_from_stored_mentions(app, mon, sessionmaker):
 async def test_kpi_through_the_plugin_hook(app, mon, sessionmaker):
     await seed_known(sessionmaker, mon.a)
     pm = app.state.pm
-    keys = [k.key for found in await call(hook_for(pm, "regie_kpis", {"monitoring"})) for k in found]
+    keys = [k.key for found in await call(pm.hook("regie_kpis", only="monitoring")) for k in found]
     assert "monitoring.conversation_index" in keys and "monitoring.volume" in keys
     with tenant_scope(mon.a.id):
         async with sessionmaker() as s:
             ctx = HookContext(tenant_id=mon.a.id, tenant_slug="acme", session=s)
 
             async def measure(kpi: str, period) -> list:
-                return await call(hook_for(pm, "regie_measure", {"monitoring"}), ctx=ctx, kpi=kpi, period=period)
+                return await call(pm.hook("regie_measure", only="monitoring"), ctx=ctx, kpi=kpi, period=period)
 
             assert await measure("monitoring.conversation_index", (D, D)) == [45.8]
             assert await measure("monitoring.conversation_index", (D + timedelta(days=1),

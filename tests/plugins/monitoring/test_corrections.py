@@ -331,4 +331,4 @@ async def test_counts_follow_the_profile_and_time_of_the_mention(client: Any, se
                                                  HourStat.mentions, HourStat.reach))).all()
     live = {(r.profile_key, r.sentiment): (r.mentions, r.reach) for r in rows if r.mentions}
     assert live == {(k, "positive"): (1, 50) for k in (ALL_PROFILES, s.profile, s.other_profile)}
-    assert {r.hour.replace(tzinfo=BASE.tzinfo) for r in rows} == {BASE}
+    assert {r.hour for r in rows} == {BASE}

@@ -123,7 +123,6 @@ async def poll(app: Any, tenant_id: UUID, source_id: UUID | None = None) -> dict
 
 def near(moment: datetime | None, expected: datetime, slack: timedelta = timedelta(seconds=30)) -> bool:
     assert moment is not None
-    moment = moment if moment.tzinfo else moment.replace(tzinfo=UTC)
     return abs(moment - expected) < slack
 
 

@@ -179,7 +179,7 @@ async def test_full_text_search(client: Any, sessionmaker: Any, seeded: Any, bac
 
 
 def test_search_on_postgresql_uses_the_documented_expression() -> None:
-    """The lead adds a GIN index on exactly `SEARCH_DOCUMENT`; the query must use that very expression."""
+    """The migration adds a GIN index on exactly `SEARCH_DOCUMENT`; the query must use that very expression."""
     from sqlalchemy.dialects import postgresql
 
     from plugins.monitoring.mentions.service import SEARCH_DOCUMENT, MentionFilters, mentions_query

@@ -15,6 +15,7 @@ from core.plugins.api import HookContext
 from core.tenancy.scope import tenant_scope
 from plugins.webcare.measure import hooks
 from plugins.webcare.models import Answer, Case, Customer, Escalation, Question
+from tests.core.kpi_html import figure
 from tests.plugins.webcare.test_replies import RULES, publish
 from tests.support import TenantWorld, World, login_as
 
@@ -143,7 +144,11 @@ async def test_widget_kpi_page_policy_sections_and_channels(wc: World, client: A
     for status, n in (("new", 3), ("open", 1), ("waiting", 1), ("reopened", 1)):
         assert f'data-status="{status}">{n}<' in widget, status
     assert "urgent: 1" in widget and "normaal: 4" in widget and "laag: 1" in widget
-    assert "Afgelopen 7 dagen" in widget and 'Cases geopend</div><div class="value">4<' in widget
+    # the four cases came in today: counted as today's (live), not yet in the last 7 days (the seven whole days
+    # before today, as on the dashboard)
+    assert 'data-figure="opened-today">4<' in widget
+    week = f"{now.date() - timedelta(days=7)}/{now.date() - timedelta(days=1)}"
+    assert "Afgelopen 7 dagen" in widget and figure(widget, "webcare.cases", week) == "0"
     assert "data-chart" in widget and "Cases per dag" in widget and "/t/acme/p/webcare/kpis/" in widget
     assert "Webcare-KPI's" in overview  # the navigation entry
 
@@ -152,9 +157,10 @@ async def test_widget_kpi_page_policy_sections_and_channels(wc: World, client: A
     assert ">6<" in kpi["webcare.cases"]
     assert ">25 min<" in kpi["webcare.first_response_median"] and ">51 min<" in kpi["webcare.first_response_p90"]
     assert ">2 h 30 min<" in kpi["webcare.resolution_median"]
-    assert "25,0 %" in kpi["webcare.within_sla"] and "van 4 afgeronde cases" in kpi["webcare.within_sla"]
-    assert "33,3 %" in kpi["webcare.negative_turned"] and "75,0 %" in kpi["webcare.community_customer_share"]
-    assert page.count("data-chart") == 2 and "Van 2026-03-02 tot en met 2026-03-08" in page
+    # written as every page writes a KPI (`kpi_format`): a whole percentage without decimals
+    assert ">25 %<" in kpi["webcare.within_sla"] and "van 4 afgeronde cases" in kpi["webcare.within_sla"]
+    assert "33,3 %" in kpi["webcare.negative_turned"] and ">75 %<" in kpi["webcare.community_customer_share"]
+    assert page.count("data-chart") == 2 and "Van 2 mrt 2026 tot en met 8 mrt 2026" in page
     for query, field_text in (("from=2026-03-08&to=2026-03-01", "Het einde van de periode ligt vóór het begin."),
                               ("period=decade", "period"), ("period=custom&from=gisteren&to=2026-03-01", "from"),
                               ("from=2024-01-01&to=2026-03-01", "Kies een periode van hoogstens 366 dagen.")):

@@ -208,9 +208,8 @@ async def test_deadlines_per_priority_and_config_defaults(sla_wc: World, session
 
 
 def wall(moment: datetime) -> datetime:
-    """Amsterdam wall-clock time of a stored moment (SQLite gives it back without its zone: UTC)."""
-    aware = moment if moment.tzinfo else moment.replace(tzinfo=UTC)
-    return aware.astimezone(AMS).replace(tzinfo=None)
+    """Amsterdam wall-clock time of a stored moment."""
+    return moment.astimezone(AMS).replace(tzinfo=None)
 
 
 async def test_pause_while_waiting_moves_the_resolution_deadline(sla_wc: World, sessionmaker) -> None:

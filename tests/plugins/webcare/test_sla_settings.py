@@ -128,7 +128,7 @@ async def test_holidays_added_refused_and_removed(client, sla_wc: World, session
             clock = await service.clock_of(session)
     assert clock.holidays == {holiday.day}
     page = await client.get(url(a))
-    assert "2026-04-27" in page.text and "Koningsdag" in page.text
+    assert "maandag 27 april 2026" in page.text and "Koningsdag" in page.text  # the date as Dutch writes it
     removed = await post_form(client, url(a, f"holidays/{holiday.id}/delete"), {}, follow_redirects=False)
     assert removed.status_code == 303
     with tenant_scope(a.id):
@@ -171,7 +171,5 @@ async def test_changed_sla_moves_open_deadlines(app, client, sla_wc: World, sess
     with tenant_scope(a.id):
         async with sessionmaker() as session:
             due = {c.number: c.first_response_due for c in (await session.scalars(select(Case))).all()}
-    moved = due[1] if due[1].tzinfo else due[1].replace(tzinfo=UTC)
-    assert moved == datetime(2026, 3, 2, 10, 30, tzinfo=UTC)  # 90 business minutes after 10:00 local
-    closed = due[2] if due[2].tzinfo else due[2].replace(tzinfo=UTC)
-    assert closed == datetime(2026, 3, 2, 9, 30, tzinfo=UTC)  # closed cases keep their history
+    assert due[1] == datetime(2026, 3, 2, 10, 30, tzinfo=UTC)  # 90 business minutes after 10:00 local
+    assert due[2] == datetime(2026, 3, 2, 9, 30, tzinfo=UTC)  # closed cases keep their history
