@@ -16,6 +16,7 @@ from jinja2 import Environment, FileSystemLoader, select_autoescape
 
 from core.digest.content import Digest
 from core.i18n import gettext_for
+from core.i18n.formats import number as format_number
 from core.web.filters import install_filters
 
 FRONTEND_TEMPLATES = Path(__file__).resolve().parents[2] / "frontend" / "templates"
@@ -34,8 +35,7 @@ def number(value: float | None, unit: str, lang: str) -> str:
     if value is None:
         return "—"
     whole = unit in ("count", "euro", "eur", "leads", "number") or float(value).is_integer()
-    text = format_decimal(round(value) if whole else round(value, 1), format="#,##0" if whole else "#,##0.0",
-                          locale=lang)
+    text = format_number(value, lang, 0 if whole else 1, keep_zeros=True)
     return f"{text} %" if unit == "percent" else text
 
 

@@ -24,6 +24,7 @@ from core.demo.kpis import DemoKpi
 from core.errors import DomainError, NotFound, PermissionDenied, Refused
 from core.evidence.service import freeze_baseline
 from core.i18n import N_, Msg, Plural, gettext_for, ngettext_for
+from core.i18n.formats import number as format_number
 from core.jobs.plugin_jobs import enqueue_job, job_transaction, run_named_job
 from core.jobs.progress import start_progress, update_progress
 from core.mail import send_mail
@@ -95,7 +96,8 @@ __all__ = [
     "kpi_format", "KpiTiles", "kpi_tiles", "last_days", "lang_of", "member_choices", "member_principal", "Msg",
     "MultipartForm", "N_", "ngettext_for", "Plural",
     "normal_handle", "NotFound", "notify_people", "OutwardCheck", "owning_department", "Page", "page",
-    "page_number", "PageInfo", "paginate", "permission_check", "PermissionDenied", "PluginInfo", "principal_of",
+    "format_number", "page_number", "PageInfo", "paginate", "permission_check", "PermissionDenied", "PluginInfo",
+    "principal_of",
     "published_tone_rules",
     "record_audit",
     "Refused", "registered_handles", "run_named_job", "send_mail", "Series", "start_progress", "tenant_of",

@@ -9,12 +9,12 @@ from functools import cache
 from pathlib import Path
 from typing import Any
 
-from babel.numbers import format_decimal
 from jinja2 import Environment, FileSystemLoader, select_autoescape
 from markupsafe import Markup
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from core.i18n import gettext_for
+from core.i18n.formats import number as format_number
 from core.measurement.models import QuarterlyReport
 from core.measurement.targets import formatter
 from core.policy.models import WAY_OF_WORK_SECTIONS
@@ -106,10 +106,7 @@ def environment() -> Environment:
 
 def number(lang: str) -> Any:
     def fmt(value: float | None, digits: int = 1) -> str:
-        if value is None:
-            return "—"
-        pattern = "#,##0" if float(value).is_integer() or digits == 0 else "#,##0." + "#" * digits
-        return format_decimal(value, format=pattern, locale=lang)
+        return format_number(value, lang, digits)
 
     return fmt
 

@@ -5,10 +5,9 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
-from babel.numbers import format_decimal
 from markupsafe import Markup
 
-from core.plugins.api import Series, chart, doughnut
+from core.plugins.api import Series, chart, doughnut, format_number
 from plugins.monitoring.models import SENTIMENTS, SOURCE_TYPES
 
 SENTIMENT_COLORS = {"negative": "#c53030", "neutral": "#a0aec0", "positive": "#2f855a"}
@@ -17,10 +16,7 @@ SENTIMENT_COLORS = {"negative": "#c53030", "neutral": "#a0aec0", "positive": "#2
 def number_format(lang: str) -> Callable[..., str]:
     """`num(value, digits=0)` for templates: 12.345 in Dutch, 12,345 in English; '—' for nothing."""
     def num(value: Any, digits: int = 0) -> str:
-        if value is None:
-            return "—"
-        pattern = "#,##0" + ("." + "0" * digits if digits else "")
-        return format_decimal(value, format=pattern, locale=lang)
+        return format_number(value, lang, digits, keep_zeros=True)
     return num
 
 

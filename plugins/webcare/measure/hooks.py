@@ -14,7 +14,6 @@ from collections import Counter
 from datetime import UTC, date, datetime
 from typing import Any
 
-from babel.numbers import format_decimal
 from sqlalchemy import func, select
 
 from core.plugins.api import (
@@ -27,6 +26,7 @@ from core.plugins.api import (
     Widget,
     chart,
     department_choices,
+    format_number,
     gettext_for,
     kpi_format,
     kpi_tiles,
@@ -138,9 +138,7 @@ async def kpi_view(session: Any, first: date, last: date, today: date) -> KpiTil
 
 def number_format(lang: str) -> Any:
     def num(value: Any, digits: int = 0) -> str:
-        if value is None:
-            return "—"
-        return format_decimal(value, format="#,##0" + ("." + "0" * digits if digits else ""), locale=lang)
+        return format_number(value, lang, digits, keep_zeros=True)
     return num
 
 
