@@ -32,11 +32,7 @@ def reachable(request: Request[Any, Any, Any], principal: Any, href: str) -> boo
 
     Judged by the route's action in the matrix; a non-viewer member may be the `owner` of a plugin (its
     department), which only that plugin's own routes work out, so such links stay for every member."""
-    try:
-        handler = request.app.asgi_router.handle_routing(urlsplit(href).path, "GET")[1]
-    except HTTPException:  # not a route of this app: not for this check to hide
-        return True
-    action = handler.opt.get("action")
+    action = _action_at(request, urlsplit(href).path)
     if action in (None, PUBLIC, AUTHENTICATED):
         return True
     roles = principal.roles if principal is not None and principal.user is not None else frozenset()
@@ -47,6 +43,20 @@ def reachable(request: Request[Any, Any, Any], principal: Any, href: str) -> boo
         return allowed(roles, action)
     except KeyError:
         return True
+
+
+def _action_at(request: Request[Any, Any, Any], path: str) -> str | None:
+    """The action a GET of `path` needs (None: no route of this app, or none declared). Routing is fixed for the
+    app's life, so each path is looked up once, not for every link of every page."""
+    known: dict[str, str | None] = request.app.state.setdefault("_actions_by_path", {})
+    if path not in known:
+        try:
+            handler = request.app.asgi_router.handle_routing(path, "GET")[1]
+        except HTTPException:  # not a route of this app: not for this check to hide
+            known[path] = None
+        else:
+            known[path] = handler.opt.get("action")
+    return known[path]
 
 
 def _href(entry: Any) -> str | None:
