@@ -9,7 +9,7 @@ HOST ?= 127.0.0.1
 PORT ?= 8000
 # Links in mails and the printed demo table point to http://$(HOST):$(PORT) unless BASE_URL is set.
 
-.PHONY: serve test install lint chromium bench demo worker
+.PHONY: serve test install lint chromium bench bench-pages demo worker
 
 $(VENV)/bin/python:
 	$(PYTHON) -m venv $(VENV)
@@ -28,7 +28,7 @@ install: $(STAMP)
 serve: $(STAMP)
 	$(BIN)/regie db upgrade
 	$(BIN)/regie demo --host $(HOST) --port $(PORT)
-	REGIE_DEV_MAILBOX=1 $(BIN)/regie serve --host $(HOST) --port $(PORT)
+	REGIE_DEV_MAILBOX=1 $(BIN)/regie serve --host $(HOST) --port $(PORT) --access-log
 
 demo: $(STAMP)
 	$(BIN)/regie db upgrade
@@ -48,6 +48,12 @@ test: $(TEST_STAMP) chromium
 
 bench: $(TEST_STAMP)
 	$(BIN)/pytest -q -m bench tests/bench -s
+
+# Every main page under load next to the bare framework, in one run: needs PostgreSQL (TEST_POSTGRES_URL's
+# server) and wrk; loads its own database once (a few minutes), then writes docs/performance-pages.md.
+bench-pages: $(TEST_STAMP)
+	@command -v wrk >/dev/null 2>&1 || (apt-get update -qq && apt-get install -y -qq wrk >/dev/null)
+	$(BIN)/python -m tests.bench.pages $(BENCH_ARGS)
 
 lint: $(TEST_STAMP)
 	$(BIN)/ruff check .

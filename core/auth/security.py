@@ -18,6 +18,9 @@ from core.db.base import as_utc
 
 ROTATE = "regie.rotate_session"
 """Scope key set at sign-in: the response stores the session under a new id and drops the old one."""
+SEEN_EVERY = timedelta(minutes=1)
+"""How often `seen` moves on: a session that did not change is not written back with every response
+(`core/web/session_store.py`). The idle limit may therefore end a session up to this much early."""
 
 
 def clock() -> datetime:
@@ -69,7 +72,8 @@ def session_valid(raw: dict[str, Any], user: Any, settings: Any) -> bool:
         return False
     if now - as_utc(seen) > timedelta(hours=settings.session_idle_hours):
         return False
-    raw["seen"] = now.isoformat()
+    if now - as_utc(seen) >= SEEN_EVERY:
+        raw["seen"] = now.isoformat()
     return True
 
 

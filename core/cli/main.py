@@ -17,6 +17,7 @@ from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from core.errors import DomainError, NotFound, PermissionDenied
+from core.i18n import Msg
 from core.settings import Settings
 
 T = TypeVar("T")
@@ -99,17 +100,28 @@ def cli() -> None:
 @cli.command()
 @click.option("--host", default="127.0.0.1", show_default=True)
 @click.option("--port", default=8000, show_default=True, type=int)
-@click.option("--reload", is_flag=True, help="Restart on code changes (development).")
-def serve(host: str, port: int, reload: bool) -> None:
+@click.option("--workers", type=click.IntRange(1, 256), default=None,
+              help="Web processes. Default: one per CPU core when REDIS_URL and BROKER_URL are set, else 1.")
+@click.option("--access-log", is_flag=True, help="Log a line per request (off by default; errors are always logged).")
+@click.option("--reload", is_flag=True, help="Restart on code changes (development; one process).")
+def serve(host: str, port: int, workers: int | None, access_log: bool, reload: bool) -> None:
     """Run the web app (with an in-process job worker unless BROKER_URL is set).
 
-    Without BASE_URL, links in mails point to the address it listens on (`--host`, `--port`)."""
+    Several processes (`--workers`) share their sessions in Redis (REDIS_URL) and leave the jobs to
+    `regie worker` (BROKER_URL). Without BASE_URL, links in mails point to the address it listens on
+    (`--host`, `--port`)."""
     import uvicorn
 
+    settings = Settings.from_env()
     try:
-        options = serve_options(Settings.from_env(), host, port, reload)
+        options = serve_options(settings, host, port, reload, workers=workers, access_log=access_log)
     except DomainError as exc:
         fail(exc)
+    if options["workers"] > 1:
+        click.echo(f"Serving with {options['workers']} web processes.")
+    elif workers is None and not reload and cpu_cores() > 1:
+        click.echo("Serving with one web process; with REDIS_URL and BROKER_URL set, `regie serve` starts one "
+                   "per CPU core (--workers).")
     if not os.environ.get("BASE_URL"):
         # the app (made by uvicorn's factory call, also in a reloader's child process) reads it from the environment
         os.environ["BASE_URL"] = listening_url(host, port)
@@ -127,17 +139,48 @@ def listening_url(host: str, port: int) -> str:
     return f"http://{shown}:{port}"
 
 
-def serve_options(settings: Settings, host: str, port: int, reload: bool) -> dict[str, Any]:
+def serve_options(settings: Settings, host: str, port: int, reload: bool, *, workers: int | None = None,
+                  access_log: bool = False) -> dict[str, Any]:
     """uvicorn's keyword arguments. X-Forwarded-For/-Proto are believed only from the proxies named in
     FORWARDED_ALLOW_IPS: uvicorn's own default trusts loopback, so anyone on the same host could pick the client
-    address the sign-in rate limit and lockout count by."""
+    address the sign-in rate limit and lockout count by. The access log is off unless asked for: a line per
+    request costs time on every request and repeats what the proxy in front already logs."""
     trusted = list(settings.forwarded_allow_ips)
     for entry in trusted:
         if entry != "*" and not _is_address_or_network(entry):
             raise DomainError(field="FORWARDED_ALLOW_IPS",
                               msgid="Not an IP address or network: {value}.", value=entry)
-    return {"factory": True, "host": host, "port": port, "reload": reload, "log_level": "info",
+    return {"factory": True, "host": host, "port": port, "reload": reload,
+            "workers": web_processes(settings, workers, reload), "log_level": "info", "access_log": access_log,
             "proxy_headers": bool(trusted), "forwarded_allow_ips": trusted}
+
+
+def web_processes(settings: Settings, asked: int | None, reload: bool) -> int:
+    """How many web processes `regie serve` starts. Each process keeps its sessions and its job worker to itself
+    unless REDIS_URL and BROKER_URL are set, so more than one needs both; the default is one per CPU core when
+    they are, else one."""
+    shared = bool(settings.redis_url and settings.broker_url)
+    if asked is None:
+        return cpu_cores() if shared and not reload else 1
+    if asked > 1 and reload:
+        raise DomainError(field="--workers", msgid="--reload runs one process: leave out --workers or give 1.")
+    missing: dict[str, Msg] = {}
+    if asked > 1 and not settings.redis_url:
+        missing["REDIS_URL"] = Msg("Several web processes share the sessions in Redis: set REDIS_URL, or run "
+                                   "one process (--workers 1).")
+    if asked > 1 and not settings.broker_url:
+        missing["BROKER_URL"] = Msg("Several web processes leave the jobs to `regie worker`: set BROKER_URL, or "
+                                    "run one process (--workers 1).")
+    if missing:
+        raise DomainError(missing)
+    return asked
+
+
+def cpu_cores() -> int:
+    """The CPU cores this process may run on (fewer than the machine's when it is pinned to some)."""
+    if hasattr(os, "sched_getaffinity"):
+        return len(os.sched_getaffinity(0)) or 1
+    return os.cpu_count() or 1
 
 
 def _is_address_or_network(entry: str) -> bool:

@@ -21,8 +21,6 @@ from litestar.openapi.plugins import SwaggerRenderPlugin
 from litestar.plugins.htmx import HTMXPlugin
 from litestar.plugins.jinja import JinjaTemplateEngine
 from litestar.static_files import create_static_files_router
-from litestar.stores.file import FileStore
-from litestar.stores.redis import RedisStore
 from litestar.stores.registry import StoreRegistry
 from litestar.template.config import TemplateConfig
 
@@ -42,6 +40,7 @@ from core.web.errors import EXCEPTION_HANDLERS, document_api_errors
 from core.web.input_guard import reject_nul
 from core.web.routes import api_route_handlers, web_route_handlers
 from core.web.security_headers import security_headers
+from core.web.session_store import session_store
 
 FRONTEND = Path(__file__).resolve().parent.parent.parent / "frontend"
 MAX_BODY_BYTES = 12 * 1024 * 1024
@@ -61,8 +60,11 @@ def create_app(settings: Settings | None = None, extra_plugins: list[Any] | None
     @asynccontextmanager
     async def lifespan(app: Litestar) -> AsyncIterator[None]:
         gc.freeze()  # what was built at start-up lives as long as the process: keep it out of every GC pass
-        worker = start_in_process_worker(broker) if start_jobs and not settings.broker_url else None
-        scheduler = build_scheduler(sessionmaker) if start_jobs else None
+        # embedded mode works the jobs and sends the periodic ones here; with a broker `regie worker` does both,
+        # so several web processes (`regie serve --workers N`) never send each periodic job N times
+        embedded = start_jobs and not settings.broker_url
+        worker = start_in_process_worker(broker) if embedded else None
+        scheduler = build_scheduler(sessionmaker) if embedded else None
         if scheduler:
             schedule_plugin_jobs(scheduler, sessionmaker)
         if scheduler:
@@ -86,8 +88,6 @@ def create_app(settings: Settings | None = None, extra_plugins: list[Any] | None
     )
     state = State({"settings": settings, "sessionmaker": sessionmaker, "pm": pm, "broker": broker,
                    "engine": engine})
-    session_store = RedisStore.with_client(url=settings.redis_url, namespace="regie-sessions") \
-        if settings.redis_url else FileStore(settings.var_dir / "sessions", create_directories=True)
     session_config = RotatingSessionConfig(store="sessions", max_age=int(settings.session_absolute_hours * 3600),
                                            httponly=True, samesite="lax", key="regie_session",
                                            secure=settings.secure_cookies)
@@ -115,7 +115,7 @@ def create_app(settings: Settings | None = None, extra_plugins: list[Any] | None
         middleware=[session_config.middleware, rate_limit.middleware,
                     RequestContextMiddleware(), DefineMiddleware(SessionCSRFMiddleware, config=csrf_config)],
         request_class=SessionRequest,
-        stores=StoreRegistry(stores={"sessions": session_store}),
+        stores=StoreRegistry(stores={"sessions": session_store(settings)}),
         request_max_body_size=MAX_BODY_BYTES,
         template_config=TemplateConfig(engine=JinjaTemplateEngine.from_environment(_jinja(pm))),
         openapi_config=OpenAPIConfig(title="Regie API", version="1.0.0", path="/api/v1/schema",

@@ -313,6 +313,63 @@ def test_serve_points_links_to_its_own_port_unless_base_url_is_set(regie: Callab
     assert "Links in mails" not in result.output and served[-1]["port"] == 8103
 
 
+@pytest.fixture
+def four_cores(monkeypatch: pytest.MonkeyPatch) -> None:
+    import core.cli.main
+
+    monkeypatch.setattr(core.cli.main, "cpu_cores", lambda: 4)
+    monkeypatch.delenv("REDIS_URL", raising=False)
+    monkeypatch.setenv("BASE_URL", "http://127.0.0.1:8000")
+
+
+def test_serve_runs_one_process_per_core_only_when_sessions_and_jobs_are_shared(
+        regie: Callable[..., Result], served: list[dict[str, Any]], four_cores: None,
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    import uvicorn
+
+    result = regie("serve")  # `make serve`: no Redis, no broker
+    assert result.exit_code == 0, result.output
+    assert served[-1]["workers"] == 1
+    assert "one web process" in result.output and "REDIS_URL and BROKER_URL" in result.output
+    monkeypatch.setenv("REDIS_URL", "redis://127.0.0.1:6379/7")
+    monkeypatch.setenv("BROKER_URL", "redis://127.0.0.1:6379/7")
+    result = regie("serve")
+    assert result.exit_code == 0, result.output
+    assert served[-1]["workers"] == 4 and "Serving with 4 web processes." in result.output
+    assert uvicorn.Config(served[-1].pop("app"), **served[-1]).workers == 4  # options uvicorn takes as they are
+    assert regie("serve", "--workers", "2").exit_code == 0 and served[-1]["workers"] == 2
+    assert regie("serve", "--reload").exit_code == 0 and served[-1]["workers"] == 1  # the reloader is one process
+    result = regie("serve", "--workers", "1")
+    assert served[-1]["workers"] == 1 and "one web process" not in result.output
+
+
+def test_serve_refuses_several_processes_that_would_not_share_sessions_or_jobs(
+        regie: Callable[..., Result], served: list[dict[str, Any]], four_cores: None,
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    refused = regie("serve", "--workers", "2")
+    assert refused.exit_code == 2
+    assert ("Error: REDIS_URL: Several web processes share the sessions in Redis: set REDIS_URL, or run one "
+            "process (--workers 1).") in refused.output
+    assert "Error: BROKER_URL: Several web processes leave the jobs to `regie worker`" in refused.output
+    monkeypatch.setenv("REDIS_URL", "redis://127.0.0.1:6379/7")
+    refused = regie("serve", "--workers", "2")
+    assert refused.exit_code == 2 and "BROKER_URL" in refused.output and "REDIS_URL" not in refused.output
+    monkeypatch.setenv("BROKER_URL", "redis://127.0.0.1:6379/7")
+    refused = regie("serve", "--workers", "2", "--reload")
+    assert refused.exit_code == 2
+    assert "Error: --workers: --reload runs one process: leave out --workers or give 1." in refused.output
+    assert regie("serve", "--workers", "0").exit_code == 2
+    assert served == []
+
+
+def test_serve_logs_requests_only_when_asked(regie: Callable[..., Result], served: list[dict[str, Any]],
+                                            four_cores: None) -> None:
+    assert regie("serve").exit_code == 0
+    assert served[-1]["access_log"] is False and served[-1]["log_level"] == "info"  # errors are still logged
+    assert regie("serve", "--access-log").exit_code == 0
+    assert served[-1]["access_log"] is True
+
+
 def test_demo_prints_sign_in_links_for_the_port_it_will_be_served_on(regie: Callable[..., Result],
                                                                      monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.delenv("BASE_URL", raising=False)

@@ -236,3 +236,46 @@ def test_regie_worker_relays_the_outbox_over_redis(tmp_path: Path, restore_broke
         thread.join(60)
     assert not thread.is_alive()
     assert [(m["id"], m["to"]) for m in outbox(settings)] == [(message_id, "wachtrij@example.nl")]
+
+
+class _Started:
+    """Stands in for the in-process worker and the scheduler: records what the web process starts."""
+
+    def __init__(self, log: list[str], what: str) -> None:
+        self.log, self.what = log, what
+
+    def start(self) -> None:
+        self.log.append(self.what)
+
+    def add_job(self, *args: object, **kwargs: object) -> None:
+        pass
+
+    def shutdown(self, wait: bool = True) -> None:
+        pass
+
+    def stop(self, timeout: int = 0) -> None:
+        pass
+
+
+@pytest.mark.parametrize(("broker_url", "expected"), [("", ["worker", "scheduler"]), (REDIS_URL, [])])
+async def test_the_web_process_works_and_schedules_jobs_only_without_a_broker(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch, restore_broker: None, broker_url: str,
+        expected: list[str]) -> None:
+    """With a broker `regie worker` works the jobs and sends the periodic ones: several web processes
+    (`regie serve --workers N`) would otherwise each send every periodic job."""
+    from litestar.testing import AsyncTestClient
+
+    import core.web.app as web_app
+
+    started: list[str] = []
+
+    def worker(broker: object) -> _Started:
+        started.append("worker")
+        return _Started(started, "unused")
+
+    monkeypatch.setattr(web_app, "start_in_process_worker", worker)
+    monkeypatch.setattr(web_app, "build_scheduler", lambda sessionmaker: _Started(started, "scheduler"))
+    settings = Settings.from_env(var_dir=tmp_path, broker_url=broker_url, secret_key="k" * 40,
+                                 database_url=f"sqlite+aiosqlite:///{tmp_path / 'w.sqlite3'}")
+    async with AsyncTestClient(app=web_app.create_app(settings)):
+        assert started == expected

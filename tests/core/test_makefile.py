@@ -25,6 +25,7 @@ def test_make_serve_installs_no_test_tools_and_serves_its_port(tmp_path: Path) -
     assert "pip install -q -e ." in serve and ".[test]" not in serve
     assert "regie demo --host 127.0.0.1 --port 8101" in serve  # the printed table's links
     assert "regie serve --host 127.0.0.1 --port 8101" in serve  # which sets BASE_URL for the mails
+    assert "--port 8101 --access-log" in serve  # a development server shows its requests
     assert "8000" not in serve
 
 
