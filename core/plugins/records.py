@@ -52,6 +52,9 @@ class Widget:
     title: str
     template: str
     context: Mapping[str, Any] = field(default_factory=dict)
+    as_of: datetime | None = None
+    """When the figure was computed, for a figure a job stores ahead; the card shows it. None: read at the view
+    from counters every write keeps current (the card says the figure is current)."""
 
 
 @dataclass(frozen=True)

@@ -248,6 +248,22 @@ class DirtyDay(TenantScoped, Base):
     day: Mapped[date] = mapped_column(Date)
 
 
+class IndexFigure(TenantScoped, Base):
+    """The Conversation Index of the overview widget's window (the 30 whole days before today), one row per
+    tenant. The rollup job computes it when the window moves on or a day it reads changed; the widget shows
+    this row and when it was computed, so no page view reads a month of mentions."""
+
+    __tablename__ = "monitoring_index_figure"
+    __table_args__ = (UniqueConstraint("tenant_id", name="uq_monitoring_index_figure_tenant"),)
+
+    first: Mapped[date] = mapped_column(Date)
+    last: Mapped[date] = mapped_column(Date)
+    mentions: Mapped[int] = mapped_column(Integer, default=0)
+    value: Mapped[float | None] = mapped_column(Float, nullable=True)
+    components: Mapped[dict[str, float | None]] = mapped_column(JSON, default=dict)
+    computed_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+
+
 class ImportRun(TenantScoped, Base):
     """An uploaded platform export: validated and ingested by a job with progress and a rejected-rows report."""
 

@@ -12,11 +12,11 @@ from core.plugins.api import (
     gettext_for,
     kpi_figures,
     kpi_format,
-    last_days,
 )
 from plugins.monitoring.buzz.charts import number_format
 from plugins.monitoring.buzz.hooks import _dates
-from plugins.monitoring.conversation_index.components import COMPONENTS
+from plugins.monitoring.conversation_index import figure
+from plugins.monitoring.conversation_index.components import COMPONENTS, Score
 from plugins.monitoring.conversation_index.service import tenant_score
 
 KPI = "monitoring.conversation_index"
@@ -28,8 +28,6 @@ KPIS = [
                          "business opportunities, relationship with followers and interaction. Empty without "
                          "mentions."}),
 ]
-WIDGET_DAYS = 30
-
 
 async def measure(ctx: HookContext, kpi: str, period: Any) -> float | None:
     """The tenant-wide index over `(date_from, date_to)` (inclusive); None without mentions or for another KPI."""
@@ -40,16 +38,20 @@ async def measure(ctx: HookContext, kpi: str, period: Any) -> float | None:
 
 
 async def widgets(ctx: HookContext) -> list[Widget]:
-    """The index of the last 30 days (the 30 whole days before today, as the dashboard's "last 30 days") with
-    its components, linking to the page. Where the methodology tracks the index, the figure is the core's (the
-    dashboard's number for the same days); the components are read from the mentions."""
+    """The index of the last 30 days with its components, linking to the page. The figures are the ones the
+    rollup job stored (`figure.refresh`), with the time they were computed: a page view reads one row, not a
+    month of mentions. Where the methodology tracks the index, the figure is the core's (the dashboard's number
+    for the same days)."""
     _ = gettext_for(ctx.lang)
     today = datetime.now(UTC).date()
-    first, last = last_days(WIDGET_DAYS, today)
-    score = await tenant_score(ctx.session, first, last)
-    figure = (await kpi_figures(ctx.session, {KPI: KPIS[0]}, first, last, today))[KPI]
-    value = figure.value if figure.tracked else score.value
+    stored = await figure.stored(ctx.session)
+    first, last = (stored.first, stored.last) if stored is not None else figure.window(today)
+    kpi = (await kpi_figures(ctx.session, {KPI: KPIS[0]}, first, last, today))[KPI]
+    score = Score(mentions=stored.mentions, components={k: stored.components.get(k) for k in COMPONENTS},
+                  value=stored.value) if stored is not None else None
+    value = kpi.value if kpi.tracked else (score.value if score else None)
     return [Widget(_("Conversation Index, last 30 days"), "monitoring/conversation_index/widget.html",
-                   {"score": score, "value": value, "figure": figure, "labels": COMPONENTS,
+                   {"score": score, "value": value, "figure": kpi, "labels": COMPONENTS,
                     "num": number_format(ctx.lang), "fmt": kpi_format(ctx.lang),
-                    "href": f"/t/{ctx.tenant_slug}/p/monitoring/conversation-index/"})]
+                    "href": f"/t/{ctx.tenant_slug}/p/monitoring/conversation-index/"},
+                   as_of=stored.computed_at if stored is not None else None)]

@@ -7,15 +7,16 @@ from datetime import UTC, date, datetime, timedelta
 from uuid import uuid4
 
 import pytest
+from sqlalchemy import select
 
 from core.accounts.models import SocialAccount
 from core.auth.models import User
-from core.plugins.api import DomainError, HookContext
+from core.plugins.api import DomainError, HookContext, run_named_job
 from core.plugins.manager import call
 from core.tenancy.scope import tenant_scope
-from plugins.monitoring.conversation_index import components, hooks, service, signals
+from plugins.monitoring.conversation_index import components, figure, hooks, service, signals
 from plugins.monitoring.conversation_index.components import Row, combine, score_bucket, score_series
-from plugins.monitoring.models import Mention
+from plugins.monitoring.models import IndexFigure, Mention
 from tests.plugins.monitoring.buzz_data import M, seed
 from tests.support import api_headers, login_as
 
@@ -235,12 +236,18 @@ async def test_empty_tenant_shows_no_index(client, mon, sessionmaker):
     assert html[html.index('data-ci="tenant"'):].split("</section>")[0].count("—") == 1  # index: no data
 
 
-async def test_widget_on_the_overview(client, mon, sessionmaker):
+async def test_widget_on_the_overview(app, client, mon, sessionmaker):
     await seed_known(sessionmaker, mon.a, on=datetime.now(UTC).date() - timedelta(days=1))
     await login_as(client, mon.a, "viewer")
+    html = (await client.get("/t/acme/")).text  # before the rollup job ran: nothing read from the mentions
+    widget = html[html.index('data-widget="monitoring-ci"'):].split("</article>")[0]
+    assert 'data-ci="pending"' in widget and "31,4" not in widget and 'data-as-of="' in widget
+    for tw in (mon.a, mon.b):
+        assert (await run_named_job(app, "monitoring.rollup_days", tw.id))["index"] is True
     html = (await client.get("/t/acme/")).text
     assert "Conversation Index, afgelopen 30 dagen" in html and 'data-widget="monitoring-buzz"' in html
     widget = html[html.index('data-widget="monitoring-ci"'):]
+    assert "Berekend" in widget.split("</article>")[0] and 'data-ci="pending"' not in widget
     # the last 30 days, every mention once: (57.1 + 14.3 + 28.6 + 28.6 + 28.6) / 5 (no baseline, no ranking)
     assert "31,4" in widget and "Perceptie" in widget and "57,1" in widget and PAGE in widget
     assert "<td>57,1</td>" in widget and "<td>Status</td>" not in widget  # no value: not shown
@@ -275,3 +282,30 @@ async def test_api_gives_the_same_figures_and_refuses_a_bad_period(client, mon, 
     r = await client.get("/api/v1/t/globex/monitoring/conversation-index", headers=other)
     assert r.status_code == 200 and r.json()["profiles"] == [] and r.json()["tenant"]["value"] is None
     assert (await client.get(API, headers=other)).status_code in (401, 403, 404)
+
+
+async def test_the_widget_figure_is_computed_when_its_days_change_and_only_then(sessionmaker, mon):
+    """The rollup job stores the widget's index: again when the window moves on or a day it reads changed,
+    not on every run (and never on a page view)."""
+    today = datetime.now(UTC).date()
+    await seed_known(sessionmaker, mon.a, on=today - timedelta(days=1))
+    with tenant_scope(mon.a.id):
+        async with sessionmaker() as s, s.begin():
+            assert await figure.refresh(s, today) is True
+            row = await figure.stored(s)
+            assert (row.first, row.last) == (today - timedelta(days=30), today - timedelta(days=1))
+            assert row.value == 31.4 and row.mentions > 0 and row.components["perception"] == 57.1
+            first_time = row.computed_at
+        async with sessionmaker() as s, s.begin():
+            assert await figure.refresh(s, today) is False  # nothing changed: the stored row stands
+            assert await figure.refresh(s, today, [today]) is False  # today is not in the window
+            assert await figure.refresh(s, today, [today - timedelta(days=30 + 90 + 1)]) is False  # nor read
+            assert await figure.refresh(s, today, [today - timedelta(days=40)]) is True  # the look-back is read
+        async with sessionmaker() as s, s.begin():
+            assert await figure.refresh(s, today + timedelta(days=1)) is True  # a new day: the window moved
+            row = await figure.stored(s)
+            assert row.last == today and row.computed_at >= first_time
+            assert len(list(await s.scalars(select(IndexFigure)))) == 1  # one row per tenant
+    with tenant_scope(mon.b.id):
+        async with sessionmaker() as s:
+            assert await figure.stored(s) is None  # the other tenant's row is its own
