@@ -43,33 +43,32 @@ class Principal:
 
 
 async def tenant_roles(session: AsyncSession, user: User, tenant: Tenant) -> Principal:
-    """Roles of a user in a tenant; the session must already be scoped to that tenant."""
-    membership = await session.scalar(
-        select(Membership).where(Membership.user_id == user.id, Membership.is_active.is_(True))
-    )
+    """Roles of a user in a tenant; the session must already be scoped to that tenant.
+
+    One statement, asked on every request: the membership, one row per workgroup seat, whether it holds the
+    regie and whether its department is the hub."""
+    holder = select(RegieAppointment.membership_id).where(RegieAppointment.ended_at.is_(None)).limit(1) \
+        .scalar_subquery()
+    hub = select(Department.is_hub).where(Department.id == Membership.department_id).scalar_subquery()
+    rows = (await session.execute(
+        select(Membership, WorkgroupSeat.department_id, holder == Membership.id, hub)
+        .outerjoin(WorkgroupSeat, WorkgroupSeat.membership_id == Membership.id)
+        .where(Membership.user_id == user.id, Membership.is_active.is_(True))
+    )).all()
     roles: set[str] = set()
     seats: frozenset[UUID] = frozenset()
+    membership = rows[0][0] if rows else None
     if user.is_mediator:
         roles.add("mediator")
     if membership is not None:
         roles.add(membership.role)
-        seat_rows = (
-            await session.scalars(select(WorkgroupSeat.department_id).where(
-                WorkgroupSeat.membership_id == membership.id))
-        ).all()
-        seats = frozenset(seat_rows)
+        seats = frozenset(seat for _m, seat, _h, _hub in rows if seat is not None)
         if seats:
             roles.add("workgroup")
-        holder = await session.scalar(
-            select(RegieAppointment.membership_id).where(RegieAppointment.ended_at.is_(None))
-        )
-        if holder == membership.id:
+        if rows[0][2]:
             roles.add("regie")
-        if membership.department_id is not None and membership.role != "viewer":
-            is_hub = await session.scalar(select(Department.is_hub).where(
-                Department.id == membership.department_id))
-            if is_hub:
-                roles.add("hub")
+        if membership.department_id is not None and membership.role != "viewer" and rows[0][3]:
+            roles.add("hub")
     return Principal(user=user, tenant=tenant, membership=membership, roles=frozenset(roles),
                      seat_department_ids=seats)
 

@@ -87,7 +87,7 @@ def create_app(settings: Settings | None = None, extra_plugins: list[Any] | None
         set_default_exception_handler=False,
     )
     state = State({"settings": settings, "sessionmaker": sessionmaker, "pm": pm, "broker": broker,
-                   "engine": engine})
+                   "engine": engine, "db_config": db_config})
     session_config = RotatingSessionConfig(store="sessions", max_age=int(settings.session_absolute_hours * 3600),
                                            httponly=True, samesite="lax", key="regie_session",
                                            secure=settings.secure_cookies)

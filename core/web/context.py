@@ -20,7 +20,7 @@ from core.auth.models import User
 from core.auth.principal import Principal, principal_from_token, tenant_roles
 from core.auth.security import session_valid
 from core.i18n import normalise
-from core.mediator.reads import audit_mediator_read
+from core.mediator.reads import audit_mediator_read, is_cross_tenant_read
 from core.notifications.service import unread_count
 from core.plugins.context import hook_context
 from core.plugins.host import TenantPlugins, close_activations_scope, open_activations_scope
@@ -53,32 +53,43 @@ class RequestContextMiddleware(ASGIMiddleware):
         tenant_token = _tenant.set(None)
         cross_token = _cross.set(False)
         answers_token = open_activations_scope()  # the request's one answer to "which plugins are active here"
+        app_state = scope["app"].state
+        # the request's one database session: the handler's `db` is this same session (one connection, one
+        # transaction, committed or rolled back as the response starts), and what is read here (the tenant, the
+        # user) is already in its identity map when the handler asks again
+        session = app_state.db_config.provide_session(app_state, scope)
         try:
-            async with sessionmaker() as session, session.begin():
-                principal = Principal()
-                if match:
-                    tenant = await session.scalar(select(Tenant).where(Tenant.slug == match["slug"]))
-                    if tenant is None:
-                        raise NotFoundException()
-                    _tenant.set(tenant.id)
-                    principal.tenant = tenant
-                user = await _user(session, connection, path)
-                if user is not None:
-                    principal = await tenant_roles(session, user, principal.tenant) if principal.tenant \
-                        else Principal(user=user, roles=frozenset({"mediator"} if user.is_mediator else ()))
-                elif match and path.startswith("/api/"):
-                    principal = await _token_principal(session, connection, principal)
-                if principal.user is not None and scope["method"] == "GET":
-                    await audit_mediator_read(session, principal, path, scope.get("session"))
-                lang = _language(connection, principal)
-                plugins = await scope["app"].state.pm.for_tenant(session) if principal.tenant is not None else None
-                # no roles here (another tenant's user): no plugin entries, they would tell which plugins are active
-                nav = await _plugin_nav(scope, session, principal, plugins, lang) \
-                    if principal.user is not None and principal.roles else []
-                banners = await _plugin_banners(session, principal, plugins, lang) \
-                    if principal.user is not None and principal.roles and _full_page(connection, path) else []
-                unread = await unread_count(session, principal.user.id) \
-                    if principal.user is not None and principal.tenant is not None else 0
+            principal = Principal()
+            if match:
+                tenant = await session.scalar(select(Tenant).where(Tenant.slug == match["slug"]))
+                if tenant is None:
+                    raise NotFoundException()
+                _tenant.set(tenant.id)
+                principal.tenant = tenant
+            user = await _user(session, connection, path)
+            if user is not None:
+                principal = await tenant_roles(session, user, principal.tenant) if principal.tenant \
+                    else Principal(user=user, roles=frozenset({"mediator"} if user.is_mediator else ()))
+            elif match and path.startswith("/api/"):
+                principal = await _token_principal(session, connection, principal)
+                if connection.headers.get("authorization"):
+                    # a token's use or refusal is on record whatever the call then answers
+                    await session.commit()
+            if principal.user is not None and scope["method"] == "GET" and is_cross_tenant_read(principal):
+                # its own short transaction: a mediator's read is on record even when the page then fails
+                async with app_state.sessionmaker() as audit, audit.begin():
+                    await audit_mediator_read(audit, principal, path, scope.get("session"))
+            lang = _language(connection, principal)
+            plugins = await app_state.pm.for_tenant(session) if principal.tenant is not None else None
+            # what only the layout shows (navigation, banners, the bell's count) is left out of API calls and htmx
+            # fragments: a poll every second per open inbox reads none of it
+            full = principal.user is not None and bool(principal.roles) and _full_page(connection, path)
+            # no roles here (another tenant's user): no plugin entries, they would tell which plugins are active
+            nav = await _plugin_nav(scope, session, principal, plugins, lang) if full else []
+            banners = await _plugin_banners(session, principal, plugins, lang) if full else []
+            unread = await unread_count(session, principal.user.id) \
+                if principal.user is not None and principal.tenant is not None and _full_page(connection, path) \
+                else 0
             state = scope.setdefault("state", {})
             state["principal"] = principal
             state["tenant"] = principal.tenant
@@ -91,6 +102,7 @@ class RequestContextMiddleware(ASGIMiddleware):
             state["banners"] = banners
             await next_app(scope, receive, send)
         finally:
+            await session.close()  # the response already committed it; after an error this rolls back
             close_activations_scope(answers_token)
             _cross.reset(cross_token)
             _tenant.reset(tenant_token)
