@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from datetime import UTC, datetime
@@ -9,6 +10,7 @@ from typing import Any
 
 from sqlalchemy import DateTime, event
 from sqlalchemy.dialects.sqlite import DATETIME as SQLITE_DATETIME
+from sqlalchemy.exc import DisconnectionError
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker, create_async_engine
 from sqlalchemy.pool import NullPool
 
@@ -27,8 +29,40 @@ def make_engine(settings: Settings) -> AsyncEngine:
     role = connect_args(settings.db_role)  # the app role: row-level security applies to it (core.db.rls)
     if settings.db_pool_size == 0:
         return create_async_engine(settings.database_url, poolclass=NullPool, connect_args=role)
-    return create_async_engine(settings.database_url, pool_pre_ping=True, pool_size=settings.db_pool_size,
-                               max_overflow=settings.db_pool_size, connect_args=role)
+    engine = create_async_engine(settings.database_url, pool_size=settings.db_pool_size,
+                                 max_overflow=settings.db_pool_size, connect_args=role)
+    ping_after_idle(engine)
+    return engine
+
+
+IDLE_BEFORE_PING = 5.0
+"""Seconds a pooled connection may rest before it is checked at checkout."""
+
+
+def ping_after_idle(engine: AsyncEngine) -> None:
+    """Check a pooled connection before use only when it rested `IDLE_BEFORE_PING` or longer.
+
+    SQLAlchemy's `pool_pre_ping` asks the database on every checkout: one round trip more for every request
+    under load, when connections are never idle long enough to go stale. A connection that rested may have
+    been cut (a database restart, a proxy's idle timeout): that one is pinged, and a dead one is replaced
+    (DisconnectionError makes the pool connect afresh) before any request sees it.
+    """
+    pool = engine.sync_engine.pool
+
+    def checked_in(_dbapi_connection: Any, record: Any) -> None:
+        record.info["idle_since"] = time.monotonic()
+
+    def checked_out(dbapi_connection: Any, record: Any, _proxy: Any) -> None:
+        since = record.info.get("idle_since")
+        if since is None or time.monotonic() - since < IDLE_BEFORE_PING:
+            return
+        try:
+            dbapi_connection.ping()
+        except Exception as exc:  # noqa: BLE001 - whatever the driver raises, the connection is gone
+            raise DisconnectionError() from exc
+
+    event.listen(pool, "checkin", checked_in)
+    event.listen(pool, "checkout", checked_out)
 
 
 class UtcSqliteDateTime(SQLITE_DATETIME):

@@ -13,11 +13,13 @@ from litestar import Response, get
 from core.auth.permissions import PUBLIC
 
 ICON = Path(__file__).resolve().parents[2] / "frontend" / "static" / "favicon.svg"
+ICON_BYTES = ICON.read_bytes()
+"""Read once: the file ships with the code."""
 
 
 @get("/favicon.ico", opt={"action": PUBLIC}, include_in_schema=False, sync_to_thread=False)
 def favicon() -> Response[bytes]:
-    return Response(ICON.read_bytes(), media_type="image/svg+xml",
+    return Response(ICON_BYTES, media_type="image/svg+xml",
                     headers={"Cache-Control": "public, max-age=86400"})
 
 
