@@ -459,3 +459,23 @@ class Vote(TenantScoped, Base):
     target_kind: Mapped[str] = mapped_column(String(10))
     target_id: Mapped[UUID] = mapped_column(GUID)
     value: Mapped[int] = mapped_column(Integer)
+
+
+class WidgetFigure(TenantScoped, Base):
+    """What the overview widget shows, one row per tenant: the open cases, the KPIs and cases per day of the
+    window `first`..`last` (the seven whole days before the day of `computed_at`) and that day's cases so far.
+    The job `webcare.widget_figures` computes it every minute (`measure.widget_figure.refresh`); the widget shows
+    this row and when it was computed, so no page view aggregates the cases."""
+
+    __tablename__ = "webcare_widget_figure"
+    __table_args__ = (UniqueConstraint("tenant_id", name="uq_webcare_widget_figure_tenant"),)
+
+    first: Mapped[date] = mapped_column(Date)
+    last: Mapped[date] = mapped_column(Date)
+    now: Mapped[dict] = mapped_column(JSON, default=dict)
+    """`measure.service.Now` as a dict: by_status, by_priority, breached, at_risk."""
+    figures: Mapped[dict] = mapped_column(JSON, default=dict)
+    """`measure.service.Figures` of `first`..`last` as a dict (its fields)."""
+    per_day: Mapped[dict] = mapped_column(JSON, default=dict)
+    """ISO day → {"opened": n, "negative": n} for `first`..`last` and the day after (today, so far)."""
+    computed_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))

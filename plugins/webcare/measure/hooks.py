@@ -30,11 +30,10 @@ from core.plugins.api import (
     gettext_for,
     kpi_format,
     kpi_tiles,
-    last_days,
     published_tone_rules,
     utcnow,
 )
-from plugins.webcare.measure import service
+from plugins.webcare.measure import service, widget_figure
 from plugins.webcare.measure.service import Figures, Window
 from plugins.webcare.models import (
     DEFAULT_HOURS,
@@ -46,7 +45,6 @@ from plugins.webcare.models import (
     Holiday,
     WebcareConfig,
 )
-from plugins.webcare.sla.clock import BusinessClock
 from plugins.webcare.sla.service import duration
 
 KPIS = [
@@ -91,7 +89,6 @@ KPI_FIELDS = {"webcare.cases": "cases", "webcare.first_response_median": "first_
               "webcare.first_response_p90": "first_response_p90", "webcare.resolution_median": "resolution_median",
               "webcare.within_sla": "within_sla", "webcare.negative_turned": "negative_turned",
               "webcare.community_customer_share": "community_customer_share"}
-WIDGET_DAYS = 7
 
 
 def window_of(period: Any) -> Window:
@@ -129,9 +126,14 @@ async def kpi_view(session: Any, first: date, last: date, today: date) -> KpiTil
     cases over the same days (`kpi_tiles`). `.own` holds the cases' `Figures` (counts of ended cases)."""
     async def own(a: date, b: date) -> tuple[Figures, dict[str, float | None]]:
         found = await service.figures(session, Window.of_days(a, b))
-        return found, {key: getattr(found, name) for key, name in KPI_FIELDS.items()}
+        return found, kpi_values(found)
 
     return await kpi_tiles(session, {k.key: k for k in KPIS}, first, last, own, today)
+
+
+def kpi_values(found: Figures) -> dict[str, float | None]:
+    """KPI key → its value in `found`."""
+    return {key: getattr(found, name) for key, name in KPI_FIELDS.items()}
 
 
 # -- presentation helpers (the widget and the KPI page) --------------------------------------------------------
@@ -173,28 +175,35 @@ async def config_or_defaults(session: Any) -> WebcareConfig:
 
 
 async def widgets(ctx: HookContext) -> list[Widget]:
-    """Open cases by status and priority, deadlines passed or close now and the cases opened today (so far);
-    the KPIs and cases per day of the last 7 days (the seven whole days before today, as the dashboard's "last 7
-    days"), on the tenant's overview."""
+    """Open cases by status and priority, deadlines passed or close and the cases opened today (so far); the KPIs
+    and cases per day of the last 7 days (the seven whole days before today, as the dashboard's "last 7 days"),
+    on the tenant's overview. The figures are the ones the job `webcare.widget_figures` stored, with the moment
+    they were computed: a page view reads one row, not the cases. A KPI the methodology tracks is the core's
+    daily figure (a snapshot, as on the dashboard); the others are the stored row's, only for its own days."""
     _ = gettext_for(ctx.lang)
-    session = ctx.session
-    config = await config_or_defaults(session)
-    holidays = (await session.scalars(select(Holiday.day))).all()
-    clock = BusinessClock(config.timezone, config.business_hours, set(holidays))
-    moment = utcnow()
-    now = await service.now_figures(session, moment, clock.add(moment, config.warn_before_minutes or 0))
-    today = moment.date()
-    first, last = last_days(WIDGET_DAYS, today)
-    view = await kpi_view(session, first, last, today)
-    per_day = await service.cases_per_day(session, Window.of_days(first, today))
-    opened_today = per_day.pop(today, {}).get("opened", 0)
-    spark = cases_chart(per_day, _, height=120)
+    today = utcnow().date()
+    first, last = widget_figure.window(today)
+    row = await widget_figure.stored(ctx.session)
+    if row is not None and (row.first, row.last) != (first, last):
+        row = None  # computed before the day changed: the next run (within a minute) stores the new window
+    stored = widget_figure.figures_of(row) if row is not None else None
+
+    async def own(a: date, b: date) -> tuple[Figures | None, dict[str, float | None]]:
+        found = stored if (a, b) == (first, last) else None
+        return found, kpi_values(found) if found is not None else {}
+
+    view = await kpi_tiles(ctx.session, {k.key: k for k in KPIS}, first, last, own, today)
     base = f"/t/{ctx.tenant_slug}/p/webcare/"
-    return [Widget(_("Webcare"), "webcare/measure/widget.html",
-                   {"now": now, "figures": view.own or Figures(), "view": view, "opened_today": opened_today,
-                    "spark": spark, "href": base, "kpis_href": base + "kpis/", "statuses": STATUSES,
-                    "priorities": PRIORITIES, "num": number_format(ctx.lang), "minutes": minutes_text,
-                    "fmt": kpi_format(ctx.lang)})]
+    context: dict[str, Any] = {
+        "pending": row is None, "view": view, "figures": view.own or Figures(), "href": base,
+        "kpis_href": base + "kpis/", "statuses": STATUSES, "priorities": PRIORITIES, "num": number_format(ctx.lang),
+        "minutes": minutes_text, "fmt": kpi_format(ctx.lang), "now": None, "opened_today": None, "spark": None}
+    if row is not None:
+        per_day = widget_figure.per_day_of(row)
+        context |= {"now": widget_figure.now_of(row), "opened_today": per_day.pop(today)["opened"],
+                    "spark": cases_chart(per_day, _, height=120)}
+    return [Widget(_("Webcare"), "webcare/measure/widget.html", context,
+                   as_of=row.computed_at if row is not None else None)]
 
 
 # -- way-of-work sections ---------------------------------------------------------------------------------------
