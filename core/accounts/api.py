@@ -13,7 +13,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from core.accounts import service
 from core.accounts.models import SocialAccount
 from core.web.forms import principal_of, tenant_of
-from core.web.pagination import page_number, paginate
+from core.web.pagination import PageInfo, page_number, paginate
 
 TAGS = ["accounts"]
 BASE = "/t/{slug:str}/accounts"
@@ -36,7 +36,7 @@ class AccountOut:
 @dataclass
 class AccountPage:
     items: list[AccountOut]
-    pagination: dict[str, int]
+    pagination: PageInfo
 
 
 @dataclass
@@ -74,7 +74,7 @@ async def _fresh(db: AsyncSession, account: SocialAccount) -> AccountOut:
 @get(BASE, opt={"action": "tenant.read"}, tags=TAGS, summary="Registered accounts (filter by status)")
 async def list_accounts(db: AsyncSession, status: str | None = None, page: str | None = None) -> AccountPage:
     listing = await paginate(db, service.list_query(status), page_number(page))
-    return AccountPage(items=[_out(a) for a in listing.items], pagination=listing.as_json())
+    return AccountPage(items=[_out(a) for a in listing.items], pagination=PageInfo(**listing.as_json()))
 
 
 @post(BASE, opt={"action": "account.request"}, tags=TAGS, summary="Register an account")

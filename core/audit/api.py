@@ -11,7 +11,7 @@ from litestar import get
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from core.audit.routes import PER_PAGE, audit_query, clean_filters
-from core.web.pagination import page_number, paginate
+from core.web.pagination import PageInfo, page_number, paginate
 
 
 @dataclass
@@ -30,7 +30,7 @@ class AuditEntryOut:
 @dataclass
 class AuditPage:
     items: list[AuditEntryOut]
-    pagination: dict[str, int]
+    pagination: PageInfo
     filters: dict[str, str]
 
 
@@ -45,7 +45,7 @@ async def audit_log(db: AsyncSession, action: str | None = None, actor: str | No
         items=[AuditEntryOut(id=e.id, created_at=e.created_at, actor=e.actor_label, action=e.action,
                              subject_type=e.subject_type, subject_id=e.subject_id, summary=e.summary,
                              reason=e.reason, data=e.data or {}) for e in listing.items],
-        pagination=listing.as_json(), filters=filters.params())
+        pagination=PageInfo(**listing.as_json()), filters=filters.params())
 
 
 ROUTES = [audit_log]

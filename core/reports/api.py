@@ -14,7 +14,7 @@ from core.jobs.models import JobProgress
 from core.measurement.models import QuarterlyReport
 from core.reports import service
 from core.web.forms import lang_of, principal_of
-from core.web.pagination import page_number, paginate
+from core.web.pagination import PageInfo, page_number, paginate
 
 TAGS = ["reports"]
 
@@ -52,7 +52,7 @@ class ReportOut:
 @dataclass
 class ReportPage:
     items: list[ReportOut]
-    pagination: dict[str, int]
+    pagination: PageInfo
 
 
 def _out(report: QuarterlyReport, slug: str, percent: int | None = None) -> ReportOut:
@@ -70,7 +70,7 @@ def _out(report: QuarterlyReport, slug: str, percent: int | None = None) -> Repo
      summary="Quarterly reports, newest period first; ?page=")
 async def list_reports(request: Request[Any, Any, Any], db: AsyncSession, slug: str) -> ReportPage:
     listing = await paginate(db, service.reports_query(), page_number(request.query_params.get("page")))
-    return ReportPage(items=[_out(r, slug) for r in listing.items], pagination=listing.as_json())
+    return ReportPage(items=[_out(r, slug) for r in listing.items], pagination=PageInfo(**listing.as_json()))
 
 
 @get("/t/{slug:str}/reports/{quarterly_report_id:uuid}", opt={"action": "measurement.read"}, tags=TAGS,

@@ -166,7 +166,8 @@ async def test_retire_list_filter_and_pagination(client, world, sessionmaker):
     body = (await client.get(API + "?status=retired", headers=headers)).json()
     assert [a["handle"] for a in body["items"]] == ["acme26"]
     body = (await client.get(API + "?status=approved&page=2", headers=headers)).json()
-    assert body["pagination"] == {"page": 2, "per_page": 25, "total": 26, "pages": 2} and len(body["items"]) == 1
+    assert body["pagination"] == {"page": 2, "per_page": 25, "total": 26, "pages": 2,
+                                  "total_exact": True, "has_next": False} and len(body["items"]) == 1
     await login_as(client, world.a, "regie")
     page = await client.get(URL + "?status=approved")
     assert "status=approved&amp;page=2" in page.text and "acme26" not in page.text

@@ -78,7 +78,8 @@ async def test_api_filters_and_pagination(client, world, sessionmaker):
     await _seed(sessionmaker, world)
     headers = await api_headers(sessionmaker, world.a, "regie")
     body = (await client.get(API + "?action=regie.&page=2", headers=headers)).json()
-    assert body["pagination"] == {"page": 2, "per_page": 25, "total": 30, "pages": 2}
+    assert body["pagination"] == {"page": 2, "per_page": 25, "total": 30, "pages": 2,
+                                  "total_exact": True, "has_next": False}
     assert [e["summary"] for e in body["items"]] == [f"Regie entry {i:02d}" for i in range(4, -1, -1)]
     assert body["filters"]["action"] == "regie."
     body = (await client.get(API + "?actor=REGIE@acme.test&q=voorwaarden", headers=headers)).json()

@@ -168,7 +168,8 @@ async def list_mentions(
                                      "source": source, "source_type": source_type, "sentiment": sentiment,
                                      "language": language, "sentiment_by": sentiment_by,
                                      "duplicates": "1" if duplicates else None})
-    found = await paginate(db, service.mentions_query(filters, service.dialect_of(db)), page, per_page=per_page)
+    found = await paginate(db, service.mentions_query(filters, service.dialect_of(db)), page, per_page=per_page,
+                           capped=True)
     profiles = await service.profiles_of(db, [m.id for m in found.items])
     return MentionPage(items=[MentionOut(**_out(m, profiles.get(m.id, []))) for m in found.items],
                        page=PageInfo(**found.as_json()))

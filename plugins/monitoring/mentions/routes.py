@@ -66,7 +66,7 @@ async def _list(request: Request[Any, Any, Any], db: AsyncSession, slug: str, st
     if filters is not None:
         items = await paginate(db, service.mentions_query(filters, service.dialect_of(db)),
                                page_number(query.get("page")), base_path=_base(slug),
-                               params=filters.params())
+                               params=filters.params(), capped=True)
     profiles = await service.profiles_of(db, [m.id for m in items.items]) if items else {}
     back = urlencode({**(filters.params() if filters else {}), "page": str(items.number if items else 1)})
     form = {**params, **filters.params()} if filters else params  # a dashboard period shows as its days

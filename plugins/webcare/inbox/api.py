@@ -114,7 +114,7 @@ async def list_cases(request: Request[Any, Any, Any], db: AsyncSession, slug: st
     filters = service.clean_filters({k: params.get(k) for k in service.FILTER_KEYS},
                                     getattr(principal_of(request), "user_id", None))
     cases = await paginate(db, service.cases_query(filters), page_number(params.get("page")),
-                           per_page=service.PER_PAGE)
+                           per_page=service.PER_PAGE, capped=True)
     names = await user_names(db, {c.assignee_id for c in cases.items})
     return CaseList(items=[_summary(c, names, slug) for c in cases.items], page=PageInfo(**cases.as_json()))
 

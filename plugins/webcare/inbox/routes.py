@@ -66,13 +66,14 @@ async def _inbox_context(request: Request[Any, Any, Any], db: AsyncSession, slug
     filters = service.clean_filters({k: params.get(k) for k in service.FILTER_KEYS}, _user_id(request))
     base = _base(slug)
     cases = await paginate(db, service.cases_query(filters), page_number(params.get("page")),
-                           per_page=service.PER_PAGE, base_path=base, params=filters.params())
+                           per_page=service.PER_PAGE, base_path=base, params=filters.params(), capped=True)
     poll = f"{base}?{urlencode({**filters.params(), 'page': cases.number, 'fragment': '1'})}"
     return {"base": base, "filters": filters, "cases": cases, "poll_url": poll,
             "timers": await _timers(db, cases.items),
             "names": await user_names(db, {c.assignee_id for c in cases.items}),
             "queues": await service.queue_names(db), "departments": await service.department_names(db),
-            "counts": await service.queue_counts(db), "statuses": STATUSES, "priorities": PRIORITIES,
+            "counts": await service.queue_counts(db), "badge_cap": service.BADGE_CAP,
+            "statuses": STATUSES, "priorities": PRIORITIES,
             "channels": CHANNELS, "duration": sla.duration, "case_base": f"{base}cases/",
             "active_view": params.get("view") or ""}
 

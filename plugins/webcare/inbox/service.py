@@ -3,7 +3,8 @@ the actions on a case (status, priority, assignee, internal note) and who else i
 
 Every action on a case sends the revision the person saw: an older one is refused (409, nothing changed), a
 change bumps it, writes an event into the timeline and an audit entry. The inbox list is one indexed query
-(ordered by `last_message_at`) plus one grouped count per queue, cheap enough to poll every few seconds.
+(ordered by `last_message_at`) plus counts that stop early (the list's total at the pagination's cap, each
+queue's open cases at `BADGE_CAP`), cheap enough to poll every few seconds whatever the number of cases.
 """
 
 from __future__ import annotations
@@ -55,6 +56,9 @@ BREACHING_SOON_MINUTES = 60
 PRESENCE_SECONDS = 30
 MAX_NOTE = 10_000
 MAX_QUERY = 200
+BADGE_CAP = 999
+"""A queue's badge counts its open cases up to this many and then says "999+": the badges refresh with every
+open inbox, and counting a queue of thousands of open cases in full reads all of them each time."""
 SETTABLE_STATUSES = ("new", "open", "waiting", "resolved", "closed")
 """What a person can choose; "reopened" is what a closed or resolved case becomes when set open again."""
 DONE = ("resolved", "closed")
@@ -173,11 +177,13 @@ def cases_query(f: Filters, now: datetime | None = None) -> Select[Any]:
 
 
 async def queue_counts(session: AsyncSession) -> list[tuple[UUID, str, int]]:
-    """Every queue with its number of open cases: (id, name, count), by name."""
-    counts = dict((await session.execute(
-        select(Case.queue_id, func.count()).where(Case.status.in_(OPEN_STATUSES)).group_by(Case.queue_id))).all())
-    queues = (await session.execute(select(CaseQueue.id, CaseQueue.name).order_by(CaseQueue.name))).all()
-    return [(i, name, int(counts.get(i, 0))) for i, name in queues]
+    """Every queue with its number of open cases, counted up to `BADGE_CAP` + 1 (more shows as "999+"):
+    (id, name, count), by name. One statement; each queue reads at most that many index entries."""
+    open_cases = (select(Case.id).where(Case.queue_id == CaseQueue.id, Case.status.in_(OPEN_STATUSES))
+                  .limit(BADGE_CAP + 1).correlate(CaseQueue).subquery())
+    count = select(func.count()).select_from(open_cases).scalar_subquery()
+    rows = await session.execute(select(CaseQueue.id, CaseQueue.name, count).order_by(CaseQueue.name))
+    return [(i, name, int(n or 0)) for i, name, n in rows.all()]
 
 
 async def queue_names(session: AsyncSession) -> dict[UUID, str]:

@@ -15,7 +15,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from core.tenancy.scope import tenant_scope
 from plugins.monitoring.models import Mention, MentionProfile, SearchProfile, Source
 from plugins.monitoring.stats import Counted, count
-from tests.support import TenantWorld, World, api_headers, login_as
+from tests.support import TenantWorld, World, api_headers, login_as, post_form
 
 BASE = datetime(2026, 3, 10, 12, 0, tzinfo=UTC)
 
@@ -195,7 +195,8 @@ async def test_pagination_web_and_api(client: Any, sessionmaker: Any, mon: World
     await add_mentions(sessionmaker, mon.a, s.source, [{"title": f"Bericht {n:02d}"} for n in range(30)])
     h = await api_headers(sessionmaker, mon.a, "viewer")
     first = (await client.get(api(mon.a), params={"per_page": 10}, headers=h)).json()
-    assert first["page"] == {"page": 1, "per_page": 10, "total": 30, "pages": 3}
+    assert first["page"] == {"page": 1, "per_page": 10, "total": 30, "pages": 3,
+                             "total_exact": True, "has_next": True}
     assert [m["title"] for m in first["items"]][:2] == ["Bericht 00", "Bericht 01"]
     third = (await client.get(api(mon.a), params={"per_page": 10, "page": 3}, headers=h)).json()
     assert [m["title"] for m in third["items"]][-1] == "Bericht 29"
@@ -208,6 +209,42 @@ async def test_pagination_web_and_api(client: Any, sessionmaker: Any, mon: World
     assert "Pagina 1 van 2" in page_one.text and "Bericht 24" in page_one.text and "Bericht 25" not in page_one.text
     page_two = await client.get(web(mon.a), params={"page": 2})
     assert page_two.text.count('<tr id="mention-') == 5 and "Bericht 29" in page_two.text
+
+
+async def test_a_list_past_the_count_cap_says_so_and_pages_on(client: Any, sessionmaker: Any, mon: World,
+                                                              monkeypatch: pytest.MonkeyPatch) -> None:
+    """Over the cap the total is "20+" (not counted further), and the pager goes on to the real end."""
+    from core.web import pagination
+
+    monkeypatch.setattr(pagination, "COUNT_CAP", 20)
+    s = await setup_tenant(sessionmaker, mon.a)
+    await add_mentions(sessionmaker, mon.a, s.source, [{"title": f"Bericht {n:02d}"} for n in range(30)])
+    other = await setup_tenant(sessionmaker, mon.b)
+    await add_mentions(sessionmaker, mon.b, other.source, [{"title": "Globex"}] * 3)
+    h = await api_headers(sessionmaker, mon.a, "viewer")
+    first = (await client.get(api(mon.a), params={"per_page": 10}, headers=h)).json()
+    assert first["page"] == {"page": 1, "per_page": 10, "total": 20, "pages": 2, "total_exact": False,
+                             "has_next": True}
+    last = (await client.get(api(mon.a), params={"per_page": 10, "page": 3}, headers=h)).json()
+    assert last["page"] == {"page": 3, "per_page": 10, "total": 30, "pages": 3, "total_exact": True,
+                            "has_next": False}
+    assert [m["title"] for m in last["items"]] == [f"Bericht {n}" for n in range(20, 30)]
+    beyond = (await client.get(api(mon.a), params={"per_page": 10, "page": 7}, headers=h)).json()
+    assert beyond["page"] == last["page"] and beyond["items"] == last["items"]
+
+    monkeypatch.setattr(pagination, "COUNT_CAP", 26)  # the page shows 25
+    await login_as(client, mon.a, "viewer")
+    page_one = (await client.get(web(mon.a))).text
+    assert page_one.count('<tr id="mention-') == 25 and "26+ vermeldingen" in page_one
+    assert "Pagina 1: 1–25 van 26+" in page_one and "page=2" in page_one and "Pagina 1 van" not in page_one
+    page_two = (await client.get(web(mon.a), params={"page": 2})).text
+    assert page_two.count('<tr id="mention-') == 5 and "Bericht 29" in page_two
+    assert "30 vermeldingen" in page_two and "Pagina 2 van 2" in page_two  # the end reached: counted exactly
+    filtered = (await client.get(web(mon.a), params={"to": "2026-03-09"})).text  # under the cap: exact
+    assert "17 vermeldingen" in filtered and "17+" not in filtered and "Pagina" not in filtered
+    await post_form(client, "/lang", {"lang": "en", "next": "/"})
+    english = (await client.get(web(mon.a))).text
+    assert "26+ mentions" in english and "Page 1: 1–25 of 26+" in english
 
 
 async def test_bad_filters_are_named_and_show_nothing(client: Any, sessionmaker: Any, seeded: Any) -> None:

@@ -163,6 +163,25 @@ async def test_counts_per_queue(wc: World, client: Any, sessionmaker: async_sess
     assert f'?queue={sales}" class="">Verkoop</a> <span class="badge">1</span>' in text
 
 
+async def test_queue_badges_stop_counting_at_their_cap(wc: World, client: Any,
+                                                       sessionmaker: async_sessionmaker[AsyncSession],
+                                                       monkeypatch: Any) -> None:
+    from plugins.webcare.inbox import service
+
+    monkeypatch.setattr(service, "BADGE_CAP", 3)
+    press = await make_queue(sessionmaker, wc.a, "Pers")
+    sales = await make_queue(sessionmaker, wc.a, "Verkoop")
+    await make_cases(sessionmaker, wc.a, 5, start=1, queue_id=press)
+    await make_cases(sessionmaker, wc.a, 3, start=6, queue_id=sales)
+    await make_cases(sessionmaker, wc.a, 2, start=9, queue_id=sales, status="closed")
+    await login_as(client, wc.a, "viewer")
+    text = (await client.get(WEB)).text
+    assert f'?queue={press}" class="">Pers</a> <span class="badge">3+</span>' in text
+    assert f'?queue={sales}" class="">Verkoop</a> <span class="badge">3</span>' in text
+    fragment = (await client.get(WEB, params={"fragment": "1"})).text  # the live refresh: the same badges
+    assert 'Pers</a> <span class="badge">3+</span>' in fragment
+
+
 async def test_saved_views_are_per_person(wc: World, client: Any,
                                           sessionmaker: async_sessionmaker[AsyncSession]) -> None:
     a = wc.a
@@ -231,7 +250,8 @@ async def test_api_list(wc: World, client: Any, sessionmaker: async_sessionmaker
     await make_cases(sessionmaker, wc.b, 1, start=1)
     headers = await api_headers(sessionmaker, a, "agent")
     body = (await client.get(API, headers=headers)).json()
-    assert body["page"] == {"page": 1, "per_page": 50, "total": 52, "pages": 2}
+    assert body["page"] == {"page": 1, "per_page": 50, "total": 52, "pages": 2,
+                            "total_exact": True, "has_next": True}
     assert [c["number"] for c in body["items"]][:3] == [52, 51, 50]
     first = body["items"][0]
     assert first["assignee"] == a.users["agent"].name and first["status"] == "open"
@@ -243,6 +263,37 @@ async def test_api_list(wc: World, client: Any, sessionmaker: async_sessionmaker
     assert [c["number"] for c in closed["items"]] == [60]
     mine = (await client.get(API, params={"assignee": "me", "q": "Storing 5"}, headers=headers)).json()
     assert sorted(c["number"] for c in mine["items"]) == [5, 50, 51, 52]
+
+
+async def test_a_list_past_the_count_cap_says_so_and_pages_on(wc: World, client: Any,
+                                                              sessionmaker: async_sessionmaker[AsyncSession],
+                                                              monkeypatch: Any) -> None:
+    from core.web import pagination
+
+    monkeypatch.setattr(pagination, "COUNT_CAP", 51)
+    await make_cases(sessionmaker, wc.a, 120)
+    await make_cases(sessionmaker, wc.b, 3)
+    headers = await api_headers(sessionmaker, wc.a, "agent")
+    body = (await client.get(API, headers=headers)).json()
+    assert body["page"] == {"page": 1, "per_page": 50, "total": 51, "pages": 2, "total_exact": False,
+                            "has_next": True}
+    second = (await client.get(API, params={"page": "2"}, headers=headers)).json()
+    assert second["page"] == {"page": 2, "per_page": 50, "total": 100, "pages": 2, "total_exact": False,
+                              "has_next": True}
+    third = (await client.get(API, params={"page": "3"}, headers=headers)).json()
+    assert third["page"] == {"page": 3, "per_page": 50, "total": 120, "pages": 3, "total_exact": True,
+                             "has_next": False}
+    assert [c["number"] for c in third["items"]] == list(range(20, 0, -1))
+
+    await login_as(client, wc.a, "agent")
+    first = await client.get(WEB)
+    assert await numbers(first) == list(range(120, 70, -1))
+    assert "51+ cases" in first.text and "Pagina 1: 1–50 van 51+" in first.text and "page=2" in first.text
+    fragment = await client.get(WEB, params={"page": "2", "fragment": "1"})  # what the live list reloads
+    assert "100+ cases" in fragment.text and "Pagina 2: 51–100 van 100+" in fragment.text
+    last = await client.get(WEB, params={"page": "3"})
+    assert await numbers(last) == list(range(20, 0, -1))
+    assert "120 cases" in last.text and "Pagina 3 van 3" in last.text and 'rel="next"' not in last.text
 
 
 async def test_the_navigation_marks_the_page_one_is_on(wc: World, client: Any,
