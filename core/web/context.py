@@ -44,7 +44,6 @@ class RequestContextMiddleware(ASGIMiddleware):
         if path.startswith("/static/"):
             await next_app(scope, receive, send)
             return
-        sessionmaker = scope["app"].state.sessionmaker
         connection: ASGIConnection[Any, Any, Any, Any] = ASGIConnection(scope)
         match = TENANT_PATH.match(path)
         if match is None and TENANT_SEGMENT.match(path):
