@@ -149,6 +149,20 @@ async def api_headers(sessionmaker: async_sessionmaker[AsyncSession], tw: Tenant
     return {"Authorization": f"Bearer {raw}"}
 
 
+async def summarise(app: Any) -> int:
+    """Work out every tenant's summary for the mediator's pages now, as the periodic job does; how many."""
+    from sqlalchemy import select
+
+    from core.jobs.plugin_jobs import run_named_job
+    from core.mediator.jobs import JOB
+
+    async with app.state.sessionmaker() as session:
+        tenant_ids = (await session.scalars(select(Tenant.id))).all()
+    for tenant_id in tenant_ids:
+        await run_named_job(app, JOB, tenant_id)
+    return len(tenant_ids)
+
+
 class Browser:
     """A second browser on the same test client: its own cookie jar, swapped in around each request.
 

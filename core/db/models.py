@@ -11,6 +11,7 @@ from core.measurement.models import (
     MethodologyVersion,
     Target,
 )
+from core.mediator.models import TenantSummary  # noqa: F401 - metadata
 from core.mfa.models import MfaFactor, MfaRecoveryCode  # noqa: F401 - metadata
 from core.notifications.models import Notification
 from core.policy.models import PolicyVersion

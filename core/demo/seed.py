@@ -278,7 +278,23 @@ async def seed_demo(sessionmaker: async_sessionmaker[AsyncSession], pm: Any = No
                   for spec in (ZUIDERHAVEN, VITAAL)}
         # after the plugins' data it measures, with the KPIs their demos chose
         await seed_measurement(sessionmaker, pm, VITAAL["slug"], demo_kpis(chosen[VITAAL["slug"]]))
+        await _summaries(sessionmaker, pm)
     return demo_accounts()
+
+
+async def _summaries(sessionmaker: async_sessionmaker[AsyncSession], pm: Any) -> None:
+    """Each demo tenant's summary for the mediator's pages now, so the console shows them from the start rather
+    than after the summary job's first round (`core.mediator.summary`; overwritten on a second run)."""
+    from core.mediator.summary import refresh
+
+    for spec in (ZUIDERHAVEN, VITAAL):
+        async with sessionmaker() as session:
+            tenant = await session.scalar(select(Tenant).where(Tenant.slug == spec["slug"]))
+        if tenant is None:
+            continue
+        with tenant_scope(tenant.id):
+            async with sessionmaker() as session, session.begin():
+                await refresh(session, pm, tenant)
 
 
 async def _plugin_demo(sessionmaker: async_sessionmaker[AsyncSession], slug: str, pm: Any,

@@ -1,8 +1,9 @@
 """What the mediator sees of each tenant beyond its gate: KPIs against targets and open alerts; and the
 distribution of each KPI across the tenants in a phase.
 
-Every function here reads ONE tenant: the one in scope. Reading several goes through
-`core.mediator.reads` (per tenant, inside `tenant_scope`), never through a blanket `cross_tenant()`.
+Every function here reads ONE tenant: the one in scope. The mediator's pages do not call them per view: the
+summary job (`core.mediator.summary`) calls them for one tenant at a time, inside its `tenant_scope`, and the
+pages read what it stored.
 """
 
 from __future__ import annotations

@@ -29,10 +29,10 @@ async def _render(request: Request[Any, Any, Any], db: AsyncSession, status_code
     query = str(request.query_params.get("q") or "").strip()[:100]
     phase = str(request.query_params.get("phase") or "")
     sort = str(request.query_params.get("sort") or "name")
-    listing, rows = await service.console(db, request.app.state.pm, lang_of(request),
-                                          page_number(request.query_params.get("page")), query=query, phase=phase,
-                                          sort=sort)
+    listing, rows = await service.console(db, lang_of(request), page_number(request.query_params.get("page")),
+                                          query=query, phase=phase, sort=sort)
     return page(request, "mediator/console.html", status_code=status_code, listing=listing, rows=rows, q=query,
+                as_of=service.as_of(rows),
                 org_models=[(m.value, _(m.value)) for m in OrgModel], phases=[p.value for p in Phase],
                 phase=(listing.params or {}).get("phase", ""), sort=(listing.params or {}).get("sort", "name"),
                 fmt=formatter(lang_of(request)), **extra)
@@ -62,8 +62,10 @@ async def comparison(request: Request[Any, Any, Any], db: AsyncSession) -> Templ
     lang = lang_of(request)
     # a plugin's KPI by its title; a KPI typed in by hand has only its key in common across organisations
     titles = {key: d.title.get(lang) or d.title.get("en", key) for key, (_p, d) in request.app.state.pm.kpis().items()}
-    return page(request, "mediator/comparison.html", comparison=await service.phase_comparison(db),
-                fmt=formatter(lang), first=first, last=last, min_peers=MIN_PEERS, titles=titles)
+    found = await service.phase_comparison(db)
+    return page(request, "mediator/comparison.html", comparison=found.phases, fmt=formatter(lang), first=first,
+                last=last, min_peers=MIN_PEERS, titles=titles, as_of=found.figures.as_of,
+                pending=found.figures.pending)
 
 
 @get("/t/{slug:str}/benchmark/", opt={"action": "measurement.read"})
@@ -82,7 +84,7 @@ async def benchmark(request: Request[Any, Any, Any], db: AsyncSession) -> Templa
                   title=_("Your KPIs against organisations in the same phase")) if shown else None
     version = await latest_methodology(db)
     return page(request, "mediator/benchmark.html", current_tenant=tenant, rows=rows, graph=graph,
-                first=benchmark.first, last=benchmark.last,
+                first=benchmark.first, last=benchmark.last, as_of=benchmark.as_of, own_pending=benchmark.own_pending,
                 min_peers=MIN_PEERS, fmt=formatter(lang_of(request)),
                 methodology_number=version.number if version else None)
 

@@ -7,14 +7,15 @@ tenant per view would flood the audit logs and would also bump each tenant's "la
 column meaningless. Instead, when a mediator who is not a member opens a tenant's own pages
 (`/t/<slug>/...`, which they may read), `core.mediator.reads` (called by the request middleware, so
 every tenant page is covered) records a "mediator.read" entry with the path in that tenant's log for every
-page read (the same path again within a minute from the same session once). Gate status on the console is computed
-per tenant inside `tenant_scope(tenant.id)` (stricter than a blanket `cross_tenant()`), so the tenancy
-guard still filters every query to one tenant at a time.
+page read (the same path again within a minute from the same session once). What the console shows per
+tenant is worked out per tenant inside `tenant_scope(tenant.id)` (stricter than a blanket `cross_tenant()`)
+by a job, and read from its summary (`core.mediator.summary`): one query for the page, however many tenants.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
+from datetime import datetime
 from typing import Any
 
 from sqlalchemy import case, func, select
@@ -22,11 +23,10 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from core.auth.service import invite
 from core.errors import DomainError
-from core.mediator.insights import Alerts, Distribution, KpiRow, alerts, distribution, kpi_rows
-from core.mediator.reads import values_by_phase
-from core.roadmap.gates import GateReport, evaluate
-from core.roadmap.models import PhaseTransition
-from core.roadmap.service import open_overrides
+from core.mediator.insights import Distribution, distribution
+from core.mediator.jobs import summarise_soon
+from core.mediator.reads import PhaseFigures, values_by_phase
+from core.mediator.summary import Summary, oldest, summaries
 from core.tenancy import service as tenancy
 from core.tenancy.models import Phase, Tenant
 from core.tenancy.scope import tenant_scope
@@ -41,16 +41,14 @@ PHASE_ORDER = case({p.value: p.rank for p in Phase}, value=Tenant.phase, else_=9
 @dataclass
 class ConsoleRow:
     tenant: Tenant
-    report: GateReport
-    overrides: list[PhaseTransition]
-    kpis: list[KpiRow] = field(default_factory=list)
-    alerts: Alerts | None = None
+    summary: Summary | None
+    """None while the tenant's summary is being computed (a new tenant, or one whose phase just changed)."""
 
 
-async def console(session: AsyncSession, pm: Any, lang: str, number: int, base_path: str = "/mediator/",
+async def console(session: AsyncSession, lang: str, number: int, base_path: str = "/mediator/",
                   query: str = "", phase: str = "", sort: str = "name") -> tuple[Page, list[ConsoleRow]]:
     """A page of tenants (searched by name or slug, filtered by phase, sorted by name, phase or last activity)
-    with, per tenant, its gate, open overrides, KPIs against targets and unread alerts."""
+    with, per tenant, its summary: gate, open overrides, KPIs against targets and unread alerts."""
     stmt = select(Tenant)
     if query:
         like = f"%{query.lower()}%"
@@ -64,27 +62,32 @@ async def console(session: AsyncSession, pm: Any, lang: str, number: int, base_p
              "activity": (Tenant.last_activity_at.desc().nulls_last(), Tenant.name)}[sort]
     page = await paginate(session, stmt.order_by(*order, Tenant.id), number, base_path=base_path,
                           params={"q": query, "phase": phase, "sort": sort})
-    rows = []
-    for tenant in page.items:
-        with tenant_scope(tenant.id):
-            report = await evaluate(session, tenant, pm, lang)
-            overrides = await open_overrides(session, tenant, report)
-            kpis = await kpi_rows(session, pm, lang)
-            waiting = await alerts(session)
-        rows.append(ConsoleRow(tenant=tenant, report=report, overrides=overrides, kpis=kpis, alerts=waiting))
-    return page, rows
+    found = await summaries(session, page.items, lang)
+    return page, [ConsoleRow(tenant=tenant, summary=found.get(tenant.id)) for tenant in page.items]
 
 
-async def phase_comparison(session: AsyncSession) -> dict[str, dict[str, Distribution]]:
-    """Per phase (in roadmap order), per KPI: the distribution of the tenants' newest values."""
+def as_of(rows: list[ConsoleRow]) -> datetime | None:
+    """The console's "as of": its oldest summary."""
+    return oldest(row.summary.computed_at for row in rows if row.summary)
+
+
+@dataclass
+class Comparison:
+    phases: dict[str, dict[str, Distribution]]
+    """Per phase (in roadmap order), per KPI: the distribution of the tenants' figures."""
+    figures: PhaseFigures
+
+
+async def phase_comparison(session: AsyncSession) -> Comparison:
+    """Per phase (in roadmap order), per KPI: the distribution of the tenants' figures over the last 30 days."""
     found = await values_by_phase(session)
     result: dict[str, dict[str, Distribution]] = {}
     for phase in Phase:
-        per_kpi = {kpi: d for kpi, values in sorted(found.get(phase.value, {}).items())
+        per_kpi = {kpi: d for kpi, values in sorted(found.values.get(phase.value, {}).items())
                    if (d := distribution(values)) is not None}
         if per_kpi:
             result[phase.value] = per_kpi
-    return result
+    return Comparison(phases=result, figures=found)
 
 
 async def create_tenant(session: AsyncSession, principal: Any, name: str, slug: str, org_model: str,
@@ -100,4 +103,5 @@ async def create_tenant(session: AsyncSession, principal: Any, name: str, slug: 
         except DomainError as exc:
             raise DomainError({("admin_email" if k == "email" else k): v for k, v in exc.errors.items()}) from None
         await suggest_for_org_model(session, tenant)
+    summarise_soon(session, tenant.id)
     return tenant

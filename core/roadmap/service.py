@@ -11,6 +11,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from core.activation.service import fire_events
 from core.audit.service import record
 from core.errors import DomainError, Refused
+from core.mediator.jobs import summarise_soon
 from core.plugins.info import DomainEvent
 from core.roadmap.gates import GateReport, evaluate
 from core.roadmap.models import PhaseTransition
@@ -106,6 +107,8 @@ async def _move(session: AsyncSession, principal: Any, tenant: Tenant, pm: Any, 
 
 async def phase_changed(session: AsyncSession, tenant: Tenant, pm: Any, old: str, new: str, lang: str,
                         user_id: Any = None) -> None:
-    """Announce the move as the event `phase.changed` (each listening plugin in a savepoint of its own)."""
+    """Announce the move as the event `phase.changed` (each listening plugin in a savepoint of its own), and have
+    the mediator's summary of the tenant worked out again for its new phase."""
+    summarise_soon(session, tenant.id)
     await fire_events(session, tenant, pm, [DomainEvent("phase.changed", {"old": old, "new": new})], lang,
                       user_id=user_id)

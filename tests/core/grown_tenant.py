@@ -7,7 +7,8 @@ are inserted as their services store them: departments with a member holding the
 invitations, regie history, starting-point versions with wishes and acknowledgements, phase transitions,
 KPIs with targets, snapshots and manual values, presentations awaiting approval, plugin requests, search
 profiles with alerts, queues and cases with assignees, and a case whose timeline, replies, escalations and
-author's other cases grow; and other tenants for the mediator's console.
+author's other cases grow; and other tenants for the mediator's console, with every tenant's summary worked
+out as the mediator's summary job does.
 
 Rows get their ids up front and are flushed in a few rounds (what others point to first): growing stays cheap.
 """
@@ -37,7 +38,7 @@ from plugins.monitoring.models import Alert, SearchProfile, Source
 from plugins.webcare.cases.service import config, take_numbers
 from plugins.webcare.models import Case, CaseMessage, CaseQueue, Escalation, Reply, RoutingRule
 from tests.plugins.monitoring.conftest import item
-from tests.support import _HASH, TenantWorld, World
+from tests.support import _HASH, TenantWorld, World, summarise
 
 INGEST = "/api/v1/t/acme/monitoring/mentions/ingest"
 FUNCTIONS = [f.value for f in BusinessFunction]
@@ -93,6 +94,7 @@ class Grower:
             async with self.sessionmaker() as session, session.begin():
                 await self._tenants(session, new)
         await self._mentions(new)
+        await summarise(self.client.app)  # the mediator's pages read each tenant's summary, as the job writes it
         self.done = n
 
     def _someone(self, i: int) -> UUID:

@@ -41,6 +41,7 @@ async def test_demo_is_idempotent(sessionmaker: async_sessionmaker[AsyncSession]
     assert await _counts(sessionmaker) == counts
     assert counts["webcare_rule"] == 5 and counts["webcare_queue"] == 5 and counts["webcare_holiday"] >= 8
     assert counts["webcare_canned"] >= 10 and counts["webcare_escalation"] == 3
+    assert counts["tenant_summary"] == 2  # the mediator's console shows both demo organisations from the start
     # eight story cases plus the ones this morning's monitoring burst opened through the real intake
     assert counts["webcare_case"] > 8 and counts["webcare_reply"] == 5
     with cross_tenant():

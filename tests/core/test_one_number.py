@@ -22,7 +22,7 @@ from tests.core.test_gates import add
 from tests.plugins.monitoring.buzz_data import M, seed
 from tests.plugins.monitoring.conftest import activate_monitoring
 from tests.plugins.webcare.conftest import activate_webcare
-from tests.support import login, login_as, post_form
+from tests.support import login, login_as, post_form, summarise
 
 TODAY = datetime.now(UTC).date()
 
@@ -62,7 +62,8 @@ def case(number: int, n: int, *, met: bool | None) -> Case:
 
 async def measured_tenant(app, sessionmaker, world) -> None:
     """Webcare and monitoring active, the methodology three weeks old, cases and mentions over the last days
-    and today, the daily snapshots taken by the core's job, and targets for the days since a week ago."""
+    and today, the daily snapshots taken by the core's job, the webcare widget's figures by its job, and targets
+    for the days since a week ago."""
     tw = world.a
     await activate_monitoring(sessionmaker, tw)
     await activate_webcare(sessionmaker, tw)
@@ -79,6 +80,7 @@ async def measured_tenant(app, sessionmaker, world) -> None:
                 *[M(at(0, 0) + timedelta(minutes=i), f"g{i}", sentiment="negative") for i in range(4)]]
     await seed(sessionmaker, tw, items=mentions, profiles=())
     assert await run_named_job(app, "core.measurement.snapshot", tw.id) == 4 * 21
+    await run_named_job(app, "webcare.widget_figures", tw.id)  # what the overview's webcare widget shows
     regie = tw.users["regie"].id
     await add(sessionmaker, tw,
               Target(kpi="webcare.within_sla", period_start=day(7), period_end=TODAY + timedelta(days=3), value=90,
@@ -106,6 +108,7 @@ async def generated_report(app, client, tw) -> str:
 
 async def test_the_same_kpi_and_days_read_the_same_on_every_page(app, client, world, sessionmaker):
     await measured_tenant(app, sessionmaker, world)
+    await summarise(app)  # the console reads the tenant's summary, as the mediator's job writes it
     await login(client, world.mediator.email)
     console = (await client.get("/mediator/")).text
     console = console.split('data-slug="acme"', 1)[1].split("</tr>", 1)[0]
@@ -180,6 +183,7 @@ async def test_a_lower_is_better_kpi_over_its_ceiling_is_drawn_as_bad(app, clien
     line = report.split("(monitoring.negative_share)", 1)[1].split("</tr>", 1)[0]
     assert 'data-state="bad"' in line and "boven het maximum" in line and "hoogstens 20 %" in line
     client.cookies.clear()
+    await summarise(app)
     await login(client, world.mediator.email)
     console = (await client.get("/mediator/")).text.split('data-slug="acme"', 1)[1].split("</tr>", 1)[0]
     line = console.split('data-kpi="monitoring.negative_share"', 1)[1].split("</div>", 1)[0]

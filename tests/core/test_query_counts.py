@@ -76,16 +76,7 @@ PAGES = [
     Page("benchmark", "/t/acme/benchmark/", "regie", None),  # peers' figures without names
 ]
 
-PER_TENANT = ("by design one tenant at a time inside its own tenant_scope, never a blanket cross_tenant(); "
-              "one grouped read needs these checks over many tenants at once")
-XFAIL = {
-    "mediator console": "core.mediator.service.console evaluates each listed tenant's gate, open overrides, KPIs "
-                        "and alerts (about 14 statements per tenant on the page), " + PER_TENANT,
-    "mediator comparison": "core.mediator.reads.values_by_phase reads every tenant's KPI figures (3 statements per "
-                           "tenant, all tenants: the page is not paginated), " + PER_TENANT,
-    "benchmark": "core.mediator.reads.values_by_phase reads the KPI figures of every tenant in the same phase (3 "
-                 "statements per tenant), " + PER_TENANT,
-}
+XFAIL: dict[str, str] = {}
 """Pages that do grow with the data: each fails (strict) until it no longer does."""
 
 
