@@ -194,18 +194,27 @@ STATUSES = ["closed"] * 5 + ["resolved"] + ["new", "open", "open", "waiting"]
 
 
 async def _seed_cases(sessionmaker: Any, world: Any) -> dict[str, Any]:
-    """CASES cases over five queues and a year, plus one message each; a case with 30 messages to open."""
     tw = world.a
+    return await seed_cases(sessionmaker, tw.id, tw.departments["service"].id,
+                            [tw.users[who].id for who in ("agent", "admin", "regie")], CASES)
+
+
+async def seed_cases(sessionmaker: Any, tenant_id: UUID, department_id: UUID, agents: list[UUID],
+                     count: int) -> dict[str, Any]:
+    """`count` cases over five queues and a year, plus one message each; a case with 30 messages to open.
+    Also the volume of the page benchmark (`tests/bench/pages`)."""
+    CASES = count  # noqa: N806 - the module constant's name, so the body reads as before
     rng = random.Random(5)
     now = datetime.now(UTC)
-    agents = [tw.users[who].id for who in ("agent", "admin", "regie")]
-    with tenant_scope(tw.id):
+    with tenant_scope(tenant_id):
         async with sessionmaker() as session, session.begin():
-            queues = [CaseQueue(name=f"Wachtrij {n}", department_id=tw.departments["service"].id,
-                                is_default=n == 0) for n in range(5)]
+            has_default = await session.scalar(select(CaseQueue.id).where(CaseQueue.is_default.is_(True)).limit(1))
+            queues = [CaseQueue(name=f"Wachtrij {n}", department_id=department_id,
+                                is_default=n == 0 and has_default is None) for n in range(5)]
             session.add_all(queues)
             await session.flush()
             queue_ids = [q.id for q in queues]
+            first_number = await session.scalar(select(func.max(Case.number))) or 0  # after the tenant's own
         chunk = 10_000
         for start in range(0, CASES, chunk):
             cases, messages = [], []
@@ -215,10 +224,11 @@ async def _seed_cases(sessionmaker: Any, world: Any) -> dict[str, Any]:
                 case_id = uuid4()
                 author = f"klant{rng.randint(1, 50_000)}"
                 cases.append({
-                    "id": case_id, "number": n, "subject": f"Storing bij {author} nummer {n}", "status": status,
+                    "id": case_id, "number": first_number + n, "subject": f"Storing bij {author} nummer {n}",
+                    "status": status,
                     "priority": rng.choice(["low", "normal", "normal", "high", "urgent"]), "priority_manual": False,
                     "channel": "mention", "queue_id": rng.choice(queue_ids), "department_id":
-                    tw.departments["service"].id, "assignee_id": rng.choice([*agents, None]), "rule_id": None,
+                    department_id, "assignee_id": rng.choice([*agents, None]), "rule_id": None,
                     "author_handle": f"@{author}", "author_name": author.title(), "author_reach": rng.randint(0, 9000),
                     "topic": "storing", "source_mention_id": None, "url": f"https://x.test/{n}",
                     "sentiment_first": "negative", "sentiment_last": "negative", "keywords": ["storing"],
