@@ -260,7 +260,7 @@ async def progress_for(session: AsyncSession, kpis: Iterable[str] | Mapping[str,
 def formatter(lang: str) -> Any:
     """`fmt(value, unit)` for templates and mails: 1.234,5 in Dutch, 1,234.5 in English, with the unit's sign;
     '—' for nothing."""
-    from babel.numbers import format_decimal
+    from core.i18n.formats import decimal
 
     def fmt(value: float | None, unit: str = "count") -> str:
         if value is None:
@@ -268,9 +268,9 @@ def formatter(lang: str) -> Any:
         if (unit or "").lower() == "minutes" and abs(value) >= 60:  # a waiting time reads as hours and minutes
             hours, rest = divmod(round(abs(float(value))), 60)
             sign = "-" if value < 0 else ""
-            return f"{sign}{format_decimal(hours, format='#,##0', locale=lang)} h {rest:02d} min"
+            return f"{sign}{decimal(hours, lang, '#,##0')} h {rest:02d} min"
         pattern = "#,##0" if float(value).is_integer() else "#,##0.0"
-        text = format_decimal(round(float(value), 1), format=pattern, locale=lang)
+        text = decimal(round(float(value), 1), lang, pattern)
         suffix = {"percent": " %", "minutes": " min", "fte": " FTE", "hours": " h"}.get((unit or "").lower(), "")
         return f"€ {text}" if (unit or "").lower() in ("euro", "eur") else text + suffix
 

@@ -67,6 +67,9 @@ def stamp_rows(model: type, rows: list[dict[str, Any]]) -> None:
 
 def _touches_tenant_tables(state: ORMExecuteState) -> bool:
     """True when the statement reads a tenant-owned table anywhere, subqueries and Core selects included."""
+    subject = state.bind_mapper  # the statement's first entity, known without describing every column
+    if subject is not None and issubclass(subject.class_, TenantScoped):
+        return True
     for mapper in state.all_mappers:
         if issubclass(mapper.class_, TenantScoped):
             return True

@@ -208,6 +208,20 @@ def test_numbers_are_written_the_locale_way_never_in_scientific_notation() -> No
     assert _render("{{ v | pct(share=true) }}", "en", v=0.5) == "50%"
 
 
+def test_whole_numbers_written_quickly_read_as_babel_writes_them() -> None:
+    from babel.numbers import format_decimal
+
+    from core.i18n.formats import number
+
+    values = [0, 7, -7, 999, 1000, -1000, 10**6, 1234567890123, -(10**15), 1051920.0, -3.0]
+    for lang in ("nl", "en", "hi"):  # Hindi groups by two after the first three: it keeps Babel's way
+        for value in values:
+            whole = int(value) if isinstance(value, float) else value
+            assert number(value, lang) == format_decimal(whole, locale=lang), (lang, value)
+            assert number(value, lang, 0) == format_decimal(value, format="#,##0", locale=lang), (lang, value)
+    assert number(1234567, "hi") == "12,34,567" and number(-1234567, "nl") == "-1.234.567"
+
+
 def test_times_are_shown_in_amsterdam_time() -> None:
     from datetime import UTC, date, datetime
 

@@ -54,12 +54,13 @@ SHARES = frozenset({"monitoring.negative_share", "monitoring.sentiment_index"})
 WIDGET_DAYS = 7
 
 
-async def kpi_view(session: Any, first: date, last: date, today: date) -> KpiTiles:
+async def kpi_view(session: Any, first: date, last: date, today: date, dirty: set[date] | None = None) -> KpiTiles:
     """The buzz KPIs of `first`..`last` (inclusive, whole UTC days) as the widget, the digest and a whole-day
     dashboard period show them: over the days that are over; a KPI the methodology tracks as the core keeps it,
-    the others from the rollups over the same days (`kpi_tiles`). `.own` holds the rollups' `Totals`."""
+    the others from the rollups over the same days (`kpi_tiles`). `.own` holds the rollups' `Totals`. `dirty`:
+    the queued days of at least `first`..`last` when the caller has read them already."""
     async def own(a: date, b: date) -> tuple[service.Totals, dict[str, float | None]]:
-        found = await service.totals_for(session, midnight(a), midnight(b) + DAY)
+        found = await service.totals_for(session, midnight(a), midnight(b) + DAY, dirty=dirty)
         return found, {key: getattr(found, name) for key, name in KPI_FIELDS.items()}
 
     return await kpi_tiles(session, {k.key: k for k in KPIS}, first, last, own, today)
@@ -104,9 +105,9 @@ async def widgets(ctx: HookContext) -> list[Widget]:
     session = ctx.session
     today = datetime.now(UTC).date()
     first, last = last_days(WIDGET_DAYS, today)
-    view = await kpi_view(session, first, last, today)
-    start, end = midnight(first), midnight(today) + DAY
     dirty = await dirty_days(session, first, today)
+    view = await kpi_view(session, first, last, today, dirty)
+    start, end = midnight(first), midnight(today) + DAY
     keys = service.buckets(start, end, "day")
     cells = await volume_cells(session, start, end, Scope.of([ALL_PROFILES], {}), (), dirty, "day")
     per_day = dict.fromkeys(keys, 0)

@@ -13,7 +13,7 @@ from collections import defaultdict
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
-from typing import Any
+from typing import Any, NamedTuple
 from uuid import UUID
 
 from sqlalchemy import func, select
@@ -26,14 +26,15 @@ from plugins.monitoring.buzz.figures import (
     Cell,
     Ranked,
     Scope,
+    VolumeRead,
     dirty_days,
     last_day,
     midnight,
-    places,
     places_count,
-    ranking,
+    rankings,
+    small_plans,
     volume_cells,
-    without_jit,
+    volume_reads,
 )
 from plugins.monitoring.dates import clean_day
 from plugins.monitoring.models import ALL_PROFILES, SENTIMENTS, SOURCE_TYPES, SearchProfile, Source
@@ -202,12 +203,14 @@ class Totals:
 
 def totals_of(cells: Iterable[Cell], places: int = 0, by: int = 0) -> Totals:
     """Totals from cells whose key part `by` is the sentiment."""
-    t = Totals(places=places)
+    mentions = reach = 0
+    per_sentiment: dict[str, int] = defaultdict(int)
     for c in cells:
-        t.mentions += c.mentions
-        t.reach += c.reach
-        if c.key[by] in ("negative", "neutral", "positive"):
-            setattr(t, c.key[by], getattr(t, c.key[by]) + c.mentions)
+        mentions += c.mentions
+        reach += c.reach
+        per_sentiment[c.key[by]] += c.mentions
+    t = Totals(mentions=mentions, reach=reach, negative=per_sentiment["negative"], neutral=per_sentiment["neutral"],
+               positive=per_sentiment["positive"], places=places)
     if t.mentions:
         t.negative_share = round(100 * t.negative / t.mentions, 1)
         t.sentiment_index = round(100 * (t.positive - t.negative) / t.mentions, 1)
@@ -296,8 +299,15 @@ def _ordered(series: Mapping[str, Any]) -> list[str]:
     return [k for k in SOURCE_TYPES if k in series] + sorted(k for k in series if k not in SOURCE_TYPES)
 
 
-async def profiles(session: AsyncSession) -> list[SearchProfile]:
-    return list(await session.scalars(select(SearchProfile).order_by(SearchProfile.name)))
+class ProfileName(NamedTuple):
+    id: UUID
+    name: str
+
+
+async def profiles(session: AsyncSession) -> list[ProfileName]:
+    """The search profiles by name: their id and name are all the filters and the series need."""
+    rows = await session.execute(select(SearchProfile.id, SearchProfile.name).order_by(SearchProfile.name))
+    return [ProfileName(*row) for row in rows]
 
 
 async def setup_state(session: AsyncSession) -> dict[str, int]:
@@ -316,44 +326,48 @@ async def totals_for(session: AsyncSession, start: datetime, end: datetime, prof
     return totals_of(cells, await places_count(session, scope, start.date(), last_day(end)))
 
 
-async def dashboard(session: AsyncSession, f: BuzzFilters, known: list[SearchProfile] | None = None) -> Dashboard:
-    """Every figure of the dashboard for the filters, from `HourStat` and `DayStat` (11 small queries)."""
+async def dashboard(session: AsyncSession, f: BuzzFilters, known: list[ProfileName] | None = None) -> Dashboard:
+    """Every figure of the dashboard for the filters, from `HourStat` and `DayStat`: the volume figures in one
+    statement and the rankings in another (each round trip costs more than the rows it brings)."""
     known = await profiles(session) if known is None else known
-    await without_jit(session)
+    await small_plans(session)
     scope = Scope.of([f.profile_key], f.dims)
     prev_start, prev_end = f.previous
     dirty = await dirty_days(session, prev_start.date(), last_day(f.end))
     keys = buckets(f.start, f.end, f.granularity)
     first, last = f.days
 
-    if f.granularity == "hour":  # per hour, two narrow queries return far fewer rows than one wide one
-        cells = await volume_cells(session, f.start, f.end, scope, ("sentiment",), dirty, "hour")
-        source_cells = await volume_cells(session, f.start, f.end, scope, ("source_type",), dirty, "hour")
-    else:
-        cells = await volume_cells(session, f.start, f.end, scope, ("sentiment", "source_type"), dirty,
-                                   f.granularity)
-        source_cells = [c._replace(key=c.key[1:]) for c in cells]
-    place_count, top_places, previous_places = await places(session, scope, first, last,
-                                                            (prev_start.date(), last_day(prev_end)))
-    before = totals_of(await volume_cells(session, prev_start, prev_end, scope, ("sentiment",), dirty),
-                       previous_places)
-    now = totals_of(cells, place_count)
+    # narrow reads, all in one statement: sentiment per bucket, source types per bucket where they are drawn so
+    # (a profile chosen) and as totals otherwise
+    reads = [VolumeRead(prev_start, prev_end, scope, ("sentiment",)),
+             VolumeRead(f.start, f.end, scope, ("sentiment",), f.granularity),
+             VolumeRead(f.start, f.end, scope, ("source_type",), f.granularity if f.profile_id else None)]
+    if f.profile_id is None:
+        reads.append(VolumeRead(f.start, f.end, Scope.of([p.id for p in known], f.dims), ("profile_key",),
+                                f.granularity))
+    previous_cells, cells, source_cells, *profile_cells = await volume_reads(session, reads, dirty)
+    ranked = await rankings(session, scope, first, last, (prev_start.date(), last_day(prev_end)),
+                            {"author": TOP, "term": TOP * 2, "hashtag": TOP, "place": TOP})
+    before = totals_of(previous_cells, ranked.previous_place_count)
+    now = totals_of(cells, ranked.place_count)
 
     sentiment_series = _series(cells, keys, by=0)
     per_bucket = [sum(s[i] for s in sentiment_series.values()) for i in range(len(keys))]
     trend = [SeriesData(label, label, [round(100 * n / t, 1) if t else 0 for n, t in
                                        zip(sentiment_series.get(label, [0] * len(keys)), per_bucket, strict=True)])
              for label in SENTIMENTS]
-    source_series = _series(source_cells, keys, by=0)
+    per_source: dict[str, int] = defaultdict(int)
+    for c in source_cells:
+        per_source[c.key[0]] += c.mentions
     names = {str(p.id): p.name for p in known}
     if f.profile_id is None:
         volume_by = "profile"
-        by_profile = _series(await volume_cells(session, f.start, f.end, Scope.of([p.id for p in known], f.dims),
-                                                ("profile_key",), dirty, f.granularity), keys)
+        by_profile = _series(profile_cells[0], keys)
         volume = [SeriesData("all", "all", per_bucket)] + [SeriesData(str(p.id), p.name, by_profile[str(p.id)])
                                                            for p in known if str(p.id) in by_profile]
     else:
         volume_by = "source_type"
+        source_series = _series(source_cells, keys)
         volume = [SeriesData(k, k, source_series[k]) for k in _ordered(source_series)]
     return Dashboard(
         period=f.period, start=f.start, end=f.end, previous_start=prev_start, previous_end=prev_end,
@@ -361,8 +375,6 @@ async def dashboard(session: AsyncSession, f: BuzzFilters, known: list[SearchPro
         language=f.language, totals=now, previous=before, kpis=kpis_of(now, before),
         buckets=[bucket_label(k, f.granularity) for k in keys], volume_by=volume_by, volume=volume,
         sentiment_share={s: getattr(now, s) for s in SENTIMENTS}, sentiment_trend=trend,
-        source_types={k: sum(source_series[k]) for k in _ordered(source_series) if sum(source_series[k])},
-        top_authors=await ranking(session, "author", scope, first, last, TOP),
-        top_terms=await ranking(session, "term", scope, first, last, TOP * 2),
-        top_hashtags=await ranking(session, "hashtag", scope, first, last, TOP),
-        top_places=top_places, rankings_from=first, rankings_to=last, profiles=names)
+        source_types={k: per_source[k] for k in _ordered(per_source) if per_source[k]},
+        top_authors=ranked.authors, top_terms=ranked.terms, top_hashtags=ranked.hashtags, top_places=ranked.places,
+        rankings_from=first, rankings_to=last, profiles=names)

@@ -22,6 +22,7 @@ from tests.plugins.monitoring.buzz_data import (
     profile_id,
     seed,
 )
+from tests.querycount import count_queries
 from tests.support import api_headers, login_as
 
 WEEK_PARAMS = {"period": "custom", "from": "2026-03-02", "to": "2026-03-08"}
@@ -241,6 +242,43 @@ async def test_rolling_periods_add_hours_and_queued_days_to_settled_days(app, cl
     assert weekly["totals"]["mentions"] == 5 and sum(weekly["volume"][0]["values"]) == 5
 
 
+async def test_dashboard_reads_its_figures_in_two_statements(app, mon, sessionmaker):
+    """Volume (the period, the one before, per profile) comes in one statement and every ranking with the places
+    in another, whatever the mix of settled days, hours and queued days: a round trip costs more than its rows."""
+    now = datetime.now(UTC)
+    places = [f"site{i:02d}.nl" for i in range(12)]
+    items = [M(now - timedelta(days=1 + i % 5, hours=i % 7), f"bericht {i}", place=place,
+               sentiment=("negative", "neutral", "positive")[i % 3], source_type=("news", "forum")[i % 2],
+               profiles=(("Trein",), ("Station",), ("Trein", "Station"))[i % 3]) for i, place in enumerate(places)]
+    items.append(M(now - timedelta(days=9), "vorige week", place="oud.nl", profiles=("Trein",)))
+    seeded = await seed(sessionmaker, mon.a, items=items)
+    await rollup(app, mon.a)
+    await add_more(sessionmaker, mon.a, seeded, [M(now - timedelta(minutes=5), "net binnen", place="site00.nl",
+                                                   profiles=("Station",))])
+    trein, station = str(profile_id(seeded, "Trein")), str(profile_id(seeded, "Station"))
+    with tenant_scope(mon.a.id):
+        async with sessionmaker() as s, s.begin():
+            known = await service.profiles(s)
+            boards = {}
+            for period in ("7d", "24h"):
+                f = service.parse_filters({"period": period}, [p.id for p in known])
+                with count_queries(app.state.engine) as queries:
+                    boards[period] = await service.dashboard(s, f, known)
+                reads = [q for q in queries.statements if "monitoring_day_stat" in q or "monitoring_hour_stat" in q]
+                assert len(reads) == 2, queries.report()
+    week = boards["7d"]
+    assert week.totals.mentions == 13 and week.previous.mentions == 1 and week.totals.negative == 4
+    assert week.totals.places == 12 and len(week.top_places) == 10 and week.previous.places == 1
+    # rankings count settled days (today's mention is still queued): every place once, ties by name
+    assert [(p.key, p.mentions) for p in week.top_places] == [(place, 1) for place in places[:10]]
+    assert week.source_types == {"news": 7, "forum": 6}
+    volume = {s.key: sum(s.values) for s in week.volume}
+    assert volume == {"all": 13, trein: 8, station: 9}
+    hourly = boards["24h"]
+    assert hourly.granularity == "hour" and hourly.totals.mentions == 1
+    assert {s.key: sum(s.values) for s in hourly.volume} == {"all": 1, station: 1}
+
+
 def test_split_window_reads_settled_days_and_hours_for_the_rest():
     start = datetime(2026, 3, 1, 15, tzinfo=UTC)
     end = datetime(2026, 3, 6, 10, tzinfo=UTC)
@@ -290,8 +328,12 @@ async def test_widget_on_the_tenant_overview(client, mon, sessionmaker):
     assert response.status_code == 200
     html = response.text
     assert "Buzz, laatste 7 dagen" in html and 'data-widget="monitoring-buzz"' in html
-    widget = html[html.index('data-widget="monitoring-buzz"'):]
-    assert ">3</div>" in widget and "33,3" in widget and "0,0" in widget
+    widget = html[html.index('data-widget="monitoring-buzz"'):].split("</article>")[0]
+    # 3 mentions, one of them negative (33,3 %), one positive: sentiment index 0
+    assert ">3</div>" in widget and "33,3" in widget
+    assert 'data-figure="monitoring.sentiment_index" data-period="' in widget
+    assert widget.split('data-figure="monitoring.sentiment_index"')[1].split("</div>")[0].endswith(">0")
+    assert 'data-as-of="live"' in widget  # read from counters: the card says the figures are current
     assert '/p/monitoring/alerts/">2</a>' in widget and "data-chart=" in widget
     # another tenant's overview shows its own (empty) figures
     await login_as(client, mon.b, "viewer")
