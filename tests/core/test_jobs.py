@@ -257,7 +257,8 @@ class _Started:
         pass
 
 
-@pytest.mark.parametrize(("broker_url", "expected"), [("", ["worker", "scheduler"]), (REDIS_URL, [])])
+@pytest.mark.parametrize(("broker_url", "expected"), [("", ["worker", "scheduler"]), (REDIS_URL, [])],
+                         ids=["embedded", "with a broker"])  # the URL differs per xdist worker: not in the id
 async def test_the_web_process_works_and_schedules_jobs_only_without_a_broker(
         tmp_path: Path, monkeypatch: pytest.MonkeyPatch, restore_broker: None, broker_url: str,
         expected: list[str]) -> None:
