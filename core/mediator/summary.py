@@ -22,9 +22,9 @@ from typing import Any
 from uuid import UUID
 
 from sqlalchemy import select
-from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from core.db.bulk import bulk_insert
 from core.i18n import LANGUAGES
 from core.measurement.figures import KpiFigure
 from core.mediator.insights import Alerts, KpiRow
@@ -112,24 +112,12 @@ async def compute(session: AsyncSession, pm: Any, tenant: Tenant) -> dict[str, A
     }
 
 
-async def refresh(session: AsyncSession, pm: Any, tenant: Tenant) -> TenantSummary:
-    """Work the tenant's summary out again and store it (idempotent: one row per tenant, overwritten)."""
+async def refresh(session: AsyncSession, pm: Any, tenant: Tenant) -> None:
+    """Work the tenant's summary out again and store it (idempotent: one row per tenant, overwritten; a run at
+    the same moment as another overwrites the same row)."""
     values = {**await compute(session, pm, tenant), "computed_at": datetime.now(UTC)}
-    row = await session.scalar(select(TenantSummary))
-    if row is None:
-        try:
-            async with session.begin_nested():
-                row = TenantSummary(**values)
-                session.add(row)
-                await session.flush()
-            return row
-        except IntegrityError:  # a run at the same moment stored it first: overwrite that row
-            row = await session.scalar(select(TenantSummary))
-            assert row is not None
-    for key, value in values.items():
-        setattr(row, key, value)
-    await session.flush()
-    return row
+    await bulk_insert(session, TenantSummary, [values], conflict=["tenant_id"],
+                      overwrite=[k for k in values if k != "tenant_id"])
 
 
 # -- reading it: many tenants in one query ------------------------------------------------------------------------

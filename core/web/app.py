@@ -67,7 +67,6 @@ def create_app(settings: Settings | None = None, extra_plugins: list[Any] | None
         scheduler = build_scheduler(sessionmaker) if embedded else None
         if scheduler:
             schedule_plugin_jobs(scheduler, sessionmaker)
-        if scheduler:
             scheduler.start()
         try:
             yield

@@ -82,13 +82,13 @@ class RequestContextMiddleware(ASGIMiddleware):
             plugins = await app_state.pm.for_tenant(session) if principal.tenant is not None else None
             # what only the layout shows (navigation, banners, the bell's count) is left out of API calls and htmx
             # fragments: a poll every second per open inbox reads none of it
-            full = principal.user is not None and bool(principal.roles) and _full_page(connection, path)
+            page = principal.user is not None and _full_page(connection, path)
             # no roles here (another tenant's user): no plugin entries, they would tell which plugins are active
+            full = page and bool(principal.roles)
             nav = await _plugin_nav(scope, session, principal, plugins, lang) if full else []
             banners = await _plugin_banners(session, principal, plugins, lang) if full else []
             unread = await unread_count(session, principal.user.id) \
-                if principal.user is not None and principal.tenant is not None and _full_page(connection, path) \
-                else 0
+                if page and principal.tenant is not None else 0
             state = scope.setdefault("state", {})
             state["principal"] = principal
             state["tenant"] = principal.tenant
