@@ -1,10 +1,10 @@
 """Demo data for `regie demo`: a month of realistic mentions for a demo tenant where monitoring is active.
 
 Everything goes through the real pipeline (ingestion → language, sentiment, profiles, counters), the
-day rollups are settled and the alert check runs, so the dashboard, the mention list and an open alert
-look as they would after a month of listening. Only this morning's burst is announced to other plugins
-(`mention.received`), so webcare's routing rules turn it into fresh cases. Idempotent: a tenant that has
-profiles is left alone.
+day rollups are settled, the Conversation Index computed and the alert check runs, so the dashboard, the
+mention list and an open alert look as they would after a month of listening. Only this morning's burst is
+announced to other plugins (`mention.received`), so webcare's routing rules turn it into fresh cases.
+Idempotent: a tenant that has profiles is left alone.
 """
 
 from __future__ import annotations
@@ -87,6 +87,7 @@ def _items(rng: random.Random, source_type: str, place: str, count: int, start: 
 async def seed(ctx: HookContext) -> None:
     from plugins.monitoring.alerts.detect import check
     from plugins.monitoring.buzz.rollup import rebuild
+    from plugins.monitoring.conversation_index import boards, figure
     from plugins.monitoring.mentions.ingest import ingest
 
     session = ctx.session
@@ -109,4 +110,6 @@ async def seed(ctx: HookContext) -> None:
     burst = _items(rng, "microblog", "x.com", 60, now - timedelta(minutes=50), timedelta(minutes=45), 0.9)
     await ingest(session, sources[1], burst, pm=pm, tenant_id=ctx.tenant_id, settings=settings)
     await rebuild(session, month_ago.date(), now.date())
+    await figure.refresh(session, now.date(), now=now)  # what the jobs compute ahead, there from the first view
+    await boards.refresh(session, now.date(), now)
     await check(session, now=now, settings=settings, pm=pm, tenant_id=ctx.tenant_id, tenant_slug=ctx.tenant_slug)

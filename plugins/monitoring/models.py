@@ -7,6 +7,7 @@ angry body). Dashboards read the pre-aggregated `HourStat` / `DayStat` rows, not
 from __future__ import annotations
 
 from datetime import date, datetime
+from typing import Any
 from uuid import UUID
 
 from advanced_alchemy.types import GUID
@@ -262,6 +263,26 @@ class IndexFigure(TenantScoped, Base):
     value: Mapped[float | None] = mapped_column(Float, nullable=True)
     components: Mapped[dict[str, float | None]] = mapped_column(JSON, default=dict)
     computed_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+
+
+class IndexBoard(TenantScoped, Base):
+    """The Conversation Index page of one period preset (30d, 13w, 26w, 52w): the trend and the breakdown per
+    search profile and the tenant's score, as the board job computed them. A page view reads one row; a year
+    of mentions is read by the job, once for the four presets."""
+
+    __tablename__ = "monitoring_index_board"
+    __table_args__ = (UniqueConstraint("tenant_id", "period", name="uq_monitoring_index_board_period"),)
+
+    period: Mapped[str] = mapped_column(String(4))
+    first: Mapped[date] = mapped_column(Date)
+    last: Mapped[date] = mapped_column(Date)
+    board: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    """{"tenant": score, "profiles": {profile id: {"period": score, "trend": [score per bucket]}}}, a score
+    being {"mentions", "components", "value"}."""
+    computed_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    """When the job started reading: a change after it makes the board due again."""
+    changed_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
+    """When the rollup last recomputed a day this board reads."""
 
 
 class ImportRun(TenantScoped, Base):

@@ -1,4 +1,5 @@
-"""The Conversation Index page: the trend per search profile and the seven components of the period."""
+"""The Conversation Index page: the trend per search profile and the seven components of the period, as the
+board job stored them (the page says when); before its first run the page says the figures are on their way."""
 
 from __future__ import annotations
 
@@ -10,7 +11,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from core.plugins.api import DomainError, form_errors, gettext_for, kpi_figures, kpi_format, lang_of, page
 from plugins.monitoring.buzz.charts import number_format
-from plugins.monitoring.conversation_index import components, hooks, service
+from plugins.monitoring.conversation_index import boards, components, hooks, service
 from plugins.monitoring.conversation_index.charts import components_chart, trend_chart
 
 
@@ -28,11 +29,14 @@ async def conversation_index(request: Request[Any, Any, Any], db: AsyncSession) 
         return page(request, "monitoring/conversation_index/page.html", status_code=422, board=None,
                     errors=form_errors(exc.errors, lang), form={"period": str(request.query_params.get("period"))},
                     **context)
-    board = await service.board(db, period)
+    board = await boards.stored(db, period.key)
+    if board is None:
+        return page(request, "monitoring/conversation_index/page.html", board=None, pending=True,
+                    form={"period": period.key}, errors={}, **context)
     charts = {"trend": trend_chart(board, _), "components": components_chart(board, _)} if board.shown else {}
-    first = period.start.date()
-    figure = (await kpi_figures(db, {hooks.KPI: hooks.KPIS[0]}, first, period.last_day,
-                                period.end.date()))[hooks.KPI]  # the KPI as the dashboard shows it
+    shown = board.period  # the stored board's days (until the job moved it on after midnight)
+    figure = (await kpi_figures(db, {hooks.KPI: hooks.KPIS[0]}, shown.start.date(), shown.last_day,
+                                shown.end.date()))[hooks.KPI]  # the KPI as the dashboard shows it
     return page(request, "monitoring/conversation_index/page.html", board=board, charts=charts,
                 form={"period": period.key}, figure=figure, fmt=kpi_format(lang),
                 index=figure.value if figure.tracked else board.tenant.value, **context)

@@ -95,6 +95,8 @@ class Board:
     trend: dict[UUID, list[Score]]
     breakdown: dict[UUID, Score]
     tenant: Score
+    computed_at: datetime | None = None
+    """When the board job computed it (None: read just now)."""
 
     @property
     def shown(self) -> list[SearchProfile]:
@@ -102,18 +104,22 @@ class Board:
         return [p for p in self.profiles if self.breakdown[p.id].mentions]
 
 
-async def board(session: AsyncSession, period: Period) -> Board:
-    profiles = list(await session.scalars(select(SearchProfile).order_by(SearchProfile.name)))
+def score_window(window: data.Window, period: Period, profiles: list[SearchProfile]) -> Board:
+    """The board of `period` from a window that covers it and its look-back (it may be wider: the board job reads
+    the widest preset once for all four)."""
     keys = [p.id for p in profiles]
-    buckets = period.buckets
-    window = await data.window(session, period.start, period.end)  # one read for everything on the page
     whole_period = (period.start, period.end)
-    found = _score(window, [*buckets, whole_period], keys, per_profile=True)
-    trend = {k: v[:-1] for k, v in found.items()}
-    whole = {k: v[-1:] for k, v in found.items()}
+    found = _score(window, [*period.buckets, whole_period], keys, per_profile=True)
     tenant = _score(window, [whole_period], [ALL_PROFILES], per_profile=False)[ALL_PROFILES][0]
-    return Board(period=period, profiles=profiles, labels=[s.date().isoformat() for s, _ in buckets], trend=trend,
-                 breakdown={k: v[0] for k, v in whole.items()}, tenant=tenant)
+    return Board(period=period, profiles=profiles, labels=[s.date().isoformat() for s, _ in period.buckets],
+                 trend={k: v[:-1] for k, v in found.items()}, breakdown={k: v[-1] for k, v in found.items()},
+                 tenant=tenant)
+
+
+async def board(session: AsyncSession, period: Period) -> Board:
+    """One period's board read from the mentions (the board job stores them; pages read `boards.stored`)."""
+    profiles = list(await session.scalars(select(SearchProfile).order_by(SearchProfile.name)))
+    return score_window(await data.window(session, period.start, period.end), period, profiles)
 
 
 def values(series: Sequence[Score]) -> list[float | None]:

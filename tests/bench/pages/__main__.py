@@ -86,8 +86,10 @@ def pages(case_id: UUID) -> list[Page]:
         Page("plugins catalogue", f"{t}/plugins", "regie", "monitoring", 0.10),
         Page("monitoring overview", f"{t}/p/monitoring/", "regie", "data-chart=", 0.10),
         Page("mentions list", f"{t}/p/monitoring/mentions", "regie", "Vitaal", 0.10),
+        Page("conversation index", f"{t}/p/monitoring/conversation-index/", "regie", 'data-ci="tenant"', 0.10),
         Page("webcare inbox", f"{t}/p/webcare/", "regie", "inbox-list", 0.10),
         Page("case page", f"{t}/p/webcare/cases/{case_id}", "regie", "Bericht", 0.10),
+        Page("webcare KPIs", f"{t}/p/webcare/kpis/", "regie", "data-chart", 0.10),
         Page("dashboard", f"{t}/dashboard", "regie", "data-figure", 0.10),
         Page("measurements", f"{t}/measurements", "regie", "Vitaal", 0.10),
         Page("mediator console", "/mediator", "mediator", "Vitaal", 0.10),
@@ -261,7 +263,8 @@ async def figures_ahead(app: Any) -> None:
     async with app.state.sessionmaker() as session:
         tenants = (await session.scalars(select(Tenant.id))).all()
     for tenant_id in tenants:
-        for name in ("core.mediator.summary", "monitoring.rollup_days", "webcare.widget_figures"):
+        for name in ("core.mediator.summary", "monitoring.rollup_days", "monitoring.index_boards",
+                     "webcare.widget_figures"):
             if name in SPECS:
                 await run_named_job(app, name, tenant_id)
 

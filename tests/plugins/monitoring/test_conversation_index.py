@@ -14,9 +14,9 @@ from core.auth.models import User
 from core.plugins.api import DomainError, HookContext, run_named_job
 from core.plugins.manager import call
 from core.tenancy.scope import tenant_scope
-from plugins.monitoring.conversation_index import components, figure, hooks, service, signals
+from plugins.monitoring.conversation_index import boards, components, figure, hooks, service, signals
 from plugins.monitoring.conversation_index.components import Row, combine, score_bucket, score_series
-from plugins.monitoring.models import IndexFigure, Mention
+from plugins.monitoring.models import DirtyDay, IndexBoard, IndexFigure, Mention, SearchProfile
 from tests.plugins.monitoring.buzz_data import M, seed
 from tests.support import api_headers, login_as
 
@@ -25,6 +25,12 @@ API = "/api/v1/t/acme/monitoring/conversation-index"
 D = date(2026, 3, 5)
 NOON = datetime(2026, 3, 5, 12, tzinfo=UTC)
 P, Q, R = uuid4(), uuid4(), uuid4()
+
+
+async def compute_boards(app, *tenants) -> None:
+    """Run the board job as the scheduler would: the page and the API read what it stores."""
+    for tw in tenants:
+        assert await run_named_job(app, "monitoring.index_boards", tw.id) is True
 
 
 def _rows(key, n: int) -> list[Row]:
@@ -190,14 +196,15 @@ async def test_kpi_through_the_plugin_hook(app, mon, sessionmaker):
             assert await hooks.measure(ctx, "monitoring.conversation_index", (D, D)) is None
 
 
-async def test_page_in_dutch_and_english(client, mon, sessionmaker):
+async def test_page_in_dutch_and_english(app, client, mon, sessionmaker):
     today = datetime.now(UTC).date()
     await seed_known(sessionmaker, mon.a, on=today - timedelta(days=1))
+    await compute_boards(app, mon.a)
     await login_as(client, mon.a, "viewer")
     r = await client.get(PAGE)
     assert r.status_code == 200
     html = r.text
-    assert "<h1>Conversation Index</h1>" in html
+    assert "<h1>Conversation Index</h1>" in html and "Berekend" in html and 'data-ci="pending"' not in html
     for text in ("Trein", "Station", "Perceptie", "Autoriteit", "Relatie met volgers", "Interactie",
                  "Business opportunities", "Verloop per zoekprofiel", "Afgelopen 13 weken"):
         assert text in html, text
@@ -229,7 +236,8 @@ async def test_bad_period_is_refused_with_the_field(client, mon, sessionmaker):
     assert "Kies een van: 30d, 13w, 26w, 52w." in r.text and 'id="f-period"' in r.text
 
 
-async def test_empty_tenant_shows_no_index(client, mon, sessionmaker):
+async def test_empty_tenant_shows_no_index(app, client, mon, sessionmaker):
+    await compute_boards(app, mon.b)
     await login_as(client, mon.b, "viewer")
     html = (await client.get("/t/globex/p/monitoring/conversation-index/")).text
     assert "Geen vermeldingen in deze periode" in html and 'data-ci="breakdown"' not in html
@@ -257,8 +265,9 @@ async def test_widget_on_the_overview(app, client, mon, sessionmaker):
     assert "31,4" not in widget and ">—</div>" in widget
 
 
-async def test_another_tenants_user_cannot_see_it(client, mon, sessionmaker):
+async def test_another_tenants_user_cannot_see_it(app, client, mon, sessionmaker):
     await seed_known(sessionmaker, mon.a, on=datetime.now(UTC).date() - timedelta(days=1))
+    await compute_boards(app, mon.a, mon.b)
     await login_as(client, mon.b, "admin")
     r = await client.get(PAGE)
     assert r.status_code in (403, 404) and "Trein" not in r.text  # the core refuses a non-member (403)
@@ -266,12 +275,16 @@ async def test_another_tenants_user_cannot_see_it(client, mon, sessionmaker):
     assert r.status_code == 200 and "Trein" not in r.text and "Station" not in r.text
 
 
-async def test_api_gives_the_same_figures_and_refuses_a_bad_period(client, mon, sessionmaker):
+async def test_api_gives_the_same_figures_and_refuses_a_bad_period(app, client, mon, sessionmaker):
     await seed_known(sessionmaker, mon.a, on=datetime.now(UTC).date() - timedelta(days=1))
     headers = await api_headers(sessionmaker, mon.a, "viewer")
+    pending = (await client.get(API, headers=headers)).json()  # before the board job: no figures, and it says so
+    assert pending["computed_at"] is None and pending["profiles"] == [] and pending["tenant"]["mentions"] == 0
+    await compute_boards(app, mon.a, mon.b)
     r = await client.get(API, headers=headers)
     assert r.status_code == 200, r.text
     body = r.json()
+    assert body["computed_at"] is not None
     assert body["period"] == "13w" and body["bucket_days"] == 7 and len(body["buckets"]) == 13
     trein = next(p for p in body["profiles"] if p["name"] == "Trein")
     assert trein["period"]["value"] == 50.1 and trein["period"]["components"]["status"] == 92.3
@@ -309,3 +322,79 @@ async def test_the_widget_figure_is_computed_when_its_days_change_and_only_then(
     with tenant_scope(mon.b.id):
         async with sessionmaker() as s:
             assert await figure.stored(s) is None  # the other tenant's row is its own
+
+
+async def test_page_before_the_first_computation_says_so(client, mon, sessionmaker):
+    await seed_known(sessionmaker, mon.a, on=datetime.now(UTC).date() - timedelta(days=1))
+    await login_as(client, mon.a, "viewer")
+    r = await client.get(PAGE, params={"period": "52w"})
+    assert r.status_code == 200
+    assert 'data-ci="pending"' in r.text and "De index wordt berekend" in r.text and "Trein" not in r.text
+    assert '<option value="52w" selected>' in r.text
+
+
+async def test_stored_boards_equal_a_read_of_each_period(sessionmaker, mon):
+    """One read of the widest preset scores every preset exactly as a read of that period alone."""
+    today = datetime.now(UTC).date()
+    await seed(sessionmaker, mon.a, items=[m for days in (1, 45, 200) for m in known_day(today - timedelta(days))])
+    with tenant_scope(mon.a.id):
+        async with sessionmaker() as s, s.begin():
+            assert await boards.refresh(s, today) is True
+        async with sessionmaker() as s:
+            for key in service.PERIODS:
+                kept = await boards.stored(s, key)
+                fresh = await service.board(s, service.parse_period(key, today))
+                assert kept is not None and kept.computed_at is not None
+                assert kept.labels == fresh.labels and kept.tenant == fresh.tenant, key
+                assert [p.name for p in kept.profiles] == [p.name for p in fresh.profiles]
+                for p in fresh.profiles:
+                    assert kept.breakdown[p.id] == fresh.breakdown[p.id], (key, p.name)
+                    assert kept.trend[p.id] == fresh.trend[p.id], (key, p.name)
+                assert kept.tenant.mentions > 0 and kept.shown, key
+
+
+async def test_boards_are_computed_when_due_and_only_then(app, sessionmaker, mon):
+    today = datetime.now(UTC).date()
+    now = datetime.now(UTC)
+    await seed_known(sessionmaker, mon.a, on=today - timedelta(days=1))
+    with tenant_scope(mon.a.id):
+        async with sessionmaker() as s, s.begin():
+            assert await boards.refresh(s, today, now) is True
+        async with sessionmaker() as s, s.begin():
+            assert await boards.refresh(s, today, now) is False  # nothing changed
+            assert len(list(await s.scalars(select(IndexBoard)))) == len(service.PERIODS)
+            assert await boards.mark_changed(s, [today]) == 0  # today is in no board
+            assert await boards.mark_changed(s, [today - timedelta(days=200)]) == 2  # 26w and 52w read it
+            assert await boards.mark_changed(s, [today - timedelta(days=364 + 91)]) == 0  # before every look-back
+        async with sessionmaker() as s, s.begin():
+            assert await boards.refresh(s, today, now + timedelta(minutes=1)) is False  # too soon again
+            assert await boards.refresh(s, today, now + boards.MIN_AGE) is True
+        async with sessionmaker() as s, s.begin():
+            assert await boards.refresh(s, today, now + boards.MIN_AGE) is False  # the change was taken in
+            assert await boards.refresh(s, today + timedelta(days=1), now + timedelta(days=1)) is True  # new day
+            s.add(SearchProfile(name="Nieuw", query="nieuw"))
+        async with sessionmaker() as s, s.begin():
+            assert await boards.refresh(s, today + timedelta(days=1), now + timedelta(days=1)) is True  # profile
+            assert "Nieuw" in [p.name for p in (await boards.stored(s, "30d")).profiles]
+    with tenant_scope(mon.b.id):
+        async with sessionmaker() as s:
+            assert await boards.stored(s, "13w") is None  # the other tenant's boards are its own
+
+
+async def test_the_rollup_job_marks_the_boards_that_read_a_recomputed_day(app, sessionmaker, mon):
+    today = datetime.now(UTC).date()
+    await seed_known(sessionmaker, mon.a, on=today - timedelta(days=1))
+    await compute_boards(app, mon.a)
+    late = known_day(today - timedelta(days=20))[0]
+    with tenant_scope(mon.a.id):  # a late mention, stored as ingestion does: its day is queued for the rollup
+        async with sessionmaker() as s, s.begin():
+            source = (await s.scalars(select(Mention))).first().source_id
+            s.add(Mention(source_id=source, source_type="news", external_id="late", author_handle="late",
+                          published_at=late.published_at, body="Laat", sentiment="neutral", content_hash="late"))
+            s.add(DirtyDay(day=late.published_at.date()))
+    result = await run_named_job(app, "monitoring.rollup_days", mon.a.id)
+    assert (today - timedelta(days=20)).isoformat() in result["days"]
+    with tenant_scope(mon.a.id):
+        async with sessionmaker() as s:
+            rows = list(await s.scalars(select(IndexBoard)))
+            assert rows and all(r.changed_at is not None and r.changed_at >= r.computed_at for r in rows)
