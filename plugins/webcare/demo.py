@@ -171,6 +171,17 @@ async def seed(ctx: HookContext) -> None:
     people = {name: await department_and_regie(session, i, include_regie=False) for name, i in departments.items()}
     await _stories(session, settings, agent, lead, departments, people)
     await _community(session, agent, lead)
+    await _figures_ahead(session)
+
+
+async def _figures_ahead(session: AsyncSession) -> None:
+    """What the jobs keep (the widget's and the KPI page's figures), there from the first view."""
+    from plugins.webcare.measure import kpi_figure, widget_figure
+
+    await session.flush()
+    moment = utcnow()
+    await widget_figure.refresh(session, moment)
+    await kpi_figure.refresh(session, moment)
 
 
 async def _setup(session: AsyncSession, agent: Any, lead: Any, departments: dict[str, UUID]) -> None:

@@ -13,7 +13,20 @@ from datetime import date, datetime
 from uuid import UUID
 
 from advanced_alchemy.types import GUID
-from sqlalchemy import JSON, Boolean, Date, DateTime, ForeignKey, Index, Integer, String, Text, UniqueConstraint, text
+from sqlalchemy import (
+    JSON,
+    Boolean,
+    Date,
+    DateTime,
+    Float,
+    ForeignKey,
+    Index,
+    Integer,
+    String,
+    Text,
+    UniqueConstraint,
+    text,
+)
 from sqlalchemy.orm import Mapped, mapped_column
 
 from core.plugins.api import N_, Base, TenantScoped
@@ -162,6 +175,7 @@ class Case(TenantScoped, Base):
         Index("ix_webcare_case_author", "tenant_id", "author_handle", "status"),
         Index("ix_webcare_case_department", "tenant_id", "department_id", "status"),
         Index("ix_webcare_case_due", "tenant_id", "status", "first_response_due"),
+        Index("ix_webcare_case_opened", "tenant_id", "opened_at"),  # the KPIs: cases opened in a period (0006)
     )
 
     number: Mapped[int] = mapped_column(Integer)
@@ -479,3 +493,55 @@ class WidgetFigure(TenantScoped, Base):
     per_day: Mapped[dict] = mapped_column(JSON, default=dict)
     """ISO day → {"opened": n, "negative": n} for `first`..`last` and the day after (today, so far)."""
     computed_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+
+
+class DayFigure(TenantScoped, Base):
+    """One UTC day of the KPI page's figures: what adds up over days (counts of the cases opened that day and of
+    the answers created that day) and the day's own first-response median and p90 (its chart point; percentiles
+    do not add up). Only days with a case or an answer have a row. The job `webcare.kpi_figures` keeps the rows
+    current (`measure.kpi_figure`); `PeriodFigure.days_through` says up to which moment."""
+
+    __tablename__ = "webcare_day_figure"
+    __table_args__ = (UniqueConstraint("tenant_id", "day", name="uq_webcare_day_figure_day"),)
+
+    day: Mapped[date] = mapped_column(Date)
+    opened: Mapped[int] = mapped_column(Integer, default=0)
+    negative: Mapped[int] = mapped_column(Integer, default=0)
+    """Opened negative (the first sentiment)."""
+    ended: Mapped[int] = mapped_column(Integer, default=0)
+    """Resolved or closed by now."""
+    within_sla: Mapped[int] = mapped_column(Integer, default=0)
+    """Ended with both deadlines met."""
+    negative_ended: Mapped[int] = mapped_column(Integer, default=0)
+    turned: Mapped[int] = mapped_column(Integer, default=0)
+    """Ended negative cases whose last sentiment is positive."""
+    answers: Mapped[int] = mapped_column(Integer, default=0)
+    """Published community answers by a customer or staff."""
+    customer_answers: Mapped[int] = mapped_column(Integer, default=0)
+    first_response_median: Mapped[float | None] = mapped_column(Float, nullable=True)
+    first_response_p90: Mapped[float | None] = mapped_column(Float, nullable=True)
+
+
+class PeriodFigure(TenantScoped, Base):
+    """The KPI page's stored figures, one row per tenant: the whole `Figures` of each preset period (last 7, 30
+    and 90 days; their percentiles need every duration of the period, so days cannot give them) and how far the
+    `DayFigure` rows are current. Written by the job `webcare.kpi_figures` (`measure.kpi_figure.refresh`)."""
+
+    __tablename__ = "webcare_period_figure"
+    __table_args__ = (UniqueConstraint("tenant_id", name="uq_webcare_period_figure_tenant"),)
+
+    presets: Mapped[dict] = mapped_column(JSON, default=dict)
+    """Preset ("7d", ...) → {"first", "last" (ISO days), "figures" (`measure.service.Figures` as a dict),
+    "computed_at" (ISO)}."""
+    computed_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    """The moment of the run that stored the row: the day rows are current as of then."""
+    days_through: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    """Every case and answer changed before this moment is counted in the day rows (the next run recomputes
+    the days of what changed since)."""
+    full_on: Mapped[date] = mapped_column(Date)
+    """The day of the last run that recomputed every day (the first run of each UTC day does)."""
+    erased: Mapped[int] = mapped_column(Integer, default=0)
+    """Raised when retention deletes cases: a deletion leaves no changed row to find, so the next run
+    recomputes every day."""
+    erased_seen: Mapped[int] = mapped_column(Integer, default=0)
+    """`erased` as the last full recompute read it."""

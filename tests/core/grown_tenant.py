@@ -8,7 +8,7 @@ invitations, regie history, starting-point versions with wishes and acknowledgem
 KPIs with targets, snapshots and manual values, presentations awaiting approval, plugin requests, search
 profiles with alerts, queues and cases with assignees, and a case whose timeline, replies, escalations and
 author's other cases grow; and other tenants for the mediator's console, with every tenant's summary worked
-out as the mediator's summary job does.
+out as the mediator's summary job does (and acme's webcare KPI figures and Conversation Index boards as their jobs do).
 
 Rows get their ids up front and are flushed in a few rounds (what others point to first): growing stays cheap.
 """
@@ -28,6 +28,7 @@ from core.audit.service import record
 from core.auth.models import ApiToken, Invitation, Membership, User
 from core.auth.tokens import digest, new_secret
 from core.i18n import Msg
+from core.jobs.plugin_jobs import run_named_job
 from core.measurement.models import KpiSnapshot, ManagementPresentation, ManualMeasurement, MethodologyVersion, Target
 from core.notifications.service import notify_people
 from core.roadmap.models import PhaseTransition, StartingPointsAck, StartingPointsVersion, StartingPointsWish
@@ -95,6 +96,8 @@ class Grower:
                 await self._tenants(session, new)
         await self._mentions(new)
         await summarise(self.client.app)  # the mediator's pages read each tenant's summary, as the job writes it
+        for job in ("webcare.kpi_figures", "monitoring.index_boards"):  # what the KPI and index pages read
+            await run_named_job(self.client.app, job, self.tw.id)
         self.done = n
 
     def _someone(self, i: int) -> UUID:

@@ -62,8 +62,8 @@ def case(number: int, n: int, *, met: bool | None) -> Case:
 
 async def measured_tenant(app, sessionmaker, world) -> None:
     """Webcare and monitoring active, the methodology three weeks old, cases and mentions over the last days
-    and today, the daily snapshots taken by the core's job, the webcare widget's figures by its job, and targets
-    for the days since a week ago."""
+    and today, the daily snapshots taken by the core's job, the webcare widget's and KPI page's figures by their
+    jobs, and targets for the days since a week ago."""
     tw = world.a
     await activate_monitoring(sessionmaker, tw)
     await activate_webcare(sessionmaker, tw)
@@ -81,6 +81,7 @@ async def measured_tenant(app, sessionmaker, world) -> None:
     await seed(sessionmaker, tw, items=mentions, profiles=())
     assert await run_named_job(app, "core.measurement.snapshot", tw.id) == 4 * 21
     await run_named_job(app, "webcare.widget_figures", tw.id)  # what the overview's webcare widget shows
+    await run_named_job(app, "webcare.kpi_figures", tw.id)  # and the webcare KPI page
     regie = tw.users["regie"].id
     await add(sessionmaker, tw,
               Target(kpi="webcare.within_sla", period_start=day(7), period_end=TODAY + timedelta(days=3), value=90,

@@ -57,6 +57,10 @@ PAGES = [
     Page("webcare inbox", "/t/acme/p/webcare/", "agent", "Vraag 11 over de factuur"),
     Page("case page", "/t/acme/p/webcare/cases/{case_id}", "agent", "Notitie 11"),
     Page("inbox stamp", "/t/acme/p/webcare/stamp?v=0", "agent", None),  # lists nothing: one row read
+    # figures the job stored, not a list: the same statements however many cases there are
+    Page("webcare KPIs", "/t/acme/p/webcare/kpis/", "regie", None),
+    Page("webcare KPIs, chosen dates", "/t/acme/p/webcare/kpis/?from=2026-01-01&to=2026-12-31", "regie", None),
+    Page("conversation index", "/t/acme/p/monitoring/conversation-index/", "regie", None),  # a stored board
     Page("mediator console", "/mediator/", "mediator", "Klant 11"),
     Page("API mentions", "/api/v1/t/acme/monitoring/mentions", "api", "Schrijver 11"),
     Page("API cases", "/api/v1/t/acme/webcare/cases", "api", "Vraag 11 over de factuur"),
@@ -152,6 +156,17 @@ async def test_page_runs_no_query_per_row(survey: Survey, sessionmaker: Any, pag
         assert page.shows in large.text and page.shows not in small.text, f"{page.name} does not list what grew"
     if len(large.queries) > len(small.queries):
         raise QueryPerRow(f"{page.name} runs a query per row:\n{growth(small.queries, large.queries)}")
+
+
+async def test_pages_of_stored_figures_are_counted_showing_them(survey: Survey, sessionmaker: Any) -> None:
+    """The grower runs the jobs that store the webcare KPI and index pages' figures: those pages were counted
+    showing figures, not "being computed"."""
+    assert not survey.error, survey.error
+    for name in ("webcare KPIs", "webcare KPIs, chosen dates"):
+        for visit in (survey.small[name], survey.large[name]):
+            assert 'data-webcare="pending"' not in visit.text and "data-as-of=" in visit.text, name
+    for visit in (survey.small["conversation index"], survey.large["conversation index"]):
+        assert 'data-ci="tenant"' in visit.text and 'data-ci="pending"' not in visit.text
 
 
 async def test_counting_groups_a_statement_whatever_its_values(app: Any, sessionmaker: Any) -> None:

@@ -11,6 +11,7 @@ percentages 0–100 with one decimal. See `service.py` for what each figure coun
 from __future__ import annotations
 
 from collections import Counter
+from collections.abc import Awaitable, Callable
 from datetime import UTC, date, datetime
 from typing import Any
 
@@ -120,12 +121,14 @@ async def measure(ctx: HookContext, kpi: str, period: Any) -> float | int | None
     return getattr(figures, KPI_FIELDS[kpi])
 
 
-async def kpi_view(session: Any, first: date, last: date, today: date) -> KpiTiles:
+async def kpi_view(session: Any, first: date, last: date, today: date,
+                   figures: Callable[[date, date], Awaitable[Figures]] | None = None) -> KpiTiles:
     """The KPI tiles of `first`..`last` (inclusive) as the widget, the KPI page and the digest show them: over
-    the days that are over; a KPI the methodology tracks as the core keeps it, the others counted from the
-    cases over the same days (`kpi_tiles`). `.own` holds the cases' `Figures` (counts of ended cases)."""
+    the days that are over; a KPI the methodology tracks as the core keeps it, the others from webcare's
+    `Figures` over the same days (`kpi_tiles`): `figures(a, b)`, by default counted from the cases (the KPI
+    page passes its stored figures). `.own` holds those `Figures` (counts of ended cases)."""
     async def own(a: date, b: date) -> tuple[Figures, dict[str, float | None]]:
-        found = await service.figures(session, Window.of_days(a, b))
+        found = await figures(a, b) if figures is not None else await service.figures(session, Window.of_days(a, b))
         return found, kpi_values(found)
 
     return await kpi_tiles(session, {k.key: k for k in KPIS}, first, last, own, today)

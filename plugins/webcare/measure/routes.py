@@ -4,12 +4,19 @@ day and the first-response trend as charts. Bad dates re-render the page with th
 "Last N days" are the N whole days before today, as on the organisation dashboard; the KPI figures cover the
 days that are over (a chosen period that runs into today is counted up to yesterday, and the page says so),
 and a KPI the methodology tracks shows the core's daily figure (`hooks.kpi_view`), so this page, the
-dashboard and the report give the same number for the same days."""
+dashboard and the report give the same number for the same days.
+
+The page reads what the job `webcare.kpi_figures` stored (`kpi_figure`): a preset's whole figures, and the
+day rows for the charts and for the counts of chosen dates; only the time KPIs of chosen dates are computed
+per view (they do not add up from days). It says when the stored figures were computed. Before the first run
+(a new tenant) and, for a preset, before the first run of the day, it says the figures are being computed and
+queues the job rather than counting the cases itself: the page costs the same at any number of cases, and the
+wait is the time the worker needs (at most the minute till the scheduled run)."""
 
 from __future__ import annotations
 
 from collections.abc import Mapping
-from datetime import date
+from datetime import date, datetime
 from typing import Any
 
 from litestar import Request, get
@@ -22,6 +29,7 @@ from core.plugins.api import (
     FieldErrors,
     clean_choice,
     clean_date,
+    enqueue_job,
     form_errors,
     gettext_for,
     kpi_format,
@@ -30,13 +38,13 @@ from core.plugins.api import (
     page,
     utcnow,
 )
-from plugins.webcare.measure import hooks, service
+from plugins.webcare.measure import hooks, kpi_figure
+from plugins.webcare.measure.kpi_figure import MAX_DAYS, PRESETS
 from plugins.webcare.measure.service import Figures, Window
 
-PERIODS = {"7d": (7, N_("last 7 days")), "30d": (30, N_("last 30 days")), "90d": (90, N_("last 90 days")),
-           "custom": (0, N_("chosen dates"))}
+PERIODS = {"7d": (PRESETS["7d"], N_("last 7 days")), "30d": (PRESETS["30d"], N_("last 30 days")),
+           "90d": (PRESETS["90d"], N_("last 90 days")), "custom": (0, N_("chosen dates"))}
 DEFAULT_PERIOD = "30d"
-MAX_DAYS = 366
 
 
 def parse_period(params: Mapping[str, Any], today: date) -> tuple[str, Window]:
@@ -75,17 +83,33 @@ async def kpis(request: Request[Any, Any, Any], db: AsyncSession, slug: str) -> 
     try:
         period, window = parse_period(params, today)
     except DomainError as exc:
-        return page(request, "webcare/measure/kpis.html", status_code=422, form=form, figures=None,
+        return page(request, "webcare/measure/kpis.html", status_code=422, form=form, figures=None, pending=False,
                     errors=form_errors(exc.errors, lang), **context)
     form["period"] = period
+    first, last = window.start.date(), window.days()[-1]
     if period != "custom":
-        form["from"], form["to"] = window.start.date().isoformat(), window.days()[-1].isoformat()
-    view = await hooks.kpi_view(db, window.start.date(), window.days()[-1], today)
-    charts = {"cases": hooks.cases_chart(await service.cases_per_day(db, window), _),
-              "first_response": hooks.first_response_chart(await service.first_response_per_day(db, window), _)}
-    return page(request, "webcare/measure/kpis.html", form=form, figures=view.own or Figures(), view=view,
-                charts=charts, errors={}, first=window.start.date(), last=window.days()[-1], fmt=kpi_format(lang),
-                **context)
+        form["from"], form["to"] = first.isoformat(), last.isoformat()
+    context |= {"form": form, "errors": {}, "first": first, "last": last, "fmt": kpi_format(lang)}
+    row = await kpi_figure.stored(db)
+    if row is None or (period != "custom" and kpi_figure.preset_of(row, first, last) is None):
+        enqueue_job(db, kpi_figure.JOB)  # sooner than the scheduled run; a message behind a finished run is dropped
+        return page(request, "webcare/measure/kpis.html", figures=None, pending=True, **context)
+    days = await kpi_figure.days_of(db, first, last)
+    presets_used: list[datetime] = []
+
+    async def figures(a: date, b: date) -> Figures:
+        preset = kpi_figure.preset_of(row, a, b)
+        if preset is not None:
+            presets_used.append(preset[1])
+            return preset[0]
+        return await kpi_figure.added_up(db, days, a, b)
+
+    view = await hooks.kpi_view(db, first, last, today, figures)
+    charts = {"cases": hooks.cases_chart(kpi_figure.cases_per_day(days), _),
+              "first_response": hooks.first_response_chart(kpi_figure.first_response_per_day(days), _)}
+    return page(request, "webcare/measure/kpis.html", figures=view.own or Figures(), view=view, charts=charts,
+                pending=False, computed_at=presets_used[0] if presets_used else row.computed_at,
+                times_now=view.covered and not presets_used, **context)
 
 
 ROUTES = [kpis]

@@ -27,6 +27,7 @@ from typing import Any
 from sqlalchemy import ColumnElement, and_, case, extract, func, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from core.plugins.api import as_utc
 from plugins.webcare.models import OPEN_STATUSES, PRIORITIES, Answer, Case
 
 DONE = ("resolved", "closed")
@@ -103,11 +104,11 @@ def _share(part: int, whole: int) -> float | None:
 
 # -- durations ---------------------------------------------------------------------------------------------------
 
-async def _durations(session: AsyncSession, window: Window, end_column: ColumnElement[Any],
+async def _durations(session: AsyncSession, within: ColumnElement[bool], end_column: ColumnElement[Any],
                      *where: ColumnElement[bool]) -> list[tuple[date, float]]:
-    """(UTC day opened, minutes from opened to `end_column`) of the window's cases, newest first, bounded."""
-    rows = await session.execute(select(Case.opened_at, end_column).where(_in(window), end_column.is_not(None),
-                                                                          *where)
+    """(UTC day opened, minutes from opened to `end_column`) of the cases `within` (opened in a window or in
+    several), newest first, bounded."""
+    rows = await session.execute(select(Case.opened_at, end_column).where(within, end_column.is_not(None), *where)
                                  .order_by(Case.opened_at.desc()).limit(MAX_SAMPLE))
     found = []
     for opened, ended in rows.all():
@@ -126,7 +127,7 @@ async def _percentiles(session: AsyncSession, window: Window, end_column: Column
         row = (await session.execute(select(*(func.percentile_cont(f).within_group(minutes) for f in fractions))
                                      .where(_in(window), end_column.is_not(None), *where))).one()
         return [_round(v) for v in row]
-    values = [m for _d, m in await _durations(session, window, end_column, *where)]
+    values = [m for _d, m in await _durations(session, _in(window), end_column, *where)]
     return [_round(percentile(values, f)) for f in fractions]
 
 
@@ -137,29 +138,42 @@ def _met(due: Any, done: ColumnElement[Any]) -> ColumnElement[bool]:
     return or_(due.is_(None), done <= due)
 
 
-async def figures(session: AsyncSession, window: Window) -> Figures:
-    """Every KPI of the window: one aggregate over the cases, two or three percentile questions, one over
-    the answers."""
+def _case_counts() -> list[ColumnElement[Any]]:
+    """The counts of `Day` that come from the cases, in its field order after `opened`: negative, ended, within
+    SLA, negative ended, turned (each a sum over the cases selected)."""
     ended = _ended_at()
     is_done = Case.status.in_(DONE)
     within = and_(is_done, _met(Case.first_response_due, func.coalesce(Case.first_response_at, ended)),
                   _met(Case.resolution_due, ended))
     negative = and_(is_done, Case.sentiment_first == "negative")
-    row = (await session.execute(select(
-        func.count(),
-        func.sum(case((is_done, 1), else_=0)),
-        func.sum(case((within, 1), else_=0)),
-        func.sum(case((negative, 1), else_=0)),
-        func.sum(case((and_(negative, Case.sentiment_last == "positive"), 1), else_=0)),
-    ).where(_in(window)))).one()
-    total, done, met, negative_done, turned = (int(v or 0) for v in row)
-    median, p90 = await _percentiles(session, window, Case.first_response_at, (0.5, 0.9))
-    [resolution] = await _percentiles(session, window, ended, (0.5,), is_done) if done else [None]
+    return [func.sum(case((Case.sentiment_first == "negative", 1), else_=0)),
+            func.sum(case((is_done, 1), else_=0)),
+            func.sum(case((within, 1), else_=0)),
+            func.sum(case((negative, 1), else_=0)),
+            func.sum(case((and_(negative, Case.sentiment_last == "positive"), 1), else_=0))]
+
+
+async def figures(session: AsyncSession, window: Window) -> Figures:
+    """Every KPI of the window: one aggregate over the cases, two or three percentile questions, one over
+    the answers."""
+    row = (await session.execute(select(func.count(), *_case_counts()).where(_in(window)))).one()
+    total, _negative, done, met, negative_done, turned = (int(v or 0) for v in row)
+    median, p90, resolution = await response_times(session, window, resolution=bool(done))
     by_customer, answers = await community(session, window)
     return Figures(cases=total, first_response_median=median, first_response_p90=p90,
                    resolution_median=resolution, within_sla=_share(met, done), ended=done,
                    negative_turned=_share(turned, negative_done), negative_ended=negative_done,
                    community_customer_share=_share(by_customer, answers), answers=answers)
+
+
+async def response_times(session: AsyncSession, window: Window,
+                         resolution: bool = True) -> tuple[float | None, float | None, float | None]:
+    """(first-response median, its p90, resolution median) of the window's cases: the figures that need every
+    duration of the window, so no sum of days gives them. `resolution=False`: known to have no ended case."""
+    median, p90 = await _percentiles(session, window, Case.first_response_at, (0.5, 0.9))
+    [resolved] = await _percentiles(session, window, _ended_at(), (0.5,), Case.status.in_(DONE)) \
+        if resolution else [None]
+    return median, p90, resolved
 
 
 async def community(session: AsyncSession, window: Window) -> tuple[int, int]:
@@ -173,10 +187,10 @@ async def community(session: AsyncSession, window: Window) -> tuple[int, int]:
 
 # -- series per day ------------------------------------------------------------------------------------------------
 
-def _day(session: AsyncSession) -> ColumnElement[Any]:
+def _day(session: AsyncSession, column: Any = Case.opened_at) -> ColumnElement[Any]:
     if _pg(session):
-        return func.date(func.timezone("UTC", Case.opened_at))
-    return func.date(Case.opened_at)
+        return func.date(func.timezone("UTC", column))
+    return func.date(column)
 
 
 def _as_date(value: Any) -> date:
@@ -199,20 +213,106 @@ async def first_response_per_day(session: AsyncSession, window: Window) -> dict[
                                                                                             float | None]]:
     """Day opened → (median, p90) wall minutes to the first response (None on a day without answered cases)."""
     found: dict[date, tuple[float | None, float | None]] = {d: (None, None) for d in window.days()}
+    return found | await _first_response_by_day(session, _in(window))
+
+
+async def _first_response_by_day(session: AsyncSession, within: ColumnElement[bool]) -> dict[
+        date, tuple[float | None, float | None]]:
+    """Day opened → (median, p90) of the answered cases `within`; only days with one."""
+    found: dict[date, tuple[float | None, float | None]] = {}
     if _pg(session):
         day, minutes = _day(session), _minutes(Case.first_response_at)
         rows = await session.execute(select(day, func.percentile_cont(0.5).within_group(minutes),
                                             func.percentile_cont(0.9).within_group(minutes))
-                                     .where(_in(window), Case.first_response_at.is_not(None)).group_by(day))
+                                     .where(within, Case.first_response_at.is_not(None)).group_by(day))
         for value, median, p90 in rows.all():
             found[_as_date(value)] = (_round(median), _round(p90))
         return found
     per: dict[date, list[float]] = defaultdict(list)
-    for day_opened, minutes_ in await _durations(session, window, Case.first_response_at):
+    for day_opened, minutes_ in await _durations(session, within, Case.first_response_at):
         per[day_opened].append(minutes_)
     for day_opened, values in per.items():
         found[day_opened] = (_round(percentile(values, 0.5)), _round(percentile(values, 0.9)))
     return found
+
+
+# -- whole days, stored (the KPI page's day rows) --------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class Day:
+    """One UTC day: counts of the cases opened and the answers created that day, which add up over days, and
+    the day's own first-response median and p90 (a chart point: percentiles do not add up)."""
+
+    opened: int = 0
+    negative: int = 0
+    ended: int = 0
+    within_sla: int = 0
+    negative_ended: int = 0
+    turned: int = 0
+    answers: int = 0
+    customer_answers: int = 0
+    first_response_median: float | None = None
+    first_response_p90: float | None = None
+
+
+COUNTS = ("opened", "negative", "ended", "within_sla", "negative_ended", "turned", "answers", "customer_answers")
+"""`Day`'s counts, in the order `days` reads them."""
+
+
+def _in_any(windows: Sequence[Window], column: Any = Case.opened_at) -> ColumnElement[bool]:
+    return or_(*(and_(column >= w.start, column < w.end) for w in windows))
+
+
+async def days(session: AsyncSession, windows: Sequence[Window]) -> dict[date, Day]:
+    """The `Day` of every day of `windows` that has a case or an answer: the questions of `figures`, grouped per
+    day (an aggregate over the cases, one over the answers, the first-response percentiles)."""
+    if not windows:
+        return {}
+    day = _day(session)
+    counts: dict[date, list[int]] = {}
+    for value, *row in (await session.execute(select(day, func.count(), *_case_counts())
+                                              .where(_in_any(windows)).group_by(day))).all():
+        counts[_as_date(value)] = [int(v or 0) for v in row] + [0, 0]
+    answer_day = _day(session, Answer.created_at)
+    by_customer = Answer.customer_id.is_not(None)
+    for value, customers, total in (await session.execute(
+            select(answer_day, func.sum(case((by_customer, 1), else_=0)), func.count())
+            .where(Answer.status == "published", or_(by_customer, Answer.user_id.is_not(None)),
+                   _in_any(windows, Answer.created_at)).group_by(answer_day))).all():
+        counts.setdefault(_as_date(value), [0] * 8)[6:] = [int(total), int(customers or 0)]
+    times = await _first_response_by_day(session, _in_any(windows))
+    return {d: Day(**dict(zip(COUNTS, c, strict=True)), first_response_median=times.get(d, (None, None))[0],
+                   first_response_p90=times.get(d, (None, None))[1]) for d, c in counts.items()}
+
+
+def added_up(found: Sequence[Day], times: tuple[float | None, float | None, float | None]) -> Figures:
+    """`Figures` of a period from its days' counts and the period's `response_times` (exactly `figures` of the
+    same period: every count is a sum over its days)."""
+    def total(name: str) -> int:
+        return sum(getattr(d, name) for d in found)
+
+    ended, negative_ended, answers = total("ended"), total("negative_ended"), total("answers")
+    return Figures(cases=total("opened"), first_response_median=times[0], first_response_p90=times[1],
+                   resolution_median=times[2], within_sla=_share(total("within_sla"), ended), ended=ended,
+                   negative_turned=_share(total("turned"), negative_ended), negative_ended=negative_ended,
+                   community_customer_share=_share(total("customer_answers"), answers), answers=answers)
+
+
+async def changed_days(session: AsyncSession, since: datetime) -> set[date]:
+    """The days of the cases (opened) and answers (created) changed at or after `since` (`updated_at`)."""
+    found = set()
+    for day, changed in ((_day(session), Case.updated_at), (_day(session, Answer.created_at), Answer.updated_at)):
+        found |= {_as_date(v) for v in (await session.scalars(select(day).where(changed >= since).distinct()))}
+    return found
+
+
+async def data_days(session: AsyncSession) -> tuple[date, date] | None:
+    """The first and the last day with a case (opened) or an answer (created); None without either."""
+    ends: list[date] = []
+    for column in (Case.opened_at, Answer.created_at):
+        row = (await session.execute(select(func.min(column), func.max(column)))).one()
+        ends += [as_utc(v).date() if isinstance(v, datetime) else _as_date(v) for v in row if v is not None]
+    return (min(ends), max(ends)) if ends else None
 
 
 # -- now -----------------------------------------------------------------------------------------------------------

@@ -5,8 +5,9 @@ subject and URL; the text, handle and URL of its messages (events stay: they are
 steps); the replies' text and links; the escalations' notes. Number, status, channel, department, queue,
 times, SLA deadlines and breaches stay, so every webcare KPI (response times, volumes, SLA) measures the same
 after as before. A blanked row no longer matches, so a second run counts nothing (idempotent). Deleting
-removes the cases (messages, replies, deliveries, escalations with them). Retention goes by the case's
-last message: a case that was still being talked about is young.
+removes the cases (messages, replies, deliveries, escalations with them) and has the KPI page's stored day
+figures recomputed. Retention goes by the case's last message: a case that was still being talked about is
+young.
 """
 
 from __future__ import annotations
@@ -26,6 +27,7 @@ from plugins.webcare.models import (
     Customer,
     CustomerLogin,
     Escalation,
+    PeriodFigure,
     Question,
     Reply,
     SavedView,
@@ -63,7 +65,11 @@ async def _blank_cases(session: Any, where: ColumnElement[bool]) -> dict[str, in
 async def retention(ctx: Any, cutoff: datetime, mode: str) -> dict[str, int]:
     older = Case.last_message_at < cutoff
     if mode == "delete":
-        return {"cases_deleted": await _count(ctx.session, delete(Case).where(older))}
+        deleted = await _count(ctx.session, delete(Case).where(older))
+        if deleted:  # no changed row shows a deletion: the KPI page's next run recomputes every day
+            await ctx.session.execute(update(PeriodFigure).values(erased=PeriodFigure.erased + 1)
+                                      .execution_options(**SYNC))
+        return {"cases_deleted": deleted}
     return await _blank_cases(ctx.session, older)
 
 

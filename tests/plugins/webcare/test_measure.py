@@ -153,6 +153,7 @@ async def test_widget_kpi_page_policy_sections_and_channels(app: Any, wc: World,
     assert "data-chart" in widget and "Cases per dag" in widget and "/t/acme/p/webcare/kpis/" in widget
     assert "Webcare-KPI's" in overview  # the navigation entry
 
+    await run_named_job(app, "webcare.kpi_figures", wc.a.id)  # the KPI page reads what this job stored
     page = html.unescape((await client.get("/t/acme/p/webcare/kpis/?from=2026-03-02&to=2026-03-08")).text)
     kpi = {k: page.split(f'data-kpi="{k}">', 1)[1].split('<div class="kpi"', 1)[0] for k in hooks.KPI_FIELDS}
     assert ">6<" in kpi["webcare.cases"]
