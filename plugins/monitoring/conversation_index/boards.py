@@ -29,8 +29,10 @@ from plugins.monitoring.conversation_index.components import COMPONENTS, Score
 from plugins.monitoring.conversation_index.service import PERIODS, Board, Period, parse_period, score_window
 from plugins.monitoring.models import IndexBoard, SearchProfile
 
-MIN_AGE = timedelta(minutes=10)
-"""A board whose days changed is computed again at most this often (a new day or new profiles: at once)."""
+MIN_AGE = timedelta(hours=1)
+"""A board whose days changed is computed again at most this often (a new day or new profiles: at once). Reading
+a year of mentions is the job's dearest work (minutes of CPU and over a gigabyte at a million mentions a year,
+docs/performance.md), and feeds deliver yesterday's items all day; an index over weeks moves little in an hour."""
 
 
 def _score_out(score: Score) -> dict[str, Any]:
