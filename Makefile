@@ -9,7 +9,7 @@ HOST ?= 127.0.0.1
 PORT ?= 8000
 # Links in mails and the printed demo table point to http://$(HOST):$(PORT) unless BASE_URL is set.
 
-.PHONY: serve test install lint chromium bench bench-pages demo worker
+.PHONY: serve test install lint chromium atproto-net bench bench-pages demo worker
 
 $(VENV)/bin/python:
 	$(PYTHON) -m venv $(VENV)
@@ -41,7 +41,12 @@ worker: $(STAMP)
 chromium:
 	@command -v chromium >/dev/null 2>&1 || (apt-get update -qq && apt-get install -y -qq chromium >/dev/null)
 
-test: $(TEST_STAMP) chromium
+# The local AT Protocol network (PLC, PDS, AppView) for the Bluesky tests: installed once per
+# infra/atproto-net/package-lock.json into ~/.cache/regie/atproto-net/ (needs Node 20+ and npm to install).
+atproto-net:
+	bash infra/atproto-net/install.sh >/dev/null
+
+test: $(TEST_STAMP) chromium atproto-net
 	$(BIN)/ruff check .
 	$(BIN)/mypy
 	$(BIN)/pytest -q -n 2 --dist loadgroup

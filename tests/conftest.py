@@ -23,6 +23,8 @@ from core.settings import Settings
 from core.web.app import create_app
 from tests.support import World, build_world
 
+pytest_plugins = ["tests.atnet"]  # the `atproto_network` fixture: a local AT Protocol network
+
 IN_CI = os.environ.get("CI", "").lower() == "true"
 os.environ.setdefault("REGIE_STRICT_EVENTS", "1")  # an event that differs from its catalogue entry raises
 WORKER = os.environ.get("PYTEST_XDIST_WORKER", "")
