@@ -1,4 +1,5 @@
-"""`webcare.deliver_reply`: deliver one reply to the tenant's webhook, with retries and a delivery log.
+"""`webcare.deliver_reply`: deliver one reply to the tenant's webhook (the core's signed webhook connector), with
+retries and a delivery log.
 
 Idempotent: a reply that is not "sending" (sent, failed, rejected, ...) is left alone, so a repeated message
 sends nothing twice. Each attempt writes a `Delivery` row (attempt, status code, error, duration). On failure
@@ -20,7 +21,7 @@ from sqlalchemy import select
 from core.plugins.api import JobContext, JobSpec, Msg, enqueue_job, record_audit, utcnow
 from plugins.webcare.models import Case, CaseMessage, Delivery, Reply
 from plugins.webcare.replies import service
-from plugins.webcare.replies.connectors import Webhook
+from plugins.webcare.replies.connectors import send
 from plugins.webcare.sla.service import config_of
 
 
@@ -39,6 +40,7 @@ def backoff(attempt: int) -> int:
 async def deliver_reply(ctx: JobContext, reply_id: str = "", **_: Any) -> str:
     """Returns what happened: "sent", "retry", "failed" or "skipped"."""
     session = ctx.session
+    assert session is not None  # the spec's default: one transaction around the job
     wanted = _uuid(reply_id)
     if wanted is None:
         return "skipped"
@@ -51,7 +53,7 @@ async def deliver_reply(ctx: JobContext, reply_id: str = "", **_: Any) -> str:
     config = await config_of(session)
     attempt = (reply.attempts or 0) + 1
     started = time.monotonic()
-    result = await Webhook(ctx.settings, attempt).send(reply, case, config)
+    result = await send(reply, case, config, ctx.settings, attempt)
     duration_ms = int((time.monotonic() - started) * 1000)
     session.add(Delivery(reply_id=reply.id, attempt=attempt, url=config.webhook_url, status_code=result.status_code,
                          error=result.error, duration_ms=duration_ms, succeeded=result.ok))

@@ -4,7 +4,7 @@ A reply passes the core's outward check (`check_outward`: tone of voice of the p
 the org model, always approval while a crisis is open). A tone problem refuses the reply with the reasons on
 the `body` field (nothing is stored). A reply that needs approval waits as "pending_approval" for the approver
 department (the hub; None: the regie holder decides); anyone may approve who may configure webcare or belongs
-to that department. A reply that may go out is sent through its connector (`connectors.py`): "posted
+to that department. A reply that may go out is sent through its core channel connector (`connectors.py`): "posted
 elsewhere" is sent at once (the agent gives the address where it was posted), "webhook" is delivered by the
 job `webcare.deliver_reply` with retries. A sent reply becomes a "reply" line on the case's timeline, meets
 the first-response SLA and opens a new or reopened case.
@@ -56,7 +56,7 @@ from plugins.webcare.models import (
     Reply,
     WebcareConfig,
 )
-from plugins.webcare.replies.connectors import connector_for
+from plugins.webcare.replies.connectors import QUEUED, send
 from plugins.webcare.sla import service as sla
 
 VARIABLES = ("author", "agent_name", "agent_initials", "case_number")
@@ -333,13 +333,12 @@ async def dispatch(session: AsyncSession, principal: Any, reply: Reply, case: Ca
     """Send an approved reply through its connector: a queued one (the webhook) goes to the delivery job;
     another sends now ("posted elsewhere": recorded as sent when its address is known, else it waits for it).
     Returns True when a delivery was queued."""
-    connector = connector_for(reply.connector, None)
-    if connector.queued:
+    if reply.connector in QUEUED:
         reply.status = "sending"
         await session.flush()
         enqueue_job(session, "webcare.deliver_reply", reply_id=str(reply.id))
         return True
-    result = await connector.send(reply, case, await sla.config_of(session))
+    result = await send(reply, case, await sla.config_of(session), None)  # by hand: nothing leaves, no settings
     if result.ok:
         await mark_sent(session, reply, case, result.external_url, utcnow())
     return False

@@ -106,7 +106,7 @@ async def test_first_matching_rule_sets_queue_and_priority(
             press = CaseQueue(name="Pers", department_id=wc.a.departments["comms"].id)
             session.add(press)
             session.add(SocialAccount(platform="x", handle="AcmeCare", department_id=wc.a.departments["service"].id,
-                                      status="approved"))
+                                      status="active"))
             await session.flush()
             press_id = press.id
     await add_rule(sessionmaker, wc.a, "Eigen", 1, {"own_accounts": True})
