@@ -1,1 +1,1 @@
-"""Regie plugin: talking."""
+"""Regie plugin: talking (content calendar, drafts per channel, campaigns and streams, short links)."""

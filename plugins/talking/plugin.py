@@ -1,8 +1,38 @@
-"""The talking plugin (talking). It has no pages yet, so it declares itself unavailable (listed as coming)."""
+"""The talking plugin (Groundswell: talking). Hook implementations only; each slice lives in its package.
+
+- `calendar`: the content calendar (month, week, list; filters by account, department, campaign, stream, state),
+  drag a post to another day;
+- `content`: posts with a variant per registered account (the policy's length per platform, images with
+  alternative text, addresses replaced by the tenant's short links), states and the policy check, "respond
+  publicly" on a mention or a case;
+- `campaigns`: time-boxed campaigns (goal, budget) and always-on streams;
+- `measure`: the KPIs (posts published, share tied to objectives, links placed, clicks) and the overview widget;
+- `privacy`: whom a public response answered, for retention and erasure.
+"""
 
 from __future__ import annotations
 
-from core.plugins.api import PluginInfo, hookimpl
+from datetime import date, datetime
+from pathlib import Path
+from typing import Any
+
+from core.plugins.api import (
+    DemoKpi,
+    ErasureSubject,
+    HookContext,
+    Item,
+    ItemAction,
+    JobSpec,
+    KpiDefinition,
+    NavEntry,
+    PluginInfo,
+    Widget,
+    collect_slices,
+    gettext_for,
+    hookimpl,
+)
+
+HERE = Path(__file__).resolve().parent
 
 INFO = PluginInfo(
     name="talking",
@@ -10,17 +40,109 @@ INFO = PluginInfo(
     default_owner="marketing",
     min_phase="pilot",
     prerequisites=(),
-    available=False,  # no pages yet: listed as coming, cannot be requested
-    version="0.1.0",
-    contract_version=1,
     title={"nl": "Praten", "en": "Talking"},
     description={
-        "nl": "Praten: contentkalender, concepten, goedkeuring volgens het organisatiemodel, publiceren.",
-        "en": "Talking: content calendar, drafts, approval by organisation model, publishing.",
+        "nl": "Praten: contentkalender, concepten per kanaal, campagnes en doorlopende stromen, eigen korte links.",
+        "en": "Talking: content calendar, drafts per channel, campaigns and always-on streams, own short links.",
     },
+    migrations=HERE / "migrations" / "versions",
+    translations=HERE / "translations",
+    version="0.2.0",
+    contract_version=1,
 )
+SLICES = ("calendar", "content", "campaigns")
+WORKERS = frozenset({"admin", "member", "regie", "workgroup", "owner"})
+"""Roles that may write posts (the matrix's `plugin.work`): they get the "New post" entry."""
+
+
+def _collect(module: str, name: str) -> list[Any]:
+    return collect_slices("plugins.talking", SLICES, module, name)
 
 
 @hookimpl
 def regie_plugin() -> PluginInfo:
     return INFO
+
+
+@hookimpl
+def regie_routes() -> list[Any]:
+    return _collect("routes", "ROUTES")
+
+
+@hookimpl
+def regie_api_routes() -> list[Any]:
+    return _collect("api", "ROUTES")
+
+
+@hookimpl
+def regie_jobs() -> list[JobSpec]:
+    return _collect("jobs", "JOBS")
+
+
+@hookimpl
+def regie_templates() -> tuple[str, Path]:
+    return ("talking", HERE / "templates" / "talking")
+
+
+@hookimpl
+def regie_nav(ctx: HookContext) -> list[NavEntry]:
+    _ = gettext_for(ctx.lang)
+    base = f"/t/{ctx.tenant_slug}/p/talking"
+    entries = [NavEntry(_("Content calendar"), f"{base}/")]
+    if WORKERS & set(ctx.roles or ()):
+        entries.append(NavEntry(_("New post"), f"{base}/posts/new"))
+    return [*entries, NavEntry(_("Campaigns"), f"{base}/campaigns/"), NavEntry(_("Streams"), f"{base}/streams/")]
+
+
+@hookimpl
+def regie_item_actions(ctx: HookContext, kind: str, item: Item) -> list[ItemAction]:
+    """"Respond publicly" on a mention (monitoring) or a case (webcare): a new draft prefilled with the item."""
+    from plugins.talking.content.items import respond_publicly
+
+    return respond_publicly(ctx, kind, item)
+
+
+@hookimpl
+def regie_kpis() -> list[KpiDefinition]:
+    from plugins.talking.measure.hooks import KPIS
+
+    return KPIS
+
+
+@hookimpl
+async def regie_measure(ctx: HookContext, kpi: str, period: tuple[date, date]) -> float | None:
+    """Posts published, share of content tied to objectives, links placed, clicks."""
+    from plugins.talking.measure.hooks import measure
+
+    return await measure(ctx, kpi, period)
+
+
+@hookimpl
+async def regie_widgets(ctx: HookContext) -> list[Widget]:
+    """The coming week's planned posts."""
+    from plugins.talking.measure.hooks import widgets
+
+    return await widgets(ctx)
+
+
+@hookimpl
+async def regie_demo(ctx: HookContext) -> list[DemoKpi]:
+    """A month of calendar for the demo organisation: a campaign, a stream, published posts (posted elsewhere)."""
+    from plugins.talking.demo import DEMO_KPIS, seed
+
+    await seed(ctx)
+    return DEMO_KPIS
+
+
+@hookimpl
+async def regie_retention(ctx: HookContext, cutoff: datetime, mode: str) -> dict[str, int]:
+    from plugins.talking.privacy.hooks import retention
+
+    return await retention(ctx, cutoff, mode)
+
+
+@hookimpl
+async def regie_erase_subject(ctx: HookContext, subject: ErasureSubject) -> dict[str, int]:
+    from plugins.talking.privacy.hooks import erase_subject
+
+    return await erase_subject(ctx, subject)

@@ -35,7 +35,9 @@ VITAAL_PAGES = ["/t/vitaal/", "/t/vitaal/roadmap/", "/t/vitaal/starting-points/"
                 "/t/vitaal/p/monitoring/", "/t/vitaal/p/monitoring/mentions/", "/t/vitaal/p/monitoring/alerts/",
                 "/t/vitaal/p/monitoring/conversation-index/", "/t/vitaal/p/monitoring/profiles/",
                 "/t/vitaal/p/monitoring/sources/", "/t/vitaal/p/webcare/", "/t/vitaal/p/webcare/kpis/",
-                "/t/vitaal/p/webcare/settings/", "/t/vitaal/p/webcare/approvals/"]
+                "/t/vitaal/p/webcare/settings/", "/t/vitaal/p/webcare/approvals/", "/t/vitaal/p/talking/",
+                "/t/vitaal/p/talking/?view=week", "/t/vitaal/p/talking/?view=list&when=all",
+                "/t/vitaal/p/talking/campaigns/", "/t/vitaal/p/talking/posts/new"]
 ZUIDERHAVEN_PAGES = ["/t/zuiderhaven/", "/t/zuiderhaven/roadmap/", "/t/zuiderhaven/starting-points/",
                      "/t/zuiderhaven/dashboard/", "/t/zuiderhaven/measurements/", "/t/zuiderhaven/audit/"]
 MEDIATOR_PAGES = ["/mediator/", "/mediator/comparison/"]
@@ -135,7 +137,7 @@ def test_the_navigation_is_grouped_by_area_with_the_current_area_open(
         links: [...d.querySelectorAll('a')].map(a => a.getAttribute('href'))}))""")
     areas = [g["area"] for g in groups]
     assert areas[:2] == ["organisation", "measurement"] and areas[-1] == "administration", areas
-    assert {g["plugin"] for g in groups if g["area"] == "plugins"} == {"monitoring", "webcare"}
+    assert {g["plugin"] for g in groups if g["area"] == "plugins"} == {"monitoring", "talking", "webcare"}
     assert [g["area"] for g in groups if g["open"]] == ["measurement"], "only the current area is open"
     by_area = {(g["area"], g["plugin"]): g["links"] for g in groups}
     assert "/t/vitaal/dashboard/" in by_area[("measurement", "")]

@@ -1,0 +1,1 @@
+"""The content calendar: month, week and list views with filters; drag to reschedule."""

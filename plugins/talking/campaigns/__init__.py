@@ -1,0 +1,1 @@
+"""Campaigns (time-boxed, with a goal and a budget) and always-on streams: where posts belong."""

@@ -1,0 +1,1 @@
+"""Talking's KPIs (`regie_kpis` / `regie_measure`) and the overview widget."""

@@ -1,0 +1,1 @@
+"""Talking's personal data: whom a public response answered."""
