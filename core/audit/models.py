@@ -13,7 +13,8 @@ from core.db.base import Base, TenantScoped
 
 class AuditEntry(TenantScoped, Base):
     __tablename__ = "audit_entry"
-    __table_args__ = (Index("ix_audit_tenant_created", "tenant_id", "created_at"),)
+    __table_args__ = (Index("ix_audit_tenant_created", "tenant_id", "created_at"),
+                      Index("ix_audit_subject", "tenant_id", "subject_type", "subject_id"))
 
     actor_id: Mapped[UUID | None] = mapped_column(GUID, ForeignKey("user_account.id"), nullable=True)
     actor_label: Mapped[str] = mapped_column(String(254), default="")

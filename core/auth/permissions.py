@@ -62,6 +62,13 @@ MATRIX: dict[str, frozenset[str]] = {
     "policy.publish": frozenset({"regie"}),
     "account.request": MEMBERS,
     "account.decide": frozenset({"regie", "hub"}),
+    # each lifecycle move has its own rule, checked per account in core/accounts/lifecycle.py
+    "account.manage": MEMBERS,
+    "account.review": frozenset({"regie", "workgroup", "mediator"}),
+    "account.watch": frozenset({"regie", "workgroup"}),
+    # connect an account to its network: narrowed per account to its department and the regie holder
+    # (core/channels/service.py)
+    "account.connect": MEMBERS,
     # measurement: dashboards, measurements, reports, digest, trainings
     "measurement.read": READERS,
     "measurement.enter": MEMBERS,
@@ -82,12 +89,13 @@ MATRIX: dict[str, frozenset[str]] = {
     "tenant.create": frozenset({"mediator"}),
 }
 
-READ_ACTIONS = frozenset({"tenant.read", "audit.read", "plugin.read", "measurement.read"})
+READ_ACTIONS = frozenset({"tenant.read", "audit.read", "plugin.read", "measurement.read", "account.review"})
 WORK_ACTIONS = frozenset({
     "token.create", "starting_points.write", "starting_points.approve", "starting_points.acknowledge",
     "baseline.upload", "pilot.record", "methodology.write", "target.write", "presentation.produce",
     "presentation.approve", "phase.advance", "phase.override", "plugin.work", "plugin.request", "plugin.decide",
-    "plugin.pause", "policy.write", "policy.publish", "account.request", "account.decide", "measurement.enter",
+    "plugin.pause", "policy.write", "policy.publish", "account.request", "account.decide", "account.manage",
+    "account.watch", "account.connect", "measurement.enter",
     "report.generate", "digest.subscribe", "training.enrol",
 })
 TOKEN_NEVER = frozenset({"mediator.console", "tenant.create", "training.manage"})

@@ -1,9 +1,10 @@
 """Import every core model so metadata (and Alembic autogenerate) sees the whole core schema."""
 
-from core.accounts.models import SocialAccount
+from core.accounts.models import AccountOwner, AccountWatch, SocialAccount
 from core.activation.models import PluginActivation
 from core.audit.models import AuditEntry
 from core.auth.models import ApiToken, Invitation, Membership, User
+from core.channels.models import ChannelConnection  # noqa: F401 - metadata
 from core.db.base import Base
 from core.jobs.models import JobProgress, OutboxMessage
 from core.measurement.models import (
@@ -24,6 +25,7 @@ from core.roadmap.models import (
     StartingPointsVersion,
     StartingPointsWish,
 )
+from core.shortlinks.models import ShortLink, ShortLinkClick  # noqa: F401 - metadata
 from core.sso.models import OidcProvider  # noqa: F401 - metadata
 from core.tenancy.models import Tenant
 from core.workgroup.models import Department, RegieAppointment, WorkgroupSeat
@@ -31,6 +33,7 @@ from core.workgroup.models import Department, RegieAppointment, WorkgroupSeat
 metadata = Base.metadata
 
 __all__ = [
+    "AccountOwner", "AccountWatch",
     "ApiToken", "AuditEntry", "BaselineStudy", "Department", "Invitation", "JobProgress", "ManagementPresentation",
     "Notification",
     "Membership", "MethodologyVersion", "OutboxMessage", "PhaseTransition", "PilotMeasurement",

@@ -20,6 +20,7 @@ from typing import Any
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from core.accounts.models import SocialAccount
 from core.activation.models import PluginActivation
 from core.audit.service import record
 from core.auth.models import Membership, User
@@ -230,6 +231,7 @@ VITAAL_TONE_RULES = {
     "forbidden_words": ["helaas kunnen wij niets", "conform de polisvoorwaarden", "u dient"],
     "required_signoff": "Team Vitaal",
     "max_length": {"x": 280, "facebook": 2000, "linkedin": 3000},
+    "alt_text_required": True,
 }
 
 
@@ -428,6 +430,27 @@ async def _zuiderhaven(session: AsyncSession, tenant: Tenant, people: dict[str, 
                  summary="monitoring — Communicatie")
 
 
+VITAAL_ACCOUNTS = [
+    ("x", "VitaalZorg", "https://x.com/VitaalZorg", "Service en nieuws voor verzekerden."),
+    ("facebook", "vitaalzorgverzekeraar", "https://facebook.com/vitaalzorgverzekeraar",
+     "Tips, vergoedingen en vragen van verzekerden."),
+    ("linkedin", "vitaal-zorgverzekeraar", "https://linkedin.com/company/vitaal-zorgverzekeraar",
+     "Werkgevers, zorgverleners en werken bij Vitaal."),
+]
+"""The hub's own accounts, registered and approved: the talking demo plans its posts on them."""
+
+
+async def _vitaal_accounts(session: AsyncSession, regie: User, admin: User, hub: Department) -> None:
+    for platform, handle, url, purpose in VITAAL_ACCOUNTS:
+        account = SocialAccount(platform=platform, handle=handle, url=url, purpose=purpose, department_id=hub.id,
+                                status="active", requested_by_id=regie.id, decided_by_id=admin.id,
+                                decision_reason="Bestaand account van het hub-team, geregistreerd in de pilot.")
+        session.add(account)
+        await session.flush()
+        await record(session, _principal(admin), "account.approved", subject=account,
+                     summary=f"{platform}:{handle}")
+
+
 async def _vitaal(session: AsyncSession, tenant: Tenant, people: dict[str, tuple[User, Membership]],
                   departments: dict[str, Department]) -> None:
     now = datetime.now(UTC)
@@ -456,6 +479,8 @@ async def _vitaal(session: AsyncSession, tenant: Tenant, people: dict[str, tuple
                                              "en de nulmeting bijhouden."),
         ("webcare", "Klantenservice", "pilot", 40, "Pilot: vragen via Facebook en X als zaak afhandelen "
                                                    "binnen vier uur."),
+        ("talking", hub, "pilot", 35, "Pilot: elke dag relevante content op de eigen kanalen, gepland in één "
+                                      "kalender en gekoppeld aan onze doelen."),
     ):  # the regie holder's own requests, approved by a second person (the admin), as the platform requires
         activation = PluginActivation(plugin=plugin, department_id=departments[department].id, status="active",
                                       motivation=motivation, requested_by_id=regie[0].id,
@@ -466,6 +491,7 @@ async def _vitaal(session: AsyncSession, tenant: Tenant, people: dict[str, tuple
         await record(session, _principal(admin), "plugin.activated", subject=activation,
                      summary=f"{plugin} — {department}", reason=activation.decision_reason,
                      data={"plugin": plugin, "requested_by": str(regie[0].id), "second_person": True})
+    await _vitaal_accounts(session, regie[0], admin, departments[hub])
     transition = PhaseTransition(from_phase="listening", to_phase="pilot", by_id=regie[0].id, overridden=False,
                                  reason="Alle voorwaarden van de luisterfase zijn vervuld.", failing_items=[])
     session.add(transition)

@@ -40,13 +40,16 @@ CORE = "core"
 
 def core_job_specs() -> list[JobSpec]:
     """The core's tenant jobs, written like a plugin's (`JobSpec`, `run(ctx, **payload)`), named `core.*`."""
+    from core.accounts.jobs import JOBS as account_jobs
+    from core.channels.jobs import JOBS as channel_jobs
     from core.digest.jobs import JOBS as digest_jobs
     from core.measurement.jobs import JOBS as measurement_jobs
     from core.mediator.jobs import JOBS as mediator_jobs
     from core.privacy.jobs import JOBS as privacy_jobs
     from core.reports.jobs import JOBS as report_jobs
 
-    return [*measurement_jobs, *digest_jobs, *report_jobs, *privacy_jobs, *mediator_jobs]
+    return [*measurement_jobs, *digest_jobs, *report_jobs, *privacy_jobs, *mediator_jobs, *account_jobs,
+            *channel_jobs]
 
 
 def collect_specs(pm: PluginHost) -> dict[str, tuple[str, JobSpec]]:

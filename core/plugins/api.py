@@ -3,8 +3,8 @@
 Grouped by what a plugin does with it: describe itself and its hooks; store tenant-owned rows; serve
 pages and API routes behind the core's guards; validate input and report errors per field; speak
 Dutch and English; record decisions; run jobs with progress; tell people; announce events; freeze
-gate evidence; fetch outbound URLs safely; check outward messages against the policy. Tests may use
-`tenant_scope`; plugin code never needs it.
+gate evidence; fetch outbound URLs safely; check outward messages against the policy; speak to a social
+network through a channel connector. Tests may use `tenant_scope`; plugin code never needs it.
 """
 
 from __future__ import annotations
@@ -13,8 +13,37 @@ from typing import TYPE_CHECKING
 
 import pluggy
 
+from core.accounts.activity import last_post_at
+from core.accounts.activity import record_post as record_account_post
 from core.activation.service import fire_events, owning_department
 from core.audit.service import record as record_audit
+from core.channels.connector import (
+    Capability,
+    ChannelConnector,
+    ChannelError,
+    Connection,
+    Credentials,
+    Image,
+    InboundItem,
+    Interactions,
+    Link,
+    NotOnNetwork,
+    PostDraft,
+    PostRef,
+    ProfileFigures,
+    Unsupported,
+    new_key,
+)
+from core.channels.registry import CONNECTORS as CHANNEL_CONNECTORS
+from core.channels.registry import channel_connector
+from core.channels.service import (
+    ChannelState,
+    NotConnected,
+    channel_states,
+    open_channel,
+    read_inbound,
+    read_profile,
+)
 from core.db.base import Base, TenantScoped, as_utc, utcnow
 from core.db.bulk import bulk_insert
 from core.db.changes import count_changes, next_value
@@ -47,17 +76,40 @@ from core.plugins.info import (
     Principal,
 )
 from core.plugins.lookups import (
+    OutwardAccount,
     current_tenant,
     department_choices,
     member_choices,
     member_principal,
     normal_handle,
+    organisation_names,
+    outward_accounts,
     registered_handles,
+    starting_point_objectives,
     user_names,
 )
-from core.plugins.records import Banner, DigestLine, Item, ItemAction, NavEntry, PolicySection, Widget
+from core.plugins.records import (
+    AccountCandidate,
+    Banner,
+    DigestLine,
+    Item,
+    ItemAction,
+    NavEntry,
+    PolicySection,
+    Widget,
+)
 from core.plugins.slices import collect as collect_slices
 from core.policy.outward import OutwardCheck, check_outward, published_tone_rules
+from core.shortlinks.service import (
+    PlacedLink,
+    ShortenedText,
+    check_web_url,
+    links_in_text,
+    short_link_clicks,
+    short_link_clicks_by_ref,
+    shorten_links,
+    shortened_length,
+)
 from core.tenancy.scope import current_tenant_id, tenant_scope
 from core.validation import (
     FieldErrors,
@@ -83,6 +135,11 @@ if TYPE_CHECKING:  # the core's principal is what `Principal` promises plugins (
         return principal
 
 __all__ = [
+    "Capability", "CHANNEL_CONNECTORS", "channel_connector", "channel_states", "ChannelConnector", "ChannelError",
+    "ChannelState", "Connection", "Credentials", "Image", "InboundItem", "Interactions", "Link", "new_key",
+    "NotConnected", "NotOnNetwork", "open_channel", "PostDraft", "PostRef", "ProfileFigures", "read_inbound",
+    "read_profile", "Unsupported",
+    "AccountCandidate", "last_post_at", "organisation_names", "record_account_post",
     "Banner", "CONTRACT_VERSION", "Department", "DigestLine", "ErasureSubject", "Item", "ItemAction", "NavEntry",
     "PluginHost", "PolicySection", "Principal", "TenantPlugins", "Widget",
     "count_changes", "DemoKpi", "EventSpec", "next_value", "PayloadField",
@@ -103,4 +160,7 @@ __all__ = [
     "Refused", "registered_handles", "run_named_job", "send_mail", "Series", "start_progress", "tenant_of",
     "tenant_scope",
     "TenantScoped", "update_progress", "user_names", "utcnow",
+    "OutwardAccount", "outward_accounts", "starting_point_objectives",
+    "PlacedLink", "ShortenedText", "check_web_url", "links_in_text", "short_link_clicks", "short_link_clicks_by_ref",
+    "shorten_links", "shortened_length",
 ]

@@ -10,7 +10,8 @@ Conventions (decided once, for every hook):
   are asked of every installed plugin, `regie_activation_check` of the plugin being activated. Hooks without
   `ctx` describe the plugin and are asked of every installed plugin.
 - What a hook returns to be shown is a typed record (`core.plugins.records`: `NavEntry`, `Banner`, `Widget`,
-  `ItemAction`, `DigestLine`, `PolicySection`); an item of another type is left out and logged.
+  `ItemAction`, `DigestLine`, `PolicySection`, `AccountCandidate`); an item of another type is left out and
+  logged.
 """
 
 from __future__ import annotations
@@ -38,7 +39,16 @@ if TYPE_CHECKING:  # the types are for readers and the type checker: this file i
         KpiDefinition,
         PluginInfo,
     )
-    from core.plugins.records import Banner, DigestLine, Item, ItemAction, NavEntry, PolicySection, Widget
+    from core.plugins.records import (
+        AccountCandidate,
+        Banner,
+        DigestLine,
+        Item,
+        ItemAction,
+        NavEntry,
+        PolicySection,
+        Widget,
+    )
 
 hookspec = pluggy.HookspecMarker("regie")
 
@@ -94,7 +104,8 @@ def regie_item_actions(ctx: HookContext, kind: str, item: Item
     """Return actions `[ItemAction(label, action, fields)]` this plugin offers on an item
     another plugin shows; the showing plugin renders each as a one-click POST form (`action` URL, hidden `fields`,
     the CSRF token). Kinds: "mention" (`item`: mention_id, author_handle, author_name, author_reach, title, text,
-    url, sentiment, published_at). Asked only for people who may work in plugins (not viewers); `label` already in
+    url, sentiment, published_at, optionally uri) and "case" (case_id, number, subject, author_handle, author_name,
+    url, optionally uri). Asked only for people who may work in plugins (not viewers); `label` already in
     `ctx.lang`. Keep it cheap: it runs on the item's page."""
 
 
@@ -136,6 +147,13 @@ def regie_activation_check(ctx: HookContext, department: Department | None
 @hookspec
 def regie_policy_sections(ctx: HookContext) -> Sequence[PolicySection] | Awaitable[Sequence[PolicySection]]:
     """Return way-of-work sections `[PolicySection(key, title, hint)]` this plugin contributes."""
+
+
+@hookspec
+def regie_account_candidates(ctx: HookContext) -> Sequence[AccountCandidate] | Awaitable[Sequence[AccountCandidate]]:
+    """Return accounts `[AccountCandidate(platform, handle, name, url, evidence_url, seen_count, last_seen)]` this
+    plugin saw that use the organisation's names (`organisation_names`) and are not registered, for the sprawl
+    report; read stored figures only (it runs on the page)."""
 
 
 # --- reacting to the domain ---------------------------------------------------------------------

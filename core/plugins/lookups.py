@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable
+from dataclasses import dataclass
 from typing import Any
 from uuid import UUID
 
@@ -29,14 +31,25 @@ async def user_names(session: AsyncSession, ids: Iterable[Any]) -> dict[UUID, st
     return {i: name or email for i, name, email in rows.all()}
 
 
-async def registered_handles(session: AsyncSession) -> set[str]:
-    """The tenant's approved social account handles, lower-cased without a leading '@' (to recognise its own
-    accounts among mention authors)."""
-    from core.accounts.models import AccountStatus, SocialAccount
+async def registered_handles(session: AsyncSession, *, every_state: bool = False) -> set[str]:
+    """The handles of the accounts the organisation holds (claimed, active, dormant or to close), lower-cased
+    without a leading '@', to recognise its own accounts among mention authors; `every_state` adds those still
+    requested, to be claimed, rejected or closed (whatever the registry already knows)."""
+    from core.accounts.models import OWN_STATES, SocialAccount
 
-    rows = await session.scalars(select(SocialAccount.handle).where(
-        SocialAccount.status == AccountStatus.approved.value))
+    query = select(SocialAccount.handle)
+    if not every_state:
+        query = query.where(SocialAccount.status.in_(OWN_STATES))
+    rows = await session.scalars(query)
     return {normal_handle(h) for h in rows.all() if h}
+
+
+async def organisation_names(session: AsyncSession) -> list[str]:
+    """The names an account of the organisation would use: its own name and the brand terms set on the sprawl
+    report (to find accounts that use them without being registered)."""
+    from core.accounts.sprawl import organisation_names as names
+
+    return await names(session)
 
 
 def normal_handle(handle: str | None) -> str:
@@ -85,3 +98,49 @@ async def member_principal(session: AsyncSession, user_id: UUID, plugin: str = "
         if owner is not None and in_department(principal, owner):
             principal.roles = principal.roles | {"owner"}
     return principal
+
+
+@dataclass(frozen=True)
+class OutwardAccount:
+    """A registered social account a plugin may send content to (talking's post variants)."""
+
+    id: UUID
+    platform: str
+    handle: str
+    department_id: UUID | None
+    status: str
+
+
+OUTWARD_STATUSES = ("claimed", "active", "dormant")
+"""Account states in which the organisation may post on an account: claimed by a department or in use (a dormant
+one is woken by posting on it). Requested, rejected, unclaimed and closing accounts carry no content."""
+
+
+async def outward_accounts(session: AsyncSession) -> list[OutwardAccount]:
+    """The tenant's accounts that may carry outward content, by platform and handle (one query)."""
+    from core.accounts.models import SocialAccount
+
+    rows = await session.execute(
+        select(SocialAccount.id, SocialAccount.platform, SocialAccount.handle, SocialAccount.department_id,
+               SocialAccount.status)
+        .where(SocialAccount.status.in_(OUTWARD_STATUSES))
+        .order_by(SocialAccount.platform, SocialAccount.handle))
+    return [OutwardAccount(id=i, platform=platform, handle=handle, department_id=department, status=status)
+            for i, platform, handle, department, status in rows.all()]
+
+
+NUMBERING = re.compile(r"^\s*(?:\d+[.)]|[-*•])\s*")
+
+
+async def starting_point_objectives(session: AsyncSession) -> list[str]:
+    """The objectives of the shared starting points (POST "Objectives"), one per line without its numbering,
+    from the latest approved version (the latest version while none is approved); [] when there are none.
+
+    Content that serves an objective keeps the objective's text, so it still reads right after a new version."""
+    from core.roadmap.models import StartingPointsVersion
+
+    text = await session.scalar(select(StartingPointsVersion.objectives)
+                                .order_by(StartingPointsVersion.approved_at.is_(None),
+                                          StartingPointsVersion.number.desc()).limit(1))
+    lines = (NUMBERING.sub("", line).strip() for line in (text or "").splitlines())
+    return list(dict.fromkeys(line[:300] for line in lines if line))

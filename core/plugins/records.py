@@ -89,6 +89,24 @@ class PolicySection:
     hint: str = ""
 
 
+@dataclass(frozen=True)
+class AccountCandidate:
+    """An account the plugin saw that may be the organisation's but is not in its registry
+    (`regie_account_candidates`): the sprawl report lists it, and one click registers it to be claimed."""
+
+    platform: str
+    """One of the registry's platforms ("x", "instagram", "bluesky", ..., "other")."""
+    handle: str
+    name: str = ""
+    """The display name it was seen with."""
+    url: str = ""
+    """The account's own page, when known."""
+    evidence_url: str = ""
+    """A post where it was seen."""
+    seen_count: int = 0
+    last_seen: datetime | None = None
+
+
 Item = Mapping[str, Any]
 """An item one plugin shows and others act on (`regie_item_actions`, `regie_find_item`); its fields depend on
 its kind (docs/hooks.md lists them per kind)."""

@@ -24,6 +24,8 @@ class ToneRules:
     forbidden_words: list[str]
     required_signoff: str
     max_length: dict[str, int]
+    alt_text_required: bool = False
+    """Every image in an outward message needs alternative text."""
 
 
 @dataclass
@@ -44,6 +46,7 @@ class ToneRulesIn:
     forbidden_words: list[str] | None = None
     required_signoff: str | None = None
     max_length: dict[str, int] | None = None
+    alt_text_required: bool | None = None
 
 
 @dataclass
@@ -82,7 +85,8 @@ def _out(v: PolicyVersion, in_force: PolicyVersion | None) -> PolicyOut:
                      way_of_work=dict(v.way_of_work or {}),
                      tone_rules=ToneRules(forbidden_words=list(rules.get("forbidden_words") or []),
                                           required_signoff=rules.get("required_signoff") or "",
-                                          max_length=dict(rules.get("max_length") or {})),
+                                          max_length=dict(rules.get("max_length") or {}),
+                                          alt_text_required=bool(rules.get("alt_text_required"))),
                      note=v.note or "", created_at=v.created_at, published_at=v.published_at)
 
 

@@ -18,6 +18,7 @@ WAY_OF_WORK_SECTIONS = (
     "discussions",
     "rules_of_engagement",
     "account_conditions",
+    "longest_silence",
     "new_initiatives",
 )
 

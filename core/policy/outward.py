@@ -6,8 +6,8 @@ Two parts (docs/architecture.md, "What the core enforces"):
   accent-insensitive: "waardeloos" hits "Waardeloos!" and "wáárdeloos", not "waardeloosheid"), the required
   sign-off (the body must END with it, trailing white space and case ignored; `{name}` variables such as
   `{initials}` are filled from `author_initials` / `signoff_values`) and the maximum length of the channel
-  (channel names are lower case; an unknown or empty channel has no limit). Without a published policy no
-  tone rules apply; `note` says so.
+  (channel names are lower case; an unknown or empty channel has no limit); when the policy says so, every image
+  needs alternative text (`image_alts`). Without a published policy no tone rules apply; `note` says so.
 - **Approval** by the tenant's org model:
   - centralized: always, by the hub department (the first hub by name; None = the regie holder decides);
   - hub_and_spoke: spokes publish; a new account (`new_account=True`) needs the hub, whoever asks;
@@ -49,7 +49,7 @@ VARIABLE = re.compile(r"{(\w+)}")
 @dataclass
 class OutwardCheck:
     problems: list[tuple[str, Msg]] = field(default_factory=list)
-    """(field, reason) pairs; the field is always "body"."""
+    """(field, reason) pairs; the field is "body", or "images" for an image without alternative text."""
     needs_approval: bool = False
     reason: str = ""
     """"" (no approval needed), "org_model", "training" (holistic, author not trained) or "crisis"."""
@@ -99,8 +99,9 @@ async def _hubs(session: AsyncSession) -> list[Department]:
 
 
 async def published_tone_rules(session: AsyncSession) -> dict[str, Any]:
-    """The published policy's tone rules (`forbidden_words`, `required_signoff`, `max_length` per channel) plus
-    its `policy_number`, or {} without a published policy. For forms that suggest before the check does
+    """The published policy's tone rules (`forbidden_words`, `required_signoff`, `max_length` per channel,
+    `alt_text_required`: every image needs alternative text) plus its `policy_number`, or {} without a published
+    policy. For forms that suggest before the check does
     (a reply form offering the channels that have a length rule)."""
     policy = await published_policy(session)
     if policy is None:
@@ -109,17 +110,20 @@ async def published_tone_rules(session: AsyncSession) -> dict[str, Any]:
     return {"forbidden_words": list(rules.get("forbidden_words") or []),
             "required_signoff": str(rules.get("required_signoff") or ""),
             "max_length": {str(c): int(n) for c, n in (rules.get("max_length") or {}).items()},
+            "alt_text_required": bool(rules.get("alt_text_required")),
             "policy_number": policy.number}
 
 
 async def check_outward(session: AsyncSession, body: str, *, channel: str = "", department_id: UUID | None = None,
                         author_initials: str = "", crisis: bool = False, new_account: bool = False,
-                        signoff_values: dict[str, str] | None = None, author_id: UUID | None = None) -> OutwardCheck:
+                        signoff_values: dict[str, str] | None = None, author_id: UUID | None = None,
+                        image_alts: list[str] | None = None) -> OutwardCheck:
     """Check an outward message against the published policy and the org model's approval rule.
 
     `department_id`: the author's department; `author_initials` fills `{initials}` in the sign-off
     (`signoff_values` may add or override variables); `author_id`: the author, for the holistic model's
-    "trained employee" rule."""
+    "trained employee" rule; `image_alts`: the alternative text of each image the message carries (the policy
+    may require one for every image)."""
     body = body or ""
     check = OutwardCheck()
     policy = await published_policy(session)
@@ -141,6 +145,10 @@ async def check_outward(session: AsyncSession, body: str, *, channel: str = "", 
             too_long = Msg("The message has {length} characters; the maximum for {channel} is {max}.",
                            length=len(body), channel=channel, max=int(limit))
             check.problems.append(("body", too_long))
+        bare = sum(1 for alt in image_alts or () if not str(alt or "").strip())
+        if rules.get("alt_text_required") and bare:
+            check.problems.append(("images", Msg("The policy asks for alternative text on every image; {n} of "
+                                                 "{total} have none.", n=bare, total=len(image_alts or ()))))
 
     department = None
     if department_id is not None:

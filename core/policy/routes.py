@@ -56,7 +56,7 @@ async def _form_page(request: Request[Any, Any, Any], db: AsyncSession, form: di
     extra = await plugin_sections(request, db)
     return page(request, "policy/form.html", status_code=status_code, form=form, errors=errors or {},
                 extra=extra, titles=_titles(extra), strategy_sections=STRATEGY_SECTIONS,
-                wow_sections=WAY_OF_WORK_SECTIONS, previous=await service.latest(db))
+                wow_sections=WAY_OF_WORK_SECTIONS, hints=service.SECTION_HINTS, previous=await service.latest(db))
 
 
 @get(BASE + "/new", opt={"action": "policy.write"})
@@ -73,7 +73,9 @@ async def create_version(request: Request[Any, Any, Any], db: AsyncSession, slug
         # a field missing from the post (not merely empty) is taken over from the latest version, as in the API
         "strategy": {k: str(data[k]) for k in STRATEGY_SECTIONS if k in data},
         "way_of_work": {k: str(data[k]) for k in dict.fromkeys(wow_keys) if k in data},
-        "tone_rules": {k: str(data[k]) for k in ("forbidden_words", "required_signoff", "max_length") if k in data},
+        "tone_rules": {k: str(data[k]) for k in ("forbidden_words", "required_signoff", "max_length") if k in data}
+        # a checkbox is absent when unticked: the tone rules were sent when their text fields were
+        | ({"alt_text_required": bool(data.get("alt_text_required"))} if "max_length" in data else {}),
         "note": str(data.get("note", "")),
     }
     try:

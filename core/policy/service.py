@@ -21,6 +21,8 @@ from core.plugins.host import PluginHost
 from core.plugins.info import HookContext
 from core.plugins.records import PolicySection
 from core.policy.models import STRATEGY_SECTIONS, WAY_OF_WORK_SECTIONS, PolicyVersion
+from core.policy.silence import SECTION as SILENCE_SECTION
+from core.policy.silence import parse_silence
 from core.validation import FieldErrors, clean_text
 from core.web.diff import SectionDiff, diff_sections
 
@@ -39,10 +41,16 @@ SECTION_TITLES = {
     "discussions": N_("Discussions and factual errors"),
     "rules_of_engagement": N_("Rules of engagement"),
     "account_conditions": N_("Conditions for new accounts"),
+    "longest_silence": N_("Longest silence allowed per account"),
     "new_initiatives": N_("Room for new initiatives"),
     "forbidden_words": N_("Forbidden words"),
     "required_signoff": N_("Required sign-off"),
     "max_length": N_("Maximum length per channel"),
+    "alt_text_required": N_("Images need alternative text"),
+}
+SECTION_HINTS = {
+    "longest_silence": N_("Days an account may go without posting before it counts as dormant: a number for "
+                          "every account, and platform=days lines for exceptions, like instagram=60."),
 }
 
 
@@ -131,6 +139,11 @@ def clean_max_length(limits: dict[str, Any], field: str = "max_length") -> dict[
     return cleaned
 
 
+def _flag(value: Any) -> bool:
+    """A checkbox or a JSON boolean: "1", "on", "true", True → True; "", "0", None, False → False."""
+    return value is True or str(value or "").strip().lower() in ("1", "on", "true", "yes")
+
+
 def format_max_length(limits: dict[str, int]) -> str:
     return "\n".join(f"{k}={v}" for k, v in (limits or {}).items())
 
@@ -148,6 +161,7 @@ def form_values(version: PolicyVersion | None) -> dict[str, str]:
     values["forbidden_words"] = "\n".join(rules.get("forbidden_words") or [])
     values["required_signoff"] = rules.get("required_signoff") or ""
     values["max_length"] = format_max_length(rules.get("max_length") or {})
+    values["alt_text_required"] = "1" if rules.get("alt_text_required") else ""
     return values
 
 
@@ -194,16 +208,21 @@ async def write_version(session: AsyncSession, principal: Any, data: dict[str, A
         raw = given_rules["max_length"]
         rules["max_length"] = errors.clean(parse_max_length, raw) if isinstance(raw, str) \
             else errors.clean(clean_max_length, raw or {})
+    if SILENCE_SECTION in way_of_work and SILENCE_SECTION not in errors.errors:
+        errors.clean(parse_silence, way_of_work[SILENCE_SECTION])
+    if "alt_text_required" in given_rules:
+        rules["alt_text_required"] = _flag(given_rules["alt_text_required"])
     note = errors.clean(clean_text, data.get("note"), "note", required=False, max_length=NOTE_MAX)
     errors.raise_if_any()
     rules = {"forbidden_words": rules.get("forbidden_words") or [],
              "required_signoff": rules.get("required_signoff") or "",
-             "max_length": rules.get("max_length") or {}}
+             "max_length": rules.get("max_length") or {},
+             "alt_text_required": bool(rules.get("alt_text_required"))}
     if not strategy and not way_of_work:
         raise DomainError(field="function", msgid="Fill in at least one section.")
     if previous is not None and strategy == previous.strategy and way_of_work == previous.way_of_work \
             and rules == {"forbidden_words": [], "required_signoff": "", "max_length": {},
-                          **(previous.tone_rules or {})}:
+                          "alt_text_required": False, **(previous.tone_rules or {})}:
         raise DomainError(msgid="Nothing changed compared to version {number}.", number=previous.number)
 
     number = int(await session.scalar(select(func.max(PolicyVersion.number))) or 0) + 1
@@ -245,7 +264,7 @@ def section_keys(versions: list[PolicyVersion], extra: list[str] | tuple[str, ..
         for key in (v.way_of_work or {}):
             if key not in keys:
                 keys.append(key)
-    return [*keys, "forbidden_words", "required_signoff", "max_length", "note"]
+    return [*keys, "forbidden_words", "required_signoff", "max_length", "alt_text_required", "note"]
 
 
 async def compare(session: AsyncSession, a: int, b: int) -> tuple[PolicyVersion, PolicyVersion, list[SectionDiff]]:

@@ -54,11 +54,12 @@ def tenant_tables() -> list[Table]:
 
 
 def _attr_columns(mapper: Mapper[Any]) -> list[tuple[str, str]]:
-    """(attribute key, column name) of every column of the table the mapper maps."""
+    """(attribute key, column name) of every column of the table the mapper maps, but those marked
+    `info={"export": False}` (credentials a connection keeps sealed: an import starts without them)."""
     pairs = []
     for prop in mapper.column_attrs:
         column = prop.columns[0]
-        if getattr(column, "table", None) is mapper.local_table:
+        if getattr(column, "table", None) is mapper.local_table and column.info.get("export", True):
             pairs.append((prop.key, column.name))
     return pairs
 

@@ -11,6 +11,7 @@ def web_route_handlers() -> list[Any]:
     from core.audit.routes import ROUTES as audit
     from core.auth.password_change import ROUTES as password_change
     from core.auth.routes import ROUTES as auth
+    from core.channels.routes import ROUTES as channels
     from core.dashboard.routes import ROUTES as dashboard
     from core.digest.routes import ROUTES as digest
     from core.evidence.routes import ROUTES as evidence
@@ -24,6 +25,7 @@ def web_route_handlers() -> list[Any]:
     from core.privacy.routes import ROUTES as privacy
     from core.reports.routes import ROUTES as reports
     from core.roadmap.routes import ROUTES as roadmap
+    from core.shortlinks.routes import ROUTES as short_links
     from core.sso.routes import ROUTES as sso
     from core.startingpoints.routes import ROUTES as starting_points
     from core.tenancy.routes import ROUTES as overview
@@ -34,7 +36,7 @@ def web_route_handlers() -> list[Any]:
     return [*auth, *password_change, *mail,
             *overview, *roadmap, *evidence, *activation, *mediator, *people, *workgroup, *starting_points,
             *policy, *accounts, *audit, *notifications, *measurement, *dashboard, *digest, *reports, *trainings,
-            *sso, *mfa, *privacy, *favicon]
+            *sso, *mfa, *privacy, *favicon, *short_links, *channels]
 
 
 def api_route_handlers() -> list[Any]:

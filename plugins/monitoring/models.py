@@ -327,3 +327,24 @@ class BaselineReport(TenantScoped, Base):
     """The core's BaselineStudy this report created (the gate's evidence)."""
     created_by_id: Mapped[UUID | None] = mapped_column(GUID, ForeignKey("user_account.id", ondelete="SET NULL"),
                                                        nullable=True)
+
+
+class SeenAccount(TenantScoped, Base):
+    """An author of mentions whose handle or name uses the organisation's names, and who is not in its account
+    registry: what the sprawl report lists (`regie_account_candidates`). The daily job `monitoring.seen_accounts`
+    writes them all again from the mentions of its window, so the report never reads mentions."""
+
+    __tablename__ = "monitoring_seen_account"
+    __table_args__ = (UniqueConstraint("tenant_id", "platform", "handle_key", name="uq_monitoring_seen_account"),)
+
+    platform: Mapped[str] = mapped_column(String(40))
+    handle: Mapped[str] = mapped_column(String(200))
+    handle_key: Mapped[str] = mapped_column(String(200))
+    """The handle as handles are compared (`normal_handle`)."""
+    name: Mapped[str] = mapped_column(String(200), default="")
+    url: Mapped[str] = mapped_column(String(500), default="")
+    evidence_url: Mapped[str] = mapped_column(String(2000), default="")
+    """The author's latest mention in the window."""
+    seen_count: Mapped[int] = mapped_column(Integer, default=0)
+    last_seen: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    computed_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))

@@ -6,7 +6,8 @@
   tenant's learning sentiment classifier (`sentiment.py`, `language.py`);
 - `buzz`: the pre-aggregated dashboard, KPIs, widgets and the frozen baseline study (nulmeting);
 - `alerts`: spike and negative-surge detection per profile, one alert per episode, notifications;
-- `conversation_index`: the seven-component Conversation Index per profile over time, its KPI and widget.
+- `conversation_index`: the seven-component Conversation Index per profile over time, its KPI and widget;
+- `accounts`: authors who use the organisation's names without a registered account, for the sprawl report.
 """
 
 from __future__ import annotations
@@ -17,6 +18,7 @@ from typing import Any
 from uuid import UUID
 
 from core.plugins.api import (
+    AccountCandidate,
     DemoKpi,
     DigestLine,
     ErasureSubject,
@@ -52,7 +54,7 @@ INFO = PluginInfo(
     contract_version=1,
     events=EVENTS,
 )
-SLICES = ("buzz", "mentions", "alerts", "profiles", "sources", "conversation_index")
+SLICES = ("buzz", "mentions", "alerts", "profiles", "sources", "conversation_index", "accounts")
 
 
 def _collect(module: str, name: str) -> list[Any]:
@@ -128,6 +130,14 @@ async def regie_find_item(ctx: HookContext, kind: str, item_id: str | UUID) -> I
     from plugins.monitoring.mentions.items import find_mention
 
     return await find_mention(ctx.session, item_id)
+
+
+@hookimpl
+async def regie_account_candidates(ctx: HookContext) -> list[AccountCandidate]:
+    """Authors of mentions who use the organisation's names and have no registered account (stored daily)."""
+    from plugins.monitoring.accounts.service import candidates
+
+    return await candidates(ctx.session)
 
 
 @hookimpl

@@ -9,11 +9,12 @@ from uuid import UUID
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from core.accounts.models import SocialAccount
+from core.accounts.models import AccountOwner, AccountWatch, SocialAccount
 from core.activation.models import PluginActivation
 from core.audit.models import AuditEntry
 from core.auth.models import ApiToken, Invitation
 from core.auth.tokens import digest
+from core.channels.models import ChannelConnection
 from core.db.base import TenantScoped
 from core.db.models import metadata
 from core.jobs.models import JobProgress
@@ -69,8 +70,15 @@ async def populate(sessionmaker: async_sessionmaker[AsyncSession], tw: TenantWor
                                   failing_items=["baseline"]))
             s.add(PolicyVersion(number=1, strategy={"function": "luisteren"}, way_of_work={"roles": "r"},
                                 published_at=now))
-            s.add(SocialAccount(platform="x", handle=f"{tw.slug}_nl", department_id=dep["comms"].id,
-                                status="pending"))
+            account = SocialAccount(platform="x", handle=f"{tw.slug}_nl", department_id=dep["comms"].id,
+                                    status="pending", purpose=f"Nieuws van {tw.tenant.name}")
+            account.owners = [AccountOwner(user_id=tw.users["regie"].id)]
+            s.add(account)
+            await s.flush()
+            s.add(ChannelConnection(social_account_id=account.id, connector="atproto", status="failing",
+                                    remote_handle=f"{tw.slug}.bsky.social", service_url=f"https://pds.{tw.slug}.test",
+                                    last_error=f"Geweigerd voor {tw.tenant.name}", inbound_cursor=""))
+            s.add(AccountWatch(brand_terms=[f"Merk {tw.tenant.name}"]))
             s.add(MethodologyVersion(number=1, kpis=[{"key": "mentions", "name": "Vermeldingen"}], reason="start"))
             s.add(Target(kpi="mentions", period_start=date(2026, 1, 1), period_end=date(2026, 12, 31), value=100))
             s.add(ManagementPresentation(period_start=date(2026, 1, 1), period_end=date(2026, 3, 31),
@@ -88,6 +96,9 @@ async def populate(sessionmaker: async_sessionmaker[AsyncSession], tw: TenantWor
             s.add(PluginActivation(plugin="webcare", department_id=dep["service"].id, status="active",
                                    activated_at=now, activated_in_phase="pilot"))
             await populate_webcare(s, tw, now)
+            s.add(PluginActivation(plugin="talking", department_id=dep["marketing"].id, status="active",
+                                   activated_at=now, activated_in_phase="pilot"))
+            await populate_talking(s, tw, now, account)
             s.add(JobProgress(kind="monitoring.import", title=f"Import {tw.tenant.name}", status="done"))
             s.add(Notification(user_id=tw.users["regie"].id, kind="monitoring.alert", title=f"Alert {tw.tenant.name}"))
             s.add(JobProgress(kind="tenant_export", title=f"Export {tw.tenant.name}", status="done"))
@@ -151,6 +162,9 @@ async def populate_monitoring(s: AsyncSession, tw: TenantWorld, now: datetime) -
                       rejected=[{"row": 2, "field": "body", "reason": f"Leeg bij {name}"}]))
     s.add(m.BaselineReport(title=f"Nulmeting {name}", period_start=now.date(), period_end=now.date(),
                            report={"summary": name}))
+    s.add(m.SeenAccount(platform="x", handle=f"{tw.slug}_fan", handle_key=f"{tw.slug}_fan", name=f"Fan van {name}",
+                        evidence_url=f"https://x.com/{tw.slug}_fan/status/1", seen_count=2, last_seen=now,
+                        computed_at=now))
 
 
 async def populate_webcare(s: AsyncSession, tw: TenantWorld, now: datetime) -> None:
@@ -195,6 +209,34 @@ async def populate_webcare(s: AsyncSession, tw: TenantWorld, now: datetime) -> N
     ])
     await s.flush()
     s.add(w.Vote(customer_id=customer.id, target_kind="answer", target_id=answer.id, value=1))
+
+
+async def populate_talking(s: AsyncSession, tw: TenantWorld, now: datetime, account: SocialAccount) -> None:
+    """The talking plugin's tables and the short links it places, with the tenant's name in every text."""
+    from core.shortlinks.models import ShortLink, ShortLinkClick
+    from plugins.talking import models as t
+
+    name = tw.tenant.name
+    campaign = t.Campaign(name=f"Campagne {name}", slug=f"campagne-{tw.slug}", goal=f"Doel van {name}",
+                          starts_on=now.date(), ends_on=now.date() + timedelta(days=30))
+    stream = t.Stream(name=f"Stroom {name}", slug=f"stroom-{tw.slug}", description=name)
+    s.add_all([campaign, stream])
+    await s.flush()
+    post = t.Post(title=f"Bericht van {name}", theme=name, campaign_id=campaign.id, state="scheduled",
+                  publish_at=now + timedelta(days=1), department_id=tw.departments["marketing"].id,
+                  source_kind="mention", source_author=f"@{tw.slug}", source_url=f"https://{tw.slug}.example/1")
+    s.add(post)
+    await s.flush()
+    image = {"url": f"https://{tw.slug}.example/a.png", "alt": name}
+    variant = t.PostVariant(post_id=post.id, account_id=account.id, platform="x", handle=account.handle,
+                            text=f"Nieuws van {name}", images=[image])
+    s.add(variant)
+    await s.flush()
+    link = ShortLink(code=f"{tw.slug[:4]}walk", target_url=f"https://{tw.slug}.example/?utm_source=x", origin="talking",
+                     ref_id=variant.id)
+    s.add(link)
+    await s.flush()
+    s.add(ShortLinkClick(link_id=link.id, day=now.date(), clicks=3))
 
 
 async def table_fingerprint(sessionmaker: async_sessionmaker[AsyncSession]) -> dict[str, Any]:

@@ -182,6 +182,17 @@ async def test_its_policy_section_and_demo_kpis_come_through(ex, world):
     assert [n.text for n in example.notes_of(world.a.id).values()] == ["Eerste notitie"]
 
 
+async def test_its_account_candidates_reach_the_sprawl_report(ex, world):
+    await _activate(ex, world)
+    example.add(world.a.id, "Vraag over de polis", "@AcmeBV_fans")  # uses the organisation's name
+    example.add(world.a.id, "Nog een vraag", "acmebv_fans")
+    example.add(world.a.id, "Los daarvan", "@lisa_b")
+    await login_as(ex.client, world.a, "regie")
+    page = await ex.client.get("/t/acme/accounts/sprawl")
+    assert page.status_code == 200 and 'id="sprawl-candidates"' in page.text
+    assert "@acmebv_fans" in page.text and "2 keer" in page.text and "lisa_b" not in page.text
+
+
 async def test_its_privacy_hooks_are_asked_even_when_it_is_not_active(ex, world):
     example.add(world.a.id, "oud", "@lisa_b")
     example.notes_of(world.a.id)["1"].noted_at = datetime(2020, 1, 1, tzinfo=UTC)

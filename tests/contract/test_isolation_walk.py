@@ -106,6 +106,7 @@ ID_TABLES = {
     "source_id": "monitoring_source", "study_id": "baseline_study", "token_id": "api_token",
     "enrolment_id": "training_enrolment", "suggestion_id": "training_suggestion",
     "proposal_id": "regie_proposal",
+    "post_id": "talking_post", "campaign_id": "talking_campaign", "stream_id": "talking_stream",
 }
 """A path parameter → the table its id is looked up in. A parameter not listed here gets every foreign id."""
 SAMPLE_TABLES = ("department", "audit_entry", "monitoring_mention", "plugin_activation")

@@ -6,9 +6,11 @@ the routing rules), audit entries through `record` and notifications through `no
 are inserted as their services store them: departments with a member holding their workgroup seat,
 invitations, regie history, starting-point versions with wishes and acknowledgements, phase transitions,
 KPIs with targets, snapshots and manual values, presentations awaiting approval, plugin requests, search
-profiles with alerts, queues and cases with assignees, and a case whose timeline, replies, escalations and
-author's other cases grow; and other tenants for the mediator's console, with every tenant's summary worked
-out as the mediator's summary job does (and acme's webcare KPI figures and Conversation Index boards as their jobs do).
+profiles with alerts, queues and cases with assignees, registered accounts with owners in every state and
+accounts seen using the organisation's name, and a case whose timeline, replies, escalations and author's
+other cases grow; and other tenants for the mediator's console, with every tenant's summary worked
+out as the mediator's summary job does (and acme's webcare KPI figures and Conversation Index boards as their
+jobs do).
 
 Rows get their ids up front and are flushed in a few rounds (what others point to first): growing stays cheap.
 """
@@ -23,6 +25,7 @@ from uuid import UUID, uuid4
 
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from core.accounts.models import AccountOwner, SocialAccount
 from core.activation.models import PluginActivation
 from core.audit.service import record
 from core.auth.models import ApiToken, Invitation, Membership, User
@@ -35,7 +38,7 @@ from core.roadmap.models import PhaseTransition, StartingPointsAck, StartingPoin
 from core.tenancy.models import Tenant
 from core.tenancy.scope import tenant_scope
 from core.workgroup.models import BusinessFunction, Department, RegieAppointment, WorkgroupSeat
-from plugins.monitoring.models import Alert, SearchProfile, Source
+from plugins.monitoring.models import Alert, SearchProfile, SeenAccount, Source
 from plugins.webcare.cases.service import config, take_numbers
 from plugins.webcare.models import Case, CaseMessage, CaseQueue, Escalation, Reply, RoutingRule
 from tests.plugins.monitoring.conftest import item
@@ -45,7 +48,7 @@ INGEST = "/api/v1/t/acme/monitoring/mentions/ingest"
 FUNCTIONS = [f.value for f in BusinessFunction]
 TEXTS = ("Acme heeft de beste service, top geholpen!", "Alweer een storing bij Acme, waardeloos!",
          "Acme kondigt vandaag een nieuw abonnement aan.")
-PLUGIN_REQUESTS = ("talking", "cocreation", "energizing")
+PLUGIN_REQUESTS = ("cocreation", "energizing")
 """The plugins besides monitoring and webcare, requested by grown departments (as `regie plugins request
 --force` can for a plugin that is still coming)."""
 
@@ -60,6 +63,8 @@ class Grower:
     done: int = 0
     case_id: UUID | None = None
     """The case the case page shows: its timeline, replies, escalations and its author's other cases grow."""
+    talking_accounts: tuple[UUID, UUID] = field(default_factory=lambda: (uuid4(), uuid4()))
+    """The two accounts the grown posts go out on."""
     headers: dict[str, str] = field(default_factory=dict)
     """An API token of the regie holder."""
     people: list[UUID] = field(default_factory=list)
@@ -84,9 +89,11 @@ class Grower:
                     self._profiles(session, new)
                 await session.flush()
                 self._seats(session, new, memberships)
+                self._accounts(session, new)
                 self._roadmap(session, new, versions)
                 self._measurement(session, new)
                 await self._activity(session, new)
+                self._talking(session, new)
                 cases = await self._cases(session, new, queues)
                 self._alerts(session, new, profiles)
                 await session.flush()
@@ -116,6 +123,11 @@ class Grower:
                              activated_at=now, activated_in_phase="listening"),
             PluginActivation(plugin="webcare", department_id=service, status="active", activated_at=now,
                              activated_in_phase="listening"),
+            PluginActivation(plugin="talking", department_id=self.tw.departments["marketing"].id, status="active",
+                             activated_at=now, activated_in_phase="pilot"),
+            *(SocialAccount(id=account, platform=platform, handle=f"acme_{platform}", status="active",
+                            department_id=self.tw.departments["marketing"].id)
+              for account, platform in zip(self.talking_accounts, ("x", "linkedin"), strict=True)),
             ApiToken(membership_id=self.tw.memberships["regie"].id, name="paginas", prefix=raw[:8],
                      token_hash=digest(raw)),
             Source(name="Push", kind="api", source_type="microblog"),
@@ -154,6 +166,20 @@ class Grower:
                 RegieAppointment(membership_id=membership.id, appointed_by_id=admin, reason=f"Periode {i}",
                                  started_at=now - timedelta(days=400 - i * 10),
                                  ended_at=now - timedelta(days=395 - i * 10))])
+
+    # -- accounts: one per grown department, in turn in each state, with its member as owner; seen accounts ----
+
+    def _accounts(self, session: AsyncSession, new: range) -> None:
+        now = datetime.now(UTC)
+        for i in new:
+            account = uuid4()
+            status = ("active", "dormant", "to_claim", "claimed")[i % 4]
+            session.add(SocialAccount(id=account, platform="x", handle=f"konto{i:02d}", status=status,
+                                      department_id=self.departments[i], last_post_at=now - timedelta(days=i),
+                                      status_changed_at=now - timedelta(days=40)))
+            session.add(AccountOwner(account_id=account, user_id=self.people[i]))
+            session.add(SeenAccount(platform="x", handle=f"acme_fan{i:02d}", handle_key=f"acme_fan{i:02d}",
+                                    name=f"Fan {i:02d}", seen_count=i + 1, last_seen=now, computed_at=now))
 
     # -- roadmap: starting-point versions with wishes and acknowledgements, phase transitions ------------------
 
@@ -208,8 +234,8 @@ class Grower:
                     ManualMeasurement(kpi=key, day=today - timedelta(days=day), value=float(i + day),
                                       note=f"Uit het CRM {i}", methodology_number=i + 1,
                                       entered_by_id=self._someone(i + day))])
-            if i < len(PLUGIN_REQUESTS):
-                session.add(PluginActivation(plugin=PLUGIN_REQUESTS[i], department_id=self.departments[i],
+            if 1 <= i <= len(PLUGIN_REQUESTS):  # the first with little data, the second only with more
+                session.add(PluginActivation(plugin=PLUGIN_REQUESTS[i - 1], department_id=self.departments[i],
                                              status="requested", motivation=f"Nodig voor {i}",
                                              requested_by_id=self._someone(i)))
 
@@ -276,6 +302,26 @@ class Grower:
                 Escalation(case_id=self.case_id, from_department_id=self.tw.departments["service"].id,
                            to_department_id=self.departments[i], reason="complaint", note=f"Door {i}",
                            status="returned", created_by_id=who, returned_by_id=other, returned_at=at)])
+
+    # -- talking: a campaign and a post with two variants each, spread over the current month --------------------
+
+    def _talking(self, session: AsyncSession, new: range) -> None:
+        from plugins.talking.models import Campaign, Post, PostVariant
+        from plugins.talking.moments import ZONE
+
+        now = datetime.now(ZONE)
+        first = now.replace(day=1, hour=9, minute=0, second=0, microsecond=0)
+        for i in new:
+            campaign, post = uuid4(), uuid4()
+            session.add(Campaign(id=campaign, name=f"Campagne {i:02d}", slug=f"campagne-{i:02d}",
+                                 starts_on=first.date(), ends_on=first.date() + timedelta(days=40),
+                                 department_id=self.departments[i]))
+            session.add(Post(id=post, title=f"Bericht {i:02d}", state=("draft", "scheduled", "published")[i % 3],
+                             publish_at=first + timedelta(days=i % 27, hours=i % 8), campaign_id=campaign,
+                             department_id=self.departments[i], author_id=self._someone(i)))
+            for account, platform in zip(self.talking_accounts, ("x", "linkedin"), strict=True):
+                session.add(PostVariant(post_id=post, account_id=account, platform=platform, handle=f"acme_{platform}",
+                                        text=f"Tekst {i} https://acme.example/l/abc{i}"))
 
     # -- monitoring: search profiles with an alert each; mentions through the ingestion API ----------------------
 

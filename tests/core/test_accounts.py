@@ -1,4 +1,4 @@
-"""Account registry: approval per org model, duplicates, policy conditions, retiring, tenant isolation."""
+"""Account registry: approval per org model, duplicates, policy conditions, closing, tenant isolation."""
 
 from __future__ import annotations
 
@@ -50,7 +50,8 @@ async def test_auto_approved_org_models(client, world, sessionmaker, model):
     r = await post_form(client, URL, _data(world.a), follow_redirects=False)
     assert r.status_code == 303
     [account] = await _accounts(sessionmaker, world.a)
-    assert account.status == "approved" and model in account.decision_reason
+    assert account.status == "active" and model in account.decision_reason
+    assert [o.user_id for o in account.owners] == [world.a.users["member"].id]  # the requester, of marketing
     assert "account.auto_approved" in await _audit(sessionmaker, world.a)
 
 
@@ -101,7 +102,7 @@ async def test_hub_member_decides_in_multiple_hub_and_spoke(client, world, sessi
                         follow_redirects=False)
     assert r.status_code == 303
     [account] = await _accounts(sessionmaker, world.a)
-    assert account.status == "approved" and account.decided_by_id == world.a.users["agent"].id
+    assert account.status == "active" and account.decided_by_id == world.a.users["agent"].id
 
 
 async def test_duplicate_account_is_refused_and_nothing_stored(client, world, sessionmaker):
@@ -151,27 +152,36 @@ async def test_policy_conditions_must_be_confirmed(client, world, sessionmaker):
     assert r.status_code == 303 and len(await _accounts(sessionmaker, world.a)) == 1
 
 
-async def test_retire_list_filter_and_pagination(client, world, sessionmaker):
+async def test_close_list_filter_and_pagination(client, world, sessionmaker):
     await _org_model(sessionmaker, world.a, "decentralized")
     headers = await api_headers(sessionmaker, world.a, "marketer")
     for i in range(27):
         r = await client.post(API, json=_data(world.a, handle=f"acme{i}"), headers=headers)
         assert r.status_code == 201
     first = r.json()["id"]
-    assert (await client.post(f"{API}/{first}/retire", headers=headers)).status_code == 403
+    # marking to close is the regie holder's or a hub's decision, with a reason
+    close = {"to": "to_close", "reason": "niet meer actief"}
+    assert (await client.post(f"{API}/{first}/transition", json=close, headers=headers)).status_code == 403
     regie = await api_headers(sessionmaker, world.a, "regie")
-    r = await client.post(f"{API}/{first}/retire", json={"reason": "niet meer actief"}, headers=regie)
-    assert r.status_code == 200 and r.json()["status"] == "retired"
-    assert (await client.post(f"{API}/{first}/retire", headers=regie)).status_code == 409
-    body = (await client.get(API + "?status=retired", headers=headers)).json()
+    r = await client.post(f"{API}/{first}/transition", json={"to": "to_close"}, headers=regie)
+    assert r.status_code == 422 and r.json()["errors"][0]["field"] == "reason"
+    r = await client.post(f"{API}/{first}/transition", json=close, headers=regie)
+    assert r.status_code == 200 and r.json()["status"] == "to_close"
+    # the owning department closes it; closed is final
+    r = await client.post(f"{API}/{first}/transition", json={"to": "closed"}, headers=headers)
+    assert r.status_code == 200 and r.json()["status"] == "closed"
+    assert (await client.post(f"{API}/{first}/transition", json=close, headers=regie)).status_code == 409
+    body = (await client.get(API + "?status=closed", headers=headers)).json()
     assert [a["handle"] for a in body["items"]] == ["acme26"]
-    body = (await client.get(API + "?status=approved&page=2", headers=headers)).json()
+    body = (await client.get(API + "?status=active&page=2", headers=headers)).json()
     assert body["pagination"] == {"page": 2, "per_page": 25, "total": 26, "pages": 2,
                                   "total_exact": True, "has_next": False} and len(body["items"]) == 1
+    body = (await client.get(API + f"?department_id={world.a.departments['service'].id}", headers=headers)).json()
+    assert body["items"] == []
     await login_as(client, world.a, "regie")
-    page = await client.get(URL + "?status=approved")
-    assert "status=approved&amp;page=2" in page.text and "acme26" not in page.text
-    assert len(await _accounts(sessionmaker, world.a)) == 27  # retired, never deleted
+    page = await client.get(URL + "?status=active")
+    assert "status=active&amp;page=2" in page.text and "acme26" not in page.text
+    assert len(await _accounts(sessionmaker, world.a)) == 27  # closed, never deleted
 
 
 async def test_other_tenant_accounts_not_reachable(client, world, sessionmaker):
@@ -180,7 +190,8 @@ async def test_other_tenant_accounts_not_reachable(client, world, sessionmaker):
     foreign = r.json()["id"]
     regie = await api_headers(sessionmaker, world.a, "regie")
     assert (await client.post(f"{API}/{foreign}/decision", json={"approve": True}, headers=regie)).status_code == 404
-    assert (await client.post(f"{API}/{foreign}/retire", headers=regie)).status_code == 404
+    r = await client.post(f"{API}/{foreign}/transition", json={"to": "to_close", "reason": "x"}, headers=regie)
+    assert r.status_code == 404
     assert (await client.get(API, headers=regie)).json()["items"] == []
     await login_as(client, world.a, "regie")
     r = await post_form(client, f"{URL}{foreign}/decision", {"approve": "1"}, follow_redirects=False)

@@ -43,12 +43,12 @@ async def the_row(sessionmaker: Any, world: Any, plugin: str) -> PluginActivatio
 
 
 async def test_a_coming_plugin_cannot_be_requested_on_the_page_or_the_api(client, world, sessionmaker):
-    await set_phase(sessionmaker, world.a, "pilot")  # the phase would allow talking: only its availability refuses
+    await set_phase(sessionmaker, world.a, "pilot")  # the phase allows energizing: only its availability refuses
     await login_as(client, world.a, "marketer")
-    r = await post_form(client, "/t/acme/plugins/talking/request",
+    r = await post_form(client, "/t/acme/plugins/energizing/request",
                         {"department_id": dep(world, "marketing"), "motivation": "Een contentkalender"})
     assert r.status_code == 409
-    assert "Praten komt binnenkort: er zijn nog geen pagina's, dus je kunt de plug-in nog niet aanvragen." \
+    assert "Enthousiasmeren komt binnenkort: er zijn nog geen pagina's, dus je kunt de plug-in nog niet aanvragen." \
         in unescape(r.text)
     headers = await api_headers(sessionmaker, world.a, "marketer")
     r = await client.post("/api/v1/t/acme/plugins/energizing/request?lang=en",
@@ -62,13 +62,13 @@ async def test_a_coming_plugin_cannot_be_requested_on_the_page_or_the_api(client
 
 async def test_a_request_for_a_coming_plugin_made_earlier_cannot_be_approved(client, world, sessionmaker):
     await set_phase(sessionmaker, world.a, "pilot")
-    row = PluginActivation(plugin="talking", department_id=world.a.departments["marketing"].id, status="requested",
-                           requested_by_id=world.a.users["marketer"].id)
+    row = PluginActivation(plugin="energizing", department_id=world.a.departments["marketing"].id,
+                           status="requested", requested_by_id=world.a.users["marketer"].id)
     await add(sessionmaker, world.a, row)
     await login_as(client, world.a, "regie")
-    r = await post_form(client, "/t/acme/plugins/talking/decision", {"decision": "approve"})
-    assert r.status_code == 409 and "Praten komt binnenkort" in unescape(r.text)
-    row = await the_row(sessionmaker, world, "talking")
+    r = await post_form(client, "/t/acme/plugins/energizing/decision", {"decision": "approve"})
+    assert r.status_code == 409 and "Enthousiasmeren komt binnenkort" in unescape(r.text)
+    row = await the_row(sessionmaker, world, "energizing")
     assert (row.status, row.activated_at, row.decided_by_id) == ("requested", None, None)
     assert await audit(sessionmaker, world.a, "plugin.activated") == []
 
@@ -92,7 +92,9 @@ async def test_each_card_says_one_state_and_a_blocked_request_button_is_disabled
     assert '<button type="submit" class="primary" disabled aria-describedby="blockers-webcare">Aanvragen</button>' \
         in body
     assert '<div class="alert warn" id="blockers-webcare">' in body
-    for plugin in ("talking", "energizing", "cocreation"):
+    state, body = card(page, "talking")
+    assert state == "blocked" and "Praten kan vanaf de fase pilot worden geactiveerd" in body  # available now
+    for plugin in ("energizing", "cocreation"):
         state, body = card(page, plugin)
         assert state == "coming" and ">binnenkort</span>" in body and "nog geen pagina's" in body
         assert "/request" not in body and "Aanvragen" not in body
@@ -228,23 +230,24 @@ async def test_a_pilot_measurement_dated_before_the_plugin_was_switched_on_is_re
 
 
 async def test_a_typed_in_measurement_of_a_coming_plugin_does_not_satisfy_the_gate(app, client, world, sessionmaker):
-    """What was seen: a value typed in for talking, dated before it was switched on, passed the pilot gate."""
+    """What was seen: a value typed in for a coming plugin, dated before it was switched on, passed the pilot
+    gate."""
     await set_phase(sessionmaker, world.a, "pilot")
-    talking = await activation(sessionmaker, world.a, "talking", "marketing")  # switched on by force
+    coming = await activation(sessionmaker, world.a, "energizing", "marketing")  # switched on by force
     await login_as(client, world.a, "regie")
-    r = await post_form(client, "/t/acme/evidence/pilot", {"activation_id": str(talking.id), "values": "posts=12",
+    r = await post_form(client, "/t/acme/evidence/pilot", {"activation_id": str(coming.id), "values": "posts=12",
                                                            "period_start": "2025-12-02", "period_end": "2025-12-31"})
     assert r.status_code == 422
-    assert "Praten heeft nog geen pagina's en kan dus niet als pilot hebben gedraaid." in unescape(r.text)
+    assert "Enthousiasmeren heeft nog geen pagina's en kan dus niet als pilot hebben gedraaid." in unescape(r.text)
     assert await count(sessionmaker, world.a, PilotMeasurement) == 0
-    # one recorded before these rules: typed in, and dated before talking was switched on
-    await add(sessionmaker, world.a, PilotMeasurement(activation_id=talking.id, period_start=date(2025, 11, 1),
+    # one recorded before these rules: typed in, and dated before it was switched on
+    await add(sessionmaker, world.a, PilotMeasurement(activation_id=coming.id, period_start=date(2025, 11, 1),
                                                       period_end=date(2025, 11, 30), values={"posts": 12},
                                                       hand_entered=["posts"]))
     gate = item(await report(sessionmaker, app.state.pm, world.a, "nl"), "pilot_measured")
     assert not gate.ok
-    assert gate.text == "Nog geen plug-in draaide als pilot met een vastgelegde meting; Praten heeft nog geen " \
-        "pagina's en draaide dus niet als pilot"
+    assert gate.text == "Nog geen plug-in draaide als pilot met een vastgelegde meting; Enthousiasmeren heeft nog " \
+        "geen pagina's en draaide dus niet als pilot"
 
 
 class HandMeasured:

@@ -59,7 +59,18 @@ async def test_demo_is_idempotent(sessionmaker: async_sessionmaker[AsyncSession]
     assert questions == ["pending"] + ["published"] * 3 and counts["webcare_answer"] == 3 and accepted == 1
     assert counts["tenant"] == 2 and counts["user_account"] == len(first)
     # measurement: Vitaal's methodology measured daily since it was written, targets, CRM leads, a suggestion
-    assert counts["kpi_target"] == 4 and counts["manual_measurement"] == 10
+    assert counts["kpi_target"] == 5 and counts["manual_measurement"] == 10
+    # talking: a month of calendar with a campaign, two streams and posts that went out (posted elsewhere)
+    assert counts["talking_campaign"] == 1 and counts["talking_stream"] == 2 and counts["talking_post"] >= 12
+    with cross_tenant():
+        async with sessionmaker() as session:
+            from plugins.talking.models import Post, PostVariant
+
+            states = set((await session.scalars(select(Post.state))).all())
+            posted = (await session.scalars(select(PostVariant.external_url).where(
+                PostVariant.external_url != ""))).all()
+    assert {"published", "scheduled", "in_review", "draft", "cancelled"} <= states
+    assert posted and all(url.startswith("https://") for url in posted) and counts["short_link"] > 10
     assert counts["kpi_snapshot"] >= 5 * 34 + 10 and counts["training_suggestion"] == 1
     # the plugins' demos chose their KPIs and targets (the core's demo names no plugin); the core added its own
     with cross_tenant():
@@ -69,11 +80,12 @@ async def test_demo_is_idempotent(sessionmaker: async_sessionmaker[AsyncSession]
             reasons = (await session.scalars(select(TrainingSuggestion.reason))).all()
     assert [(k["key"], k["source"], k["kind"]) for k in kpis] == [
         ("monitoring.volume", "monitoring", "plugin"), ("monitoring.negative_share", "monitoring", "plugin"),
-        ("monitoring.reach", "monitoring", "plugin"), ("webcare.cases", "webcare", "plugin"),
+        ("monitoring.reach", "monitoring", "plugin"), ("talking.objective_share", "talking", "plugin"),
+        ("talking.clicks", "talking", "plugin"), ("webcare.cases", "webcare", "plugin"),
         ("webcare.within_sla", "webcare", "plugin"), ("leads", "CRM", "manual")]
-    assert [k["unit"] for k in kpis] == ["count", "percent", "count", "count", "percent", "count"]
-    assert targets == {"monitoring.volume": 1500, "monitoring.negative_share": 20, "webcare.within_sla": 90,
-                       "leads": 40}
+    assert [k["unit"] for k in kpis] == ["count", "percent", "count", "percent", "count", "count", "percent", "count"]
+    assert targets == {"monitoring.volume": 1500, "monitoring.negative_share": 20, "talking.objective_share": 80,
+                       "webcare.within_sla": 90, "leads": 40}
     assert reasons == ["plugin.activated:webcare"]
     table = format_accounts(first)
     assert DEMO_PASSWORD in table and "http://127.0.0.1:8000/t/zuiderhaven/login" in table
@@ -108,7 +120,7 @@ async def test_demo_tells_two_stories(sessionmaker: async_sessionmaker[AsyncSess
             assert await scalar_count(BaselineStudy, BaselineStudy.source == "external") == 1
             active = (await session.scalars(select(PluginActivation.plugin).where(
                 PluginActivation.status == "active"))).all()
-            assert sorted(active) == ["monitoring", "webcare"]
+            assert sorted(active) == ["monitoring", "talking", "webcare"]
             transition = await session.scalar(select(PhaseTransition))
             assert (transition.from_phase, transition.to_phase) == ("listening", "pilot")
             policy = await session.scalar(select(PolicyVersion))
@@ -123,13 +135,13 @@ async def test_demo_activates_only_available_plugins_each_approved_by_a_second_p
     pm = build_plugin_manager()
     await seed_demo(sessionmaker, pm, settings)
     available = {info.name for info in pm.infos if info.available}
-    assert {"talking", "energizing", "cocreation"}.isdisjoint(available)
+    assert {"energizing", "cocreation"}.isdisjoint(available) and "talking" in available
     with cross_tenant():
         async with sessionmaker() as session:
             rows = (await session.scalars(select(PluginActivation))).all()
     assert rows and {row.plugin for row in rows} <= available
     decided = [row for row in rows if row.decided_by_id is not None]
-    assert sorted(row.plugin for row in decided) == ["monitoring", "webcare"]  # Vitaal's
+    assert sorted(row.plugin for row in decided) == ["monitoring", "talking", "webcare"]  # Vitaal's
     assert all(row.decided_by_id != row.requested_by_id for row in decided)
 
 

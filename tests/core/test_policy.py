@@ -38,7 +38,7 @@ async def test_write_versions_with_tone_rules(client, world, sessionmaker):
     v1, v2 = await _versions(sessionmaker, world.a)
     assert v1.strategy["function"] == "Luisteren en helpen" and v2.number == 2
     assert v1.tone_rules == {"forbidden_words": ["goedkoop", "gratis", "spam"], "required_signoff": "^Team Acme",
-                             "max_length": {"x": 280, "linkedin": 3000}}
+                             "max_length": {"x": 280, "linkedin": 3000}, "alt_text_required": False}
     overview = await client.get(URL)
     assert "Er is nog geen versie van het beleid gepubliceerd." in overview.text
 

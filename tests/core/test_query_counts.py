@@ -61,9 +61,13 @@ PAGES = [
     Page("webcare KPIs", "/t/acme/p/webcare/kpis/", "regie", None),
     Page("webcare KPIs, chosen dates", "/t/acme/p/webcare/kpis/?from=2026-01-01&to=2026-12-31", "regie", None),
     Page("conversation index", "/t/acme/p/monitoring/conversation-index/", "regie", None),  # a stored board
+    Page("content calendar", "/t/acme/p/talking/", "marketer", "Bericht 11"),
+    Page("content calendar, list", "/t/acme/p/talking/?view=list&when=all", "marketer", "Bericht 11"),
+    Page("campaigns", "/t/acme/p/talking/campaigns/", "marketer", "Campagne 11"),
     Page("mediator console", "/mediator/", "mediator", "Klant 11"),
     Page("API mentions", "/api/v1/t/acme/monitoring/mentions", "api", "Schrijver 11"),
     Page("API cases", "/api/v1/t/acme/webcare/cases", "api", "Vraag 11 over de factuur"),
+    Page("API posts", "/api/v1/t/acme/talking/posts?when=all", "api", "Bericht 11"),
     Page("API members", "/api/v1/t/acme/members", "api", "persoon11@acme.test"),
     # more lists the growth fills
     Page("departments", "/t/acme/people/departments/", "admin", "Afdeling 11"),
@@ -78,6 +82,9 @@ PAGES = [
     Page("case replies", "/t/acme/p/webcare/cases/{case_id}/replies", "agent", "Antwoord 11"),
     Page("mediator comparison", "/mediator/comparison/", "mediator", None),  # figures without names
     Page("benchmark", "/t/acme/benchmark/", "regie", None),  # peers' figures without names
+    Page("accounts", "/t/acme/accounts/", "regie", "konto11"),
+    Page("account sprawl", "/t/acme/accounts/sprawl", "regie", "acme_fan11"),
+    Page("API account sprawl", "/api/v1/t/acme/accounts/sprawl", "api", "acme_fan11"),
 ]
 
 XFAIL: dict[str, str] = {}

@@ -18,6 +18,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from core.plugins.api import (
     CONTRACT_VERSION,
+    AccountCandidate,
     Banner,
     DemoKpi,
     Department,
@@ -45,6 +46,7 @@ from core.plugins.api import (
     hookimpl,
     lang_of,
     normal_handle,
+    organisation_names,
     page,
     principal_of,
     record_audit,
@@ -227,6 +229,18 @@ def regie_activation_check(ctx: HookContext, department: Department | None) -> l
 def regie_policy_sections(ctx: HookContext) -> list[PolicySection]:
     _ = gettext_for(ctx.lang)
     return [PolicySection("example_notes", _("Example notes"), _("Who notes what, and when."))]
+
+
+@hookimpl
+async def regie_account_candidates(ctx: HookContext) -> list[AccountCandidate]:
+    names = [name.casefold().replace(" ", "") for name in await organisation_names(ctx.session)]
+    seen: dict[str, list[Note]] = defaultdict(list)
+    for note in notes_of(ctx.tenant_id).values():
+        handle = normal_handle(note.author)
+        if handle and any(name in handle for name in names):
+            seen[handle].append(note)
+    return [AccountCandidate("other", handle, seen_count=len(notes), last_seen=max(n.noted_at for n in notes))
+            for handle, notes in seen.items()]
 
 
 # -- reacting to the domain -----------------------------------------------------------------------------------------

@@ -1,13 +1,14 @@
 """Retention and erasure of what monitoring holds of people: mentions, the corrections' copies of their text,
-and the daily "top authors" rankings.
+the daily "top authors" rankings and the accounts seen using the organisation's names.
 
 Pseudonymising a mention blanks the author (handle, name), its texts (title, lead, body) and its URL, and
 replaces the external id by a digest (the platform's post id would lead back to the person); it keeps the
 time, source, place, language, sentiment, reach and hashes, so counts, buzz and KPIs stay as measured.
 The external id's "erased:" prefix marks a done row: a second run finds nothing (idempotent). Deleting
 removes the mentions themselves (their profile links and corrections with them); the hour and day
-aggregates stay. Either way the day rankings of authors before the cutoff go, and the corrections' copies
-of the text are blanked (the classifier keeps what it learned; it can no longer be rebuilt from them).
+aggregates stay. Either way the day rankings of authors and the accounts last seen before the cutoff go, and
+the corrections' copies of the text are blanked (the classifier keeps what it learned; it can no longer be
+rebuilt from them).
 """
 
 from __future__ import annotations
@@ -19,7 +20,7 @@ from typing import Any
 from sqlalchemy import ColumnElement, delete, func, select, update
 
 from core.plugins.api import normal_handle
-from plugins.monitoring.models import DayStat, Mention, MentionProfile, SentimentCorrection
+from plugins.monitoring.models import DayStat, Mention, MentionProfile, SeenAccount, SentimentCorrection
 
 ERASED = "erased:"
 CHUNK = 500
@@ -72,6 +73,9 @@ async def retention(ctx: Any, cutoff: datetime, mode: str) -> dict[str, int]:
                                                          DayStat.day < cutoff.date())
                                    .execution_options(synchronize_session=False))
     counts["author_rankings_deleted"] = result.rowcount or 0
+    result = await session.execute(delete(SeenAccount).where(SeenAccount.last_seen < cutoff)
+                                   .execution_options(synchronize_session=False))
+    counts["seen_accounts_deleted"] = result.rowcount or 0
     return counts
 
 
@@ -90,4 +94,7 @@ async def erase_subject(ctx: Any, subject: Any) -> dict[str, int] | None:
                                                          _same_handle(DayStat.key, subject.handle))
                                    .execution_options(synchronize_session=False))
     counts["author_rankings_deleted"] = result.rowcount or 0
+    result = await session.execute(delete(SeenAccount).where(SeenAccount.handle_key == normal_handle(subject.handle))
+                                   .execution_options(synchronize_session=False))
+    counts["seen_accounts_deleted"] = result.rowcount or 0
     return counts

@@ -145,7 +145,7 @@ async def seed_known(sessionmaker, tw, on: date = D):
                           sentiment="negative", content_hash=first.content_hash,
                           duplicate_of_id=first.id))  # a folded re-post, as ingestion stores it: never counted
             s.add(SocialAccount(platform="x", handle="@AcmeNL", department_id=tw.departments["comms"].id,
-                                status="approved"))
+                                status="active"))
     return seeded
 
 

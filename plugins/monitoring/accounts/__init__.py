@@ -1,0 +1,1 @@
+"""Accounts seen in monitoring that use the organisation's names: candidates for the account registry."""
