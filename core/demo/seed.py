@@ -20,11 +20,11 @@ from typing import Any
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from core.accounts.models import SocialAccount
 from core.activation.models import PluginActivation
 from core.audit.service import record
 from core.auth.models import Membership, User
 from core.auth.passwords import hash_password, verify_password
+from core.demo.accounts import VITAAL_SILENCE, seed_vitaal_accounts
 from core.demo.measurement import WRITTEN_DAYS_AGO, methodology_kpis
 from core.measurement.models import MethodologyVersion
 from core.policy.models import PolicyVersion
@@ -225,6 +225,7 @@ VITAAL_POLICY_WAY_OF_WORK = {
     "account_conditions": "Een nieuw account vraagt een doel, een eigenaar, een vervanger en "
                           "toestemming van het hub-team.",
     "new_initiatives": "Nieuwe initiatieven worden in de werkgroep besproken en als pilot gestart.",
+    "longest_silence": VITAAL_SILENCE,
 }
 
 VITAAL_TONE_RULES = {
@@ -430,27 +431,6 @@ async def _zuiderhaven(session: AsyncSession, tenant: Tenant, people: dict[str, 
                  summary="monitoring — Communicatie")
 
 
-VITAAL_ACCOUNTS = [
-    ("x", "VitaalZorg", "https://x.com/VitaalZorg", "Service en nieuws voor verzekerden."),
-    ("facebook", "vitaalzorgverzekeraar", "https://facebook.com/vitaalzorgverzekeraar",
-     "Tips, vergoedingen en vragen van verzekerden."),
-    ("linkedin", "vitaal-zorgverzekeraar", "https://linkedin.com/company/vitaal-zorgverzekeraar",
-     "Werkgevers, zorgverleners en werken bij Vitaal."),
-]
-"""The hub's own accounts, registered and approved: the talking demo plans its posts on them."""
-
-
-async def _vitaal_accounts(session: AsyncSession, regie: User, admin: User, hub: Department) -> None:
-    for platform, handle, url, purpose in VITAAL_ACCOUNTS:
-        account = SocialAccount(platform=platform, handle=handle, url=url, purpose=purpose, department_id=hub.id,
-                                status="active", requested_by_id=regie.id, decided_by_id=admin.id,
-                                decision_reason="Bestaand account van het hub-team, geregistreerd in de pilot.")
-        session.add(account)
-        await session.flush()
-        await record(session, _principal(admin), "account.approved", subject=account,
-                     summary=f"{platform}:{handle}")
-
-
 async def _vitaal(session: AsyncSession, tenant: Tenant, people: dict[str, tuple[User, Membership]],
                   departments: dict[str, Department]) -> None:
     now = datetime.now(UTC)
@@ -491,7 +471,7 @@ async def _vitaal(session: AsyncSession, tenant: Tenant, people: dict[str, tuple
         await record(session, _principal(admin), "plugin.activated", subject=activation,
                      summary=f"{plugin} — {department}", reason=activation.decision_reason,
                      data={"plugin": plugin, "requested_by": str(regie[0].id), "second_person": True})
-    await _vitaal_accounts(session, regie[0], admin, departments[hub])
+    await seed_vitaal_accounts(session, tenant, regie[0], admin, people["sales"][0], departments, now)
     transition = PhaseTransition(from_phase="listening", to_phase="pilot", by_id=regie[0].id, overridden=False,
                                  reason="Alle voorwaarden van de luisterfase zijn vervuld.", failing_items=[])
     session.add(transition)

@@ -72,6 +72,19 @@ async def test_demo_is_idempotent(sessionmaker: async_sessionmaker[AsyncSession]
     assert {"published", "scheduled", "in_review", "draft", "cancelled"} <= states
     assert posted and all(url.startswith("https://") for url in posted) and counts["short_link"] > 10
     assert counts["kpi_snapshot"] >= 5 * 34 + 10 and counts["training_suggestion"] == 1
+    # accounts: the hub's three in use, a dormant page under the policy's longest silence, one found to claim
+    with cross_tenant():
+        async with sessionmaker() as session:
+            from core.accounts.models import AccountWatch, SocialAccount
+            from core.policy.silence import parse_silence
+
+            accounts = dict((await session.execute(select(SocialAccount.handle, SocialAccount.status))).all())
+            ways = (await session.scalars(select(PolicyVersion.way_of_work))).all()
+            terms = (await session.scalars(select(AccountWatch.brand_terms))).all()
+    assert accounts == {"VitaalZorg": "active", "vitaalzorgverzekeraar": "active", "vitaal-zorgverzekeraar": "active",
+                        "VitaalWerkgevers": "dormant", "vitaal_regio_noord": "to_claim"}
+    assert [parse_silence(w["longest_silence"]).days_for("linkedin") for w in ways if "longest_silence" in w] == [60]
+    assert terms == [["Vitaal", "VitaalZorg", "Vitaal Zorgverzekeraar"]] and counts["social_account_owner"] == 4
     # the plugins' demos chose their KPIs and targets (the core's demo names no plugin); the core added its own
     with cross_tenant():
         async with sessionmaker() as session:
