@@ -50,6 +50,8 @@ SLUG = "vitaal"
 SECRET_KEY = "page-benchmark-" + "k" * 40
 MFA_SECRET = "JBSWY3DPEHPK3PXPJBSWY3DPEHPK3PXP"
 DEFAULT_SERVER = "postgresql+asyncpg://postgres@127.0.0.1:5432/test"
+CALENDAR_MONTH = "2099-05"
+"""The month the calendar's 10,000 scheduled posts fill (`tests/bench/test_calendar_bench.py` loads them)."""
 
 
 @dataclasses.dataclass(frozen=True)
@@ -90,6 +92,8 @@ def pages(case_id: UUID) -> list[Page]:
         Page("webcare inbox", f"{t}/p/webcare/", "regie", "inbox-list", 0.10),
         Page("case page", f"{t}/p/webcare/cases/{case_id}", "regie", "Bericht", 0.10),
         Page("webcare KPIs", f"{t}/p/webcare/kpis/", "regie", "data-chart", 0.10),
+        Page("content calendar (10,000 posts in the month)", f"{t}/p/talking/?view=month&month={CALENDAR_MONTH}",
+             "regie", "Tip 9", 0.10),
         Page("dashboard", f"{t}/dashboard", "regie", "data-figure", 0.10),
         Page("measurements", f"{t}/measurements", "regie", "Vitaal", 0.10),
         Page("mediator console", "/mediator", "mediator", "Vitaal", 0.10),
@@ -245,10 +249,36 @@ async def prepare_people(db_url: str, var_dir: Path) -> tuple[UUID, str]:
                                      token_hash=digest(token)))
                 case_id = await session.scalar(select(Case.id).where(Case.status == "open")
                                                .order_by(Case.number.desc()).limit(1))
+        await calendar_ahead(app, tenant.id)
         await figures_ahead(app)
     finally:
         await app.state.engine.dispose()
     return case_id, token
+
+
+async def calendar_ahead(app: Any, tenant_id: UUID) -> None:
+    """10,000 scheduled posts in the calendar's benchmark month, once (a database loaded before has none)."""
+    from sqlalchemy import func, select, text
+
+    from core.accounts.models import SocialAccount
+    from core.tenancy.scope import tenant_scope
+    from plugins.talking.models import Post
+    from tests.bench.test_calendar_bench import POSTS, seed_month
+
+    with tenant_scope(tenant_id):
+        async with app.state.sessionmaker() as session:
+            have = await session.scalar(select(func.count()).select_from(Post).where(Post.title.like("Tip %")))
+            accounts = (await session.execute(select(SocialAccount.id, SocialAccount.platform, SocialAccount.handle,
+                                                     SocialAccount.department_id)
+                                              .where(SocialAccount.status == "active"))).all()
+    if have >= POSTS or not accounts:
+        return
+    await seed_month(app.state.sessionmaker, tenant_id, accounts[0].department_id,
+                     [(a.id, a.platform, a.handle) for a in accounts], POSTS - have)
+    async with app.state.engine.connect() as conn:
+        conn = await conn.execution_options(isolation_level="AUTOCOMMIT")
+        await conn.execute(text("SET ROLE NONE"))
+        await conn.execute(text("VACUUM ANALYZE talking_post, talking_variant"))
 
 
 async def figures_ahead(app: Any) -> None:
