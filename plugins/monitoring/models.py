@@ -41,6 +41,10 @@ SOURCE_TYPES: dict[str, str] = {
 """Stored value → msgid to show."""
 
 SOURCE_KINDS: dict[str, str] = {"feed": N_("RSS/Atom feed"), "import": N_("platform export"), "api": N_("API")}
+"""The kinds a person can make."""
+NETWORK_KIND = "network"
+"""The kind of the source the network job makes itself: posts read through the tenant's connected accounts."""
+KIND_LABELS: dict[str, str] = {**SOURCE_KINDS, NETWORK_KIND: N_("connected accounts (AT Protocol)")}
 
 SENTIMENTS: dict[str, str] = {"negative": N_("negative"), "neutral": N_("neutral"), "positive": N_("positive")}
 
@@ -100,6 +104,7 @@ class Mention(TenantScoped, Base):
         Index("ix_monitoring_mention_published", "tenant_id", "published_at"),
         Index("ix_monitoring_mention_hash", "tenant_id", "content_hash"),
         Index("ix_monitoring_mention_author", "tenant_id", "author_handle"),
+        UniqueConstraint("tenant_id", "uri", name="uq_monitoring_mention_uri"),
     )
 
     source_id: Mapped[UUID] = mapped_column(GUID, ForeignKey("monitoring_source.id", ondelete="CASCADE"))
@@ -130,6 +135,18 @@ class Mention(TenantScoped, Base):
     reposts: Mapped[int] = mapped_column(Integer, default=0)
     """On an original: how many duplicates / re-posts were folded into it."""
     tags: Mapped[list] = mapped_column(JSON, default=list)
+    # a post read from a network through a connected account (the network source, `sources/network.py`)
+    uri: Mapped[str | None] = mapped_column(String(500), nullable=True)
+    """The network's address of the post (AT Protocol: at://did/app.bsky.feed.post/rkey); one mention per
+    address in a tenant. None for mentions from feeds, imports and the API."""
+    parent_uri: Mapped[str] = mapped_column(String(500), default="", server_default="")
+    """The post this one answers (its thread parent); "" when it starts a thread."""
+    root_uri: Mapped[str] = mapped_column(String(500), default="", server_default="")
+    """The first post of its thread; "" when it starts one."""
+    social_account_id: Mapped[UUID | None] = mapped_column(
+        GUID, ForeignKey("social_account.id", ondelete="SET NULL"), nullable=True)
+    """The organisation's registered account whose connection read it (the account that was mentioned or
+    answered, or whose connection ran the search): webcare answers from this account."""
 
 
 class MentionProfile(TenantScoped, Base):
@@ -176,6 +193,24 @@ class ClassifierState(TenantScoped, Base):
     learned: Mapped[int] = mapped_column(Integer, default=0)
     revision: Mapped[int] = mapped_column(Integer, default=0)
     """Goes up with every learning step; processes cache the classifier per (tenant, revision)."""
+
+
+class NetworkCursor(TenantScoped, Base):
+    """Where reading one stream of a connected account stopped: its mentions and replies ("inbound", query "")
+    or one search term ("search"). Moved in the same transaction as the mentions it read were stored."""
+
+    __tablename__ = "monitoring_network_cursor"
+    __table_args__ = (UniqueConstraint("tenant_id", "social_account_id", "stream", "query",
+                                       name="uq_monitoring_network_cursor"),)
+
+    social_account_id: Mapped[UUID] = mapped_column(GUID, ForeignKey("social_account.id", ondelete="CASCADE"))
+    stream: Mapped[str] = mapped_column(String(10))
+    """inbound or search."""
+    query: Mapped[str] = mapped_column(String(300), default="")
+    cursor: Mapped[str] = mapped_column(Text, default="")
+    last_read_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
+    last_error: Mapped[str] = mapped_column(Text, default="")
+    """Why the last read failed, as the network said it ("" after a success)."""
 
 
 class Alert(TenantScoped, Base):

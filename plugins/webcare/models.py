@@ -65,7 +65,9 @@ REPLY_STATUSES: dict[str, str] = {
     "sending": N_("sending"), "sent": N_("sent"), "failed": N_("failed"),
 }
 
-CONNECTORS: dict[str, str] = {"posted_elsewhere": N_("posted elsewhere"), "webhook": N_("webhook")}
+CONNECTORS: dict[str, str] = {"posted_elsewhere": N_("posted elsewhere"), "webhook": N_("webhook"),
+                              "atproto": N_("in the thread on the network")}
+"""How a reply leaves: "atproto" answers in the thread of the case's post on the network (AT Protocol)."""
 
 ESCALATION_REASONS: dict[str, str] = {
     "press": N_("press question"), "product_idea": N_("product idea"), "sales_lead": N_("sales lead"),
@@ -202,6 +204,12 @@ class Case(TenantScoped, Base):
     """What joins later messages: the matched profile ids (sorted, comma-separated) or the first keyword."""
     source_mention_id: Mapped[UUID | None] = mapped_column(GUID, nullable=True)
     url: Mapped[str] = mapped_column(String(2000), default="")
+    source_uri: Mapped[str] = mapped_column(String(500), default="", server_default="")
+    """The network address (at://...) of the customer's latest post in the case that came from the network: a
+    reply goes into its thread. "" when no message of the case came from a network."""
+    source_account_id: Mapped[UUID | None] = mapped_column(GUID, nullable=True)
+    """The organisation's registered account whose connection read that post (the account mentioned or
+    answered): the reply is posted from it."""
     sentiment_first: Mapped[str] = mapped_column(String(10), default="neutral")
     sentiment_last: Mapped[str] = mapped_column(String(10), default="neutral")
     keywords: Mapped[list] = mapped_column(JSON, default=list)
@@ -276,6 +284,15 @@ class Reply(TenantScoped, Base):
     attempts: Mapped[int] = mapped_column(Integer, default=0)
     last_error: Mapped[str] = mapped_column(Text, default="")
     canned_id: Mapped[UUID | None] = mapped_column(GUID, nullable=True)
+    account_id: Mapped[UUID | None] = mapped_column(GUID, nullable=True)
+    """In the thread on the network: the registered social account it is posted from."""
+    reply_to_uri: Mapped[str] = mapped_column(String(500), default="", server_default="")
+    """In the thread on the network: the post it answers."""
+    remote_key: Mapped[str] = mapped_column(String(20), default="", server_default="")
+    """In the thread on the network: the record key chosen and stored before the first attempt, so a retry
+    finds the post instead of posting twice."""
+    remote_uri: Mapped[str] = mapped_column(String(500), default="", server_default="")
+    """The reply's own network address once it is out."""
 
 
 class Delivery(TenantScoped, Base):

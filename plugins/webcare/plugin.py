@@ -106,6 +106,16 @@ def regie_item_actions(ctx: HookContext, kind: str, item: Item) -> list[ItemActi
 
 
 @hookimpl
+async def regie_find_item(ctx: HookContext, kind: str, item_id: Any) -> Item | None:
+    """A case by id, for another plugin checking its reference to one (talking's "Respond publicly")."""
+    if kind != "case":
+        return None
+    from plugins.webcare.cases.items import find_case
+
+    return await find_case(ctx.session, item_id)
+
+
+@hookimpl
 def regie_nav(ctx: HookContext) -> list[NavEntry]:
     _ = gettext_for(ctx.lang)
     base = f"/t/{ctx.tenant_slug}/p/webcare"

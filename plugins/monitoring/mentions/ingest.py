@@ -80,6 +80,17 @@ class IncomingMention:
     tags: list[str] = field(default_factory=list)
 
 
+@dataclass(frozen=True, slots=True)
+class Thread:
+    """Where a post read from a network sits (not part of what the API or an import may set): its address, the
+    post it answers and the first of its thread, and the organisation's account whose connection read it."""
+
+    uri: str
+    parent_uri: str = ""
+    root_uri: str = ""
+    social_account_id: UUID | None = None
+
+
 @dataclass
 class ItemOutcome:
     index: int
@@ -368,9 +379,13 @@ def _copy_reading(n: _New) -> None:
         n.score, n.parts = float(o.sentiment_score or 0.0), dict(o.sentiment_parts or {})
 
 
-def _row(n: _New, source_id: UUID, now: datetime) -> dict[str, Any]:
+def _row(n: _New, source_id: UUID, now: datetime, threads: dict[str, Thread]) -> dict[str, Any]:
     i = n.item
-    return {"id": n.id, "source_id": source_id, "source_type": n.source_type, "external_id": i.external_id,
+    thread = threads.get(i.external_id)
+    return {"uri": thread.uri if thread else None, "parent_uri": thread.parent_uri if thread else "",
+            "root_uri": thread.root_uri if thread else "",
+            "social_account_id": thread.social_account_id if thread else None,
+            "id": n.id, "source_id": source_id, "source_type": n.source_type, "external_id": i.external_id,
             "url": i.url, "place": i.place, "author_handle": i.author_handle, "author_name": i.author_name,
             "author_reach": i.author_reach, "published_at": i.published_at, "title": i.title, "lead": i.lead,
             "body": i.body, "language": n.language, "sentiment": n.sentiment, "sentiment_score": n.score,
@@ -379,9 +394,13 @@ def _row(n: _New, source_id: UUID, now: datetime) -> dict[str, Any]:
             "tags": i.tags, "created_at": now, "updated_at": now}
 
 
-def _event(n: _New) -> DomainEvent:
+def _event(n: _New, threads: dict[str, Thread]) -> DomainEvent:
     i = n.item
+    thread = threads.get(i.external_id)
     return DomainEvent("mention.received", {
+        "uri": thread.uri if thread else "", "parent_uri": thread.parent_uri if thread else "",
+        "root_uri": thread.root_uri if thread else "",
+        "account_id": str(thread.social_account_id) if thread and thread.social_account_id else "",
         "mention_id": str(n.id), "profile_ids": [str(p) for p in n.profile_ids], "sentiment": n.sentiment,
         "score": n.score, "language": n.language, "source_type": n.source_type, "author_handle": i.author_handle,
         "url": i.url, "title": i.title, "published_at": i.published_at.isoformat(),
@@ -400,13 +419,15 @@ async def _tenant_ref(session: AsyncSession, tenant: Any) -> Any:
 
 async def ingest(session: AsyncSession, source: Any, items: list[Any], *, pm: Any = None,
                  tenant_id: UUID | None = None, settings: Any = None, tenant: Any = None,
-                 lang: str = "nl", count_burst: bool = True) -> IngestReport:
+                 lang: str = "nl", count_burst: bool = True,
+                 threads: dict[str, Thread] | None = None) -> IngestReport:
     """Store a batch for `source`; per-item problems never abort it (see `IngestReport.outcomes`).
 
     `pm`: the plugin manager, to announce `mention.received` (none without it). `tenant` (a Tenant, the
     request's tenant or a JobContext) saves a look-up of the slug the events carry. `settings` is accepted for
     the callers' sake; nothing in the pipeline is configured by it yet. `count_burst=False`: the caller refreshes
     the planner statistics itself (an import does when it finishes), see `maintenance.note_stored`.
+    `threads`: per external id, where a post read from a network sits (`Thread`; the network source only).
     """
     from plugins.monitoring.mentions.classifier import reading_classifier
     from plugins.monitoring.mentions.matching import active_matcher
@@ -436,7 +457,8 @@ async def ingest(session: AsyncSession, source: Any, items: list[Any], *, pm: An
         done = outcomes[first]
         outcomes[index] = ItemOutcome(index, "duplicate", done.mention_id if done else None)
 
-    await _store(session, source.id, news, db_reposts, now)
+    threads = threads or {}
+    await _store(session, source.id, news, db_reposts, now, threads)
     if count_burst:
         maintenance.note_stored(session, len(news))
     await stats.count(session, [stats.Counted(n.item.published_at, tuple(n.profile_ids), n.source_type, n.language,
@@ -444,7 +466,7 @@ async def ingest(session: AsyncSession, source: Any, items: list[Any], *, pm: An
     profile_ids = sorted({p for n in counted for p in n.profile_ids}, key=str)
     if pm is not None and counted:
         ref = await _tenant_ref(session, tenant)
-        await fire_events(session, ref, pm, [_event(n) for n in counted], lang=lang, exclude="monitoring")
+        await fire_events(session, ref, pm, [_event(n, threads) for n in counted], lang=lang, exclude="monitoring")
     if profile_ids:
         _trigger_alert_check(session)
     return IngestReport(outcomes=[o for o in outcomes if o is not None], profile_ids=profile_ids)
@@ -521,9 +543,9 @@ def _fold(news: list[_New], outcomes: list[ItemOutcome | None]) -> Counter[UUID]
 
 
 async def _store(session: AsyncSession, source_id: UUID, news: list[_New], db_reposts: Counter[UUID],
-                 now: datetime) -> None:
+                 now: datetime, threads: dict[str, Thread]) -> None:
     """Bulk inserts in batch order (an original before its folds), then the re-post counts of stored originals."""
-    await bulk_insert(session, Mention, [_row(n, source_id, now) for n in news])
+    await bulk_insert(session, Mention, [_row(n, source_id, now, threads) for n in news])
     await bulk_insert(session, MentionProfile, [
         {"mention_id": n.id, "profile_id": p, "published_at": n.item.published_at, "created_at": now,
          "updated_at": now} for n in news for p in n.profile_ids])

@@ -11,10 +11,14 @@ from plugins.monitoring.models import Mention
 
 
 def mention_item(m: Mention) -> dict[str, Any]:
-    """The fields another plugin may use (webcare makes a case of them); the same shape for both hooks."""
+    """The fields another plugin may use (webcare makes a case of them); the same shape for both hooks. A post
+    read from a network also names its address (`uri`, to reply in its thread), its thread and the account
+    whose connection read it (`account_id`)."""
     return {"mention_id": str(m.id), "author_handle": m.author_handle, "author_name": m.author_name,
             "author_reach": m.author_reach, "title": m.title, "text": " ".join(p for p in (m.lead, m.body) if p),
-            "url": m.url, "sentiment": m.sentiment, "published_at": m.published_at.isoformat()}
+            "url": m.url, "sentiment": m.sentiment, "published_at": m.published_at.isoformat(),
+            "uri": m.uri or "", "parent_uri": m.parent_uri or "", "root_uri": m.root_uri or "",
+            "account_id": str(m.social_account_id) if m.social_account_id else ""}
 
 
 async def find_mention(session: AsyncSession, item_id: Any) -> dict[str, Any] | None:

@@ -217,6 +217,8 @@ class MentionDetail:
     """The mention this one is folded into (when it is a duplicate or re-post)."""
     reposts: list[Mention] = field(default_factory=list)
     corrections: list[SentimentCorrection] = field(default_factory=list)
+    parent: Mention | None = None
+    """The stored mention this post answers on its network (its thread parent), when the tenant has it."""
 
 
 REPOSTS_SHOWN = 50
@@ -236,6 +238,9 @@ async def mention_detail(session: AsyncSession, mention_id: Any) -> MentionDetai
                                         .where(SentimentCorrection.mention_id == mention.id)
                                         .order_by(SentimentCorrection.created_at.desc()))
     original = await session.get(Mention, mention.duplicate_of_id) if mention.duplicate_of_id else None
+    parent = await session.scalar(select(Mention).where(Mention.uri == mention.parent_uri)) \
+        if mention.parent_uri else None
     return MentionDetail(mention=mention, source=await session.get(Source, mention.source_id),
                          profiles=(await profiles_of(session, [mention.id]))[mention.id], parts=parts,
-                         original=original, reposts=list(reposts.all()), corrections=list(corrections.all()))
+                         original=original, reposts=list(reposts.all()), corrections=list(corrections.all()),
+                         parent=parent)

@@ -42,6 +42,7 @@ async def _pseudonymise(session: Any, where: list[ColumnElement[bool]]) -> int:
             digest = hashlib.sha256(f"{m.source_id}:{m.external_id}".encode()).hexdigest()[:40]
             m.external_id = ERASED + digest
             m.author_handle = m.author_name = m.title = m.lead = m.body = m.url = ""
+            m.uri, m.parent_uri, m.root_uri = None, "", ""  # a network address names its author
         ids = [m.id for m in rows]
         await session.execute(update(SentimentCorrection).where(SentimentCorrection.mention_id.in_(ids))
                               .values(text="").execution_options(synchronize_session=False))

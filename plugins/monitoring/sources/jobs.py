@@ -1,4 +1,5 @@
-"""Background jobs of the sources slice: polling the due feeds, and processing an uploaded export."""
+"""Background jobs of the sources slice: polling the due feeds, reading the network through the connected
+accounts, and processing an uploaded export."""
 
 from __future__ import annotations
 
@@ -6,7 +7,7 @@ import logging
 from typing import Any
 
 from core.plugins.api import JobContext, JobSpec
-from plugins.monitoring.sources import feeds, imports
+from plugins.monitoring.sources import feeds, imports, network
 
 log = logging.getLogger("regie.monitoring.sources")
 
@@ -21,6 +22,17 @@ async def poll_feeds(ctx: JobContext, source_id: str | None = None, **_: Any) ->
             "created": result.created, "errors": result.errors}
 
 
+async def read_network(ctx: JobContext, **_: Any) -> dict[str, Any]:
+    """Every `network.READ_SECONDS` for each tenant: mentions of and replies to the connected accounts, and the
+    search profiles' terms, since each stream's cursor (idempotent: a post is one mention, however often read)."""
+    result = await network.read_network(ctx)
+    if result.created or result.failed:
+        log.info("tenant %s: %d network streams read, %d failed, %d new mentions", ctx.tenant_slug, result.streams,
+                 result.failed, result.created)
+    return {"streams": result.streams, "created": result.created, "failed": result.failed,
+            "skipped": result.skipped, "errors": result.errors}
+
+
 async def run_import(ctx: JobContext, import_id: str, progress_id: str | None = None, **_: Any) -> Any:
     return await imports.run_import(ctx, import_id, progress_id)
 
@@ -28,5 +40,7 @@ async def run_import(ctx: JobContext, import_id: str, progress_id: str | None = 
 JOBS = [
     JobSpec(name="monitoring.poll_feeds", run=poll_feeds, every_seconds=60, transaction=False, max_retries=0,
             time_limit_ms=15 * 60 * 1000),
+    JobSpec(name="monitoring.read_network", run=read_network, every_seconds=network.READ_SECONDS, transaction=False,
+            max_retries=0, time_limit_ms=5 * 60 * 1000),
     JobSpec(name="monitoring.import", run=run_import, transaction=False),
 ]

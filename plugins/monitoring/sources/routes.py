@@ -31,7 +31,7 @@ from core.plugins.api import (
     paginate,
     principal_of,
 )
-from plugins.monitoring.models import SOURCE_KINDS, SOURCE_TYPES, ImportRun, Source
+from plugins.monitoring.models import KIND_LABELS, NETWORK_KIND, SOURCE_KINDS, SOURCE_TYPES, ImportRun, Source
 from plugins.monitoring.sources import service
 from plugins.monitoring.sources.feeds import error_text
 from plugins.monitoring.sources.imports import FIELDS, MAX_BYTES, REQUIRED, UPLOAD_LIMIT, Table, reason_of
@@ -50,9 +50,11 @@ def _form_of(data: dict[str, Any]) -> dict[str, str]:
     return {k: v for k, v in data.items() if isinstance(v, str)}
 
 
-def _choices(lang: str) -> dict[str, list[tuple[str, str]]]:
+def _choices(lang: str, source: Any = None) -> dict[str, list[tuple[str, str]]]:
     _ = gettext_for(lang)
-    return {"kinds": [(k, _(v)) for k, v in SOURCE_KINDS.items()],
+    network = source is not None and source.kind == NETWORK_KIND  # made by its job, keeps its kind
+    kinds = {NETWORK_KIND: KIND_LABELS[NETWORK_KIND]} if network else SOURCE_KINDS
+    return {"kinds": [(k, _(v)) for k, v in kinds.items()],
             "source_types": [(k, _(v)) for k, v in SOURCE_TYPES.items()]}
 
 
@@ -65,7 +67,7 @@ async def source_list(request: Request[Any, Any, Any], db: AsyncSession, slug: s
                              base_path=f"{_base(slug)}/sources/")
     counts = await service.mention_counts(db, [s.id for s in listing.items])
     return page(request, "monitoring/sources/list.html", sources=listing, counts=counts, base=_base(slug),
-                kinds=SOURCE_KINDS, types=SOURCE_TYPES,
+                kinds=KIND_LABELS, types=SOURCE_TYPES,
                 shown_error=lambda text: error_text(text, lang),
                 polled=request.query_params.get("polled", ""))
 
@@ -79,7 +81,7 @@ def _source_form(request: Request[Any, Any, Any], slug: str, source: Any = None,
                   "url": source.url or "", "poll_minutes": str(source.poll_minutes)}
     return page(request, "monitoring/sources/form.html", status_code=status_code, source=source, form=form,
                 base=_base(slug), min_poll=service.MIN_POLL, max_poll=service.MAX_POLL,
-                **_choices(lang_of(request)), **extra)
+                **_choices(lang_of(request), source), **extra)
 
 
 @get("/sources/new", opt={"action": "plugin.configure"})

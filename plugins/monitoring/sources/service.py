@@ -36,7 +36,15 @@ from core.plugins.api import (
     start_progress,
     utcnow,
 )
-from plugins.monitoring.models import SOURCE_KINDS, SOURCE_TYPES, ImportRun, Mention, Source
+from plugins.monitoring.models import (
+    KIND_LABELS,
+    NETWORK_KIND,
+    SOURCE_KINDS,
+    SOURCE_TYPES,
+    ImportRun,
+    Mention,
+    Source,
+)
 from plugins.monitoring.sources.imports import (
     MAX_BYTES,
     Table,
@@ -86,7 +94,11 @@ async def _clean(session: AsyncSession, data: dict[str, Any], settings: Any, cur
     name = errors.clean(clean_text, value("name"), "name", max_length=120)
     if name and await _name_taken(session, name, current.id if current else None):
         errors.add("name", msgid="A source with this name already exists.")
-    kind = errors.clean(clean_choice, value("kind"), "kind", SOURCE_KINDS)
+    # the network source is made by its job and stays one; nobody makes another by hand
+    kinds = KIND_LABELS if current is not None and current.kind == NETWORK_KIND else SOURCE_KINDS
+    kind = errors.clean(clean_choice, value("kind"), "kind", kinds)
+    if current is not None and current.kind == NETWORK_KIND and kind != NETWORK_KIND:
+        errors.add("kind", msgid="The source of the connected accounts keeps its kind.")
     source_type = errors.clean(clean_choice, value("source_type", "other"), "source_type", SOURCE_TYPES)
     poll_minutes = errors.clean(clean_poll_minutes, value("poll_minutes", DEFAULT_POLL))
     url = None

@@ -11,7 +11,7 @@ from uuid import UUID
 
 from core.plugins.api import HookContext, registered_handles, utcnow
 from plugins.webcare.cases import rules as R
-from plugins.webcare.cases.service import Incoming, active_rules, place
+from plugins.webcare.cases.service import Incoming, active_rules, network_uri, place
 
 
 def _uuid(value: Any) -> UUID | None:
@@ -39,7 +39,8 @@ def incoming_of(payload: dict[str, Any], match: R.Match, now: datetime) -> Incom
         author_name=str(payload.get("author_name") or "")[:200], author_reach=int(payload.get("author_reach") or 0),
         url=str(payload.get("url") or "")[:2000], subject=(title or text)[:300],
         mention_id=_uuid(payload.get("mention_id")), rule_id=rule.id, queue_id=rule.queue_id,
-        priority_override=rule.priority, keywords=match.keywords)
+        priority_override=rule.priority, keywords=match.keywords, uri=network_uri(payload.get("uri")),
+        account_id=_uuid(payload.get("account_id")))
 
 
 async def on_mentions(ctx: HookContext, events: list[Any]) -> int:

@@ -21,6 +21,7 @@ from core.plugins.api import (
     DomainError,
     FieldErrors,
     NotFound,
+    PostRef,
     Refused,
     bulk_insert,
     clean_text,
@@ -236,6 +237,15 @@ def form_of(rule: RoutingRule | None) -> dict[str, Any]:
 
 # -- placing messages into cases ----------------------------------------------------------------------------------
 
+def network_uri(value: Any) -> str:
+    """A post's network address as a case keeps it (an AT URI of a post), else ""."""
+    uri = str(value or "").strip()
+    try:
+        return PostRef.from_uri(uri).uri if uri and len(uri) <= 500 else ""
+    except ValueError:
+        return ""
+
+
 @dataclass(slots=True)
 class Incoming:
     """One message on its way into the inbox."""
@@ -255,6 +265,10 @@ class Incoming:
     queue_id: UUID | None = None
     priority_override: str | None = None
     keywords: list[str] = field(default_factory=list)
+    uri: str = ""
+    """The post's network address when it was read from a network (a reply goes into its thread)."""
+    account_id: UUID | None = None
+    """The organisation's account whose connection read it (the reply is posted from it)."""
 
 
 @dataclass(slots=True)
@@ -315,7 +329,8 @@ async def place(session: AsyncSession, items: list[Incoming], *, now: datetime |
         derived = R.derive_priority(item.author_reach, item.sentiment, item.priority_override)
         message = {"id": uuid4(), "kind": "inbound", "body": item.body[:MAX_BODY], "author_handle": item.author_handle,
                    "user_id": user_id, "mention_id": item.mention_id, "url": item.url, "sentiment": item.sentiment,
-                   "details": {"channel": item.channel}, "at": item.at, "reply_id": None}
+                   "details": {"channel": item.channel, **({"uri": item.uri} if item.uri else {})}, "at": item.at,
+                   "reply_id": None}
         existing = open_cases.get(key) if item.author_handle else None
         if existing is not None:
             joined[existing.id] = (existing, existing.priority, existing.status == "waiting")
@@ -328,6 +343,8 @@ async def place(session: AsyncSession, items: list[Incoming], *, now: datetime |
         if row is not None:
             row["last_message_at"] = now
             row["sentiment_last"] = item.sentiment
+            if item.uri:  # a reply answers the customer's latest post on the network
+                row["source_uri"], row["source_account_id"] = item.uri, item.account_id
             if not row["priority_manual"]:
                 row["priority"] = R.higher(row["priority"], derived)
             message["case_id"] = row["id"]
@@ -340,7 +357,8 @@ async def place(session: AsyncSession, items: list[Incoming], *, now: datetime |
                "department_id": queues.get(queue_id) if queue_id else None, "assignee_id": None,
                "rule_id": item.rule_id, "author_handle": item.author_handle, "author_name": item.author_name,
                "author_reach": item.author_reach, "topic": item.topic, "source_mention_id": item.mention_id,
-               "url": item.url, "sentiment_first": item.sentiment, "sentiment_last": item.sentiment,
+               "url": item.url, "source_uri": item.uri, "source_account_id": item.account_id if item.uri else None,
+               "sentiment_first": item.sentiment, "sentiment_last": item.sentiment,
                "keywords": list(item.keywords), "opened_at": now, "last_message_at": now}
         new_rows.append(row)
         new_by_key[key] = row
@@ -378,6 +396,8 @@ async def place(session: AsyncSession, items: list[Incoming], *, now: datetime |
 def _join(case: Case, item: Incoming, derived: str, now: datetime, messages: list[dict[str, Any]]) -> None:
     case.last_message_at = now
     case.sentiment_last = item.sentiment
+    if item.uri:  # a reply answers the customer's latest post on the network
+        case.source_uri, case.source_account_id = item.uri, item.account_id
     if not case.priority_manual:
         case.priority = R.higher(case.priority, derived)
     if case.status in ("waiting", "resolved"):  # the customer wrote again: waiting → open, resolved → reopened
@@ -459,8 +479,13 @@ async def case_from_mention(session: AsyncSession, principal: Any, values: dict[
     A `mention_id` must name one of this tenant's mentions, as an active plugin that owns mentions knows them
     (`pm`: the plugin manager); another tenant's or a made-up id is refused, never stored as a dangling link."""
     item = clean_manual(values, await _queue_ids(session))
-    if item.mention_id is not None and await find_item(session, pm, "mention", item.mention_id) is None:
+    found = await find_item(session, pm, "mention", item.mention_id) if item.mention_id is not None else None
+    if item.mention_id is not None and found is None:
         raise DomainError(field="mention_id", msgid="No mention with this id in this organisation.")
+    if found is not None:  # where the post is on the network comes from its owner, never from the form
+        item.uri = network_uri(found.get("uri"))
+        item.account_id = clean_uuid(found.get("account_id"), "account_id", required=False) \
+            if found.get("account_id") else None
     if item.mention_id is not None:  # a mention already in a case (by a rule or by hand) stays in that case
         case_id = await session.scalar(select(CaseMessage.case_id).where(CaseMessage.mention_id == item.mention_id)
                                        .limit(1))

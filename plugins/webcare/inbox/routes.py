@@ -18,6 +18,7 @@ from core.plugins.api import (
     Form,
     Refused,
     form_errors,
+    item_actions,
     lang_of,
     member_choices,
     page,
@@ -28,6 +29,7 @@ from core.plugins.api import (
     utcnow,
 )
 from plugins.webcare.cases.changes import inbox_version
+from plugins.webcare.cases.items import case_item
 from plugins.webcare.inbox import service
 from plugins.webcare.models import (
     CHANNELS,
@@ -158,7 +160,8 @@ async def _case_context(request: Request[Any, Any, Any], db: AsyncSession, slug:
     departments = await service.department_names(db)
     members = [(str(i), n) for i, n in await member_choices(db)]
     context["names"].update(await user_names(db, {case.assignee_id}))
-    return {**context, "base": base, "case_base": f"{base}cases/", "history": history,
+    actions = await item_actions(request, db, "case", case_item(case))  # other plugins' (talking: respond publicly)
+    return {**context, "base": base, "case_base": f"{base}cases/", "history": history, "actions": actions,
             "timers": (await _timers(db, [case]))[case.id], "duration": sla.duration,
             "queue_name": queues.get(case.queue_id, "") if case.queue_id else "",
             "department_name": departments.get(case.department_id, "") if case.department_id else "",

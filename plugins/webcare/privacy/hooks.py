@@ -48,15 +48,17 @@ async def _blank_cases(session: Any, where: ColumnElement[bool]) -> dict[str, in
     ids = select(Case.id).where(where).scalar_subquery()
     return {
         "cases_pseudonymised": await _count(session, update(Case).where(where, or_(
-            Case.author_handle != "", Case.author_name != "", Case.subject != "", Case.url != ""))
-            .values(author_handle="", author_name="", subject="", url="")),
+            Case.author_handle != "", Case.author_name != "", Case.subject != "", Case.url != "",
+            Case.source_uri != ""))
+            .values(author_handle="", author_name="", subject="", url="", source_uri="")),
         "messages_pseudonymised": await _count(session, update(CaseMessage).where(
             CaseMessage.case_id.in_(ids), CaseMessage.kind != "event",
             or_(CaseMessage.body != "", CaseMessage.author_handle != "", CaseMessage.url != ""))
             .values(body="", author_handle="", url="")),
         "replies_pseudonymised": await _count(session, update(Reply).where(
-            Reply.case_id.in_(ids), or_(Reply.body != "", Reply.external_url != "", Reply.decision_note != ""))
-            .values(body="", external_url="", decision_note="", last_error="")),
+            Reply.case_id.in_(ids), or_(Reply.body != "", Reply.external_url != "", Reply.decision_note != "",
+                                        Reply.reply_to_uri != ""))
+            .values(body="", external_url="", decision_note="", last_error="", reply_to_uri="")),
         "escalation_notes_blanked": await _count(session, update(Escalation).where(
             Escalation.case_id.in_(ids), Escalation.note != "").values(note="")),
     }

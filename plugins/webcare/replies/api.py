@@ -32,6 +32,8 @@ class ReplyOut:
     decision_note: str
     created_at: datetime | None
     sent_at: datetime | None
+    remote_uri: str = ""
+    """In the thread on the network ("atproto"): the reply's network address once it is out."""
 
 
 @dataclass
@@ -47,7 +49,7 @@ def _out(reply: Reply) -> ReplyOut:
                     connector=reply.connector, status=reply.status, approval_reason=reply.approval_reason,
                     approver_department_id=str(reply.approver_department_id) if reply.approver_department_id
                     else None, external_url=reply.external_url, attempts=reply.attempts or 0,
-                    last_error=reply.last_error, decision_note=reply.decision_note,
+                    last_error=reply.last_error, decision_note=reply.decision_note, remote_uri=reply.remote_uri or "",
                     created_at=reply.created_at, sent_at=reply.sent_at)
 
 
@@ -62,8 +64,9 @@ def _object(data: Any) -> dict[str, Any]:
               "where the org model or a crisis requires it, else sent through its connector")
 async def create_reply(request: Request[Any, Any, Any], db: AsyncSession, slug: str, case_id: UUID,
                        data: dict[str, Any]) -> ReplyOut:
-    """Body: body (required), channel, connector ("posted_elsewhere" with external_url, or "webhook"),
-    canned_id, revision (the case revision you saw: 409 when it changed)."""
+    """Body: body (required), channel, connector ("posted_elsewhere" with external_url, "webhook", or "atproto":
+    in the thread of the case's post on the network, the default for a case from the network while an account is
+    connected), canned_id, revision (the case revision you saw: 409 when it changed)."""
     done = await service.compose(db, principal_of(request), request.app.state.settings, case_id, _object(data),
                                  slug=slug)
     return _out(done.reply)

@@ -124,7 +124,11 @@ async def _panel(request: Request[Any, Any, Any], db: AsyncSession, slug: str, c
     channels = await _channels(db)
     # an empty channel shows the case's platform, named as the policy's length rules name it (as compose reads it)
     form = {**form, "channel": form.get("channel") or service.guess_channel(case.url, channels["channel_limits"])}
+    network_ready = bool(case.source_uri) and await service.reply_account(db, case) is not None
+    if not network_ready and form.get("connector") == service.NETWORK_CONNECTOR and not errors:
+        form["connector"] = "posted_elsewhere"
     return page(request, template, status_code=status_code, case=case, base=base, url=url, replies=replies,
+                network_ready=network_ready,
                 deliveries=deliveries, names=names, canned=canned, form=form, errors=errors or {},
                 connectors=CONNECTORS, statuses=REPLY_STATUSES, reasons=APPROVAL_REASONS,
                 webhook_ready=bool(cfg.webhook_url), **channels,
@@ -142,7 +146,9 @@ async def _channels(db: AsyncSession) -> dict[str, Any]:
 
 def _compose_form(case: Case, canned: CannedResponse | None = None, values: dict[str, str] | None = None
                   ) -> dict[str, Any]:
-    form = {"body": "", "channel": "", "connector": "posted_elsewhere", "canned_id": "", "external_url": "",
+    # a case from the network: the reply goes into its thread unless the agent chooses otherwise
+    connector = service.NETWORK_CONNECTOR if case.source_uri else "posted_elsewhere"
+    form = {"body": "", "channel": "", "connector": connector, "canned_id": "", "external_url": "",
             "revision": case.revision}
     if canned is not None:
         form["canned_id"], form["body"] = str(canned.id), service.fill(canned.body, values or {})
@@ -198,7 +204,8 @@ async def record_posted(request: Request[Any, Any, Any], db: AsyncSession, slug:
 
 @post("/cases/{case_id:uuid}/replies/{reply_id:uuid}/retry", opt={"action": "plugin.work", "takes_input": False})
 async def retry(request: Request[Any, Any, Any], db: AsyncSession, slug: str, case_id: UUID, reply_id: UUID) -> Any:
-    """A failed webhook delivery, tried again by hand (a repeated click changes nothing)."""
+    """A failed delivery (webhook, or in the thread on the network), tried again by hand (a repeated click changes
+    nothing)."""
     reply = await get_or_404(db, Reply, reply_id)
     case = await get_or_404(db, Case, case_id)
     if reply.case_id != case.id:

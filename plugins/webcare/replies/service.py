@@ -6,7 +6,10 @@ the `body` field (nothing is stored). A reply that needs approval waits as "pend
 department (the hub; None: the regie holder decides); anyone may approve who may configure webcare or belongs
 to that department. A reply that may go out is sent through its core channel connector (`connectors.py`): "posted
 elsewhere" is sent at once (the agent gives the address where it was posted), "webhook" is delivered by the
-job `webcare.deliver_reply` with retries. A sent reply becomes a "reply" line on the case's timeline, meets
+job `webcare.deliver_reply` with retries, and so is "atproto": a reply in the thread of the case's post on the
+network, from the account that read that post (the account mentioned or answered), else the first account
+connected to the network (by handle); its record key is stored before the first attempt (`Reply.remote_key`),
+so no attempt posts it twice. A sent reply becomes a "reply" line on the case's timeline, meets
 the first-response SLA and opens a new or reopened case.
 """
 
@@ -31,6 +34,7 @@ from core.plugins.api import (
     NotFound,
     PermissionDenied,
     Refused,
+    channel_states,
     check_outbound_url,
     check_outward,
     clean_choice,
@@ -40,6 +44,7 @@ from core.plugins.api import (
     department_choices,
     enqueue_job,
     get_or_404,
+    new_key,
     notify_people,
     owning_department,
     published_tone_rules,
@@ -219,6 +224,23 @@ def fill(body: str, values: dict[str, str]) -> str:
 
 # -- composing -----------------------------------------------------------------------------------------------------
 
+MAX_NETWORK_CHARS = 300
+"""What one post on the AT Protocol network holds (300 graphemes; counted here as characters)."""
+NETWORK_CONNECTOR = "atproto"
+
+
+async def reply_account(session: AsyncSession, case: Case) -> UUID | None:
+    """The registered account a reply in the case's thread is posted from: the one whose connection read the
+    case's post (the account mentioned or answered) while it is connected, else the first account connected
+    to the network by handle; None when there is none."""
+    states = [s for s in (await channel_states(session)).values()
+              if s.connector == NETWORK_CONNECTOR and s.status != "disconnected"]
+    if case.source_account_id is not None and any(s.social_account_id == case.source_account_id for s in states):
+        return case.source_account_id
+    first = min(states, key=lambda s: (s.remote_handle, str(s.social_account_id)), default=None)
+    return first.social_account_id if first is not None else None
+
+
 @dataclass
 class Composed:
     reply: Reply
@@ -261,7 +283,9 @@ async def compose(session: AsyncSession, principal: Any, settings: Any, case_id:
     body = errors.clean(clean_text, values.get("body"), "body", max_length=MAX_BODY)
     channel = (errors.clean(clean_text, values.get("channel"), "channel", required=False, max_length=40)
                or "").lower()
-    connector = errors.clean(clean_choice, values.get("connector") or "posted_elsewhere", "connector", CONNECTORS)
+    account_id = await reply_account(session, case) if case.source_uri else None
+    default = "atproto" if account_id is not None else "posted_elsewhere"
+    connector = errors.clean(clean_choice, values.get("connector") or default, "connector", CONNECTORS)
     canned_id = errors.clean(clean_uuid, values.get("canned_id"), "canned_id", required=False)
     canned = None
     if canned_id is not None:
@@ -270,6 +294,10 @@ async def compose(session: AsyncSession, principal: Any, settings: Any, case_id:
             errors.add("canned_id", msgid="Choose a valid option.")
     if connector == "webhook" and not cfg.webhook_url:
         errors.add("connector", msgid="The webhook connector is not set up yet.")
+    if connector == "atproto" and not case.source_uri:
+        errors.add("connector", msgid="This case did not come from the network: there is no thread to reply in.")
+    elif connector == "atproto" and account_id is None:
+        errors.add("connector", msgid="No account of the organisation is connected to the network.")
     variables = variables_for(case, principal)
     body = fill(body or "", variables) if body else body
     if not channel:  # left empty: the case's platform, so its length rule cannot be skipped by omission
@@ -283,6 +311,8 @@ async def compose(session: AsyncSession, principal: Any, settings: Any, case_id:
         if check.problems:
             errors.errors["body"] = Problems([m for _f, m in check.problems]) if len(check.problems) > 1 \
                 else check.problems[0][1]
+    if connector == "atproto" and body and len(body) > MAX_NETWORK_CHARS:
+        errors.add("body", msgid="A post on the network holds at most {max} characters.", max=MAX_NETWORK_CHARS)
     external_url = ""
     if connector == "posted_elsewhere" and check is not None and not check.needs_approval:
         external_url = errors.clean(clean_url, values.get("external_url")) or ""
@@ -294,7 +324,9 @@ async def compose(session: AsyncSession, principal: Any, settings: Any, case_id:
                   status="pending_approval" if check.needs_approval else "approved",
                   approval_reason=check.reason, approver_department_id=check.approver_department_id,
                   created_by_id=user.id if user is not None else None, external_url=external_url,
-                  canned_id=canned.id if canned is not None else None, attempts=0, last_error="", decision_note="")
+                  canned_id=canned.id if canned is not None else None, attempts=0, last_error="", decision_note="",
+                  account_id=account_id if connector == "atproto" else None,
+                  reply_to_uri=case.source_uri if connector == "atproto" else "", remote_key="", remote_uri="")
     session.add(reply)
     await session.flush()
     await record_audit(session, principal, "webcare.reply_created", subject=reply,
@@ -335,6 +367,8 @@ async def dispatch(session: AsyncSession, principal: Any, reply: Reply, case: Ca
     Returns True when a delivery was queued."""
     if reply.connector in QUEUED:
         reply.status = "sending"
+        if reply.connector == "atproto" and not reply.remote_key:
+            reply.remote_key = new_key()  # stored (committed with this) before any attempt sends
         await session.flush()
         enqueue_job(session, "webcare.deliver_reply", reply_id=str(reply.id))
         return True
@@ -381,11 +415,11 @@ async def retry(session: AsyncSession, principal: Any, reply_id: Any) -> tuple[R
     each further try). Idempotent: a reply already sending or sent again is returned unchanged (False).
     Any other status is refused (409); without a webhook address the connector field says so."""
     reply = await get_or_404(session, Reply, reply_id)
-    if reply.connector == "webhook" and reply.status in ("sending", "sent"):
+    if reply.connector in QUEUED and reply.status in ("sending", "sent"):
         return reply, False
-    if reply.connector != "webhook" or reply.status != "failed":
-        raise Refused(field="__all__", msgid="Only a webhook reply whose delivery failed can be retried.")
-    if not (await sla.config_of(session)).webhook_url:
+    if reply.connector not in QUEUED or reply.status != "failed":
+        raise Refused(field="__all__", msgid="Only a reply whose delivery failed can be retried.")
+    if reply.connector == "webhook" and not (await sla.config_of(session)).webhook_url:
         raise DomainError(field="connector", msgid="The webhook connector is not set up yet.")
     case = await get_or_404(session, Case, reply.case_id)
     user = _user(principal)
