@@ -111,6 +111,7 @@ from core.shortlinks.service import (
     shortened_length,
 )
 from core.tenancy.scope import current_tenant_id, tenant_scope
+from core.trainings.service import is_trained
 from core.validation import (
     FieldErrors,
     check_json_depth,
@@ -161,6 +162,7 @@ __all__ = [
     "tenant_scope",
     "TenantScoped", "update_progress", "user_names", "utcnow",
     "OutwardAccount", "outward_accounts", "starting_point_objectives",
+    "is_trained",
     "PlacedLink", "ShortenedText", "check_web_url", "links_in_text", "short_link_clicks", "short_link_clicks_by_ref",
     "shorten_links", "shortened_length",
 ]

@@ -24,7 +24,7 @@ from core.plugins.api import DemoKpi, HookContext, department_and_regie, member_
 from plugins.talking.campaigns.service import create_campaign, create_stream
 from plugins.talking.content.choices import choices
 from plugins.talking.content.service import create_post
-from plugins.talking.models import Campaign, Post
+from plugins.talking.models import AccountFollowers, Campaign, Post, PostVariant, VariantInteractions
 from plugins.talking.moments import ZONE
 
 DEMO_KPIS = [
@@ -32,6 +32,11 @@ DEMO_KPIS = [
             "Aandeel van de geplande en geplaatste berichten dat een doel uit de vertrekpunten dient.", 80,
             "Vier op de vijf berichten dienen aantoonbaar een doel.", "Communicatie & Marketing"),
     DemoKpi("talking.clicks", "Kliks op links", "Kliks op de korte links in onze berichten, per dag."),
+    DemoKpi("talking.interactions", "Interacties", "Likes, reposts, antwoorden en citaten op onze berichten."),
+    DemoKpi("talking.engagement_rate", "Betrokkenheid",
+            "Interacties op de berichten van de periode, gedeeld door het aantal volgers aan het eind ervan."),
+    DemoKpi("talking.followers", "Omvang van het netwerk", "Volgers van onze eigen accounts aan het eind van de "
+            "periode."),
 ]
 SIGN = " Team Vitaal"
 MEDIA = "https://vitaal.example/media"
@@ -162,6 +167,7 @@ async def seed(ctx: HookContext) -> None:
             story.objective < len(objectives) else "",
             "department_id": str(owner), "variants": variants}, ch, base_url=base_url)
         await _tell(session, post, story, today, n)
+    await _network_figures(session, list(accounts.values()), today)
 
 
 def _images(story: Story) -> list[dict[str, str]]:
@@ -181,8 +187,29 @@ async def _tell(session: AsyncSession, post: Post, story: Story, today: Any, n: 
     if story.state == "published":
         post.published_at = moment + timedelta(minutes=2)
         for i, variant in enumerate(post.variants):
-            variant.published_at = post.published_at
+            variant.published_at, variant.publish_state = post.published_at, "published"
             variant.external_url = _where(variant.platform, variant.handle, 1_860_000_000_000_000_000 + n * 10 + i)
+    await session.flush()
+
+
+FOLLOWERS = {"x": 8400, "facebook": 21300, "linkedin": 3900}
+"""Each account's followers a month ago; they grow a little every day."""
+
+
+async def _network_figures(session: AsyncSession, accounts: list[Any], today: Any) -> None:
+    """What the networks said back, as the interactions and followers jobs would have stored it: the counts of
+    every published variant and a month of daily follower readings per account."""
+    now = utcnow()
+    variants = (await session.scalars(select(PostVariant).where(PostVariant.published_at.is_not(None)))).all()
+    for n, variant in enumerate(variants):
+        session.add(VariantInteractions(variant_id=variant.id, account_id=variant.account_id, likes=40 + 13 * (n % 5),
+                                        reposts=6 + n % 4, replies=3 + n % 3, quotes=n % 2, read_at=now))
+    for account in accounts:
+        start = FOLLOWERS.get(account.platform, 2500)
+        for back in range(30, -1, -1):
+            session.add(AccountFollowers(account_id=account.id, day=today - timedelta(days=back),
+                                         followers=start + (30 - back) * (start // 900), follows=300,
+                                         posts=1200 + (30 - back), read_at=now))
     await session.flush()
 
 

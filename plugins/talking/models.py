@@ -41,6 +41,9 @@ approved, failed and paused are set by the approval, publishing and crisis work;
 STATE_REASONS: dict[str, str] = {
     "edited": N_("Changed after the policy check: submit it again."),
     "crisis": N_("Paused because crisis mode is on: resume it deliberately once the crisis is over."),
+    "approval_expired": N_("Its approval ran out before it went out: it waits for approval again."),
+    "by_hand": N_("Its time has come, but its accounts cannot be sent to from here: post it by hand and record "
+                  "where."),
 }
 """`Post.state_reason` values the system sets; anything else there was written by a person (a cancellation)."""
 FINAL_STATES = ("published", "cancelled")
@@ -106,6 +109,7 @@ class Post(TenantScoped, Base):
         Index("ix_talking_post_published", "tenant_id", "published_at"),  # the KPIs
         Index("ix_talking_post_campaign", "tenant_id", "campaign_id"),
         Index("ix_talking_post_stream", "tenant_id", "stream_id"),
+        Index("ix_talking_post_approval_expiry", "tenant_id", "approval_expires_at"),  # the expiry job
     )
 
     title: Mapped[str] = mapped_column(String(200))
@@ -132,6 +136,15 @@ class Post(TenantScoped, Base):
     approver_department_id: Mapped[UUID | None] = mapped_column(
         GUID, ForeignKey("department.id", ondelete="SET NULL"), nullable=True)
     """Who approves (the hub the check named); None with an approval reason: the regie holder."""
+    approval_expires_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
+    """When its approval runs out; a scheduled post whose approval ran out is not published (None: no approval
+    was needed, or it never runs out)."""
+    approval_round: Mapped[int] = mapped_column(Integer, default=0)
+    """Goes up every time the post enters review; decisions of an earlier round no longer count."""
+    approval_step: Mapped[int] = mapped_column(Integer, default=0)
+    """The step of the approval chain that decides now (1-based); 0 while nothing is asked."""
+    approval_chain: Mapped[list] = mapped_column(JSON, default=list)
+    """The steps asked when it entered review: [{"users": [ids], "departments": [ids], "hub": bool}]."""
     source_kind: Mapped[str] = mapped_column(String(20), default="")
     """"mention" or "case" when it was started from another plugin's item (a public response)."""
     source_id: Mapped[str] = mapped_column(String(64), default="")
@@ -170,3 +183,126 @@ class PostVariant(TenantScoped, Base):
     """The record key chosen before sending, so a retry after a crash finds the post instead of posting twice."""
     remote_uri: Mapped[str] = mapped_column(String(500), default="")
     published_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
+    publish_state: Mapped[str] = mapped_column(String(12), default="")
+    """Where publishing stands (`VARIANT_STATES`); empty: not tried yet."""
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    next_attempt_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
+    """When the next try is due after a failed one (None: due with the post)."""
+    last_error: Mapped[str] = mapped_column(Text, default="")
+    removed_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
+    """When it was deleted from the network (it stays here for the record)."""
+
+
+VARIANT_STATES: dict[str, str] = {
+    "": N_("waiting"), "retrying": N_("trying again"), "published": N_("published"), "failed": N_("failed"),
+    "by_hand": N_("post by hand"),
+}
+"""A variant's `publish_state` → msgid to show. `by_hand`: its account has no connection that sends (posted
+elsewhere, or none), so a person posts it and records where."""
+PUBLISH_OUTCOMES: dict[str, str] = {
+    "published": N_("sent"), "found": N_("already out (found under its key)"), "retry": N_("failed, tried again later"),
+    "failed": N_("failed for good"), "by_hand": N_("to be posted by hand"), "removed": N_("deleted from the network"),
+}
+"""`PublishAttempt.outcome` → msgid to show."""
+
+
+class PublishAttempt(TenantScoped, Base):
+    """One try to send a variant (the post's publish log)."""
+
+    __tablename__ = "talking_publish_attempt"
+    __table_args__ = (Index("ix_talking_publish_attempt_post", "tenant_id", "post_id", "at"),)
+
+    post_id: Mapped[UUID] = mapped_column(GUID, ForeignKey("talking_post.id", ondelete="CASCADE"))
+    variant_id: Mapped[UUID] = mapped_column(GUID, ForeignKey("talking_variant.id", ondelete="CASCADE"))
+    attempt: Mapped[int] = mapped_column(Integer, default=1)
+    at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    outcome: Mapped[str] = mapped_column(String(12))
+    """"published", "found" (a retry found it already out), "retry", "failed", "by_hand", "removed"."""
+    reason: Mapped[str] = mapped_column(Text, default="")
+    remote_uri: Mapped[str] = mapped_column(String(500), default="")
+
+
+class VariantInteractions(TenantScoped, Base):
+    """The latest interaction counts of a published variant, and when they were read (its first week)."""
+
+    __tablename__ = "talking_interactions"
+    __table_args__ = (UniqueConstraint("tenant_id", "variant_id", name="uq_talking_interactions_variant"),)
+
+    variant_id: Mapped[UUID] = mapped_column(GUID, ForeignKey("talking_variant.id", ondelete="CASCADE"))
+    account_id: Mapped[UUID] = mapped_column(GUID, ForeignKey("social_account.id", ondelete="CASCADE"))
+    likes: Mapped[int] = mapped_column(Integer, default=0)
+    reposts: Mapped[int] = mapped_column(Integer, default=0)
+    replies: Mapped[int] = mapped_column(Integer, default=0)
+    quotes: Mapped[int] = mapped_column(Integer, default=0)
+    read_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+
+    @property
+    def total(self) -> int:
+        return self.likes + self.reposts + self.replies + self.quotes
+
+
+class AccountFollowers(TenantScoped, Base):
+    """An account's followers as read from its network, one row per account per day (the network's size)."""
+
+    __tablename__ = "talking_followers"
+    __table_args__ = (UniqueConstraint("tenant_id", "account_id", "day", name="uq_talking_followers_day"),)
+
+    account_id: Mapped[UUID] = mapped_column(GUID, ForeignKey("social_account.id", ondelete="CASCADE"))
+    day: Mapped[date] = mapped_column(Date)
+    followers: Mapped[int] = mapped_column(Integer, default=0)
+    follows: Mapped[int] = mapped_column(Integer, default=0)
+    posts: Mapped[int] = mapped_column(Integer, default=0)
+    read_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+
+
+class ApprovalSettings(TenantScoped, Base):
+    """The tenant's approval tiers on top of the org model: the steps, the rules that ask for an approval, how
+    long an approval holds; and whether crisis mode is on (heard from `crisis.started` / `crisis.ended`)."""
+
+    __tablename__ = "talking_approval_settings"
+    __table_args__ = (UniqueConstraint("tenant_id", name="uq_talking_approval_settings_tenant"),)
+
+    expiry_days: Mapped[int] = mapped_column(Integer, default=14)
+    steps: Mapped[list] = mapped_column(JSON, default=list)
+    """Up to three: [{"users": [ids], "departments": [ids], "hub": bool}]; empty: one step, the hub."""
+    keywords: Mapped[list] = mapped_column(JSON, default=list)
+    """Words or phrases in a variant's text that ask for an approval (whole words, case and accents ignored)."""
+    platforms: Mapped[list] = mapped_column(JSON, default=list)
+    account_ids: Mapped[list] = mapped_column(JSON, default=list)
+    campaign_ids: Mapped[list] = mapped_column(JSON, default=list)
+    untrained: Mapped[bool] = mapped_column(Boolean, default=False)
+    """An author who has not completed a training that qualifies a publisher needs an approval."""
+    crisis_since: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
+    """When crisis mode went on; None while it is off. A post submitted or resumed meanwhile needs approval."""
+
+
+class Approver(TenantScoped, Base):
+    """Who may decide a post's step in a round: resolved from the step's people, departments and hub when the
+    step starts, without the author. "Awaiting my approval" reads these rows."""
+
+    __tablename__ = "talking_approver"
+    __table_args__ = (UniqueConstraint("tenant_id", "post_id", "round", "step", "user_id",
+                                       name="uq_talking_approver"),
+                      Index("ix_talking_approver_user", "tenant_id", "user_id"))
+
+    post_id: Mapped[UUID] = mapped_column(GUID, ForeignKey("talking_post.id", ondelete="CASCADE"))
+    round: Mapped[int] = mapped_column(Integer)
+    step: Mapped[int] = mapped_column(Integer)
+    user_id: Mapped[UUID] = mapped_column(GUID, ForeignKey("user_account.id", ondelete="CASCADE"))
+
+
+class ApprovalEvent(TenantScoped, Base):
+    """A post's approval history: asked, approved, rejected, withdrawn (an edit), expired, paused, resumed."""
+
+    __tablename__ = "talking_approval_event"
+    __table_args__ = (Index("ix_talking_approval_event_post", "tenant_id", "post_id", "at"),)
+
+    post_id: Mapped[UUID] = mapped_column(GUID, ForeignKey("talking_post.id", ondelete="CASCADE"))
+    round: Mapped[int] = mapped_column(Integer, default=0)
+    step: Mapped[int] = mapped_column(Integer, default=0)
+    kind: Mapped[str] = mapped_column(String(20))
+    user_id: Mapped[UUID | None] = mapped_column(GUID, ForeignKey("user_account.id", ondelete="SET NULL"),
+                                                 nullable=True)
+    reason: Mapped[str] = mapped_column(Text, default="")
+    data: Mapped[dict] = mapped_column(JSON, default=dict)
+    at: Mapped[datetime] = mapped_column(DateTime(timezone=True))

@@ -6,7 +6,12 @@
   alternative text, addresses replaced by the tenant's short links), states and the policy check, "respond
   publicly" on a mention or a case;
 - `campaigns`: time-boxed campaigns (goal, budget) and always-on streams;
-- `measure`: the KPIs (posts published, share tied to objectives, links placed, clicks) and the overview widget;
+- `approvals`: the approval chain by org model and the tenant's tiers (steps, rules), approve and reject,
+  expiry, and the crisis pause (`crisis.started`) with its deliberate resume;
+- `publishing`: scheduled posts go out through the accounts' channel connections (retries, the publish log,
+  posting by hand where no connection sends), interactions and followers read back from the network;
+- `measure`: the KPIs (posts published, share tied to objectives, links placed, clicks, interactions, engagement
+  rate, followers) and the overview widget;
 - `privacy`: whom a public response answered, for retention and erasure.
 """
 
@@ -18,6 +23,7 @@ from typing import Any
 
 from core.plugins.api import (
     DemoKpi,
+    DomainEvent,
     ErasureSubject,
     HookContext,
     Item,
@@ -50,7 +56,7 @@ INFO = PluginInfo(
     version="0.2.0",
     contract_version=1,
 )
-SLICES = ("calendar", "content", "campaigns")
+SLICES = ("calendar", "content", "campaigns", "publishing", "approvals")
 WORKERS = frozenset({"admin", "member", "regie", "workgroup", "owner"})
 """Roles that may write posts (the matrix's `plugin.work`): they get the "New post" entry."""
 
@@ -85,13 +91,25 @@ def regie_templates() -> tuple[str, Path]:
 
 
 @hookimpl
-def regie_nav(ctx: HookContext) -> list[NavEntry]:
+async def regie_nav(ctx: HookContext) -> list[NavEntry]:
+    """The calendar, writing, campaigns and streams; "Awaiting my approval" with its count (one statement) for
+    those who may work; the approval settings for the regie holder and admins."""
+    from plugins.talking.approvals.config import MAY_CONFIGURE
+    from plugins.talking.approvals.flow import awaiting_count
+
     _ = gettext_for(ctx.lang)
     base = f"/t/{ctx.tenant_slug}/p/talking"
+    roles = set(ctx.roles or ())
     entries = [NavEntry(_("Content calendar"), f"{base}/")]
-    if WORKERS & set(ctx.roles or ()):
+    if WORKERS & roles:
         entries.append(NavEntry(_("New post"), f"{base}/posts/new"))
-    return [*entries, NavEntry(_("Campaigns"), f"{base}/campaigns/"), NavEntry(_("Streams"), f"{base}/streams/")]
+        waiting = await awaiting_count(ctx.session, ctx.user_id)
+        entries.append(NavEntry(_("Awaiting my approval ({n})", n=waiting) if waiting else _("Awaiting my approval"),
+                                f"{base}/approvals/"))
+    entries += [NavEntry(_("Campaigns"), f"{base}/campaigns/"), NavEntry(_("Streams"), f"{base}/streams/")]
+    if MAY_CONFIGURE & roles:
+        entries.append(NavEntry(_("Approval settings"), f"{base}/approvals/settings"))
+    return entries
 
 
 @hookimpl
@@ -100,6 +118,15 @@ def regie_item_actions(ctx: HookContext, kind: str, item: Item) -> list[ItemActi
     from plugins.talking.content.items import respond_publicly
 
     return respond_publicly(ctx, kind, item)
+
+
+@hookimpl
+async def regie_events(ctx: HookContext, events: list[DomainEvent]) -> None:
+    """`crisis.started` pauses every post that would go out; `crisis.ended` resumes nothing by itself."""
+    if any(e.name in ("crisis.started", "crisis.ended") for e in events):
+        from plugins.talking.approvals.crisis import on_events
+
+        await on_events(ctx, events)
 
 
 @hookimpl

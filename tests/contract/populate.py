@@ -232,6 +232,19 @@ async def populate_talking(s: AsyncSession, tw: TenantWorld, now: datetime, acco
                             text=f"Nieuws van {name}", images=[image])
     s.add(variant)
     await s.flush()
+    s.add(t.PublishAttempt(post_id=post.id, variant_id=variant.id, attempt=1, at=now, outcome="retry",
+                           reason=f"Fout bij {name}", remote_uri=""))
+    waiting = t.Post(title=f"Ter goedkeuring van {name}", theme=name, state="in_review", approval_reason="rule",
+                     approval_round=1, approval_step=1, approval_chain=[{"users": [], "departments": [], "hub": True}],
+                     publish_at=now + timedelta(days=2), department_id=tw.departments["marketing"].id,
+                     author_id=tw.users["marketer"].id)
+    s.add(waiting)
+    await s.flush()
+    s.add_all([t.Approver(post_id=waiting.id, round=1, step=1, user_id=tw.users["regie"].id),
+               t.ApprovalEvent(post_id=waiting.id, round=1, step=1, kind="requested", reason=f"Reden van {name}",
+                               data={"reasons": ["rule:keyword"]}, at=now),
+               t.ApprovalSettings(expiry_days=14, steps=[], keywords=[name], platforms=[], account_ids=[],
+                                  campaign_ids=[], untrained=False)])
     link = ShortLink(code=f"{tw.slug[:4]}walk", target_url=f"https://{tw.slug}.example/?utm_source=x", origin="talking",
                      ref_id=variant.id)
     s.add(link)

@@ -94,9 +94,11 @@ async def test_demo_is_idempotent(sessionmaker: async_sessionmaker[AsyncSession]
     assert [(k["key"], k["source"], k["kind"]) for k in kpis] == [
         ("monitoring.volume", "monitoring", "plugin"), ("monitoring.negative_share", "monitoring", "plugin"),
         ("monitoring.reach", "monitoring", "plugin"), ("talking.objective_share", "talking", "plugin"),
-        ("talking.clicks", "talking", "plugin"), ("webcare.cases", "webcare", "plugin"),
-        ("webcare.within_sla", "webcare", "plugin"), ("leads", "CRM", "manual")]
-    assert [k["unit"] for k in kpis] == ["count", "percent", "count", "percent", "count", "count", "percent", "count"]
+        ("talking.clicks", "talking", "plugin"), ("talking.interactions", "talking", "plugin"),
+        ("talking.engagement_rate", "talking", "plugin"), ("talking.followers", "talking", "plugin"),
+        ("webcare.cases", "webcare", "plugin"), ("webcare.within_sla", "webcare", "plugin"), ("leads", "CRM", "manual")]
+    assert [k["unit"] for k in kpis] == ["count", "percent", "count", "percent", "count", "count", "percent", "count",
+                                         "count", "percent", "count"]
     assert targets == {"monitoring.volume": 1500, "monitoring.negative_share": 20, "talking.objective_share": 80,
                        "webcare.within_sla": 90, "leads": 40}
     assert reasons == ["plugin.activated:webcare"]

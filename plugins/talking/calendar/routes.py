@@ -14,7 +14,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from core.plugins.api import DomainError, clean_date, page, page_number, paginate
 from plugins.talking.calendar import service as cal
 from plugins.talking.content.choices import choices
-from plugins.talking.models import FINAL_STATES, STATES
+from plugins.talking.models import FINAL_STATES, STATE_REASONS, STATES
 
 
 async def _context(request: Request[Any, Any, Any], db: AsyncSession) -> dict[str, Any]:
@@ -25,6 +25,7 @@ async def _context(request: Request[Any, Any, Any], db: AsyncSession) -> dict[st
     filters = cal.Filters.of(params)
     base = f"/t/{slug}/p/talking"
     context: dict[str, Any] = {"view": view, "filters": filters, "states": STATES, "final_states": FINAL_STATES,
+                               "reasons": STATE_REASONS,
                                "ch": await choices(db, forms=False), "base": base}
     keep = filters.params()
     if view == "month":

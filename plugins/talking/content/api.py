@@ -65,6 +65,11 @@ class PostOut:
     author_id: str | None
     approval_reason: str
     approver_department_id: str | None
+    approval_step: int
+    """The step of the approval chain that decides now (1-based); 0 while nothing is asked."""
+    approval_steps: int
+    approval_expires_at: datetime | None
+    """When the approval runs out (a post not out by then waits for approval again)."""
     source_kind: str
     source_url: str
     reply_to_uri: str
@@ -89,6 +94,8 @@ def post_out(p: Post, slug: str) -> PostOut:
         publish_at=p.publish_at, published_at=p.published_at, campaign_id=_s(p.campaign_id),
         stream_id=_s(p.stream_id), department_id=_s(p.department_id), author_id=_s(p.author_id),
         approval_reason=p.approval_reason, approver_department_id=_s(p.approver_department_id),
+        approval_step=p.approval_step or 0, approval_steps=len(p.approval_chain or []),
+        approval_expires_at=p.approval_expires_at,
         source_kind=p.source_kind, source_url=p.source_url, reply_to_uri=p.reply_to_uri, revision=p.revision,
         href=f"/t/{slug}/p/talking/posts/{p.id}",
         variants=[VariantOut(id=str(v.id), account_id=str(v.account_id), platform=v.platform, handle=v.handle,
@@ -151,7 +158,7 @@ async def reschedule(request: Request[Any, Any, Any], db: AsyncSession, slug: st
 async def submit(request: Request[Any, Any, Any], db: AsyncSession, slug: str, post_id: UUID,
                  lang: str | None = None) -> PostOut:
     lang_of(request, lang)
-    return post_out(await service.submit(db, principal_of(request), post_id), slug)
+    return post_out(await service.submit(db, principal_of(request), post_id, request.app.state.settings), slug)
 
 
 ROUTES = [list_posts, get_post, create_post, reschedule, submit]

@@ -27,11 +27,22 @@ from core.plugins.api import (
     shortened_length,
     user_names,
 )
+from plugins.talking.approvals.view import post_context as approval_context
 from plugins.talking.content import service
 from plugins.talking.content.choices import Choices, choices
 from plugins.talking.content.forms import post_data, post_form, segments
-from plugins.talking.models import MAX_IMAGES, STATE_REASONS, STATES, Campaign, Post, Stream
+from plugins.talking.models import (
+    MAX_IMAGES,
+    PUBLISH_OUTCOMES,
+    STATE_REASONS,
+    STATES,
+    VARIANT_STATES,
+    Campaign,
+    Post,
+    Stream,
+)
 from plugins.talking.moments import form_value, on_day, parse_moment
+from plugins.talking.publishing import actions as publishing
 
 WORK = {"action": "plugin.work"}
 EDIT_RULE = "any member who may work in the talking plugin; a published or cancelled post no longer changes"
@@ -141,10 +152,17 @@ async def _post_page(request: Request[Any, Any, Any], db: AsyncSession, shown: P
     clicks = await short_link_clicks_by_ref(db, service.ORIGIN, [v.id for v in shown.variants])
     campaign = await db.get(Campaign, shown.campaign_id) if shown.campaign_id else None
     stream = await db.get(Stream, shown.stream_id) if shown.stream_id else None
-    return page(request, "talking/content/post.html", status_code=status, post=shown, ch=ch,
+    publish_log = await publishing.publish_log(db, shown.id)
+    approval = await approval_context(db, principal_of(request), shown)
+    return page(request, "talking/content/post.html", status_code=status, post=shown, ch=ch, **approval,
+                publish_log=publish_log, variant_states=VARIANT_STATES, outcomes=PUBLISH_OUTCOMES,
                 author=names.get(shown.author_id, ""), clicks=clicks, campaign=campaign, stream=stream,
                 states=STATES, reasons=STATE_REASONS, segments=segments, errors=errors or {},
                 form=form or {"publish_at": form_value(shown.publish_at)}, calendar=_calendar_href(request, shown))
+
+
+render_post = _post_page
+"""For the other slices' forms on a post's page (approvals): the page again, with a refusal's reasons."""
 
 
 def _calendar_href(request: Request[Any, Any, Any], shown: Post) -> str:
@@ -217,9 +235,14 @@ async def _move(request: Request[Any, Any, Any], db: AsyncSession, slug: str, po
     return Redirect(f"{_base(slug)}/posts/{moved.id}", status_code=303)
 
 
+move = _move
+"""For the other slices' forms on a post's page (publishing)."""
+
+
 @post("/posts/{post_id:uuid}/submit", opt={**WORK, "rule": EDIT_RULE})
 async def submit(request: Request[Any, Any, Any], db: AsyncSession, slug: str, post_id: UUID, data: Form) -> Any:
-    return await _move(request, db, slug, post_id, lambda: service.submit(db, principal_of(request), post_id))
+    return await _move(request, db, slug, post_id, lambda: service.submit(db, principal_of(request), post_id,
+                                                                        request.app.state.settings))
 
 
 @post("/posts/{post_id:uuid}/withdraw", opt={**WORK, "rule": EDIT_RULE})

@@ -32,7 +32,6 @@ from core.plugins.api import (
     OutwardAccount,
     PluginHost,
     Refused,
-    check_outward,
     check_web_url,
     clean_text,
     clean_uuid,
@@ -40,12 +39,17 @@ from core.plugins.api import (
     record_audit,
     shorten_links,
     shortened_length,
-    user_names,
     utcnow,
 )
+from plugins.talking.approvals.chain import requirement
+from plugins.talking.approvals.config import read_settings as approval_settings
+from plugins.talking.approvals.flow import enter_review, invalidate
+from plugins.talking.content.check import policy_check
 from plugins.talking.content.choices import Choices
 from plugins.talking.models import CHECKED_STATES, MAX_IMAGES, Campaign, Post, PostVariant, Stream
 from plugins.talking.moments import form_value, local_day, parse_moment
+from plugins.talking.publishing.service import plan as plan_publishing
+from plugins.talking.publishing.service import reset_unsent
 
 MAX_TEXT = 10000
 MAX_ALT = 1000
@@ -300,6 +304,7 @@ async def update_post(session: AsyncSession, principal: Any, post_id: Any, data:
                                             post.stream_id, post.department_id)
     withdrawn = changed and post.state in CHECKED_STATES
     if withdrawn:
+        await invalidate(session, principal, post, "edited")
         post.state, post.approval_reason, post.approver_department_id = "draft", "", None
         post.state_reason = "edited"  # models.STATE_REASONS
     post.revision += 1
@@ -330,56 +335,33 @@ async def reschedule(session: AsyncSession, principal: Any, post_id: Any, moment
     before = post.publish_at
     post.publish_at = moment
     post.revision += 1
+    plan_publishing(session, post)  # the message planned for the old moment finds nothing to do
     await record_audit(session, principal, "talking.post_rescheduled", subject=post, summary=post.title,
                        data={"from": before.isoformat() if before else None, "to": moment.isoformat()})
     return post
 
 
-async def submit(session: AsyncSession, principal: Any, post_id: Any) -> Post:
-    """A draft to the policy check: problems are refused per variant; an approval the org model asks for makes
-    it wait `in_review` (for `approver_department_id`, or the regie holder), otherwise it is `scheduled`."""
+async def submit(session: AsyncSession, principal: Any, post_id: Any, settings: Any = None) -> Post:
+    """A draft to the policy check (`content.check`): problems are refused per variant; an approval the org
+    model, crisis mode or one of the tenant's rules asks for makes it wait `in_review` for its approval chain
+    (`approvals`; `settings` to notify the approvers), otherwise it is `scheduled`."""
     post = await get_post(session, post_id)
     if post.state != "draft":
         raise Refused(msgid="Only a draft can be submitted; this post is {state}.", state=post.state)
-    errors = FieldErrors()
-    if post.publish_at is None or post.publish_at < utcnow():
-        errors.add("publish_at", msgid="Choose a moment in the future.")
-    if not post.variants:
-        errors.add("variants", msgid="Write the post for at least one account.")
-    author_id = getattr(principal, "user_id", None)
-    names = await user_names(session, [author_id])
-    initials = initials_of(names.get(author_id, "")) if author_id else ""
-    approval = None
-    for variant in post.variants:
-        check = await check_outward(session, variant.text, channel=variant.platform,
-                                    department_id=post.department_id, author_initials=initials, author_id=author_id,
-                                    image_alts=[str(i.get("alt") or "") for i in variant.images or []])
-        for problem_field, message in check.problems:
-            name = "text" if problem_field == "body" else problem_field
-            errors.errors.setdefault(f"variants.{variant.account_id}.{name}", message)
-        if check.needs_approval and approval is None:
-            approval = check
-    errors.raise_if_any()
-    if approval is not None:
-        post.state, post.approval_reason = "in_review", approval.reason
-        post.approver_department_id = approval.approver_department_id
+    config = await approval_settings(session)
+    check = await policy_check(session, principal, post, crisis=config is not None and config.crisis_since is not None)
+    needed = await requirement(session, post, check, config, post.author_id or getattr(principal, "user_id", None))
+    if needed.needs:
+        await enter_review(session, settings, post, needed)
     else:
         post.state, post.approval_reason, post.approver_department_id = "scheduled", "", None
     post.state_reason = ""
     post.revision += 1
+    reset_unsent(post)
+    plan_publishing(session, post)
     await record_audit(session, principal, "talking.post_submitted", subject=post, summary=post.title,
                        data={"state": post.state, "approval_reason": post.approval_reason})
     return post
-
-
-PARTICLES = {"de", "van", "der", "den", "het", "ten", "ter", "te", "la", "le", "du", "von"}
-
-
-def initials_of(name: str) -> str:
-    """"Lotte Visser" → "LV", "Jan de Vries" → "JV": for a sign-off that names the author."""
-    words = [w for w in (name or "").replace(".", " ").split() if w]
-    picked = [w for w in words if w.casefold() not in PARTICLES] or words
-    return "".join(w[0].upper() for w in picked if w[0].isalpha())
 
 
 WITHDRAWABLE = ("in_review", "approved", "scheduled", "paused", "failed")
@@ -391,6 +373,7 @@ async def withdraw(session: AsyncSession, principal: Any, post_id: Any) -> Post:
     if post.state not in WITHDRAWABLE:
         raise Refused(msgid="Only a post that waits or is scheduled can go back to draft; this post is {state}.",
                       state=post.state)
+    await invalidate(session, principal, post, "withdrawn")
     post.state, post.approval_reason, post.approver_department_id, post.state_reason = "draft", "", None, ""
     post.revision += 1
     await record_audit(session, principal, "talking.post_withdrawn", subject=post, summary=post.title)
@@ -401,6 +384,7 @@ async def cancel(session: AsyncSession, principal: Any, post_id: Any, reason: st
     post = await get_post(session, post_id)
     _refuse_final(post, "__all__")
     reason = clean_text(reason, "reason", required=False, max_length=500)
+    await invalidate(session, principal, post, "cancelled")
     post.state, post.state_reason = "cancelled", reason
     post.revision += 1
     await record_audit(session, principal, "talking.post_cancelled", subject=post, summary=post.title, reason=reason)
@@ -434,6 +418,7 @@ async def record_posted(session: AsyncSession, principal: Any, post_id: Any, url
     for variant in post.variants:
         if given.get(variant.id):
             variant.external_url, variant.published_at = str(given[variant.id]), when
+            variant.publish_state = "published"
     post.state, post.published_at, post.state_reason = "published", when, ""
     post.publish_at = post.publish_at or when
     post.revision += 1

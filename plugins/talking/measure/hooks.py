@@ -5,7 +5,9 @@ KPIs, each over whole UTC days:
 - `talking.objective_share`: of the content of the period (posts not cancelled that went out or are planned in
   it), the share tied to an objective of the starting points; None without content;
 - `talking.links_placed`: short links in the variants of the posts that went out in the period;
-- `talking.clicks`: clicks on talking's short links in the period (counted per day by the redirect).
+- `talking.clicks`: clicks on talking's short links in the period (counted per day by the redirect);
+- `talking.interactions`, `talking.engagement_rate`, `talking.followers`: from what the network says back
+  (`publishing/figures.py` defines them exactly).
 
 The widget lists the coming week's planned posts: one indexed read of at most a few rows.
 """
@@ -22,6 +24,7 @@ from core.plugins.api import HookContext, KpiDefinition, Widget, gettext_for, sh
 from plugins.talking.content.service import ORIGIN
 from plugins.talking.models import STATES, Post, PostVariant
 from plugins.talking.moments import utc_days
+from plugins.talking.publishing import figures
 
 KPIS = [
     KpiDefinition("talking.posts_published", {"nl": "Gepubliceerde berichten", "en": "Posts published"}, "count",
@@ -37,6 +40,17 @@ KPIS = [
     KpiDefinition("talking.clicks", {"nl": "Kliks op links", "en": "Clicks on links"}, "count",
                   {"nl": "Kliks op de korte links van de berichten in de periode.",
                    "en": "Clicks on the posts' short links in the period."}),
+    KpiDefinition("talking.interactions", {"nl": "Interacties", "en": "Interactions"}, "count",
+                  {"nl": "Likes, reposts, antwoorden en citaten op de berichten die in de periode zijn geplaatst.",
+                   "en": "Likes, reposts, replies and quotes on the posts that went out in the period."}),
+    KpiDefinition("talking.engagement_rate", {"nl": "Betrokkenheid", "en": "Engagement rate"}, "percent",
+                  {"nl": "Interacties op de berichten van de periode, gedeeld door de volgers (aan het eind van de "
+                         "periode) van de accounts waarop ze zijn geplaatst.",
+                   "en": "Interactions on the period's posts divided by the followers (at the period's end) of the "
+                         "accounts they went out on."}),
+    KpiDefinition("talking.followers", {"nl": "Omvang van het netwerk", "en": "Network size"}, "count",
+                  {"nl": "Volgers van de eigen accounts aan het eind van de periode.",
+                   "en": "Followers of the organisation's own accounts at the period's end."}),
 ]
 WIDGET_ROWS = 6
 PLANNED = ("in_review", "approved", "scheduled")
@@ -59,7 +73,7 @@ async def measure(ctx: HookContext, kpi: str, period: tuple[date, date]) -> floa
         return float(sum(len(links or []) for links in rows.all()))
     if kpi == "talking.clicks":
         return float(await short_link_clicks(session, ORIGIN, period))
-    return None
+    return await figures.measure(session, kpi, period)
 
 
 async def widgets(ctx: HookContext) -> list[Widget]:

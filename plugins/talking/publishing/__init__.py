@@ -1,0 +1,1 @@
+"""Scheduled publishing through the channel connectors, the publish log, interactions and followers."""
