@@ -73,6 +73,8 @@ class ChannelState:
     last_error: str
     last_error_at: datetime | None
     last_checked_at: datetime | None
+    remote_did: str = ""
+    """The remote identity (AT Protocol: the DID), which stays when the handle changes."""
 
     @property
     def connected(self) -> bool:
@@ -81,8 +83,9 @@ class ChannelState:
 
 def state_of(row: ChannelConnection) -> ChannelState:
     return ChannelState(social_account_id=row.social_account_id, connector=row.connector, status=row.status,
-                        remote_handle=row.remote_handle, service_url=row.service_url, last_error=row.last_error,
-                        last_error_at=row.last_error_at, last_checked_at=row.last_checked_at)
+                        remote_handle=row.remote_handle, remote_did=row.remote_did, service_url=row.service_url,
+                        last_error=row.last_error, last_error_at=row.last_error_at,
+                        last_checked_at=row.last_checked_at)
 
 
 async def connection_row(session: AsyncSession, social_account_id: UUID) -> ChannelConnection | None:

@@ -29,9 +29,10 @@ from typing import Any
 from uuid import UUID
 
 import httpx
-from sqlalchemy import select, text
+from sqlalchemy import select, text, update
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import selectinload
+from sqlalchemy.orm.attributes import set_committed_value
 
 from core.plugins.api import (
     Capability,
@@ -208,15 +209,32 @@ async def _prepare(ctx: JobContext, post_id: UUID, at: str) -> tuple[str, list[W
                 _by_hand(session, post, variant, now)
                 by_hand.append(variant)
                 continue
-            ask_first = bool(variant.remote_key)
-            variant.remote_key = variant.remote_key or new_key()  # committed before sending
-            work.append(Work(variant.id, variant.account_id, variant.remote_key, ask_first))
+            key, ask_first = await claim_key(session, variant)  # committed before sending
+            work.append(Work(variant.id, variant.account_id, key, ask_first))
         if by_hand:
             await notify_author(session, ctx, post, Msg("Post this by hand now: {title}", title=post.title),
                                 Msg("Its time has come, but Regie cannot send it on {accounts}: post it there and "
                                     "record where on its page.",
                                     accounts=", ".join(f"{v.platform} @{v.handle}" for v in by_hand)))
     return "", work
+
+
+async def claim_key(session: AsyncSession, variant: PostVariant) -> tuple[str, bool]:
+    """The variant's record key, and whether it was stored before this run (then the post may be out: ask
+    `find` first). A new key is stored only where none is (compare and set), so two runs that overlap — a
+    delayed message and the sweeper where no advisory lock exists (SQLite) — send under one key, and the
+    network keeps one record per key."""
+    if variant.remote_key:
+        return variant.remote_key, True
+    key = new_key()
+    claimed = await session.execute(update(PostVariant).where(PostVariant.id == variant.id,
+                                                              PostVariant.remote_key == "")
+                                    .values(remote_key=key).execution_options(synchronize_session=False))
+    if claimed.rowcount == 1:  # type: ignore[attr-defined]
+        set_committed_value(variant, "remote_key", key)
+        return key, False
+    await session.refresh(variant, ["remote_key"])
+    return variant.remote_key, True
 
 
 def _by_hand(session: AsyncSession, post: Post, variant: PostVariant, now: datetime) -> None:

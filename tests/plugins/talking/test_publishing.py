@@ -223,6 +223,23 @@ async def test_a_crash_after_sending_is_found_on_the_retry_never_posted_twice(
     assert record["uri"] == variant.remote_uri
 
 
+async def test_two_runs_at_once_send_under_one_key_and_post_once(
+        app, client, talk: Talk, sessionmaker, atproto_network: AtprotoNetwork, allow_localhost) -> None:
+    """A delayed message and the sweeper's may run together (SQLite has no advisory lock): both take the one key
+    stored first, and the network keeps one record per key."""
+    tw = talk.world.a
+    remote, account_id = await connected_remote(client, sessionmaker, tw, atproto_network)
+    post_id = await due_post(sessionmaker, tw, [account_id])
+    outcomes = await asyncio.gather(publish(app, tw, post_id), publish(app, tw, post_id), return_exceptions=True)
+    assert "published" in outcomes, outcomes
+    await publish(app, tw, post_id)  # whatever an overlapping run left to do
+    post, log = await load(sessionmaker, tw, post_id)
+    [variant] = post.variants
+    assert post.state == "published" and {a.remote_uri for a in log if a.remote_uri} == {variant.remote_uri}
+    [record] = await asyncio.to_thread(records, atproto_network, remote.did)  # exactly one post
+    assert record["uri"] == variant.remote_uri and record["uri"].endswith("/" + variant.remote_key)
+
+
 # -- failing -------------------------------------------------------------------------------------------------------
 
 async def test_a_failing_webhook_is_tried_again_with_back_off_then_fails_and_the_author_is_told(
