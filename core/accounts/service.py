@@ -32,7 +32,7 @@ from core.auth.models import Membership, User
 from core.auth.permissions import can
 from core.db.lookup import get_or_404
 from core.errors import DomainError, PermissionDenied, Refused
-from core.i18n import N_
+from core.i18n import N_, Msg
 from core.policy.service import published_policy
 from core.validation import FieldErrors, clean_choice, clean_text, clean_uuid
 from core.workgroup.models import Department, WorkgroupSeat
@@ -124,14 +124,16 @@ async def register(session: AsyncSession, principal: Any, tenant: Any, data: dic
     await session.flush()
     if existing:
         await record(session, principal, "account.found", subject=account,
-                     summary=f"Account {label} registered to be claimed ({origin})", data={"origin": origin})
+                     summary=Msg("Account {account} registered to be claimed ({origin})", account=label,
+                                 origin=origin), data={"origin": origin})
     elif org_model in AUTO_APPROVE:
         await record(session, principal, "account.auto_approved", subject=account,
-                     summary=f"Account {label} auto-approved by org model {org_model}",
+                     summary=Msg("Account {account} approved at once by the organisation model ({model})",
+                                 account=label, model=org_model),
                      reason=account.decision_reason, data={"org_model": org_model})
     else:
         await record(session, principal, "account.requested", subject=account,
-                     summary=f"Account {label} requested", data={"org_model": org_model})
+                     summary=Msg("Account {account} requested", account=label), data={"org_model": org_model})
     return account
 
 

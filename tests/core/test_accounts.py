@@ -55,6 +55,20 @@ async def test_auto_approved_org_models(client, world, sessionmaker, model):
     assert "account.auto_approved" in await _audit(sessionmaker, world.a)
 
 
+async def test_the_account_history_reads_in_the_interface_language(client, world, sessionmaker):
+    await _org_model(sessionmaker, world.a, "centralized")
+    await login_as(client, world.a, "member")
+    await post_form(client, "/lang", {"lang": "nl", "next": URL})
+    r = await post_form(client, URL, _data(world.a), follow_redirects=False)
+    assert r.status_code == 303
+    [account] = await _accounts(sessionmaker, world.a)
+    client.cookies.clear()
+    await login_as(client, world.a, "regie")  # the history is for those who decide
+    await post_form(client, "/lang", {"lang": "nl", "next": URL})
+    page = (await client.get(f"{URL}{account.id}")).text
+    assert "Account instagram:acme_nl aangevraagd" in page and " requested" not in page
+
+
 @pytest.mark.parametrize("model", ["centralized", "hub_and_spoke"])
 async def test_the_hub_decides_in_centralized_and_hub_and_spoke(client, world, sessionmaker, model):
     await _org_model(sessionmaker, world.a, model)
