@@ -316,19 +316,27 @@ async def draft_of(ctx: JobContext, post: Post, variant: PostVariant, connector:
 
 
 async def fetch_image(settings: Any, image: dict[str, Any]) -> Image:
-    """An image of the variant, fetched from its address (checked against private networks)."""
+    """An image of the variant, fetched from its address (checked against private networks): an image type, at
+    most `IMAGE_BYTES`, read in pieces so a larger answer is dropped without being held whole."""
     url = str(image.get("url") or "")
     try:
         checked = await asyncio.to_thread(check_outbound_url, url, settings, "url")
-        async with httpx.AsyncClient(timeout=10, follow_redirects=False) as client:
-            response = await client.get(checked)
+        async with httpx.AsyncClient(timeout=10, follow_redirects=False) as client, \
+                client.stream("GET", checked) as response:
+            mime = response.headers.get("content-type", "").split(";")[0].strip().lower()
+            if response.status_code != 200 or not mime.startswith("image/"):
+                raise ChannelError(f"the image {url[:200]} could not be used (HTTP {response.status_code}, "
+                                   f"{mime or 'no type'})")
+            data = bytearray()
+            async for chunk in response.aiter_bytes():
+                data += chunk
+                if len(data) > IMAGE_BYTES:
+                    raise ChannelError(f"the image {url[:200]} is larger than {IMAGE_BYTES:,} bytes")
+    except ChannelError:
+        raise
     except Exception as exc:  # noqa: BLE001 - any trouble fetching is a reason to try again later
         raise ChannelError(f"the image {url[:200]} could not be fetched: {type(exc).__name__}") from None
-    if response.status_code != 200 or len(response.content) > IMAGE_BYTES:
-        raise ChannelError(f"the image {url[:200]} could not be used (HTTP {response.status_code}, "
-                           f"{len(response.content)} bytes)")
-    mime = response.headers.get("content-type", "image/jpeg").split(";")[0].strip() or "image/jpeg"
-    return Image(data=response.content, alt=str(image.get("alt") or ""), mime_type=mime)
+    return Image(data=bytes(data), alt=str(image.get("alt") or ""), mime_type=mime)
 
 
 async def settle(ctx: JobContext, post_id: UUID) -> str:

@@ -179,6 +179,75 @@ async def test_a_due_post_goes_out_once_is_logged_and_can_be_deleted_from_the_ne
     assert "verwijderd van het netwerk" in unescape((await client.get(f"{BASE}/posts/{post_id}")).text)
 
 
+def tiny_png() -> bytes:
+    """A valid 1×1 PNG, made here (no file in the repository, nothing downloaded)."""
+    import struct
+    import zlib
+
+    def chunk(kind: bytes, data: bytes) -> bytes:
+        return struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data) & 0xFFFFFFFF)
+
+    return (b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", struct.pack(">IIBBBBB", 1, 1, 8, 2, 0, 0, 0))
+            + chunk(b"IDAT", zlib.compress(b"\x00\xff\x80\x00")) + chunk(b"IEND", b""))
+
+
+@pytest.fixture
+def image_server() -> Any:
+    """Images on 127.0.0.1 (allowed for outbound calls in the test settings): a photo, a web page posing as
+    one, and an image too large for the network."""
+    import threading
+    from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+    answers = {"/photo.png": ("image/png", tiny_png()), "/page.png": ("text/html", b"<html>not an image</html>"),
+               "/huge.png": ("image/png", b"\0" * (service.IMAGE_BYTES + 1))}
+
+    class Handler(BaseHTTPRequestHandler):
+        def do_GET(self) -> None:  # noqa: N802 - the standard library's name
+            kind, body = answers.get(self.path, ("text/plain", b""))
+            self.send_response(200 if self.path in answers else 404)
+            self.send_header("content-type", kind)
+            self.send_header("content-length", str(len(body)))
+            self.end_headers()
+            self.wfile.write(body)
+
+        def log_message(self, *_args: Any) -> None:
+            pass
+
+    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    yield f"http://127.0.0.1:{server.server_address[1]}"
+    server.shutdown()
+
+
+async def test_images_go_out_with_their_alternative_text_and_a_bad_one_is_a_reason(
+        app, client, talk: Talk, sessionmaker, atproto_network: AtprotoNetwork, allow_localhost,
+        image_server: str) -> None:
+    tw = talk.world.a
+    remote, account_id = await connected_remote(client, sessionmaker, tw, atproto_network)
+    post_id = await due_post(sessionmaker, tw, [account_id], "Onze nieuwe wachtruimte")
+    with tenant_scope(tw.id):
+        async with sessionmaker() as session, session.begin():
+            await session.execute(update(PostVariant).where(PostVariant.post_id == post_id).values(images=[
+                {"url": f"{image_server}/photo.png", "alt": "Een lichte wachtruimte met groene stoelen"}]))
+    assert await publish(app, tw, post_id) == "published"
+    [record] = await asyncio.to_thread(records, atproto_network, remote.did)
+    [image] = record["value"]["embed"]["images"]
+    assert image["alt"] == "Een lichte wachtruimte met groene stoelen"
+    assert image["image"]["mimeType"] == "image/png" and image["image"]["size"] == len(tiny_png())
+
+    for path, reason in (("/page.png", "text/html"), ("/huge.png", "larger than")):
+        other = await due_post(sessionmaker, tw, [account_id], f"Foto {path}")
+        with tenant_scope(tw.id):
+            async with sessionmaker() as session, session.begin():
+                await session.execute(update(PostVariant).where(PostVariant.post_id == other).values(
+                    images=[{"url": f"{image_server}{path}", "alt": "Foto"}]))
+        await publish(app, tw, other)
+        post, log = await load(sessionmaker, tw, other)
+        assert post.variants[0].publish_state == "retrying" and reason in post.variants[0].last_error
+        assert [a.outcome for a in log] == ["retry"]
+    assert len(await asyncio.to_thread(records, atproto_network, remote.did)) == 1  # nothing else went out
+
+
 async def test_a_response_goes_out_as_a_reply_in_its_thread(app, client, talk: Talk, sessionmaker,
                                                              atproto_network: AtprotoNetwork,
                                                              allow_localhost) -> None:
