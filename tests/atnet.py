@@ -23,10 +23,10 @@ import secrets
 import subprocess
 import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Awaitable, Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
-from typing import IO, Any
+from typing import IO, Any, TypeVar
 
 import httpx
 import pytest
@@ -39,6 +39,22 @@ WORKER = os.environ.get("PYTEST_XDIST_WORKER", "")
 PG_URL = os.environ.get("TEST_POSTGRES_URL", "postgresql+asyncpg://postgres@127.0.0.1:5432/test")
 START_TIMEOUT = 60.0
 XDIST_GROUP = "atproto"
+
+
+T = TypeVar("T")
+
+
+async def eventually(network: AtprotoNetwork, ask: Callable[[], Awaitable[T]], ok: Callable[[T], bool],
+                     deadline: float = 30.0) -> T:
+    """Settle the network and ask again until `ok` (the AppView indexes asynchronously) or `deadline` seconds
+    passed; returns the last answer, for the caller's assertion to show."""
+    until = time.monotonic() + deadline
+    while True:
+        await asyncio.to_thread(network.settle)
+        answer = await ask()
+        if ok(answer) or time.monotonic() > until:
+            return answer
+        await asyncio.sleep(0.2)
 
 
 def install_dir() -> Path:

@@ -9,10 +9,9 @@ a deadline (a bound only a network that stopped indexing would break, not a timi
 from __future__ import annotations
 
 import asyncio
-import time
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import AsyncIterator
 from dataclasses import dataclass
-from typing import Any, TypeVar
+from typing import Any
 
 import pytest
 from atproto import AsyncClient, client_utils, models
@@ -30,10 +29,8 @@ from core.channels.connector import (
     new_key,
 )
 from core.settings import Settings
-from tests.atnet import Account, AtprotoNetwork
+from tests.atnet import Account, AtprotoNetwork, eventually
 
-T = TypeVar("T")
-DEADLINE = 30.0
 """Seconds an indexed change may take to show: only a network that stopped indexing exceeds it."""
 
 
@@ -48,16 +45,6 @@ class RegisteredAccount:
 def loopback_settings() -> Settings:
     """The tests' network runs on localhost: allowed the way the test settings allow loopback."""
     return Settings(outbound_allow=("127.0.0.1", "::1", "localhost"))
-
-
-async def eventually(network: AtprotoNetwork, ask: Callable[[], Awaitable[T]], ok: Callable[[T], bool]) -> T:
-    deadline = time.monotonic() + DEADLINE
-    while True:
-        await asyncio.to_thread(network.settle)
-        answer = await ask()
-        if ok(answer) or time.monotonic() > deadline:
-            return answer
-        await asyncio.sleep(0.2)
 
 
 async def signed_in(network: AtprotoNetwork, account: Account) -> AsyncClient:

@@ -6,9 +6,7 @@ from __future__ import annotations
 
 import asyncio
 import functools
-import time
-from collections.abc import Awaitable, Callable
-from typing import Any, TypeVar
+from typing import Any
 from uuid import UUID
 
 import pytest
@@ -23,12 +21,10 @@ from core.tenancy.scope import tenant_scope
 from plugins.monitoring.models import Mention, MentionProfile, NetworkCursor, SearchProfile, Source
 from plugins.monitoring.plugin import regie_jobs
 from plugins.monitoring.sources.network import search_terms
-from tests.atnet import Account, AtprotoNetwork
+from tests.atnet import Account, AtprotoNetwork, eventually
 from tests.core.channels.test_connections import make_account, page_url
 from tests.support import TenantWorld, World, login_as, post_form
 
-T = TypeVar("T")
-DEADLINE = 30.0
 """Seconds the network may take to index a post: only a network that stopped indexing exceeds it."""
 
 
@@ -70,17 +66,6 @@ async def read(app: Any, tw: TenantWorld) -> dict[str, Any]:
     return await run_named_job(app, "monitoring.read_network", tw.id)
 
 
-async def until(network: AtprotoNetwork, ask: Callable[[], Awaitable[T]], ok: Callable[[T], bool]) -> T:
-    """Settle the network and ask again until `ok` (the AppView indexes asynchronously) or the deadline."""
-    deadline = time.monotonic() + DEADLINE
-    while True:
-        await asyncio.to_thread(network.settle)
-        answer = await ask()
-        if ok(answer) or time.monotonic() > deadline:
-            return answer
-        await asyncio.sleep(0.2)
-
-
 async def mentions(sessionmaker: Any, tw: TenantWorld) -> list[Mention]:
     with tenant_scope(tw.id):
         async with sessionmaker() as session:
@@ -95,7 +80,7 @@ async def read_until(app: Any, network: AtprotoNetwork, sessionmaker: Any, tw: T
         assert result["failed"] == 0, result
         return await mentions(sessionmaker, tw)
 
-    return await until(network, ask, lambda found: len(found) >= count)
+    return await eventually(network, ask, lambda found: len(found) >= count)
 
 
 def test_the_job_reads_at_least_every_30_seconds() -> None:

@@ -12,11 +12,9 @@ from __future__ import annotations
 
 import asyncio
 import socket
-import time
-from collections.abc import Awaitable, Callable
 from datetime import UTC, date, datetime, timedelta
 from html import unescape
-from typing import Any, TypeVar
+from typing import Any
 from uuid import UUID
 
 import dramatiq
@@ -32,29 +30,18 @@ from core.tenancy.scope import tenant_scope
 from plugins.talking.measure.hooks import measure
 from plugins.talking.models import AccountFollowers, Post, PostVariant, PublishAttempt, VariantInteractions
 from plugins.talking.publishing import service
-from tests.atnet import Account, AtprotoNetwork
+from tests.atnet import Account, AtprotoNetwork, eventually
 from tests.plugins.talking.conftest import Talk
 from tests.support import TenantWorld, login_as, post_form
 
 BASE = "/t/acme/p/talking"
 JOB = "talking.publish_post"
-T = TypeVar("T")
 
 
 @pytest.fixture
 def allow_localhost(app: Any, monkeypatch: pytest.MonkeyPatch) -> None:
     """The local network answers on localhost: allowed the way the test settings allow loopback."""
     monkeypatch.setattr(app.state.settings, "outbound_allow", (*app.state.settings.outbound_allow, "localhost"))
-
-
-async def eventually(network: AtprotoNetwork, ask: Callable[[], Awaitable[T]], ok: Callable[[T], bool]) -> T:
-    deadline = time.monotonic() + 30
-    while True:
-        await asyncio.to_thread(network.settle)
-        answer = await ask()
-        if ok(answer) or time.monotonic() > deadline:
-            return answer
-        await asyncio.sleep(0.2)
 
 
 def records(network: AtprotoNetwork, did: str) -> list[dict[str, Any]]:

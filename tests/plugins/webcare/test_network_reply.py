@@ -14,14 +14,13 @@ from core.activation.models import PluginActivation
 from core.plugins.api import find_item, run_named_job
 from core.tenancy.scope import tenant_scope
 from plugins.webcare.models import Case, CaseMessage, Delivery, Reply
-from tests.atnet import AtprotoNetwork
+from tests.atnet import AtprotoNetwork, eventually
 from tests.plugins.monitoring.test_network import (
     allow_localhost,  # noqa: F401 - a fixture
     connect_account,
     read,
     reply_to,
     signed_in,
-    until,
 )
 from tests.plugins.webcare.test_intake import add_rule
 from tests.plugins.webcare.test_replies import base, get, make_case, rows
@@ -35,7 +34,7 @@ async def cases(app: Any, network: AtprotoNetwork, sessionmaker: Any, tw: Tenant
         await read(app, tw)
         return await rows(sessionmaker, tw, Case)
 
-    return await until(network, ask, bool)
+    return await eventually(network, ask, bool)
 
 
 async def thread_replies(network: AtprotoNetwork, viewer: Any, uri: str) -> list[Any]:
@@ -43,7 +42,7 @@ async def thread_replies(network: AtprotoNetwork, viewer: Any, uri: str) -> list
     async def ask() -> list[Any]:
         return list((await viewer.get_post_thread(uri, depth=2)).thread.replies or [])
 
-    return await until(network, ask, bool)
+    return await eventually(network, ask, bool)
 
 
 @pytest.fixture
