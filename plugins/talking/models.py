@@ -48,9 +48,9 @@ STATE_REASONS: dict[str, str] = {
 """`Post.state_reason` values the system sets; anything else there was written by a person (a cancellation)."""
 FINAL_STATES = ("published", "cancelled")
 """A post in one of these no longer moves on the calendar and its content no longer changes."""
-CHECKED_STATES = ("in_review", "approved", "scheduled")
-"""A post in one of these passed the policy check (and, once approvals exist, its approval): editing its content
-sends it back to draft."""
+CHECKED_STATES = ("in_review", "approved", "scheduled", "failed", "paused")
+"""A post in one of these passed the policy check (and its approval): editing its content sends it back to draft
+(a failed or paused post too: what goes out again must be what was checked)."""
 
 OBJECTIVES: dict[str, str] = {
     "awareness": N_("awareness"), "engagement": N_("engagement"), "traffic": N_("traffic"),

@@ -38,7 +38,8 @@ MAX_REASON = 1000
 # -- reading -----------------------------------------------------------------------------------------------------
 
 async def post_for_decision(session: AsyncSession, post_id: Any) -> Post:
-    post = await session.scalar(select(Post).where(Post.id == post_id).options(selectinload(Post.variants)))
+    post = await session.scalar(select(Post).where(Post.id == post_id).options(selectinload(Post.variants))
+                                .with_for_update(of=Post))  # two approvers at once: the second sees the first's
     if post is None:
         raise NotFound()
     return post

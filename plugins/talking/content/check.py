@@ -33,7 +33,7 @@ async def policy_check(session: AsyncSession, principal: Any, post: Post, *, cri
         errors.add("publish_at", msgid="Choose a moment in the future.")
     if not post.variants:
         errors.add("variants", msgid="Write the post for at least one account.")
-    author_id = getattr(principal, "user_id", None)
+    author_id = post.author_id or getattr(principal, "user_id", None)  # the writer, not whoever submits or resumes
     names = await user_names(session, [author_id])
     initials = initials_of(names.get(author_id, "")) if author_id else ""
     approval = None

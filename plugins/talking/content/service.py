@@ -241,12 +241,27 @@ async def _place(session: AsyncSession, post: Post, cleaned: Cleaned, base_url: 
             utm={"utm_source": given.account.platform, "utm_medium": "social", "utm_campaign": campaign_slug})
         links = [link.as_json() for link in shortened.links]
         if (variant.text, variant.images, variant.links) != (shortened.text, given.images, links):
+            _refuse_out(variant)
             changed = True
             variant.text, variant.images, variant.links = shortened.text, given.images, links
     for variant in existing.values():
+        _refuse_out(variant, removing=True)
         post.variants.remove(variant)
         changed = True
     return changed
+
+
+def _refuse_out(variant: PostVariant, removing: bool = False) -> None:
+    """A variant that went out keeps its text; one that may have (its record key is stored: a try was made) keeps
+    its place, since removing it would forget the key and a variant added back would go out under a new one. A
+    changed text keeps the key, so a try that did reach the network is found instead of posting again."""
+    if variant.published_at is not None:
+        raise DomainError(field=f"variants.{variant.account_id}.text",
+                          msgid="This account's post went out already: it can no longer change or be removed.")
+    if removing and variant.remote_key:
+        raise DomainError(field=f"variants.{variant.account_id}.text",
+                          msgid="Regie tried to send this account's post already: it can change, but not be "
+                                "removed.")
 
 
 async def _source(session: AsyncSession, pm: PluginHost | None, data: dict[str, Any]) -> dict[str, str]:

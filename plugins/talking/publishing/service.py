@@ -56,7 +56,7 @@ from core.plugins.api import (
     record_account_post,
     utcnow,
 )
-from plugins.talking.models import Post, PostVariant, PublishAttempt
+from plugins.talking.models import ApprovalSettings, Post, PostVariant, PublishAttempt
 
 PUBLISH_JOB = "talking.publish_post"
 DUE_STATES = ("scheduled", "approved")
@@ -146,6 +146,8 @@ class Work:
     key: str
     ask_first: bool
     """The key was stored before this run: the post may be out already (ask `find` first)."""
+    revision: int
+    """The post as this run found it: an edit, a move, a cancel or a pause meanwhile stops the sending."""
 
 
 async def publish_post(ctx: JobContext, post_id: str = "", at: str = "", **_: Any) -> str:
@@ -196,6 +198,10 @@ async def _prepare(ctx: JobContext, post_id: UUID, at: str) -> tuple[str, list[W
             return "early", []
         if post.approval_expires_at is not None and as_utc(post.approval_expires_at) <= now:
             return "expired", []
+        if await crisis_on(session):  # whatever brought it here (a retry, a date given meanwhile): not now
+            post.state, post.state_reason = "paused", "crisis"
+            post.revision += 1
+            return "paused", []
         states = await channel_states(session, [v.account_id for v in post.variants])
         work, by_hand = [], []
         for variant in post.variants:
@@ -210,13 +216,19 @@ async def _prepare(ctx: JobContext, post_id: UUID, at: str) -> tuple[str, list[W
                 by_hand.append(variant)
                 continue
             key, ask_first = await claim_key(session, variant)  # committed before sending
-            work.append(Work(variant.id, variant.account_id, key, ask_first))
+            work.append(Work(variant.id, variant.account_id, key, ask_first, post.revision))
         if by_hand:
             await notify_author(session, ctx, post, Msg("Post this by hand now: {title}", title=post.title),
                                 Msg("Its time has come, but Regie cannot send it on {accounts}: post it there and "
                                     "record where on its page.",
                                     accounts=", ".join(f"{v.platform} @{v.handle}" for v in by_hand)))
     return "", work
+
+
+async def crisis_on(session: AsyncSession) -> bool:
+    """Crisis mode as the approvals slice recorded it from webcare's events: nothing goes out meanwhile."""
+    return await session.scalar(select(ApprovalSettings.crisis_since).where(
+        ApprovalSettings.crisis_since.is_not(None)).limit(1)) is not None
 
 
 async def claim_key(session: AsyncSession, variant: PostVariant) -> tuple[str, bool]:
@@ -249,8 +261,9 @@ async def send_variant(ctx: JobContext, post_id: UUID, item: Work) -> str:
     async with job_transaction(ctx) as session:
         post = await session.get(Post, post_id)
         variant = await session.get(PostVariant, item.variant_id)
-        if post is None or variant is None or variant.published_at is not None:
-            return "nothing"
+        if post is None or variant is None or variant.published_at is not None or post.state not in DUE_STATES \
+                or post.revision != item.revision:
+            return "nothing"  # out already, or the post changed since the run began (edited, moved, paused)
         attempt, now = variant.attempts + 1, utcnow()
         try:
             async with open_channel(session, ctx.settings, variant.account_id) as (connector, connection):

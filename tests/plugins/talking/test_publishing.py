@@ -338,6 +338,74 @@ async def test_a_failing_webhook_is_tried_again_with_back_off_then_fails_and_the
     assert again.status_code == 409  # only a failed post
 
 
+async def test_what_goes_out_is_what_was_checked_edits_and_crisis_stop_the_sending(
+        app, client, talk: Talk, sessionmaker) -> None:
+    """A failed post that is edited goes back to draft (a retry cannot send unchecked text); a variant that had a
+    try keeps its place; crisis mode pauses a post at its moment whatever brought it there; a run whose post
+    changed after it began sends nothing."""
+    from plugins.talking.models import ApprovalSettings
+    from tests.plugins.talking.conftest import post_form as editor_form
+
+    tw = talk.world.a
+    account_id = talk.x()
+    await connect(client, tw, account_id, {"connector": "webhook",
+                                           "service_url": f"http://127.0.0.1:{closed_port()}/hook"})
+    post_id = await due_post(sessionmaker, tw, [account_id], objective="", theme="service")
+    with tenant_scope(tw.id):
+        async with sessionmaker() as session, session.begin():
+            await session.execute(update(Post).where(Post.id == post_id).values(state="failed"))
+    post, _log = await load(sessionmaker, tw, post_id)
+    form = editor_form(talk, "acme", title=post.title, revision=str(post.revision), x="Vandaag open tot 21 uur",
+                       publish_at="2099-05-14T09:30")
+    assert (await post_form(client, f"{BASE}/posts/{post_id}", form, follow_redirects=False)).status_code == 303
+    post, _log = await load(sessionmaker, tw, post_id)
+    assert (post.state, post.state_reason) == ("draft", "edited")
+    assert (await post_form(client, f"{BASE}/posts/{post_id}/retry", {})).status_code == 409
+
+    # a try was made (its key is stored): the account can no longer be taken off the post
+    await publish(app, tw, await due_post(sessionmaker, tw, [account_id]))
+    tried = await due_post(sessionmaker, tw, [account_id, talk.fb()])
+    await publish(app, tw, tried)
+    post, _log = await load(sessionmaker, tw, tried)
+    keyed = next(v for v in post.variants if v.account_id == account_id)
+    assert keyed.remote_key
+    form = {**editor_form(talk, "acme", title=post.title, revision=str(post.revision), x=None,
+                          fb="Vandaag open tot 20 uur"), "publish_at": "2099-05-14T09:30"}
+    refused = await post_form(client, f"{BASE}/posts/{tried}", form)
+    assert refused.status_code == 422 and "niet meer worden verwijderd" in unescape(refused.text)
+    assert {v.account_id for v in (await load(sessionmaker, tw, tried))[0].variants} == {account_id, talk.fb()}
+
+    # crisis mode: a due post is paused at its moment, nothing is sent
+    calm = await due_post(sessionmaker, tw, [account_id], "Tijdens een crisis")
+    with tenant_scope(tw.id):
+        async with sessionmaker() as session, session.begin():
+            session.add(ApprovalSettings(expiry_days=14, steps=[], keywords=[], platforms=[], account_ids=[],
+                                         campaign_ids=[], untrained=False, crisis_since=datetime.now(UTC)))
+    assert await publish(app, tw, calm) == "paused"
+    post, log = await load(sessionmaker, tw, calm)
+    assert (post.state, post.state_reason, log) == ("paused", "crisis", [])
+    with tenant_scope(tw.id):
+        async with sessionmaker() as session, session.begin():
+            await session.execute(update(ApprovalSettings).values(crisis_since=None))
+
+    # a run whose post changed after it began (edited, moved, paused) sends nothing
+    later = await due_post(sessionmaker, tw, [account_id], "Na een wijziging")
+    post, _log = await load(sessionmaker, tw, later)
+    [variant] = post.variants
+    stale = service.Work(variant.id, account_id, "3kabcdefghijk", False, post.revision - 1)
+    with tenant_scope(tw.id):
+        assert await service.send_variant(service_ctx(app, tw), later, stale) == "nothing"
+    assert (await load(sessionmaker, tw, later))[1] == []
+
+
+def service_ctx(app: Any, tw: TenantWorld) -> Any:
+    """A job context for the tenant, as the worker makes one (no transaction around the job)."""
+    from core.plugins.api import JobContext
+
+    return JobContext(tenant_id=tw.id, tenant_slug=tw.slug, sessionmaker=app.state.sessionmaker,
+                      settings=app.state.settings, pm=app.state.pm)
+
+
 async def test_refused_credentials_fail_at_once(app, client, talk: Talk, sessionmaker,
                                                 atproto_network: AtprotoNetwork, allow_localhost) -> None:
     tw = talk.world.a
