@@ -160,6 +160,20 @@ async def test_a_hub_publishes_itself_in_multiple_hub_and_spoke_and_trained_auth
     assert (await load(sessionmaker, tw, trained)).state == "scheduled"
 
 
+async def test_in_holistic_the_authors_training_counts_not_the_submitters(client, talk, sessionmaker):
+    """A trained colleague who submits an untrained author's draft does not lend it their training."""
+    tw = talk.world.a
+    await set_org_model(sessionmaker, tw, "holistic")
+    await train(sessionmaker, tw, "member")
+    await as_who(client, tw, "marketer")  # untrained: writes the draft, does not submit it
+    r = await send(client, f"{BASE}/posts", post_form(talk, "acme"), follow_redirects=False)
+    post_id = UUID(r.headers["location"].rsplit("/", 1)[1])
+    await as_who(client, tw, "member")
+    assert (await send(client, f"{BASE}/posts/{post_id}/submit", {}, follow_redirects=False)).status_code == 303
+    post = await load(sessionmaker, tw, post_id)
+    assert (post.state, post.approval_reason) == ("in_review", "training")
+
+
 # -- steps, any one approver, the end of the chain ---------------------------------------------------------------------
 
 async def test_steps_ask_in_turn_and_any_one_approver_of_a_step_suffices(client, talk, sessionmaker):
