@@ -47,6 +47,15 @@ async def read_settings(session: AsyncSession) -> ApprovalSettings | None:
     return await session.scalar(select(ApprovalSettings).limit(1))
 
 
+def crisis_is_on(config: ApprovalSettings | None) -> bool:
+    """Crisis mode as recorded from webcare's events (`crisis.started` until `crisis.ended`)."""
+    return config is not None and config.crisis_since is not None
+
+
+async def in_crisis(session: AsyncSession) -> bool:
+    return crisis_is_on(await read_settings(session))
+
+
 def may_configure(principal: Any) -> bool:
     return bool(set(getattr(principal, "roles", None) or ()) & MAY_CONFIGURE)
 

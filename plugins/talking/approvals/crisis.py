@@ -31,7 +31,7 @@ from core.plugins.api import (
 )
 from plugins.talking.approvals import flow
 from plugins.talking.approvals.chain import requirement
-from plugins.talking.approvals.config import read_settings, settings_of
+from plugins.talking.approvals.config import crisis_is_on, read_settings, settings_of
 from plugins.talking.content.check import policy_check
 from plugins.talking.models import Post
 from plugins.talking.publishing.service import plan as plan_publishing
@@ -104,7 +104,7 @@ async def resume(session: AsyncSession, principal: Any, settings: Any, post_id: 
         raise Refused(field="__all__", msgid="Only a paused post can be resumed; this post is {state}.",
                       state=post.state)
     config = await read_settings(session)
-    crisis = config is not None and config.crisis_since is not None
+    crisis = crisis_is_on(config)
     check = await policy_check(session, principal, post, crisis=crisis)
     author_id = post.author_id or getattr(principal, "user_id", None)
     req = await requirement(session, post, check, config, author_id)

@@ -112,7 +112,7 @@ async def _paused(request: Request[Any, Any, Any], db: AsyncSession, slug: str, 
     settings_row = await config.read_settings(db)
     return page(request, "talking/approvals/paused.html", status_code=status, posts=found, reasons=STATE_REASONS,
                 errors=errors or {}, done=done, may_resume_all=crisis.may_resume_all(principal_of(request)),
-                crisis_on=settings_row is not None and settings_row.crisis_since is not None)
+                crisis_on=config.crisis_is_on(settings_row))
 
 
 @get("/paused/", opt={"action": "plugin.read"})
@@ -135,7 +135,7 @@ async def _settings_page(request: Request[Any, Any, Any], db: AsyncSession, form
     row = await config.read_settings(db)
     return page(request, "talking/approvals/settings.html", status_code=status, form=form, errors=errors or {},
                 ch=await config.choices_for(db), max_steps=config.MAX_STEPS, saved=saved,
-                crisis_on=row is not None and row.crisis_since is not None,
+                crisis_on=config.crisis_is_on(row),
                 limits={"min": config.MIN_DAYS, "max": config.MAX_DAYS})
 
 

@@ -42,6 +42,7 @@ from core.plugins.api import (
     utcnow,
 )
 from plugins.talking.approvals.chain import requirement
+from plugins.talking.approvals.config import crisis_is_on
 from plugins.talking.approvals.config import read_settings as approval_settings
 from plugins.talking.approvals.flow import enter_review, invalidate
 from plugins.talking.content.check import policy_check
@@ -364,7 +365,7 @@ async def submit(session: AsyncSession, principal: Any, post_id: Any, settings: 
     if post.state != "draft":
         raise Refused(msgid="Only a draft can be submitted; this post is {state}.", state=post.state)
     config = await approval_settings(session)
-    check = await policy_check(session, principal, post, crisis=config is not None and config.crisis_since is not None)
+    check = await policy_check(session, principal, post, crisis=crisis_is_on(config))
     needed = await requirement(session, post, check, config, post.author_id or getattr(principal, "user_id", None))
     if needed.needs:
         await enter_review(session, settings, post, needed)

@@ -56,7 +56,8 @@ from core.plugins.api import (
     record_account_post,
     utcnow,
 )
-from plugins.talking.models import ApprovalSettings, Post, PostVariant, PublishAttempt
+from plugins.talking.approvals.config import in_crisis
+from plugins.talking.models import Post, PostVariant, PublishAttempt
 
 PUBLISH_JOB = "talking.publish_post"
 DUE_STATES = ("scheduled", "approved")
@@ -198,7 +199,7 @@ async def _prepare(ctx: JobContext, post_id: UUID, at: str) -> tuple[str, list[W
             return "early", []
         if post.approval_expires_at is not None and as_utc(post.approval_expires_at) <= now:
             return "expired", []
-        if await crisis_on(session):  # whatever brought it here (a retry, a date given meanwhile): not now
+        if await in_crisis(session):  # whatever brought it here (a retry, a date given meanwhile): not now
             post.state, post.state_reason = "paused", "crisis"
             post.revision += 1
             return "paused", []
@@ -223,12 +224,6 @@ async def _prepare(ctx: JobContext, post_id: UUID, at: str) -> tuple[str, list[W
                                     "record where on its page.",
                                     accounts=", ".join(f"{v.platform} @{v.handle}" for v in by_hand)))
     return "", work
-
-
-async def crisis_on(session: AsyncSession) -> bool:
-    """Crisis mode as the approvals slice recorded it from webcare's events: nothing goes out meanwhile."""
-    return await session.scalar(select(ApprovalSettings.crisis_since).where(
-        ApprovalSettings.crisis_since.is_not(None)).limit(1)) is not None
 
 
 async def claim_key(session: AsyncSession, variant: PostVariant) -> tuple[str, bool]:
