@@ -15,6 +15,7 @@ from core.accounts.lifecycle import apply_move
 from core.accounts.models import AccountOrigin, AccountOwner, AccountStatus, AccountWatch, SocialAccount
 from core.audit.service import SYSTEM, record
 from core.auth.models import User
+from core.auth.service import user_principal
 from core.tenancy.models import Tenant
 from core.workgroup.models import Department
 
@@ -32,12 +33,6 @@ VITAAL_SILENCE = "30\nlinkedin=60"
 """The policy's longest silence: 30 days, 60 for LinkedIn."""
 
 
-def _principal(user: User) -> Any:
-    from core.auth.principal import Principal
-
-    return Principal(user=user)
-
-
 async def seed_vitaal_accounts(session: Any, tenant: Tenant, regie: User, admin: User, sales: User,
                                departments: dict[str, Department], now: datetime) -> None:
     hub, business = departments["Communicatie & Marketing"], departments["Zakelijke Markt"]
@@ -49,7 +44,7 @@ async def seed_vitaal_accounts(session: Any, tenant: Tenant, regie: User, admin:
         session.add(account)
         await session.flush()
         session.add(AccountOwner(account_id=account.id, user_id=regie.id))
-        await record(session, _principal(admin), "account.approved", subject=account,
+        await record(session, user_principal(admin), "account.approved", subject=account,
                      summary=f"{platform}:{handle}")
     silent = SocialAccount(platform="facebook", handle="VitaalWerkgevers", url="https://facebook.com/VitaalWerkgevers",
                            purpose="Nieuws voor werkgevers met een collectieve zorgverzekering.",
@@ -72,4 +67,4 @@ async def seed_vitaal_accounts(session: Any, tenant: Tenant, regie: User, admin:
     session.add(found)
     session.add(AccountWatch(brand_terms=list(VITAAL_BRAND_TERMS)))
     await session.flush()
-    await record(session, _principal(regie), "account.found", subject=found, summary="instagram:vitaal_regio_noord")
+    await record(session, user_principal(regie), "account.found", subject=found, summary="instagram:vitaal_regio_noord")

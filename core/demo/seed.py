@@ -24,6 +24,7 @@ from core.activation.models import PluginActivation
 from core.audit.service import record
 from core.auth.models import Membership, User
 from core.auth.passwords import hash_password, verify_password
+from core.auth.service import user_principal
 from core.demo.accounts import VITAAL_SILENCE, seed_vitaal_accounts
 from core.demo.measurement import WRITTEN_DAYS_AGO, methodology_kpis
 from core.measurement.models import MethodologyVersion
@@ -325,12 +326,6 @@ async def _ensure_mediator(session: AsyncSession, password_hash: str) -> None:
         await session.flush()
 
 
-def _principal(user: User) -> Any:
-    from core.auth.principal import Principal
-
-    return Principal(user=user)
-
-
 async def _base(session: AsyncSession, spec: dict[str, Any], password_hash: str
                 ) -> tuple[Tenant, dict[str, tuple[User, Membership]], dict[str, Department]]:
     """Tenant, departments, people and memberships; the workgroup seats of every departmental member."""
@@ -373,7 +368,7 @@ async def _seats(session: AsyncSession, people: dict[str, tuple[User, Membership
         seat = WorkgroupSeat(department_id=department.id, membership_id=membership.id)
         session.add(seat)
         await session.flush()
-        await record(session, _principal(admin), "workgroup.seat_set", subject=seat,
+        await record(session, user_principal(admin), "workgroup.seat_set", subject=seat,
                      summary=f"{department.name}: {_user.name}")
 
 
@@ -383,7 +378,7 @@ async def _regie(session: AsyncSession, holder: tuple[User, Membership], admin: 
                                    started_at=when)
     session.add(appointment)
     await session.flush()
-    await record(session, _principal(admin), "regie.appointed", subject=appointment,
+    await record(session, user_principal(admin), "regie.appointed", subject=appointment,
                  summary=holder[0].name, reason=reason)
 
 
@@ -397,14 +392,14 @@ async def _starting_points(session: AsyncSession, texts: dict[str, str], wishes:
     for name, wish in wishes.items():
         session.add(StartingPointsWish(version_id=version.id, department_id=departments[name].id, wish=wish))
     await session.flush()
-    await record(session, _principal(author), "starting_points.approved", subject=version,
+    await record(session, user_principal(author), "starting_points.approved", subject=version,
                  summary="versie 1")
     for name, user in acks:
         ack = StartingPointsAck(version_id=version.id, department_id=departments[name].id,
                                 acknowledged_by_id=user.id)
         session.add(ack)
         await session.flush()
-        await record(session, _principal(user), "starting_points.acknowledged", subject=version,
+        await record(session, user_principal(user), "starting_points.acknowledged", subject=version,
                      summary=f"versie 1 — {name}")
     return version
 
@@ -427,7 +422,7 @@ async def _zuiderhaven(session: AsyncSession, tenant: Tenant, people: dict[str, 
                                              "over Zuiderhaven praten, en incidenten vroeg zien.")
     session.add(activation)
     await session.flush()
-    await record(session, _principal(regie[0]), "plugin.requested", subject=activation,
+    await record(session, user_principal(regie[0]), "plugin.requested", subject=activation,
                  summary="monitoring — Communicatie")
 
 
@@ -453,7 +448,7 @@ async def _vitaal(session: AsyncSession, tenant: Tenant, people: dict[str, tuple
                           created_by_id=regie[0].id)
     session.add(study)
     await session.flush()
-    await record(session, _principal(regie[0]), "baseline.uploaded", subject=study, summary=study.title)
+    await record(session, user_principal(regie[0]), "baseline.uploaded", subject=study, summary=study.title)
     for plugin, department, phase, days, motivation in (
         ("monitoring", hub, "listening", 70, "Dagelijks zien wat er over Vitaal gezegd wordt, "
                                              "en de nulmeting bijhouden."),
@@ -468,7 +463,7 @@ async def _vitaal(session: AsyncSession, tenant: Tenant, people: dict[str, tuple
                                       activated_at=now - timedelta(days=days), activated_in_phase=phase)
         session.add(activation)
         await session.flush()
-        await record(session, _principal(admin), "plugin.activated", subject=activation,
+        await record(session, user_principal(admin), "plugin.activated", subject=activation,
                      summary=f"{plugin} — {department}", reason=activation.decision_reason,
                      data={"plugin": plugin, "requested_by": str(regie[0].id), "second_person": True})
     await seed_vitaal_accounts(session, tenant, regie[0], admin, people["sales"][0], departments, now)
@@ -477,7 +472,7 @@ async def _vitaal(session: AsyncSession, tenant: Tenant, people: dict[str, tuple
     session.add(transition)
     tenant.phase = "pilot"
     await session.flush()
-    await record(session, _principal(regie[0]), "phase.advanced", subject=transition,
+    await record(session, user_principal(regie[0]), "phase.advanced", subject=transition,
                  summary="listening → pilot", reason=transition.reason)
     written = now - timedelta(days=WRITTEN_DAYS_AGO)  # measured daily since then (core.demo.measurement)
     methodology = MethodologyVersion(number=1, kpis=methodology_kpis(departments), created_by_id=regie[0].id,
@@ -486,7 +481,7 @@ async def _vitaal(session: AsyncSession, tenant: Tenant, people: dict[str, tuple
                                      created_at=written, updated_at=written)
     session.add(methodology)
     await session.flush()
-    await record(session, _principal(regie[0]), "methodology.created", subject=methodology,
+    await record(session, user_principal(regie[0]), "methodology.created", subject=methodology,
                  summary="versie 1", reason=methodology.reason)
     policy = PolicyVersion(number=1, strategy=VITAAL_POLICY_STRATEGY, way_of_work=VITAAL_POLICY_WAY_OF_WORK,
                            tone_rules=VITAAL_TONE_RULES, note="Beleid voor de pilotfase.",
@@ -494,4 +489,4 @@ async def _vitaal(session: AsyncSession, tenant: Tenant, people: dict[str, tuple
                            published_by_id=regie[0].id)
     session.add(policy)
     await session.flush()
-    await record(session, _principal(regie[0]), "policy.published", subject=policy, summary="versie 1")
+    await record(session, user_principal(regie[0]), "policy.published", subject=policy, summary="versie 1")
