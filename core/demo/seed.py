@@ -456,6 +456,8 @@ async def _vitaal(session: AsyncSession, tenant: Tenant, people: dict[str, tuple
                                                    "binnen vier uur."),
         ("talking", hub, "pilot", 35, "Pilot: elke dag relevante content op de eigen kanalen, gepland in één "
                                       "kalender en gekoppeld aan onze doelen."),
+        ("energizing", "Zakelijke Markt", "pilot", 21, "Pilot: NPS meten onder klanten, promotors uitnodigen als "
+                                                       "ambassadeur en leads uit hun aanbevelingen meten."),
     ):  # the regie holder's own requests, approved by a second person (the admin), as the platform requires
         activation = PluginActivation(plugin=plugin, department_id=departments[department].id, status="active",
                                       motivation=motivation, requested_by_id=regie[0].id,

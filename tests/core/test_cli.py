@@ -225,24 +225,24 @@ def test_plugin_activate_refuses_a_coming_plugin_unless_forced(regie: Callable[.
     from core.audit.models import AuditEntry
 
     assert regie("demo").exit_code == 0
-    args = ("plugin", "activate", "--tenant", "vitaal", "--plugin", "energizing", "--department",
-            "Communicatie & Marketing")  # Vitaal is in the pilot phase: only its availability refuses
+    args = ("plugin", "activate", "--tenant", "vitaal", "--plugin", "cocreation", "--department",
+            "Productontwikkeling")
     refused = regie(*args)
     assert refused.exit_code == 2 and "Traceback" not in refused.output
-    assert "Energizing is coming: it has no pages yet and cannot be requested." in refused.output
-    assert count(cli_env, PluginActivation, PluginActivation.plugin == "energizing") == 0
+    assert "Co-creation is coming: it has no pages yet and cannot be requested." in refused.output
+    assert count(cli_env, PluginActivation, PluginActivation.plugin == "cocreation") == 0
     forced = regie(*args, "--force")
     assert forced.exit_code == 0, forced.output
-    assert count(cli_env, PluginActivation, PluginActivation.plugin == "energizing",
+    assert count(cli_env, PluginActivation, PluginActivation.plugin == "cocreation",
                  PluginActivation.status == "active") == 1
 
     async def entry(session: Any) -> AuditEntry:
         return await session.scalar(select(AuditEntry).where(AuditEntry.action == "plugin.activated_by_operator",
-                                                             AuditEntry.summary.like("energizing%")))
+                                                             AuditEntry.summary.like("cocreation%")))
 
     logged = query(cli_env, entry)
     assert logged.data["forced"] is True
-    assert logged.data["blockers"] == ["Energizing is coming: it has no pages yet and cannot be requested."]
+    assert "Co-creation is coming: it has no pages yet and cannot be requested." in logged.data["blockers"]
 
 
 def test_worker_needs_an_external_broker(regie: Callable[..., Result]) -> None:
