@@ -99,6 +99,9 @@ async def populate(sessionmaker: async_sessionmaker[AsyncSession], tw: TenantWor
             s.add(PluginActivation(plugin="talking", department_id=dep["marketing"].id, status="active",
                                    activated_at=now, activated_in_phase="pilot"))
             await populate_talking(s, tw, now, account)
+            s.add(PluginActivation(plugin="energizing", department_id=dep["marketing"].id, status="active",
+                                   activated_at=now, activated_in_phase="pilot"))
+            await populate_energizing(s, tw, now)
             s.add(JobProgress(kind="monitoring.import", title=f"Import {tw.tenant.name}", status="done"))
             s.add(Notification(user_id=tw.users["regie"].id, kind="monitoring.alert", title=f"Alert {tw.tenant.name}"))
             s.add(JobProgress(kind="tenant_export", title=f"Export {tw.tenant.name}", status="done"))
@@ -269,3 +272,36 @@ async def table_fingerprint(sessionmaker: async_sessionmaker[AsyncSession]) -> d
         async with sessionmaker() as s:
             rows = (await s.execute(union_all(*parts))).all()
     return {name: (count, str(newest)) for name, count, newest in rows}
+
+
+async def populate_energizing(s: AsyncSession, tw: TenantWorld, now: datetime) -> None:
+    """The energizing plugin's tables, with the tenant's name in every text a page could show: an ambassador
+    first, then each slice's rows."""
+    from plugins.energizing.models import Ambassador
+
+    name = tw.tenant.name
+    ambassador = Ambassador(kind="customer", state="active", name=f"Ambassadeur {name}", email=f"fan@{tw.slug}.test",
+                            handle=f"@fan_{tw.slug}", source="manual", consent_at=now, consent_version=1,
+                            referral_code=f"{tw.slug[:4]}ref", invited_at=now, notes=name)
+    s.add(ambassador)
+    await s.flush()
+    await populate_energizing_surveys(s, tw, now, ambassador)
+    await populate_energizing_programme(s, tw, now, ambassador)
+    await populate_energizing_listening(s, tw, now, ambassador)
+    await populate_energizing_leads(s, tw, now, ambassador)
+
+
+async def populate_energizing_surveys(s: AsyncSession, tw: TenantWorld, now: datetime, ambassador: Any) -> None:
+    """Surveys, their contact list, invitations and answers."""
+
+
+async def populate_energizing_programme(s: AsyncSession, tw: TenantWorld, now: datetime, ambassador: Any) -> None:
+    """The ambassador programme: consent texts, tiers, missions and their completions, rewards and redemptions."""
+
+
+async def populate_energizing_listening(s: AsyncSession, tw: TenantWorld, now: datetime, ambassador: Any) -> None:
+    """Promoter candidates found by listening, with their evidence and decisions."""
+
+
+async def populate_energizing_leads(s: AsyncSession, tw: TenantWorld, now: datetime, ambassador: Any) -> None:
+    """Referral links per campaign and leads."""
