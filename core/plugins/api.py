@@ -17,6 +17,7 @@ from core.accounts.activity import last_post_at
 from core.accounts.activity import record_post as record_account_post
 from core.activation.service import fire_events, owning_department
 from core.audit.service import record as record_audit
+from core.auth.sealing import SealError, seal, unseal
 from core.channels.connector import (
     Capability,
     ChannelConnector,
@@ -98,6 +99,7 @@ from core.plugins.records import (
     PolicySection,
     Widget,
 )
+from core.plugins.sentiment import MAX_SENTIMENT_TEXTS, classify_sentiment
 from core.plugins.slices import collect as collect_slices
 from core.policy.outward import OutwardCheck, check_outward, published_tone_rules
 from core.shortlinks.service import (
@@ -145,7 +147,8 @@ __all__ = [
     "PluginHost", "PolicySection", "Principal", "TenantPlugins", "Widget",
     "count_changes", "DemoKpi", "EventSpec", "next_value", "PayloadField",
     "analyze_tables", "as_utc", "Base", "bulk_insert", "chart", "check_upload",
-    "collect_slices", "check_json_depth", "find_item", "check_outbound_url", "check_outward", "clean_choice",
+    "collect_slices", "check_json_depth", "classify_sentiment", "find_item", "MAX_SENTIMENT_TEXTS",
+    "check_outbound_url", "check_outward", "clean_choice",
     "clean_date",
     "clean_email", "clean_text", "clean_uuid", "current_tenant", "current_tenant_id", "department_and_regie",
     "department_choices", "DomainError", "DomainEvent", "doughnut", "enqueue_job", "FieldErrors", "fire_events",
@@ -165,4 +168,5 @@ __all__ = [
     "is_trained",
     "PlacedLink", "ShortenedText", "check_web_url", "links_in_text", "short_link_clicks", "short_link_clicks_by_ref",
     "shorten_links", "shortened_length",
+    "seal", "SealError", "unseal",
 ]

@@ -104,9 +104,9 @@ def regie_item_actions(ctx: HookContext, kind: str, item: Item
     """Return actions `[ItemAction(label, action, fields)]` this plugin offers on an item
     another plugin shows; the showing plugin renders each as a one-click POST form (`action` URL, hidden `fields`,
     the CSRF token). Kinds: "mention" (`item`: mention_id, author_handle, author_name, author_reach, title, text,
-    url, sentiment, published_at, optionally uri) and "case" (case_id, number, subject, author_handle, author_name,
-    url, optionally uri). Asked only for people who may work in plugins (not viewers); `label` already in
-    `ctx.lang`. Keep it cheap: it runs on the item's page."""
+    url, sentiment, published_at, optionally uri), "case" (case_id, number, subject, author_handle, author_name,
+    url, optionally uri) and "nps_answer" (the payload fields of `nps.case_requested`). Asked only for people who
+    may work in plugins (not viewers); `label` already in `ctx.lang`. Keep it cheap: it runs on the item's page."""
 
 
 @hookspec
@@ -114,6 +114,15 @@ def regie_find_item(ctx: HookContext, kind: str, item_id: str | UUID) -> Item | 
     """Return the item of `kind` with id `item_id` in the tenant, as the same mapping `regie_item_actions` receives,
     or None when this plugin does not own such items or has none by that id. Lets a plugin check a reference to
     another plugin's item (a case's mention) without importing it; the first answer that is not None is used."""
+
+
+@hookspec
+def regie_classify_sentiment(ctx: HookContext, texts: Sequence[str], lang: str
+                             ) -> Sequence[tuple[str, float]] | None | Awaitable[Sequence[tuple[str, float]] | None]:
+    """Return one `(label, score)` per text, in order: label "positive", "neutral" or "negative", score in -1..1
+    whose sign agrees with the label; None when this plugin does not classify. `lang` is the texts' language
+    ("nl", "en"; another code: any). At most 500 texts per call. Lets a plugin label free text through
+    `classify_sentiment` without importing the plugin that classifies; the first answer that is not None is used."""
 
 
 @hookspec

@@ -12,6 +12,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import date, datetime
 from pathlib import Path
 from typing import Any
@@ -130,6 +131,14 @@ async def regie_find_item(ctx: HookContext, kind: str, item_id: str | UUID) -> I
     from plugins.monitoring.mentions.items import find_mention
 
     return await find_mention(ctx.session, item_id)
+
+
+@hookimpl
+async def regie_classify_sentiment(ctx: HookContext, texts: Sequence[str], lang: str) -> list[tuple[str, float]]:
+    """Other plugins' texts labelled by this tenant's sentiment classifier (it learns from mention corrections)."""
+    from plugins.monitoring.mentions.classify_hook import classify
+
+    return await classify(ctx, texts, lang)
 
 
 @hookimpl

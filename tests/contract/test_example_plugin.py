@@ -27,7 +27,7 @@ from core.measurement.models import KpiSnapshot, MethodologyVersion
 from core.measurement.snapshots import snapshot_tenant
 from core.plugins import hookspecs
 from core.plugins.actions import find_item
-from core.plugins.api import CONTRACT_VERSION, DomainEvent, ItemAction, hookimpl
+from core.plugins.api import CONTRACT_VERSION, DomainEvent, ItemAction, classify_sentiment, hookimpl
 from core.plugins.context import hook_context
 from core.plugins.events import EventContractError
 from core.plugins.host import PluginContractError
@@ -167,6 +167,19 @@ async def test_its_kpi_is_measured_and_its_digest_line_item_and_action_are_offer
     assert item == {"note_id": "2", "text": "twee", "author": "@jan"}
     assert [(plugin, a.label, dict(a.fields)) for plugin, a in actions] == [
         ("example", "Noteer het in de voorbeeldplugin", {"note": "Storing", "author": "piet"})]
+
+
+async def test_it_classifies_sentiment_for_other_plugins_once_active(ex, world):
+    texts = ["Ik ben blij", "Wat jammer", "", "Gewoon een zin"]
+    with tenant_scope(world.a.id):
+        async with ex.sessionmaker() as session:
+            assert await classify_sentiment(session, ex.pm, texts) is None  # not active yet: nobody classifies
+    await _activate(ex, world)
+    with tenant_scope(world.a.id):
+        async with ex.sessionmaker() as session:
+            labels = await classify_sentiment(session, ex.pm, texts)
+    assert labels == [("positive", 0.5), ("negative", -0.5), ("neutral", 0.0), ("neutral", 0.0)]
+    assert ("classify_sentiment", 4) in example.CALLS
 
 
 async def test_its_policy_section_and_demo_kpis_come_through(ex, world):

@@ -7,6 +7,7 @@ plugin stores them in `TenantScoped` models. `CALLS` records which hooks the cor
 from __future__ import annotations
 
 from collections import defaultdict
+from collections.abc import Sequence
 from datetime import date, datetime
 from pathlib import Path
 from typing import Any
@@ -194,6 +195,21 @@ def regie_item_actions(ctx: HookContext, kind: str, item: Item) -> list[ItemActi
 def regie_find_item(ctx: HookContext, kind: str, item_id: str | UUID) -> Item | None:
     note = notes_of(ctx.tenant_id).get(str(item_id)) if kind == "example-note" else None
     return None if note is None else {"note_id": str(item_id), "text": note.text, "author": note.author}
+
+
+HAPPY = {"blij", "fijn", "happy"}
+UNHAPPY = {"boos", "jammer", "sad"}
+
+
+@hookimpl
+def regie_classify_sentiment(ctx: HookContext, texts: Sequence[str], lang: str) -> list[tuple[str, float]]:
+    CALLS.append(("classify_sentiment", len(texts)))
+
+    def one(text: str) -> tuple[str, float]:
+        words = set(text.lower().split())
+        return ("positive", 0.5) if words & HAPPY else ("negative", -0.5) if words & UNHAPPY else ("neutral", 0.0)
+
+    return [one(text) for text in texts]
 
 
 @hookimpl
