@@ -43,7 +43,7 @@ OPEN_STATUSES = ("new", "open", "waiting", "reopened")
 
 CHANNELS: dict[str, str] = {
     "mention": N_("public mention"), "dm": N_("direct message"), "community": N_("community question"),
-    "manual": N_("added by hand"),
+    "manual": N_("added by hand"), "nps": N_("survey answer"),
 }
 
 EVENT_LABELS: dict[str, str] = {
@@ -168,6 +168,7 @@ class Case(TenantScoped, Base):
     __tablename__ = "webcare_case"
     __table_args__ = (
         UniqueConstraint("tenant_id", "number", name="uq_webcare_case_number"),
+        Index("uq_webcare_case_source", "tenant_id", "source_kind", "source_ref", unique=True),  # one case per item
         Index("ix_webcare_case_inbox", "tenant_id", "status", "last_message_at"),
         Index("ix_webcare_case_recent", "tenant_id", "last_message_at", "id"),
         Index("ix_webcare_case_author_lower", "tenant_id", text("lower(author_handle)")),
@@ -210,6 +211,10 @@ class Case(TenantScoped, Base):
     source_account_id: Mapped[UUID | None] = mapped_column(GUID, nullable=True)
     """The organisation's registered account whose connection read that post (the account mentioned or
     answered): the reply is posted from it."""
+    source_kind: Mapped[str | None] = mapped_column(String(20), nullable=True)
+    """The kind of another plugin's item the case was made from ("nps_answer"), None for the rest: with
+    `source_ref` (the item's id) one case per item, however often it is asked for."""
+    source_ref: Mapped[str | None] = mapped_column(String(64), nullable=True)
     sentiment_first: Mapped[str] = mapped_column(String(10), default="neutral")
     sentiment_last: Mapped[str] = mapped_column(String(10), default="neutral")
     keywords: Mapped[list] = mapped_column(JSON, default=list)

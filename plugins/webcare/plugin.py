@@ -96,8 +96,13 @@ def regie_templates() -> tuple[str, Path]:
 
 
 @hookimpl
-def regie_item_actions(ctx: HookContext, kind: str, item: Item) -> list[ItemAction]:
-    """"Make a webcare case" on a mention's page (the monitoring plugin shows it; neither imports the other)."""
+async def regie_item_actions(ctx: HookContext, kind: str, item: Item) -> list[ItemAction]:
+    """"Make a webcare case" on a mention's page (the monitoring plugin shows it; neither imports the other) and
+    on a detractor's survey answer (the energizing plugin shows it)."""
+    if kind == "nps_answer":
+        from plugins.webcare.cases.nps import nps_actions
+
+        return await nps_actions(ctx, item)
     if kind != "mention":
         return []
     from plugins.webcare.cases.routes import mention_actions
@@ -179,12 +184,18 @@ async def regie_banners(ctx: HookContext) -> list[Banner]:
 
 @hookimpl
 async def regie_events(ctx: HookContext, events: list[DomainEvent]) -> None:
-    """`mention.received` batches → cases where a routing rule matches (see `cases.intake`)."""
+    """`mention.received` batches → cases where a routing rule matches (see `cases.intake`); `nps.case_requested`
+    → a case per detractor's answer (see `cases.nps`)."""
     mentions = [e for e in events if e.name == "mention.received"]
     if mentions:
         from plugins.webcare.cases.intake import on_mentions
 
         await on_mentions(ctx, mentions)
+    requests = [e for e in events if e.name == "nps.case_requested"]
+    if requests:
+        from plugins.webcare.cases.nps import on_case_requests
+
+        await on_case_requests(ctx, requests)
 
 
 @hookimpl(tryfirst=True)

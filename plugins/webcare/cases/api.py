@@ -12,6 +12,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from core.plugins.api import DomainError, principal_of
 from plugins.webcare.cases import service
+from plugins.webcare.cases.nps_routes import API_ROUTES as NPS_API_ROUTES
 from plugins.webcare.models import Case
 
 
@@ -57,4 +58,4 @@ async def create_case(request: Request[Any, Any, Any], db: AsyncSession, slug: s
     return _out(case, joined, slug)
 
 
-ROUTES = [create_case]
+ROUTES = [create_case, *NPS_API_ROUTES]

@@ -30,6 +30,7 @@ from core.plugins.api import (
 )
 from plugins.webcare.cases import rules as R
 from plugins.webcare.cases import service
+from plugins.webcare.cases.nps_routes import ROUTES as NPS_ROUTES
 from plugins.webcare.models import PRIORITIES, CaseQueue, RoutingRule
 
 RULE_FIELDS = ("name", "sentiments", "question", "keywords", "own_accounts", "profile_ids", "source_types",
@@ -195,4 +196,4 @@ async def case_from_mention_form(request: Request[Any, Any, Any], db: AsyncSessi
 
 
 ROUTES = [index, new_rule, create_rule, edit_rule, update_rule, delete_rule, move_rule, new_queue, create_queue,
-          edit_queue, update_queue, delete_queue, case_from_mention_form]
+          edit_queue, update_queue, delete_queue, case_from_mention_form, *NPS_ROUTES]
