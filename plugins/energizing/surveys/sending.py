@@ -1,0 +1,102 @@
+"""Mailing a survey: one personal invitation per consenting contact per survey, and one reminder at most.
+
+Both are idempotent: an invitation exists once per (survey, address) — a contact already invited is skipped —
+and a reminder sets `reminded_at`, which excludes the invitation from every later run. The mail goes through
+the outbox in the same transaction as the row that records it, so a crash never mails without a record.
+"""
+
+from __future__ import annotations
+
+import secrets
+from collections.abc import Awaitable, Callable
+from datetime import timedelta
+from typing import Any
+
+from sqlalchemy import select, update
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from core.plugins.api import Refused, gettext_for, send_mail, utcnow
+from plugins.energizing.surveys.answering import digest
+from plugins.energizing.surveys.models import Survey, SurveyContact, SurveyInvitation
+
+Progress = Callable[[int, int], Awaitable[None]]
+
+
+def invitation_base(base_url: str, slug: str) -> str:
+    return f"{base_url}/t/{slug}/p/energizing/s/i/"
+
+
+def _invitation_text(lang: str, survey: Survey, tenant_name: str, name: str, link: str, reminder: bool) -> tuple[
+        str, str]:
+    _ = gettext_for(lang)
+    greeting = _("Dear {name},", name=name) if name else _("Hello,")
+    if reminder:
+        subject = _("Reminder: how likely are you to recommend {tenant}?", tenant=tenant_name)
+        body = _("A few days ago we asked for your opinion. It takes a minute, and it helps us a lot:")
+    else:
+        subject = _("How likely are you to recommend {tenant}?", tenant=tenant_name)
+        body = _("{tenant} would like to know what you think. Answer the survey \"{title}\"; it takes a minute:",
+                 tenant=tenant_name, title=survey.title)
+    footer = _("This link is personal: it records one answer. You receive this mail because you agreed to be "
+               "asked for your opinion.")
+    return subject, f"{greeting}\n\n{body}\n\n{link}\n\n{footer}"
+
+
+async def send_invitations(session: AsyncSession, survey: Survey, *, base_url: str, slug: str, tenant_name: str,
+                           lang: str = "nl", progress: Progress | None = None) -> int:
+    """Invite every contact with consent who has no invitation to this survey yet; returns how many were sent."""
+    if survey.state != "open":
+        raise Refused(field="state", msgid="Open the survey before sending invitations.")
+    invited = select(SurveyInvitation.email).where(SurveyInvitation.survey_id == survey.id)
+    contacts = list(await session.scalars(select(SurveyContact).where(
+        SurveyContact.consent.is_(True), SurveyContact.email.not_in(invited)).order_by(SurveyContact.email)))
+    base = invitation_base(base_url, slug)
+    now = utcnow()
+    for n, contact in enumerate(contacts, start=1):
+        token = secrets.token_urlsafe(24)
+        session.add(SurveyInvitation(survey_id=survey.id, email=contact.email, name=contact.name,
+                                     token_digest=digest(token), sent_at=now))
+        subject, text = _invitation_text(lang, survey, tenant_name, contact.name, base + token, reminder=False)
+        send_mail(session, contact.email, subject, text)
+        if progress is not None and (n % 200 == 0 or n == len(contacts)):
+            await progress(n, len(contacts))
+    if contacts:
+        await session.flush()
+        await session.execute(update(Survey).where(Survey.id == survey.id)
+                              .values(invited=Survey.invited + len(contacts))
+                              .execution_options(synchronize_session=False))
+    return len(contacts)
+
+
+async def send_reminders(session: AsyncSession, survey: Survey, *, base_url: str, slug: str, tenant_name: str,
+                         lang: str = "nl", progress: Progress | None = None) -> int:
+    """Remind, once, those invited at least `reminder_days` ago who have not answered.
+
+    The reminder needs the link again, but only its digest is kept: the reminder carries a new token for the
+    same invitation (the first link stops working, so still one answer per invitation)."""
+    if survey.state != "open":
+        return 0
+    due = utcnow() - timedelta(days=survey.reminder_days)
+    rows = list(await session.scalars(select(SurveyInvitation).where(
+        SurveyInvitation.survey_id == survey.id, SurveyInvitation.answered_at.is_(None),
+        SurveyInvitation.reminded_at.is_(None), SurveyInvitation.sent_at <= due).order_by(SurveyInvitation.email)))
+    base = invitation_base(base_url, slug)
+    now = utcnow()
+    for n, invitation in enumerate(rows, start=1):
+        token = secrets.token_urlsafe(24)
+        invitation.token_digest = digest(token)
+        invitation.reminded_at = now
+        subject, text = _invitation_text(lang, survey, tenant_name, invitation.name, base + token, reminder=True)
+        send_mail(session, invitation.email, subject, text)
+        if progress is not None and (n % 200 == 0 or n == len(rows)):
+            await progress(n, len(rows))
+    await session.flush()
+    return len(rows)
+
+
+def uninvited_count_query(survey: Survey) -> Any:
+    from sqlalchemy import func
+
+    invited = select(SurveyInvitation.email).where(SurveyInvitation.survey_id == survey.id)
+    return select(func.count()).select_from(SurveyContact).where(SurveyContact.consent.is_(True),
+                                                                SurveyContact.email.not_in(invited))

@@ -1,0 +1,101 @@
+"""The contact list upload: CSV or XLSX, consent required per row (a report line per row with the reason),
+duplicates merged, a bad file refused on its field with nothing stored; reminders go once."""
+
+from __future__ import annotations
+
+import io
+from datetime import timedelta
+from typing import Any
+
+from openpyxl import Workbook
+from sqlalchemy import update
+
+from core.jobs.plugin_jobs import run_named_job
+from core.plugins.api import utcnow
+from core.tenancy.scope import tenant_scope
+from plugins.energizing.surveys.models import SurveyContact, SurveyInvitation
+from tests.plugins.energizing.surveys.conftest import BASE, INVITE_LINK, Surveys
+from tests.support import delivered_mails, ensure_csrf, login_as, post_form
+
+CSV = ("e-mail;naam;toestemming\n"
+       "an@klant.nl;An de Vries;ja\n"
+       "bo@klant.nl;Bo;nee\n"
+       "geen-adres;Cor;ja\n"
+       "AN@klant.nl;An;ja\n"
+       "dirk@klant.nl;;\n")
+
+
+async def _upload(client: Any, name: str, content: bytes) -> Any:
+    token = await ensure_csrf(client)
+    return await client.post(f"{BASE}contacts/", data={"_csrf_token": token}, files={"file": (name, content)})
+
+
+async def test_a_csv_is_imported_row_by_row_with_reasons(surveys: Surveys, client: Any) -> None:
+    await login_as(client, surveys.world.a, "marketer")
+    response = await _upload(client, "klanten.csv", CSV.encode())
+    assert response.status_code == 200, response.text[:500]
+    assert 'data-row="2" data-outcome="added"' in response.text
+    assert 'data-row="3" data-outcome="skipped"' in response.text and "geen toestemming gegeven" in response.text
+    assert 'data-row="4" data-outcome="skipped"' in response.text and "geen geldig e-mailadres" in response.text
+    assert 'data-row="5" data-outcome="merged"' in response.text and "zelfde adres als rij 2" in response.text
+    assert 'data-row="6" data-outcome="skipped"' in response.text and "toestemming is leeg" in response.text
+    assert [(c.email, c.name, c.consent) for c in await surveys.rows(SurveyContact)] == [
+        ("an@klant.nl", "An de Vries", True)]
+    # a newer list without consent withdraws it
+    await _upload(client, "klanten.csv", b"email,consent\nan@klant.nl,no\n")
+    assert [c.consent for c in await surveys.rows(SurveyContact)] == [False]
+
+
+async def test_an_xlsx_file_is_read(surveys: Surveys, client: Any) -> None:
+    book = Workbook()
+    sheet = book.active
+    sheet.append(["E-mail", "Name", "Consent"])
+    sheet.append(["eva@klant.nl", "Eva", "yes"])
+    sheet.append(["finn@klant.nl", "Finn", 1])
+    data = io.BytesIO()
+    book.save(data)
+    await login_as(client, surveys.world.a, "marketer")
+    response = await _upload(client, "lijst.xlsx", data.getvalue())
+    assert response.status_code == 200
+    assert sorted(c.email for c in await surveys.rows(SurveyContact)) == ["eva@klant.nl", "finn@klant.nl"]
+
+
+async def test_a_bad_file_is_refused_and_nothing_is_stored(surveys: Surveys, client: Any) -> None:
+    await login_as(client, surveys.world.a, "marketer")
+    for name, content in (("lijst.csv", b"naam;adres\nAn;an@klant.nl\n"), ("lijst.csv", b"email;naam\nan@k.nl;An\n"),
+                          ("lijst.csv", b"email;consent\n"), ("lijst.xlsx", b"PK\x03\x04 geen werkboek"),
+                          ("lijst.pdf", b"%PDF-1.4 hallo"), ("lijst.csv", b"")):
+        response = await _upload(client, name, content)
+        assert response.status_code == 422 and 'class="error"' in response.text, (name, content[:20])
+    assert await surveys.rows(SurveyContact) == []
+
+
+async def test_the_reminder_goes_once_to_those_who_did_not_answer(surveys: Surveys, client: Any) -> None:
+    survey = await surveys.survey(client, reminder_days="5")
+    await surveys.contacts(surveys.world.a, ("an@klant.nl", "An", True), ("bo@klant.nl", "Bo", True))
+    await run_named_job(surveys.app, "energizing.send_invitations", surveys.world.a.id, survey_id=str(survey.id))
+    first = {m["to"]: INVITE_LINK.search(m["text"]).group(1) for m in await delivered_mails(surveys.app)}
+    with tenant_scope(surveys.world.a.id):
+        async with surveys.sessionmaker() as session, session.begin():
+            await session.execute(update(SurveyInvitation).values(sent_at=utcnow() - timedelta(days=6)))
+            await session.execute(update(SurveyInvitation).where(SurveyInvitation.email == "bo@klant.nl")
+                                  .values(answered_at=utcnow()))
+    assert await run_named_job(surveys.app, "energizing.send_reminders", surveys.world.a.id) == 1
+    assert await run_named_job(surveys.app, "energizing.send_reminders", surveys.world.a.id) == 0
+    reminders = [m for m in await delivered_mails(surveys.app) if m["subject"].startswith("Herinnering")]
+    assert [m["to"] for m in reminders] == ["an@klant.nl"]
+    fresh = INVITE_LINK.search(reminders[0]["text"]).group(1)
+    assert fresh != first["an@klant.nl"]
+    client.cookies.clear()
+    assert (await client.get(f"/t/acme/p/energizing/s/i/{fresh}")).status_code == 200
+    assert (await client.get(f"/t/acme/p/energizing/s/i/{first['an@klant.nl']}")).status_code == 404
+
+
+async def test_sending_needs_an_open_survey(surveys: Surveys, client: Any) -> None:
+    survey = await surveys.survey(client, state="draft")
+    await surveys.contacts(surveys.world.a, ("an@klant.nl", "An", True))
+    response = await post_form(client, f"{BASE}{survey.id}/send", {})
+    assert response.status_code == 409
+    assert await run_named_job(surveys.app, "energizing.send_invitations", surveys.world.a.id,
+                               survey_id=str(survey.id)) == 0
+    assert await surveys.rows(SurveyInvitation) == []
