@@ -21,9 +21,11 @@ KINDS: dict[str, str] = {"customer": N_("customer"), "employee": N_("employee")}
 """Customers who consented; employees as the organisation's trained voices (the holistic model)."""
 STATES: dict[str, str] = {
     "invited": N_("invited"), "active": N_("active"), "declined": N_("declined"), "opted_out": N_("opted out"),
+    "erased": N_("erased"),
 }
 """invited → active (consent given by mail link) or declined; active → opted_out (the opt-out link). Nobody is
-active without a recorded consent (date and the text version they agreed to)."""
+active without a recorded consent (date and the text version they agreed to). `erased`: pseudonymised on an
+erasure request; the row stays so the programme's counts (missions completed, points) stay honest."""
 SOURCES: dict[str, str] = {
     "manual": N_("added by hand"), "nps": N_("NPS promoter"), "listening": N_("found by listening"),
     "employee": N_("employee"),
@@ -64,6 +66,8 @@ class Ambassador(TenantScoped, Base):
     tier: Mapped[str] = mapped_column(String(40), default="")
     points: Mapped[int] = mapped_column(Integer, default=0)
     """Kept current by every completed mission and redemption (the leaderboard reads it, never sums)."""
+    points_earned: Mapped[int] = mapped_column(Integer, default=0)
+    """Points earned by missions, never lowered by a redemption: the tier follows it, so spending does not demote."""
     on_leaderboard: Mapped[bool] = mapped_column(Boolean, default=False)
     """Opt-in to appear by name; otherwise the leaderboard shows them without a name."""
     referral_code: Mapped[str] = mapped_column(String(16))
