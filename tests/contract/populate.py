@@ -293,15 +293,112 @@ async def populate_energizing(s: AsyncSession, tw: TenantWorld, now: datetime) -
 
 async def populate_energizing_surveys(s: AsyncSession, tw: TenantWorld, now: datetime, ambassador: Any) -> None:
     """Surveys, their contact list, invitations and answers."""
+    from plugins.energizing.surveys.answering import digest as token_digest
+    from plugins.energizing.surveys.models import (
+        Survey,
+        SurveyAnswer,
+        SurveyContact,
+        SurveyDayCount,
+        SurveyInvitation,
+        SurveySettings,
+    )
+
+    name = tw.tenant.name
+    survey = Survey(title=f"Onderzoek {name}", intro=f"Over {name}", state="open", share_token=f"{tw.slug}-share",
+                    questions=[{"key": "q1", "label": f"Hoe snel was {name}?", "kind": "scale"}], reminder_days=5,
+                    answers=1, invited=1, opened_at=now)
+    s.add(survey)
+    s.add(SurveySettings(auto_case=False, case_threshold=6))
+    s.add(SurveyContact(email=f"klant@{tw.slug}.test", name=f"Klant van {name}", consent=True, consent_text="ja"))
+    await s.flush()
+    invitation = SurveyInvitation(survey_id=survey.id, email=f"klant@{tw.slug}.test", name=f"Klant van {name}",
+                                  token_digest=token_digest(f"{tw.slug}-invitation"), sent_at=now, answered_at=now)
+    s.add(invitation)
+    await s.flush()
+    s.add(SurveyAnswer(survey_id=survey.id, invitation_id=invitation.id, state="counted",
+                       email=f"klant@{tw.slug}.test", counted_email=f"klant@{tw.slug}.test", name=f"Klant van {name}",
+                       score=10, category="promoter", why=f"{name} helpt snel", extra={"q1": 5}, may_contact=True,
+                       answered_at=now, confirmed_at=now, client_ip="", sentiment_label=""))
+    s.add(SurveyDayCount(survey_id=survey.id, day=now.date(), score=10, answers=1))
 
 
 async def populate_energizing_programme(s: AsyncSession, tw: TenantWorld, now: datetime, ambassador: Any) -> None:
     """The ambassador programme: consent texts, tiers, missions and their completions, rewards and redemptions."""
+    from plugins.energizing.ambassadors.models import (
+        AmbassadorToken,
+        Completion,
+        ConsentText,
+        Mission,
+        PointsEntry,
+        Redemption,
+        Reward,
+        ShareLink,
+        Tier,
+    )
+
+    name = tw.tenant.name
+    s.add_all([ConsentText(version=1, body=f"Toestemming voor {name}"), Tier(name=f"Goud {name}"[:40], threshold=0)])
+    mission = Mission(title=f"Missie van {name}", kind="share", instructions=name, suggested_text=f"{name} #ad",
+                      policy_notes="", target_url=f"https://{tw.slug}.test/nieuws", points=10,
+                      starts_on=now.date(), ends_on=now.date() + timedelta(days=7), repeatable=False, state="open",
+                      completions=1)
+    reward = Reward(name=f"Beloning van {name}", description=name, cost=5, stock=3, reserved=1, active=True)
+    s.add_all([mission, reward])
+    await s.flush()
+    completion = Completion(mission_id=mission.id, ambassador_id=ambassador.id, round=1, kind="share",
+                            state="self_reported", evidence_url=f"https://{tw.slug}.test/post", feedback=name,
+                            points=10, completed_at=now, reason="")
+    redemption = Redemption(reward_id=reward.id, ambassador_id=ambassador.id, points=5, state="requested",
+                            note=name)
+    s.add_all([completion, redemption,
+               ShareLink(mission_id=mission.id, ambassador_id=ambassador.id, short_url=f"https://{tw.slug}.test/l/x"),
+               AmbassadorToken(ambassador_id=ambassador.id, purpose="signin", token_digest=f"{tw.slug}-digest",
+                               client_ip="127.0.0.1", expires_at=now + timedelta(minutes=30))])
+    await s.flush()
+    s.add(PointsEntry(ambassador_id=ambassador.id, delta=10, reason="mission", ref_id=completion.id,
+                      label=mission.title))
 
 
 async def populate_energizing_listening(s: AsyncSession, tw: TenantWorld, now: datetime, ambassador: Any) -> None:
     """Promoter candidates found by listening, with their evidence and decisions."""
+    from plugins.energizing.listening.models import Candidate, Decision, Evidence, ListeningSettings
+
+    name = tw.tenant.name
+    s.add(ListeningSettings(min_positive=3, window_days=90, min_reach=500))
+    candidate = Candidate(handle_key=f"promotor_{tw.slug}", handle=f"@promotor_{tw.slug}", name=f"Promotor {name}",
+                          reach=900, positive_count=3, state="open", first_seen_at=now - timedelta(days=5),
+                          last_seen_at=now, opened_at=now)
+    decided = Candidate(handle_key=f"besloten_{tw.slug}", handle=f"@besloten_{tw.slug}", name=f"Besloten {name}",
+                        reach=700, positive_count=4, state="taken_up", first_seen_at=now - timedelta(days=9),
+                        last_seen_at=now, opened_at=now)
+    s.add_all([candidate, decided])
+    await s.flush()
+    s.add_all([Evidence(candidate_id=candidate.id, url=f"https://{tw.slug}.test/post/1", title=f"Lof voor {name}",
+                        score=0.8, published_at=now),
+               Decision(candidate_id=decided.id, handle=decided.handle, decision="taken_up", basis="consent",
+                        contact="email", email=f"promotor@{tw.slug}.test", reason=f"Fan van {name}",
+                        decided_by_id=tw.users["marketer"].id, decided_at=now, ambassador_id=ambassador.id)])
 
 
 async def populate_energizing_leads(s: AsyncSession, tw: TenantWorld, now: datetime, ambassador: Any) -> None:
     """Referral links per campaign and leads."""
+    from core.auth.sealing import seal
+    from plugins.energizing.leads.models import CampaignLink, Lead, LeadsSettings, LeadWeek
+
+    name = tw.tenant.name
+    campaign = CampaignLink(name=f"Campagne {name}", code=f"{tw.slug[:4]}camp".upper(),
+                            target_url=f"https://{tw.slug}.test/actie?ref={tw.slug[:4]}camp",
+                            short_url=f"https://{tw.slug}.test/l/camp", created_by_id=tw.users["marketer"].id)
+    sealed = seal("test-secret-key-" + "x" * 32, "energizing.leads.webhook", f"geheim-{tw.slug}")
+    s.add_all([campaign, LeadsSettings(webhook_secret_sealed=sealed, rotated_at=now),
+               LeadWeek(week_start=now.date() - timedelta(days=now.weekday()), source="campaign", leads=1,
+                        qualified=1)])
+    await s.flush()
+    s.add_all([Lead(source="ambassador", channel="form", ref_code=ambassador.referral_code,
+                    ambassador_id=ambassador.id, name=f"Lead {name}", email=f"lead@{tw.slug}.test",
+                    organisation=f"Bedrijf {name}", phone="0201234567", message=f"Vraag aan {name}",
+                    consent_at=now, client_ip="127.0.0.1", state="new"),
+               Lead(source="campaign", channel="crm", ref_code=campaign.code, campaign_id=campaign.id,
+                    external_id=f"crm-{tw.slug}", name=f"Kans {name}", email=f"kans@{tw.slug}.test",
+                    organisation=name, state="lost", qualified_at=now, closed_at=now, lost_reason=f"Weg bij {name}",
+                    changed_by_id=tw.users["marketer"].id)])

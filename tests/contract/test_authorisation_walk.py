@@ -36,7 +36,7 @@ PEOPLE: dict[str, frozenset[str]] = {
 }
 """Tenant a's people and the roles the world gives them (the walk checks they still hold them afterwards)."""
 DEPARTMENTS = {"regie": "comms", "marketer": "marketing", "member": "marketing", "agent": "service"}
-PLUGIN_OWNERS = {"monitoring": "comms", "webcare": "service", "talking": "marketing"}
+PLUGIN_OWNERS = {"monitoring": "comms", "webcare": "service", "talking": "marketing", "energizing": "marketing"}
 """The departments `populate` activates each plugin for: their members get `owner` on its routes."""
 ALL_SCOPES = " ".join(TOKEN_SCOPES)
 CONCURRENCY = 6

@@ -59,7 +59,7 @@ async def test_demo_is_idempotent(sessionmaker: async_sessionmaker[AsyncSession]
     assert questions == ["pending"] + ["published"] * 3 and counts["webcare_answer"] == 3 and accepted == 1
     assert counts["tenant"] == 2 and counts["user_account"] == len(first)
     # measurement: Vitaal's methodology measured daily since it was written, targets, CRM leads, a suggestion
-    assert counts["kpi_target"] == 5 and counts["manual_measurement"] == 10
+    assert counts["kpi_target"] == 10 and counts["manual_measurement"] == 10  # five of them energizing's
     # talking: a month of calendar with a campaign, two streams and posts that went out (posted elsewhere)
     assert counts["talking_campaign"] == 1 and counts["talking_stream"] == 2 and counts["talking_post"] >= 12
     with cross_tenant():
@@ -135,7 +135,7 @@ async def test_demo_tells_two_stories(sessionmaker: async_sessionmaker[AsyncSess
             assert await scalar_count(BaselineStudy, BaselineStudy.source == "external") == 1
             active = (await session.scalars(select(PluginActivation.plugin).where(
                 PluginActivation.status == "active"))).all()
-            assert sorted(active) == ["monitoring", "talking", "webcare"]
+            assert sorted(active) == ["energizing", "monitoring", "talking", "webcare"]
             transition = await session.scalar(select(PhaseTransition))
             assert (transition.from_phase, transition.to_phase) == ("listening", "pilot")
             policy = await session.scalar(select(PolicyVersion))

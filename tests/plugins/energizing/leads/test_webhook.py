@@ -1,0 +1,96 @@
+"""The CRM webhook: signed with the tenant's secret over the timestamp and the raw body, within five minutes;
+idempotent by external_id; a bad signature is 401 with nothing stored, a bad body 422 with the field."""
+
+from __future__ import annotations
+
+import time
+
+from sqlalchemy import select
+
+from core.audit.models import AuditEntry
+from core.plugins.api import tenant_scope
+from plugins.energizing.leads import signing
+from plugins.energizing.leads.models import LeadWeek
+from tests.plugins.energizing.leads.conftest import signed, stored_leads
+
+URL = "/api/v1/t/acme/energizing/leads/webhook"
+KEY = "test-secret-key-" + "x" * 32
+BODY = {"referral_code": "AMBA2345", "external_id": "CRM-1", "name": "Daan Visser", "email": "daan@example.org",
+        "company": "Visser BV"}
+
+
+async def _secret(sessionmaker, tw) -> str:
+    with tenant_scope(tw.id):
+        async with sessionmaker() as s, s.begin():
+            return await signing.rotate(s, "test", KEY)
+
+
+async def test_a_signed_call_creates_then_updates_the_lead(client, leads, sessionmaker):
+    a = leads.world.a
+    secret = await _secret(sessionmaker, a)
+    raw, headers = signed(secret, BODY)
+    response = await client.post(URL, content=raw, headers=headers)
+    assert response.status_code == 200, response.text
+    assert response.json()["created"] is True and response.json()["state"] == "new"
+    [lead] = await stored_leads(sessionmaker, a)
+    assert (lead.source, lead.channel, lead.ambassador_id, lead.organisation) == (
+        "ambassador", "crm", leads.ambassadors["acme"].id, "Visser BV")
+    raw, headers = signed(secret, {**BODY, "status": "qualified", "company": "Visser & Zn"})
+    again = await client.post(URL, content=raw, headers=headers)
+    assert again.status_code == 200 and again.json() == {"id": str(lead.id), "created": False, "state": "qualified"}
+    [lead] = await stored_leads(sessionmaker, a)
+    assert (lead.state, lead.organisation) == ("qualified", "Visser & Zn") and lead.qualified_at is not None
+    # the same request once more (a retry) changes nothing more
+    assert (await client.post(URL, content=raw, headers=headers)).json()["created"] is False
+    assert len(await stored_leads(sessionmaker, a)) == 1
+    with tenant_scope(a.id):
+        async with sessionmaker() as s:
+            entries = (await s.scalars(select(AuditEntry).where(
+                AuditEntry.action == "energizing.lead_state_changed"))).all()
+    assert [e.data["to"] for e in entries] == ["qualified"] and entries[0].actor_label == "CRM"
+    with tenant_scope(a.id):
+        async with sessionmaker() as s:
+            [week] = (await s.scalars(select(LeadWeek))).all()
+    assert (week.source, week.leads, week.qualified) == ("ambassador", 1, 1)  # counted once, whatever the retries
+
+
+async def test_unknown_and_foreign_codes_make_direct_leads(client, leads, sessionmaker):
+    secret = await _secret(sessionmaker, leads.world.a)
+    for n, code in enumerate(("", "GCMP6789", "CAMP2345")):
+        raw, headers = signed(secret, {**BODY, "external_id": f"X-{n}", "referral_code": code})
+        assert (await client.post(URL, content=raw, headers=headers)).status_code == 200
+    assert [lead.source for lead in await stored_leads(sessionmaker, leads.world.a)] == ["direct", "direct",
+                                                                                          "campaign"]
+
+
+async def test_bad_signatures_are_refused_and_store_nothing(client, leads, sessionmaker):
+    a = leads.world.a
+    raw, headers = signed("anything", BODY)
+    no_secret = await client.post(URL, content=raw, headers=headers)
+    assert no_secret.status_code == 401 and no_secret.json()["errors"][0]["field"] == "signature"
+    secret = await _secret(sessionmaker, a)
+    b_secret = await _secret(sessionmaker, leads.world.b)
+    cases = [signed("wrong", BODY), signed(b_secret, BODY), signed(secret, BODY, at=time.time() - 301),
+             signed(secret, BODY, at=time.time() + 400)]
+    raw, headers = signed(secret, BODY)
+    cases.append((raw + b" ", headers))  # the body changed after signing
+    cases.append((raw, {**headers, "x-regie-timestamp": str(int(time.time()) + 1)}))  # the timestamp changed
+    cases.append((raw, {k: v for k, v in headers.items() if k != "x-regie-signature"}))
+    cases.append((raw, {k: v for k, v in headers.items() if k != "x-regie-timestamp"}))
+    for raw, headers in cases:
+        response = await client.post(URL, content=raw, headers=headers)
+        assert response.status_code == 401, (headers, response.text)
+    assert await stored_leads(sessionmaker, a) == []
+
+
+async def test_a_bad_body_is_422_with_the_field(client, leads, sessionmaker):
+    secret = await _secret(sessionmaker, leads.world.a)
+    for body, field in ((b"{not json", "body"), (b"[1, 2]", "body"), ({**BODY, "email": "nope"}, "email"),
+                        ({**BODY, "external_id": ""}, "external_id"), ({**BODY, "name": 12}, "name"),
+                        ({**BODY, "status": "maybe"}, "status"), ({**BODY, "referral_code": "x" * 17},
+                                                                   "referral_code")):
+        raw, headers = signed(secret, body)
+        response = await client.post(URL, content=raw, headers=headers)
+        assert response.status_code == 422, (body, response.text)
+        assert field in [e["field"] for e in response.json()["errors"]], (body, response.json())
+    assert await stored_leads(sessionmaker, leads.world.a) == []
