@@ -136,8 +136,14 @@ def action_of(route_handler: BaseRouteHandler) -> str | None:
     return route_handler.opt.get("action")
 
 
-def authorise(connection: ASGIConnection[Any, Any, Any, Any], route_handler: BaseRouteHandler) -> None:
-    """The one guard: every route names its action; the principal's roles must allow it."""
+async def authorise(connection: ASGIConnection[Any, Any, Any, Any], route_handler: BaseRouteHandler) -> None:
+    """The one guard: every route names its action; the principal's roles must allow it. Async on purpose:
+    Litestar runs a sync guard in a worker thread, a thread hop on every request for a check that does no I/O."""
+    check_access(connection, route_handler)
+
+
+def check_access(connection: ASGIConnection[Any, Any, Any, Any], route_handler: BaseRouteHandler) -> None:
+    """What `authorise` decides, callable from another guard."""
     action = action_of(route_handler)
     if action is None:
         raise PermissionDenied("route without an action")

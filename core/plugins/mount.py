@@ -9,7 +9,7 @@ from litestar.connection import ASGIConnection
 from litestar.exceptions import NotFoundException
 from litestar.handlers import BaseRouteHandler
 
-from core.auth.permissions import PUBLIC, action_of, authorise
+from core.auth.permissions import PUBLIC, action_of, authorise, check_access
 from core.errors import PermissionDenied
 from core.plugins.host import PluginHost, TenantPlugins
 
@@ -34,7 +34,7 @@ def require_active(plugin: str) -> Any:
         if not (principal is not None and principal.roles) and action_of(handler) != PUBLIC:
             # not of this tenant (anonymous, another tenant's user or token): refused before the activation
             # is looked at, so the answer is the same for an active and an inactive plugin
-            authorise(connection, handler)
+            check_access(connection, handler)
             raise PermissionDenied(action_of(handler) or "")
         plugins: TenantPlugins | None = state.get("plugins")  # the request's answer (`RequestContextMiddleware`)
         if plugins is None or plugin not in plugins:

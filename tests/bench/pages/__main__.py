@@ -79,7 +79,8 @@ class Row:
     eight: list[Figure] = dataclasses.field(default_factory=list)
 
 
-def pages(case_id: UUID) -> list[Page]:
+def pages(case_id: UUID, survey: tuple[UUID, str]) -> list[Page]:
+    """`survey`: the demo survey's id and the token of its shared link."""
     t = f"/t/{SLUG}"
     return [
         Page("home", f"{t}/", "regie", "Vitaal", 0.10),
@@ -100,6 +101,10 @@ def pages(case_id: UUID) -> list[Page]:
         Page("API: mentions", f"/api/v1{t}/monitoring/mentions", "api", '"items"', 0.10),
         Page("API: cases", f"/api/v1{t}/webcare/cases", "api", '"items"', 0.10),
         Page("inbox stamp poll", f"{t}/p/webcare/stamp?v={{version}}", "regie", "", 0.40, htmx=True),
+        Page("NPS results", f"{t}/p/energizing/surveys/{survey[0]}", "regie", "data-answers", 0.10),
+        Page("ambassador roster", f"{t}/p/energizing/ambassadors/", "regie", "Vitaal", 0.10),
+        Page("leads", f"{t}/p/energizing/leads/", "regie", "Vitaal", 0.10),
+        Page("public survey page (anonymous)", f"{t}/p/energizing/s/{survey[1]}", "anon", "stamp", 0.10),
         # references without a target, for a visitor who is not signed in (with the session cookie of a first
         # visit, as a browser keeps it): what the middleware stack costs with no database and no template, and the
         # sign-in form (a template, no database)
@@ -214,7 +219,7 @@ async def load_volume(env: dict[str, str], db_url: str, mentions: int, cases: in
         await app.state.engine.dispose()
 
 
-async def prepare_people(db_url: str, var_dir: Path) -> tuple[UUID, str]:
+async def prepare_people(db_url: str, var_dir: Path) -> tuple[UUID, str, tuple[UUID, str]]:
     """A second factor for the mediator (a known seed), an API token for the regie holder, and the case with 30
     messages (the newest open one). Returns (case id, API token)."""
     from sqlalchemy import delete, select, text
@@ -228,6 +233,7 @@ async def prepare_people(db_url: str, var_dir: Path) -> tuple[UUID, str]:
     from core.tenancy.models import Tenant
     from core.tenancy.scope import cross_tenant, tenant_scope
     from core.web.app import create_app
+    from plugins.energizing.surveys.models import Survey
     from plugins.webcare.models import Case
 
     settings = Settings.from_env(database_url=db_url, secret_key=SECRET_KEY, db_pool_size=0, var_dir=var_dir)
@@ -251,9 +257,13 @@ async def prepare_people(db_url: str, var_dir: Path) -> tuple[UUID, str]:
                                                .order_by(Case.number.desc()).limit(1))
         await calendar_ahead(app, tenant.id)
         await figures_ahead(app)
+        async with app.state.sessionmaker() as session:
+            with tenant_scope(tenant.id):
+                survey = (await session.execute(select(Survey.id, Survey.share_token).where(Survey.state == "open")
+                                                .order_by(Survey.created_at).limit(1))).one()
     finally:
         await app.state.engine.dispose()
-    return case_id, token
+    return case_id, token, (survey.id, survey.share_token)
 
 
 async def calendar_ahead(app: Any, tenant_id: UUID) -> None:
@@ -473,8 +483,8 @@ def main() -> None:
         asyncio.run(load_volume(env, db_url, args.mentions, args.cases))
     else:
         regie(env, "db", "upgrade")  # the code may have migrations the stored database does not
-    case_id, token = asyncio.run(prepare_people(db_url, var_dir))
-    chosen = [p for p in pages(case_id) if args.only.lower() in p.label.lower()]
+    case_id, token, survey = asyncio.run(prepare_people(db_url, var_dir))
+    chosen = [p for p in pages(case_id, survey) if args.only.lower() in p.label.lower()]
 
     bare_url = f"http://127.0.0.1:{free_port()}"
     app_url = f"http://127.0.0.1:{free_port()}"
