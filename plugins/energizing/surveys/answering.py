@@ -8,7 +8,8 @@ respondent confirms it by the e-mail link; pending answers expire). Either way a
 
 Counting an answer raises the daily rollup (an upsert, safe under concurrent answers on both databases) and the
 survey's answer counter in the same transaction, and — when the tenant asks for it — fires `nps.case_requested`
-for a detractor, once.
+for a detractor (0–6, up to the tenant's threshold), once. Counting is conditional on the answer still being
+pending, so two overlapping confirmations of one answer count it once.
 """
 
 from __future__ import annotations
@@ -231,16 +232,19 @@ async def confirm(session: AsyncSession, token: str, reactions: Reactions) -> Su
 async def count(session: AsyncSession, survey: Survey, answer: SurveyAnswer, reactions: Reactions) -> None:
     """Make the answer count: its address taken for this survey, the rollup and the survey's counter raised,
     a detractor's case requested when the tenant asks for it. Refused when the address already answered."""
+    await session.flush()
     try:
         async with session.begin_nested():
-            answer.state = "counted"
-            answer.counted_email = answer.email
-            answer.confirm_digest = None
-            answer.confirm_expires_at = None
-            await session.flush()
+            # conditional on "still pending": of two overlapping confirmations only one changes the row
+            taken = await session.execute(
+                update(SurveyAnswer).where(SurveyAnswer.id == answer.id, SurveyAnswer.state == "pending")
+                .values(state="counted", counted_email=answer.email, confirm_digest=None, confirm_expires_at=None)
+                .execution_options(synchronize_session=False))
     except IntegrityError:
-        answer.state, answer.counted_email = "pending", None
         raise Refused(field="email", msgid="This e-mail address already answered this survey. Thank you!") from None
+    await session.refresh(answer)
+    if taken.rowcount != 1:
+        raise Refused(field="token", msgid="This confirmation link is no longer valid.")
     day = answer.answered_at.astimezone(ZONE).date()
     await bulk_insert(session, SurveyDayCount, [{"survey_id": survey.id, "day": day, "score": answer.score,
                                                  "answers": 1}],
@@ -248,7 +252,8 @@ async def count(session: AsyncSession, survey: Survey, answer: SurveyAnswer, rea
     await session.execute(update(Survey).where(Survey.id == survey.id).values(answers=Survey.answers + 1)
                           .execution_options(synchronize_session=False))
     settings = await session.scalar(select(SurveySettings))
-    if settings is not None and settings.auto_case and answer.score <= settings.case_threshold:
+    if (settings is not None and settings.auto_case and answer.category == "detractor"
+            and answer.score <= settings.case_threshold):
         await request_case(session, survey, answer, reactions)
 
 

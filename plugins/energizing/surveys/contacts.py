@@ -16,7 +16,7 @@ from typing import Any
 from sqlalchemy import Select, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from core.plugins.api import N_, DomainError, check_upload, clean_email, record_audit
+from core.plugins.api import N_, DomainError, Msg, check_upload, clean_email, record_audit
 from plugins.energizing.surveys.models import SurveyContact
 
 MAX_BYTES = 5 * 1024 * 1024
@@ -29,6 +29,9 @@ NOT_EMAIL = N_("not a valid e-mail address")
 SAME_AS = N_("same address as row {row}")
 NO_CONSENT = N_("no consent given")
 EMPTY_CONSENT = N_("consent is empty")
+OPTED_OUT_REASON = N_("unsubscribed from survey mails")
+OPTED_OUT = "opt-out"
+"""`consent_text` of a contact who unsubscribed by the link in a mail: a later upload does not give consent back."""
 YES = {"yes", "y", "ja", "j", "true", "1", "x", "akkoord", "ok", "✓", "waar"}
 
 
@@ -145,10 +148,13 @@ async def import_contacts(session: AsyncSession, principal: Any, data: bytes | N
         consent = consent_text.strip().lower() in YES
         contact = existing.get(email)
         if not consent:
-            if contact is not None and contact.consent:
+            if contact is not None and contact.consent and contact.consent_text != OPTED_OUT:
                 contact.consent, contact.consent_text = False, consent_text
             reason = NO_CONSENT if consent_text else EMPTY_CONSENT
             report.rows.append(RowReport(number, email, "skipped", reason))
+            continue
+        if contact is not None and contact.consent_text == OPTED_OUT:
+            report.rows.append(RowReport(number, email, "skipped", OPTED_OUT_REASON))
             continue
         if contact is None:
             contact = SurveyContact(email=email, name=name, consent=True, consent_text=consent_text)
@@ -160,9 +166,10 @@ async def import_contacts(session: AsyncSession, principal: Any, data: bytes | N
             contact.name = name or contact.name
             report.rows.append(RowReport(number, email, "updated"))
     await session.flush()
-    await record_audit(session, principal, "energizing.contacts_imported", summary=(
-        f"{filename[:100]}: {report.total('added')} added, {report.total('updated')} updated, "
-        f"{report.total('merged')} merged, {report.total('skipped')} skipped"))
+    await record_audit(session, principal, "energizing.contacts_imported", summary=Msg(
+        "{file}: {added} added, {updated} updated, {merged} merged, {skipped} skipped", file=filename[:100],
+        added=report.total("added"), updated=report.total("updated"), merged=report.total("merged"),
+        skipped=report.total("skipped")))
     return report
 
 
@@ -171,3 +178,18 @@ def contacts_query(search: str = "") -> Select[Any]:
     if search:
         query = query.where(SurveyContact.email.contains(search.lower()))
     return query
+
+
+async def opt_out(session: AsyncSession, email: str) -> bool:
+    """Withdraw the address's consent for good (the unsubscribe link); False when it was already withdrawn."""
+    contact = await session.scalar(select(SurveyContact).where(SurveyContact.email == email))
+    if contact is None:
+        contact = SurveyContact(email=email, name="", consent=False, consent_text=OPTED_OUT)
+        session.add(contact)
+    elif contact.consent_text == OPTED_OUT and not contact.consent:
+        return False
+    else:
+        contact.consent, contact.consent_text = False, OPTED_OUT
+    await session.flush()
+    await record_audit(session, None, "energizing.contact_opted_out", subject=contact, touch=False)
+    return True

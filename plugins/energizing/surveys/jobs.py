@@ -13,11 +13,19 @@ from uuid import UUID
 
 from sqlalchemy import select
 
-from core.plugins.api import JobContext, JobSpec, classify_sentiment, current_tenant, update_progress
+from core.plugins.api import (
+    JobContext,
+    JobSpec,
+    classify_sentiment,
+    current_tenant,
+    job_transaction,
+    update_progress,
+)
 from plugins.energizing.surveys import answering, sending
 from plugins.energizing.surveys.models import Survey, SurveyAnswer
 
 CLASSIFY_BATCH = 500
+SEND_CHUNK = 200
 
 
 def _uuid(value: Any) -> UUID | None:
@@ -29,41 +37,49 @@ def _uuid(value: Any) -> UUID | None:
 
 async def send_invitations(ctx: JobContext, survey_id: str = "", progress_id: str = "", lang: str = "nl",
                            **_: Any) -> int:
-    session = ctx.session
-    assert session is not None
-    survey = await session.get(Survey, _uuid(survey_id)) if _uuid(survey_id) else None
-    tenant = await current_tenant(session)
-    if survey is None or tenant is None or survey.state != "open":
+    """Sends in chunks, each committed in a transaction of its own, and moves the bar between them: the bar's
+    transaction never waits for an open sending one (SQLite has one writer at a time, so it would wait until the
+    database gives up), and "done" is said only once the mails are committed."""
+    wanted = _uuid(survey_id)
+    sent, total = 0, 0
+    while True:
+        async with job_transaction(ctx) as session:
+            survey = await session.get(Survey, wanted) if wanted else None
+            tenant = await current_tenant(session)
+            if survey is None or tenant is None or survey.state != "open":
+                break
+            total = total or int(await session.scalar(sending.uninvited_count_query(survey)) or 0)
+            batch = await sending.send_invitations(session, survey, base_url=ctx.settings.base_url,
+                                                   slug=ctx.tenant_slug, tenant_name=tenant.name, lang=lang,
+                                                   secret=str(ctx.settings.secret_key), limit=SEND_CHUNK)
+        sent += batch
+        if batch < SEND_CHUNK:
+            break
         if progress_id:
-            await update_progress(ctx.sessionmaker, progress_id, status="done", result={"sent": 0})
-        return 0
-
-    async def progress(done: int, total: int) -> None:
-        if progress_id:
-            await update_progress(ctx.sessionmaker, progress_id, done=done, total=total, status="running")
-
-    sent = await sending.send_invitations(session, survey, base_url=ctx.settings.base_url, slug=ctx.tenant_slug,
-                                          tenant_name=tenant.name, lang=lang, progress=progress)
+            await update_progress(ctx.sessionmaker, progress_id, done=sent, total=max(total, sent),
+                                  status="running")
     if progress_id:
-        await update_progress(ctx.sessionmaker, progress_id, status="done", result={"sent": sent})
+        await update_progress(ctx.sessionmaker, progress_id, done=sent, total=max(total, sent), status="done",
+                              result={"sent": sent})
     return sent
 
 
 async def send_reminders(ctx: JobContext, survey_id: str = "", progress_id: str = "", lang: str = "nl",
                          **_: Any) -> int:
-    """Without a survey: every open survey of the tenant (the periodic run)."""
-    session = ctx.session
-    assert session is not None
-    tenant = await current_tenant(session)
+    """Without a survey: every open survey of the tenant (the periodic run). The bar is moved after the commit,
+    as for the invitations."""
     wanted = _uuid(survey_id) if survey_id else None
-    query = select(Survey).where(Survey.state == "open")
-    if wanted is not None:
-        query = query.where(Survey.id == wanted)
     sent = 0
-    if tenant is not None and not (survey_id and wanted is None):
-        for survey in list(await session.scalars(query)):
-            sent += await sending.send_reminders(session, survey, base_url=ctx.settings.base_url,
-                                                 slug=ctx.tenant_slug, tenant_name=tenant.name, lang=lang)
+    async with job_transaction(ctx) as session:
+        tenant = await current_tenant(session)
+        query = select(Survey).where(Survey.state == "open")
+        if wanted is not None:
+            query = query.where(Survey.id == wanted)
+        if tenant is not None and not (survey_id and wanted is None):
+            for survey in list(await session.scalars(query)):
+                sent += await sending.send_reminders(session, survey, base_url=ctx.settings.base_url,
+                                                     slug=ctx.tenant_slug, tenant_name=tenant.name, lang=lang,
+                                                     secret=str(ctx.settings.secret_key))
     if progress_id:
         await update_progress(ctx.sessionmaker, progress_id, done=sent, total=sent, status="done",
                               result={"sent": sent})
@@ -94,9 +110,10 @@ async def expire_answers(ctx: JobContext, **_: Any) -> int:
 
 
 JOBS = [
-    JobSpec(name="energizing.send_invitations", run=send_invitations, max_retries=3, time_limit_ms=600_000),
+    JobSpec(name="energizing.send_invitations", run=send_invitations, max_retries=3, time_limit_ms=600_000,
+            transaction=False),
     JobSpec(name="energizing.send_reminders", run=send_reminders, every_seconds=3600, max_retries=3,
-            time_limit_ms=600_000),
+            time_limit_ms=600_000, transaction=False),
     JobSpec(name="energizing.classify_answers", run=classify_answers, every_seconds=300, max_retries=3,
             time_limit_ms=300_000, coalesce=True),
     JobSpec(name="energizing.expire_answers", run=expire_answers, every_seconds=3600, max_retries=3,

@@ -12,7 +12,7 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from core.plugins.api import DomainError, Form, form_errors, lang_of, page, tenant_of
-from plugins.energizing.surveys import answering
+from plugins.energizing.surveys import answering, contacts, sending
 from plugins.energizing.surveys.answering import Reactions
 from plugins.energizing.surveys.models import Survey, SurveyInvitation
 
@@ -136,4 +136,29 @@ async def confirm(request: Request[Any, Any, Any], db: AsyncSession, slug: str, 
     return page(request, "energizing/surveys/public/thanks.html", survey=survey, title=survey.title if survey else None)
 
 
-ROUTES = [shared_form, shared_answer, invitation_form, invitation_answer, confirm_form, confirm]
+async def _optout_email(request: Request[Any, Any, Any], db: AsyncSession, token: str) -> str | None:
+    invitation_id = sending.optout_invitation_id(_secret(request), token)
+    invitation = await db.get(SurveyInvitation, invitation_id) if invitation_id is not None else None
+    return invitation.email if invitation is not None else None
+
+
+@get("/s/o/{token:str}", opt=PUBLIC)
+async def optout_form(request: Request[Any, Any, Any], db: AsyncSession, slug: str, token: str) -> Template:
+    """A page with a button: a mail scanner that follows the link unsubscribes nobody."""
+    valid = await _optout_email(request, db, token) is not None
+    return page(request, "energizing/surveys/public/optout.html", status_code=200 if valid else 404, valid=valid,
+                done=False, action=f"{_base(slug)}o/{token}", tenant_name=tenant_of(request).name)
+
+
+@post("/s/o/{token:str}", opt=PUBLIC)
+async def optout(request: Request[Any, Any, Any], db: AsyncSession, slug: str, token: str) -> Template:
+    email = await _optout_email(request, db, token)
+    if email is not None:
+        await contacts.opt_out(db, email)
+    return page(request, "energizing/surveys/public/optout.html", status_code=200 if email else 404,
+                valid=email is not None, done=email is not None, action=f"{_base(slug)}o/{token}",
+                tenant_name=tenant_of(request).name)
+
+
+ROUTES = [shared_form, shared_answer, invitation_form, invitation_answer, confirm_form, confirm, optout_form,
+          optout]

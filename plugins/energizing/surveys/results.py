@@ -22,6 +22,9 @@ from core.plugins.api import DomainError, FieldErrors, clean_date
 from plugins.energizing.surveys.models import SurveyDayCount
 
 RELIABLE_FROM = 30
+FIRST_YEAR, LAST_YEAR = 1900, 2999
+"""Periods outside these years are refused: the trend reaches twelve months back and a month forward, which
+must stay within the calendar."""
 Z95 = 1.96
 
 
@@ -173,6 +176,9 @@ def clean_period(params: Any, default: tuple[date | None, date | None]) -> tuple
         year, _dash, number = month.partition("-")
         if not (year.isdigit() and number.isdigit() and len(year) == 4 and 1 <= int(number) <= 12):
             raise DomainError(field="month", msgid="Give a month as YYYY-MM.")
+        if not FIRST_YEAR <= int(year) <= LAST_YEAR:
+            raise DomainError(field="month", msgid="Give a year from {low} to {high}.", low=FIRST_YEAR,
+                              high=LAST_YEAR)
         first = date(int(year), int(number), 1)
         return first, month_end(first)
     if not params.get("from") and not params.get("to"):
@@ -180,6 +186,9 @@ def clean_period(params: Any, default: tuple[date | None, date | None]) -> tuple
     errors = FieldErrors()
     start = errors.clean(clean_date, params.get("from"), "from", required=False)
     end = errors.clean(clean_date, params.get("to"), "to", required=False)
+    for name, day in (("from", start), ("to", end)):
+        if isinstance(day, date) and not FIRST_YEAR <= day.year <= LAST_YEAR:
+            errors.add(name, msgid="Give a year from {low} to {high}.", low=FIRST_YEAR, high=LAST_YEAR)
     if start and end and end < start:
         errors.add("to", msgid="The end comes on or after the start.")
     errors.raise_if_any()

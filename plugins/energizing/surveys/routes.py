@@ -14,6 +14,7 @@ from litestar.response import Redirect, Template
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from core.plugins.api import (
+    N_,
     DomainError,
     Form,
     MultipartForm,
@@ -149,17 +150,25 @@ async def _detail(request: Request[Any, Any, Any], db: AsyncSession, slug: str, 
                               ("month", params.get("month")), ("category", category)) if v and k not in errors}
     answers = await paginate(db, query, page_number(params.get("page")), base_path=f"{_base(slug)}{survey.id}",
                              params=keep, capped=True)
-    actions = {a.id: await item_actions(request, db, KIND, answer_item(a, survey, slug)) for a in answers.items}
+    # no item actions per row (each plugin may query per item): they are on the answer's own page
     sentiment_ready = await classify_sentiment(db, request.app.state.pm, []) is not None
     share_link = f"{request.app.state.settings.base_url}/t/{slug}/p/energizing/s/{survey.share_token}"
     return page(request, "energizing/surveys/detail.html", status_code=status_code, survey=survey, report=data,
-                trend_chart=trend_chart, split=split, answers=answers, actions=actions, states=STATES,
+                trend_chart=trend_chart, split=split, answers=answers, states=STATES,
                 categories=CATEGORIES, sentiments=SENTIMENTS, share_link=share_link, errors=errors,
                 sentiment_ready=sentiment_ready,
                 filters={"from": params.get("from", ""), "to": params.get("to", ""), "month": params.get("month", ""),
                          "category": category},
                 transitions=service.TRANSITIONS[survey.state], base=_base(slug),
-                reliable_from=results.RELIABLE_FROM, may_invite=followup.may_invite)
+                reliable_from=results.RELIABLE_FROM, may_invite=followup.may_invite,
+                progress_id=_uuid_or_none(params.get("progress")))
+
+
+def _uuid_or_none(value: Any) -> UUID | None:
+    try:
+        return UUID(str(value)) if value else None
+    except ValueError:
+        return None
 
 
 @get("/surveys/{survey_id:uuid}", opt=READ)
@@ -179,29 +188,32 @@ async def change_state(request: Request[Any, Any, Any], db: AsyncSession, slug: 
 
 
 async def _start_job(request: Request[Any, Any, Any], db: AsyncSession, slug: str, survey_id: UUID, job: str,
-                     title: str) -> Any:
+                     title: str, not_open: str) -> Any:
+    """`title` and `not_open` are msgids (marked with N_ where they are given), translated here."""
     survey = await get_or_404(db, Survey, survey_id)
+    _ = gettext_for(lang_of(request))
     if survey.state != "open":
-        _ = gettext_for(lang_of(request))
-        return await _detail(request, db, slug, survey, 409,
-                             {"__all__": _("Open the survey before sending invitations.")})
-    progress = start_progress(db, job, title=f"{title}: {survey.title}",
+        return await _detail(request, db, slug, survey, 409, {"__all__": _(not_open)})
+    progress = start_progress(db, job, title=f"{_(title)}: {survey.title}",
                               started_by_id=getattr(principal_of(request), "user_id", None))
     await db.flush()
     enqueue_job(db, job, survey_id=str(survey.id), progress_id=str(progress.id), lang=lang_of(request))
-    return Redirect(f"/t/{slug}/jobs/{progress.id}", status_code=303)
+    # back to the survey, which shows the job's bar (the bar alone is a fragment, not a page)
+    return Redirect(f"{_base(slug)}{survey.id}?progress={progress.id}", status_code=303)
 
 
 @post("/surveys/{survey_id:uuid}/send", opt=WORK)
 async def send(request: Request[Any, Any, Any], db: AsyncSession, slug: str, survey_id: UUID) -> Any:
     """Invite every consenting contact not invited yet (a job with progress)."""
-    return await _start_job(request, db, slug, survey_id, "energizing.send_invitations", "Invitations")
+    return await _start_job(request, db, slug, survey_id, "energizing.send_invitations", N_("Invitations"),
+                            N_("Open the survey before sending invitations."))
 
 
 @post("/surveys/{survey_id:uuid}/remind", opt=WORK)
 async def remind(request: Request[Any, Any, Any], db: AsyncSession, slug: str, survey_id: UUID) -> Any:
     """The one reminder, now, to those invited at least the survey's reminder days ago who did not answer."""
-    return await _start_job(request, db, slug, survey_id, "energizing.send_reminders", "Reminders")
+    return await _start_job(request, db, slug, survey_id, "energizing.send_reminders", N_("Reminders"),
+                            N_("Open the survey before sending the reminder."))
 
 
 async def _answer_page(request: Request[Any, Any, Any], db: AsyncSession, slug: str, answer_id: UUID,

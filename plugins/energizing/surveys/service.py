@@ -21,8 +21,12 @@ from core.plugins.api import (
     utcnow,
 )
 from plugins.energizing.surveys.models import QUESTION_KINDS, STATES, Survey, SurveySettings
+from plugins.energizing.surveys.results import FIRST_YEAR, LAST_YEAR
 
 MAX_QUESTIONS = 5
+CASE_THRESHOLD_MAX = 6
+"""Only detractors (0–6) become a case: the case plugins ignore passives, so a higher threshold would promise
+cases that never come."""
 TRANSITIONS = {"draft": ("open",), "open": ("closed",), "closed": ("open",)}
 """A closed survey may open again (a second round); nothing goes back to draft once people could answer."""
 
@@ -78,6 +82,9 @@ def _values(data: Any) -> dict[str, Any]:
         "questions": clean_questions(data, errors),
     }
     start, end = values["period_start"], values["period_end"]
+    for name, day in (("period_start", start), ("period_end", end)):
+        if isinstance(day, date) and not FIRST_YEAR <= day.year <= LAST_YEAR:
+            errors.add(name, msgid="Give a year from {low} to {high}.", low=FIRST_YEAR, high=LAST_YEAR)
     if isinstance(start, date) and isinstance(end, date) and end < start:
         errors.add("period_end", msgid="The end comes on or after the start.")
     errors.raise_if_any()
@@ -93,11 +100,16 @@ async def create_survey(session: AsyncSession, principal: Any, data: Any) -> Sur
     return survey
 
 
+def _shape(questions: list[dict[str, str]]) -> list[tuple[str, str, str]]:
+    return [(str(q.get("key")), str(q.get("kind")), str(q.get("label"))) for q in questions]
+
+
 async def update_survey(session: AsyncSession, principal: Any, survey_id: Any, data: Any) -> Survey:
     survey = await get_or_404(session, Survey, survey_id)
     values = _values(data)
-    if survey.state != "draft" and [q["key"] for q in values["questions"]] != [q["key"] for q in survey.questions]:
-        raise Refused(field="questions", msgid="Questions can be added or removed only while the survey is a draft.")
+    if survey.state != "draft" and _shape(values["questions"]) != _shape(survey.questions or []):
+        # answers already given refer to the questions as they were: their key, kind and label stay
+        raise Refused(field="questions", msgid="Questions can be changed only while the survey is a draft.")
     for key, value in values.items():
         setattr(survey, key, value)
     await record_audit(session, principal, "energizing.survey_changed", subject=survey, summary=survey.title)
@@ -138,7 +150,7 @@ async def settings_of(session: AsyncSession) -> SurveySettings:
 async def change_settings(session: AsyncSession, principal: Any, data: Any) -> SurveySettings:
     if not isinstance(data, dict):
         raise DomainError(field="__all__", msgid="Send a JSON object.")
-    threshold = _int(data.get("case_threshold"), "case_threshold", 0, 8, None)
+    threshold = _int(data.get("case_threshold"), "case_threshold", 0, CASE_THRESHOLD_MAX, None)
     found = await settings_of(session)
     found.auto_case = data.get("auto_case") is True or str(data.get("auto_case") or "") in ("1", "on", "true")
     found.case_threshold = threshold

@@ -6,13 +6,19 @@ from __future__ import annotations
 import io
 from datetime import timedelta
 from typing import Any
+from uuid import UUID
 
+import pytest
 from openpyxl import Workbook
 from sqlalchemy import update
 
+from core.audit.models import AuditEntry
+from core.i18n import Msg
+from core.jobs.models import JobProgress
 from core.jobs.plugin_jobs import run_named_job
 from core.plugins.api import utcnow
 from core.tenancy.scope import tenant_scope
+from plugins.energizing.surveys import jobs
 from plugins.energizing.surveys.models import SurveyContact, SurveyInvitation
 from tests.plugins.energizing.surveys.conftest import BASE, INVITE_LINK, Surveys
 from tests.support import delivered_mails, ensure_csrf, login_as, post_form
@@ -99,3 +105,38 @@ async def test_sending_needs_an_open_survey(surveys: Surveys, client: Any) -> No
     assert await run_named_job(surveys.app, "energizing.send_invitations", surveys.world.a.id,
                                survey_id=str(survey.id)) == 0
     assert await surveys.rows(SurveyInvitation) == []
+
+
+async def test_sending_commits_before_the_bar_says_done(surveys: Surveys, client: Any,
+                                                        monkeypatch: pytest.MonkeyPatch) -> None:
+    """The bar moves in a transaction of its own: it must never wait for the sending transaction (on SQLite, one
+    writer at a time, it would wait until the database gives up and the job would fail and mail nobody)."""
+    survey = await surveys.survey(client)
+    await surveys.contacts(surveys.world.a, ("an@klant.nl", "An", True), ("bo@klant.nl", "Bo", True),
+                           ("cor@klant.nl", "Cor", True))
+    response = await post_form(client, f"{BASE}{survey.id}/send", {}, follow_redirects=False)
+    assert response.status_code == 303
+    location = response.headers["location"]
+    assert location.startswith(f"{BASE}{survey.id}?progress=")  # back to the survey, which shows the bar
+    progress_id = location.rsplit("=", 1)[1]
+    monkeypatch.setattr(jobs, "SEND_CHUNK", 2)  # two chunks: the bar moves between them
+    assert await run_named_job(surveys.app, "energizing.send_invitations", surveys.world.a.id,
+                               survey_id=str(survey.id), progress_id=progress_id) == 3
+    progress = (await surveys.rows(JobProgress, JobProgress.id == UUID(progress_id)))[0]
+    assert (progress.status, progress.done, progress.total, progress.result) == ("done", 3, 3, {"sent": 3})
+    assert sorted(i.email for i in await surveys.rows(SurveyInvitation)) == ["an@klant.nl", "bo@klant.nl",
+                                                                            "cor@klant.nl"]
+    assert await run_named_job(surveys.app, "energizing.send_invitations", surveys.world.a.id,
+                               survey_id=str(survey.id), progress_id=progress_id) == 0
+    page = await client.get(location)  # the survey's page with the bar, its title in the reader's language
+    assert page.status_code == 200 and f'hx-get="/t/acme/jobs/{progress_id}"' in page.text
+    assert progress.title == "Uitnodigingen: Klanttevredenheid"
+
+
+async def test_the_import_is_audited_in_the_readers_language(surveys: Surveys, client: Any) -> None:
+    await login_as(client, surveys.world.a, "marketer")
+    await _upload(client, "klanten.csv", CSV.encode())
+    entry = (await surveys.rows(AuditEntry, AuditEntry.action == "energizing.contacts_imported"))[0]
+    message = Msg.from_data(entry.data["summary_message"])
+    assert message.render("nl") == "klanten.csv: 1 toegevoegd, 0 bijgewerkt, 1 samengevoegd, 3 overgeslagen"
+    assert message.render("en") == "klanten.csv: 1 added, 0 updated, 1 merged, 3 skipped"
