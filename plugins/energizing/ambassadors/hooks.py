@@ -19,8 +19,9 @@ from core.plugins.api import (
     Widget,
     gettext_for,
     short_link_clicks,
+    utcnow,
 )
-from plugins.energizing.ambassadors import policy, privacy
+from plugins.energizing.ambassadors import figures, policy, privacy
 from plugins.energizing.ambassadors.models import Completion
 from plugins.energizing.models import Ambassador
 
@@ -74,17 +75,16 @@ async def measure(ctx: HookContext, kpi: str, period: tuple[date, date]) -> floa
 
 
 async def widgets(ctx: HookContext) -> list[Widget]:
-    """Active ambassadors (an indexed count by state) and this month's completions (an indexed count of a small
-    table): both current at the view; no click rows are read."""
-    session: AsyncSession = ctx.session
-    today = date.today()
-    start, end = _days(today.replace(day=1), today)
-    active = int(await session.scalar(select(func.count()).select_from(Ambassador)
-                                      .where(Ambassador.state == "active")) or 0)
+    """Active ambassadors and this month's completions as the job `energizing.ambassador_figures` stored them
+    (every ten minutes): the widget reads one row and counts nothing."""
+    stored = await figures.read(ctx.session)
+    current = stored is not None and stored.month == utcnow().date().replace(day=1)
     _ = gettext_for(ctx.lang)
     return [Widget(_("Ambassadors"), "energizing/ambassadors/widget.html",
-                   {"active": active, "completed": await _completed(session, start, end),
-                    "href": f"/t/{ctx.tenant_slug}/p/energizing/ambassadors/"})]
+                   {"active": stored.active if stored is not None else None,
+                    "completed": (stored.completed_month if current else 0) if stored is not None else None,
+                    "href": f"/t/{ctx.tenant_slug}/p/energizing/ambassadors/"},
+                   as_of=stored.computed_at if stored is not None else None)]
 
 
 async def digest(ctx: HookContext, week_start: date, week_end: date) -> list[DigestLine]:
@@ -123,4 +123,6 @@ async def retention(ctx: HookContext, cutoff: datetime, mode: str) -> dict[str, 
 async def seed_demo(ctx: HookContext) -> list[DemoKpi]:
     from plugins.energizing.ambassadors.demo import seed
 
-    return await seed(ctx)
+    kpis = await seed(ctx)
+    await figures.store(ctx.session)  # the widget's first figures, as the periodic job keeps them
+    return kpis

@@ -40,6 +40,9 @@ from plugins.energizing.models import Ambassador
 DISCLOSURE = re.compile(r"#(ad|samenwerking|sponsored|partner)\b", re.IGNORECASE)
 """A rewarded share says so: the suggested text of a share mission carries one of these tags."""
 MAX_POINTS = 10_000
+REPEAT_LIMIT = 5
+"""A repeatable mission pays at most this many rounds per ambassador, and at most one a day (UTC), so repeating
+it (a share whose link once got a click stays verified) cannot farm points."""
 
 
 def clean_points(value: Any, field: str = "points", *, low: int = 1, high: int = MAX_POINTS) -> int:
@@ -162,7 +165,8 @@ async def complete(session: AsyncSession, ambassador: Ambassador, mission: Missi
     """Record a completed mission and pay its points in the same transaction.
 
     A one-off mission has one row per ambassador (`round` 1): a double submit finds it, or — when both arrive at
-    once — hits the unique constraint, and pays once."""
+    once — hits the unique constraint, and pays once. A repeatable one pays at most `REPEAT_LIMIT` rounds, one a
+    day; rejected rounds count too."""
     today = utcnow().date()
     if mission.state != "open" or not mission.starts_on <= today <= mission.ends_on:
         raise Refused(field="mission", msgid="This mission is not open.")
@@ -177,6 +181,15 @@ async def complete(session: AsyncSession, ambassador: Ambassador, mission: Missi
                                                                         Completion.ambassador_id == ambassador.id))
     if done and not mission.repeatable:
         raise Refused(field="mission", msgid="You already completed this mission.")
+    if done and done >= REPEAT_LIMIT:
+        raise Refused(field="mission", msgid="You did this mission {max} times: that is as often as it pays.",
+                      max=REPEAT_LIMIT)
+    if done:
+        last = await session.scalar(select(Completion.completed_at).where(
+            Completion.mission_id == mission.id, Completion.ambassador_id == ambassador.id)
+            .order_by(Completion.completed_at.desc()).limit(1))
+        if last is not None and last.date() >= today:
+            raise Refused(field="mission", msgid="You did this mission today. You can do it again tomorrow.")
     state = "verified" if mission.kind == "feedback" else "self_reported"
     if mission.kind == "share":
         link = await share_link(session, mission, ambassador, base_url)

@@ -171,3 +171,34 @@ class Redemption(TenantScoped, Base):
                                                        nullable=True)
     decided_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
     note: Mapped[str] = mapped_column(Text, default="")
+
+
+class SigninAttempt(TenantScoped, Base):
+    """One request for a portal sign-in link, whoever's address it named: the limits per address and per client
+    address count these, so an unknown address counts as much as a known one and the answer never differs.
+    Only the digest of the address is kept; retention removes rows older than a day."""
+
+    __tablename__ = "energizing_signin_attempt"
+    __table_args__ = (
+        Index("ix_energizing_signin_attempt_email", "tenant_id", "email_digest", "created_at"),
+        Index("ix_energizing_signin_attempt_ip", "tenant_id", "client_ip", "created_at"),
+    )
+
+    email_digest: Mapped[str] = mapped_column(String(64))
+    client_ip: Mapped[str] = mapped_column(String(45), default="")
+
+
+class ProgrammeFigures(TenantScoped, Base):
+    """The overview widget's figures, one row per tenant, stored by the job `energizing.ambassador_figures`:
+    the widget reads them and never counts rows per view."""
+
+    __tablename__ = "energizing_programme_figures"
+    __table_args__ = (UniqueConstraint("tenant_id", name="uq_energizing_programme_figures_tenant"),)
+
+    active: Mapped[int] = mapped_column(Integer, default=0)
+    """Ambassadors taking part (state active) when the job ran."""
+    month: Mapped[date] = mapped_column(Date)
+    """The first day of the month `completed_month` counts."""
+    completed_month: Mapped[int] = mapped_column(Integer, default=0)
+    """Completions of that month, rejected ones left out."""
+    computed_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))

@@ -39,11 +39,14 @@ async def save(session: AsyncSession, principal: Any, values: dict[str, Any], re
         reward = Reward(**cleaned, reserved=0)
         session.add(reward)
     else:
-        if cleaned["stock"] < reward.reserved:
+        # one conditional update: a redemption held at this moment is counted, not the `reserved` read earlier
+        changed = await session.execute(update(Reward).where(Reward.id == reward.id,
+                                                             Reward.reserved <= cleaned["stock"])
+                                        .values(**cleaned).execution_options(synchronize_session=False))
+        await session.refresh(reward)
+        if changed.rowcount != 1:
             raise Refused(field="stock", msgid="{n} are held for redemptions awaiting a decision: the stock cannot "
                                                 "be lower.", n=reward.reserved)
-        for key, value in cleaned.items():
-            setattr(reward, key, value)
     await session.flush()
     await record_audit(session, principal, "energizing.reward_saved", subject=reward,
                        summary=Msg("Reward \"{name}\" saved ({cost} points, {stock} in stock)", name=reward.name,

@@ -11,7 +11,8 @@ from datetime import timedelta
 from typing import Any
 from uuid import UUID
 
-from sqlalchemy import func, select
+from sqlalchemy import func, select, update
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from core.plugins.api import (
@@ -72,8 +73,13 @@ async def current_consent(session: AsyncSession, *, tenant_name: str = "", lang:
     text = await session.scalar(select(ConsentText).order_by(ConsentText.version.desc()).limit(1))
     if text is None:
         text = ConsentText(version=1, body=gettext_for(lang)(DEFAULT_CONSENT, tenant=tenant_name or "…"))
-        session.add(text)
-        await session.flush()
+        try:
+            async with session.begin_nested():
+                session.add(text)
+        except IntegrityError:  # two first invitations at once: the other request wrote version 1
+            text = await session.scalar(select(ConsentText).order_by(ConsentText.version.desc()).limit(1))
+            if text is None:
+                raise
     return text
 
 
@@ -92,8 +98,15 @@ async def edit_consent(session: AsyncSession, principal: Any, values: dict[str, 
         return current
     text = ConsentText(version=latest + 1, body=body, created_by_id=getattr(getattr(principal, "user", None), "id",
                                                                              None))
-    session.add(text)
-    await session.flush()
+    try:
+        async with session.begin_nested():
+            session.add(text)
+    except IntegrityError:  # someone else wrote this version at the same moment
+        newest = await consent_version(session, await session.scalar(select(func.max(ConsentText.version))))
+        if newest is not None and newest.body == body:
+            return newest
+        raise Refused(field="body", msgid="Someone else changed the consent text at the same moment. Read the "
+                                          "newest version and try again.") from None
     await record_audit(session, principal, "energizing.consent_text_edited", subject=text,
                        summary=Msg("Consent text version {version} written", version=text.version))
     return text
@@ -167,8 +180,14 @@ async def invite(session: AsyncSession, *, email: str, name: str, source: str, s
                             invited_by_id=invited_by_id, referral_code=await new_referral_code(session),
                             tier=await tier_for(session, 0), points=0, points_earned=0, notes="",
                             on_leaderboard=False)
-    session.add(ambassador)
-    await session.flush()
+    try:
+        async with session.begin_nested():
+            session.add(ambassador)
+    except IntegrityError:  # the same address invited at the same moment: the other request made the person
+        existing = await session.scalar(select(Ambassador).where(Ambassador.email == address))
+        if existing is None:
+            raise
+        return existing
     _consent_mail(session, ambassador, lang=lang, link_base=link_base, tenant_name=tenant_name)
     await session.flush()
     await record_audit(session, await _actor(session, invited_by_id), "energizing.ambassador_invited",
@@ -230,22 +249,28 @@ async def optout_page(session: AsyncSession, token: str) -> Ambassador | None:
     return ambassador if ambassador is not None and ambassador.state != "opted_out" else None
 
 
-async def opt_out(session: AsyncSession, ambassador: Ambassador, actor: Any = "ambassador") -> None:
-    """Out of the programme: no more mail, off the leaderboard, recorded in the audit."""
-    if ambassador.state == "opted_out":
-        return
-    ambassador.state, ambassador.opted_out_at, ambassador.on_leaderboard = "opted_out", utcnow(), False
-    await session.flush()
+async def opt_out(session: AsyncSession, ambassador: Ambassador, actor: Any = "ambassador") -> bool:
+    """Out of the programme: no more mail, off the leaderboard, recorded in the audit. One conditional update, so
+    two at once record one opt-out; False when the person was already out."""
+    if ambassador.state in ("opted_out", "erased"):
+        return False
+    changed = await session.execute(update(Ambassador).where(Ambassador.id == ambassador.id,
+                                                             Ambassador.state.not_in(("opted_out", "erased")))
+                                    .values(state="opted_out", opted_out_at=utcnow(), on_leaderboard=False)
+                                    .execution_options(synchronize_session=False))
+    await session.refresh(ambassador)
+    if changed.rowcount != 1:
+        return False
     await record_audit(session, actor, "energizing.ambassador_opted_out", subject=ambassador,
                        summary=Msg("{name} opted out of the ambassador programme", name=ambassador.name))
+    return True
 
 
 async def opt_out_by_link(session: AsyncSession, token: str) -> Ambassador:
     row = await tokens.open_token(session, token, "optout")
     ambassador = await session.get(Ambassador, row.ambassador_id) if row is not None else None
-    if row is None or ambassador is None:
+    if row is None or ambassador is None or not await tokens.use_up(session, row):
         raise Refused(field="token", msgid="This link is no longer valid.")
-    await tokens.use_up(session, row)
     await opt_out(session, ambassador)
     return ambassador
 

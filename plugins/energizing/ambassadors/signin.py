@@ -1,8 +1,9 @@
 """Ambassadors sign in to the portal by an e-mail link: no password, single use, only its digest stored.
 
-The link's page asks for a click before it signs in, so a mail scanner does not use it up. Requests are limited
-per address and per client address, counted in the database (the links themselves), so the limits hold across
-web processes. The session keeps an ambassador under a key of the tenant's own: a portal session of one tenant is
+The link's page asks for a click before it signs in, so a mail scanner does not use it up. Every request counts,
+known address or not (`SigninAttempt`, in the database, so the limits hold across web processes), and the answer
+is the same for every address — including the 429 of the per-address limit — so the form tells no one who is on
+the roster. The session keeps an ambassador under a key of the tenant's own: a portal session of one tenant is
 nothing in another's."""
 
 from __future__ import annotations
@@ -16,14 +17,16 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from core.plugins.api import DomainError, Refused, clean_email, gettext_for, utcnow
 from plugins.energizing.ambassadors import tokens
-from plugins.energizing.ambassadors.models import AmbassadorToken
+from plugins.energizing.ambassadors.models import SigninAttempt
 from plugins.energizing.ambassadors.service import mail
 from plugins.energizing.models import Ambassador
 
 PER_EMAIL = (3, timedelta(minutes=15))
-"""At most this many links per ambassador in this window."""
+"""At most this many requests per e-mail address (on the roster or not) in this window."""
 PER_ADDRESS = (10, timedelta(hours=1))
-"""At most this many links asked from one client address in this window."""
+"""At most this many requests from one client address in this window, whatever address they named."""
+KEEP_ATTEMPTS = timedelta(days=1)
+"""Retention removes sign-in attempts older than this (longer than either window)."""
 
 
 class RateLimited(DomainError):
@@ -37,25 +40,28 @@ def session_key(tenant_id: UUID) -> str:
 
 
 async def _recent(session: AsyncSession, *where: Any) -> int:
-    return await session.scalar(select(func.count()).select_from(AmbassadorToken).where(
-        AmbassadorToken.purpose == "signin", *where)) or 0
+    return await session.scalar(select(func.count()).select_from(SigninAttempt).where(*where)) or 0
 
 
 async def request_link(session: AsyncSession, email: Any, *, client_ip: str, link_base: str, tenant_name: str,
                        lang: str) -> None:
-    """Mail a sign-in link to an active ambassador. Anyone else gets the same answer and no mail, so the form
-    tells no one who is on the roster; the asking still counts towards the client address's limit."""
+    """Mail a sign-in link to an active ambassador. Anyone else gets the same answer and no mail; every request
+    counts towards the limits of its address and its client address alike, so neither limit tells who is on the
+    roster."""
     address = clean_email(email)
     now = utcnow()
-    ambassador = await session.scalar(select(Ambassador).where(Ambassador.email == address))
-    if ambassador is not None and await _recent(
-            session, AmbassadorToken.ambassador_id == ambassador.id,
-            AmbassadorToken.created_at >= now - PER_EMAIL[1]) >= PER_EMAIL[0]:
+    email_digest = tokens.digest(address.lower())
+    ip = (client_ip or "")[:45]
+    if await _recent(session, SigninAttempt.email_digest == email_digest,
+                     SigninAttempt.created_at >= now - PER_EMAIL[1]) >= PER_EMAIL[0]:
         raise RateLimited(field="email", msgid="Too many sign-in links for this address. Try again in {minutes} "
                           "minutes.", minutes=int(PER_EMAIL[1].total_seconds() // 60))
-    if client_ip and await _recent(session, AmbassadorToken.client_ip == client_ip[:45],
-                                   AmbassadorToken.created_at >= now - PER_ADDRESS[1]) >= PER_ADDRESS[0]:
+    if ip and await _recent(session, SigninAttempt.client_ip == ip,
+                            SigninAttempt.created_at >= now - PER_ADDRESS[1]) >= PER_ADDRESS[0]:
         raise RateLimited(field="email", msgid="Too many sign-in links from your network. Try again later.")
+    session.add(SigninAttempt(email_digest=email_digest, client_ip=ip))
+    await session.flush()
+    ambassador = await session.scalar(select(Ambassador).where(Ambassador.email == address))
     if ambassador is None or ambassador.state != "active":
         return
     token = tokens.issue(session, ambassador.id, "signin", client_ip)

@@ -1,4 +1,5 @@
-"""energizing programme: consent texts, mail links, tiers, missions, completions, points, rewards
+"""energizing programme: consent texts, mail links, tiers, missions, completions, points, rewards, sign-in
+attempts and the widget's figures
 
 Revision ID: 0003_energizing
 Revises: 0002_energizing
@@ -181,10 +182,31 @@ def upgrade() -> None:
     _tenant_index(table)
     op.create_index("ix_energizing_redemption_state", table, ["tenant_id", "state", "created_at"])
 
+    table = "energizing_signin_attempt"
+    op.create_table(
+        table, *_common(table),
+        sa.Column("email_digest", sa.String(length=64), nullable=False),
+        sa.Column("client_ip", sa.String(length=45), nullable=False),
+    )
+    _tenant_index(table)
+    op.create_index("ix_energizing_signin_attempt_email", table, ["tenant_id", "email_digest", "created_at"])
+    op.create_index("ix_energizing_signin_attempt_ip", table, ["tenant_id", "client_ip", "created_at"])
+
+    table = "energizing_programme_figures"
+    op.create_table(
+        table, *_common(table),
+        sa.Column("active", sa.Integer(), nullable=False),
+        sa.Column("month", sa.Date(), nullable=False),
+        sa.Column("completed_month", sa.Integer(), nullable=False),
+        sa.Column("computed_at", sa.DateTime(timezone=True), nullable=False),
+        sa.UniqueConstraint("tenant_id", name="uq_energizing_programme_figures_tenant"),
+    )
+    _tenant_index(table)
+
 
 def downgrade() -> None:
-    for table in ("energizing_redemption", "energizing_reward", "energizing_points_entry", "energizing_completion",
-                  "energizing_share_link", "energizing_mission", "energizing_tier", "energizing_ambassador_token",
+    for table in ("energizing_programme_figures", "energizing_signin_attempt", "energizing_redemption",
+                  "energizing_reward", "energizing_points_entry", "energizing_completion", "energizing_share_link", "energizing_mission", "energizing_tier", "energizing_ambassador_token",
                   "energizing_consent_text"):
         op.drop_table(table)
     with op.batch_alter_table("energizing_ambassador") as batch:

@@ -14,7 +14,15 @@ from core.plugins.api import utcnow
 from core.shortlinks.models import ShortLink
 from core.tenancy.scope import tenant_scope
 from plugins.energizing.ambassadors import missions, rewards
-from plugins.energizing.ambassadors.models import AmbassadorToken, Completion, Mission, PointsEntry, Redemption, Reward
+from plugins.energizing.ambassadors.models import (
+    AmbassadorToken,
+    Completion,
+    Mission,
+    PointsEntry,
+    Redemption,
+    Reward,
+    SigninAttempt,
+)
 from plugins.energizing.models import Ambassador
 from tests.plugins.energizing.ambassadors.conftest import BASE, SIGNIN, activate_person, invite, mails_to, rows
 from tests.support import TenantWorld, World, post_form
@@ -79,17 +87,53 @@ async def test_sign_in_links_are_rate_limited(en: World, client: Any, app: Any,
     assert limited.status_code == 429 and "Te veel inloglinks voor dit adres" in limited.text
     with tenant_scope(en.a.id):  # seven more from this client address, as if for other people
         async with sessionmaker() as session, session.begin():
-            await session.execute(update(AmbassadorToken).where(AmbassadorToken.purpose == "signin")
-                                  .values(created_at=utcnow() - timedelta(minutes=20)))
+            await session.execute(update(SigninAttempt).values(created_at=utcnow() - timedelta(minutes=20)))
     for _ in range(7):
         assert (await post_form(client, f"{BASE}signin", {"email": "cor@example.nl"})).status_code in (200, 429)
         with tenant_scope(en.a.id):
             async with sessionmaker() as session, session.begin():
-                await session.execute(update(AmbassadorToken).where(AmbassadorToken.purpose == "signin")
-                                      .values(created_at=utcnow() - timedelta(minutes=20)))
+                await session.execute(update(SigninAttempt).values(created_at=utcnow() - timedelta(minutes=20)))
     limited = await post_form(client, f"{BASE}signin", {"email": "cor@example.nl"})
     assert limited.status_code == 429 and "vanaf je netwerk" in limited.text
     assert len(await rows(sessionmaker, en.a, AmbassadorToken, AmbassadorToken.purpose == "signin")) == 10
+
+
+async def test_the_sign_in_form_answers_the_same_for_every_address(
+        en: World, client: Any, app: Any, sessionmaker: async_sessionmaker[AsyncSession]) -> None:
+    """Nobody learns who is on the roster from the per-address limit, and requests for unknown addresses count
+    towards the client address's limit."""
+    await activate_person(client, app, sessionmaker, en.a, "cor@example.nl", "Cor")
+    answers = {}
+    for email in ("cor@example.nl", "niemand@example.nl"):
+        answers[email] = [(await post_form(client, f"{BASE}signin", {"email": email})).status_code for _ in range(4)]
+    assert answers["cor@example.nl"] == answers["niemand@example.nl"] == [200, 200, 200, 429]
+    unknown = await post_form(client, f"{BASE}signin", {"email": "niemand@example.nl"})
+    assert unknown.status_code == 429 and "Te veel inloglinks voor dit adres" in unknown.text
+    digests = {a.email_digest for a in await rows(sessionmaker, en.a, SigninAttempt)}  # digests, no addresses
+    assert len(digests) == 2 and not any("@" in d for d in digests)
+    # four more unknown addresses fill the network's ten: the known ambassador is refused too, and gets no mail
+    for n in range(4):
+        assert (await post_form(client, f"{BASE}signin", {"email": f"onbekend{n}@example.nl"})).status_code == 200
+    mails = len(await mails_to(app, "cor@example.nl"))
+    limited = await post_form(client, f"{BASE}signin", {"email": "cor-nieuw@example.nl"})
+    assert limited.status_code == 429 and "vanaf je netwerk" in limited.text
+    assert len(await mails_to(app, "cor@example.nl")) == mails
+    # retention forgets attempts after a day
+    with tenant_scope(en.a.id):
+        async with sessionmaker() as session, session.begin():
+            await session.execute(update(SigninAttempt).values(created_at=utcnow() - timedelta(days=2)))
+    counts = await _retention(sessionmaker, en.a)
+    assert counts["signin_attempts"] == 10 and await rows(sessionmaker, en.a, SigninAttempt) == []
+
+
+async def _retention(sessionmaker: async_sessionmaker[AsyncSession], tw: TenantWorld) -> dict[str, int]:
+    from core.plugins.api import HookContext
+    from plugins.energizing.ambassadors import hooks
+
+    with tenant_scope(tw.id):
+        async with sessionmaker() as session, session.begin():
+            return await hooks.retention(HookContext(tenant_id=tw.id, tenant_slug=tw.slug, session=session),
+                                         utcnow() - timedelta(days=365), "pseudonymise")
 
 
 async def test_a_portal_session_of_one_tenant_is_nothing_in_another(

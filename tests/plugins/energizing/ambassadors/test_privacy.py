@@ -13,7 +13,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from core.plugins.api import ErasureSubject, HookContext, Refused, utcnow
 from core.tenancy.scope import tenant_scope
-from plugins.energizing.ambassadors import hooks, missions, rewards
+from plugins.energizing.ambassadors import figures, hooks, missions, rewards
 from plugins.energizing.ambassadors.models import AmbassadorToken, Completion, Mission, Redemption, Reward
 from plugins.energizing.models import Ambassador
 from tests.plugins.energizing.ambassadors.conftest import activate_person, invite, rows
@@ -87,6 +87,9 @@ async def test_kpis_widget_and_rejected_completions(en: World, client: Any, app:
     assert await _hook(sessionmaker, en.a, hooks.measure, "energizing.active_ambassadors", period) == 1.0
     assert await _hook(sessionmaker, en.a, hooks.measure, "energizing.shares", period) == 0.0
     assert await _hook(sessionmaker, en.a, hooks.measure, "energizing.clicks", period) == 0.0
+    with tenant_scope(en.a.id):
+        async with sessionmaker() as session, session.begin():
+            await figures.store(session)
     [widget] = await _hook(sessionmaker, en.a, hooks.widgets)
     assert widget.context["active"] == 1 and widget.context["completed"] == 1
     assert await _hook(sessionmaker, en.b, hooks.measure, "energizing.active_ambassadors", period) == 0.0
