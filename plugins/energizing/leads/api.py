@@ -109,6 +109,10 @@ async def crm_webhook(request: Request[Any, Any, Any], db: AsyncSession) -> Any:
         reason = gettext_for(lang_of(request))("The signature or its timestamp is not valid.")
         return Response({"status": 401, "errors": [{"field": "signature", "reason": reason}]}, status_code=401,
                         media_type=MediaType.JSON)
+    except webhook.Replayed:
+        reason = gettext_for(lang_of(request))("This signed request was already received.")
+        return Response({"status": 409, "errors": [{"field": "signature", "reason": reason}]}, status_code=409,
+                        media_type=MediaType.JSON)
     return WebhookAnswer(id=str(received.lead.id), created=received.created, state=received.lead.state)
 
 

@@ -1,4 +1,4 @@
-"""Leads' part in the plugin's hooks: the KPIs, the widget (two indexed counts), digest lines, the navigation,
+"""Leads' part in the plugin's hooks: the KPIs, the widget (the weekly counts), digest lines, the navigation,
 demo data and the privacy hooks.
 
 KPIs, over whole UTC days: `energizing.leads`, leads that arrived in the period (form or CRM);
@@ -26,7 +26,10 @@ from core.plugins.api import (
     utcnow,
 )
 from plugins.energizing.leads import demo, privacy
-from plugins.energizing.leads.models import Lead
+from plugins.energizing.leads.models import Lead, LeadWeek
+from plugins.energizing.leads.weeks import monday
+
+WIDGET_WEEKS = 4
 
 KPIS = [
     KpiDefinition("energizing.leads", {"nl": "Leads", "en": "Leads"}, "count",
@@ -58,12 +61,14 @@ def nav(ctx: HookContext) -> list[NavEntry]:
 
 
 async def widgets(ctx: HookContext) -> list[Widget]:
-    """Leads and qualified leads this month: two counts on their own indexes."""
-    today = utcnow().date()
-    first = today.replace(day=1)
-    return [Widget(gettext_for(ctx.lang)("Leads this month"), "energizing/leads/widget.html",
-                   {"leads": await _count(ctx, Lead.created_at, first, today),
-                    "qualified": await _count(ctx, Lead.qualified_at, first, today),
+    """New and qualified leads in this week and the three before, added up from the weekly counts (`LeadWeek`,
+    raised by every write): at most `WIDGET_WEEKS` × 3 rows read, never the leads themselves."""
+    since = monday(utcnow()) - timedelta(weeks=WIDGET_WEEKS - 1)
+    leads, qualified = (await ctx.session.execute(
+        select(func.coalesce(func.sum(LeadWeek.leads), 0), func.coalesce(func.sum(LeadWeek.qualified), 0))
+        .where(LeadWeek.week_start >= since))).one()
+    return [Widget(gettext_for(ctx.lang)("Leads in the last four weeks"), "energizing/leads/widget.html",
+                   {"leads": int(leads), "qualified": int(qualified),
                     "href": f"/t/{ctx.tenant_slug}/p/energizing/leads/"})]
 
 

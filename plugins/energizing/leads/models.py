@@ -21,7 +21,11 @@ CHANNELS: dict[str, str] = {"form": N_("lead form"), "crm": N_("CRM")}
 STATES: dict[str, str] = {"new": N_("new"), "qualified": N_("qualified"), "won": N_("won"), "lost": N_("lost")}
 TRANSITIONS: dict[str, tuple[str, ...]] = {"new": ("qualified", "lost"), "qualified": ("won", "lost"),
                                             "won": (), "lost": ()}
-"""The moves sales may make; the CRM (the webhook's `status`) may set any state, it is the source of truth."""
+"""The moves sales may make in Regie. The CRM (the webhook's `status`) may set any state, a won or lost lead back
+to new or qualified included: sales works the deal in the CRM, and a deal reopened there must be reopened here too,
+or the two disagree for good. Such a move is audited like any other (`by: crm`) and never counts a lead as
+qualified twice (`qualified_at` stays). A captured call cannot be used to undo a decision: the webhook refuses a
+signature it has already seen (`CrmReceipt`) and any older than five minutes."""
 ERASED = "erased"
 
 
@@ -104,3 +108,19 @@ class LeadWeek(TenantScoped, Base):
     source: Mapped[str] = mapped_column(String(12))
     leads: Mapped[int] = mapped_column(Integer, default=0)
     qualified: Mapped[int] = mapped_column(Integer, default=0)
+
+
+class CrmReceipt(TenantScoped, Base):
+    """A CRM call's signature, kept for a while after the call: the same signed request a second time is a replay
+    and is refused. Only signatures younger than twice the allowed clock skew matter; older ones are removed on the
+    next call (a request that old is refused by its timestamp anyway)."""
+
+    __tablename__ = "energizing_crm_receipt"
+    __table_args__ = (
+        UniqueConstraint("tenant_id", "signature", name="uq_energizing_crm_receipt_signature"),
+        Index("ix_energizing_crm_receipt_received", "tenant_id", "received_at"),
+    )
+
+    signature: Mapped[str] = mapped_column(String(64))
+    """The HMAC's hex digest."""
+    received_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))

@@ -2,7 +2,8 @@
 
 Pseudonymising a lead blanks all of that and keeps its source, state and moments, so the lead KPIs stay as
 measured; the name becomes "erased", which also marks the row as done (a second run finds nothing). Deleting
-removes leads older than the cutoff. An erasure request for an e-mail address pseudonymises that person's leads.
+removes leads older than the cutoff. An erasure request for an e-mail address pseudonymises that person's leads:
+the platform "email", or no platform at all ("any") with a handle that is an address.
 The form's client address serves only the hourly rate limit: every run blanks it on leads older than a day.
 """
 
@@ -40,6 +41,7 @@ async def retention(ctx: HookContext, cutoff: datetime, mode: str) -> dict[str, 
 
 
 async def erase_subject(ctx: HookContext, subject: ErasureSubject) -> dict[str, int]:
-    if subject.kind != "author" or subject.platform != "email" or not subject.handle.strip():
+    address = subject.handle.strip().lower()
+    if subject.kind != "author" or subject.platform not in ("", "email") or "@" not in address.lstrip("@"):
         return {}
-    return {"leads_pseudonymised": await _pseudonymise(ctx.session, Lead.email == subject.handle.strip().lower())}
+    return {"leads_pseudonymised": await _pseudonymise(ctx.session, Lead.email == address)}

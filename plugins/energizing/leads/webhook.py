@@ -3,7 +3,10 @@
 The request is signed with the tenant's secret: `X-Regie-Timestamp: <unix seconds>` and
 `X-Regie-Signature: sha256=<hex>`, the HMAC-SHA256 of `<timestamp>.<raw body>`. The timestamp must be within
 five minutes of now, and it is part of what is signed, so a captured request cannot be sent again later with a
-new timestamp. A lead is known by the CRM's `external_id`: a second call updates it, never duplicates it.
+new timestamp. Within those five minutes the same signed request is refused a second time (409): every signature is
+remembered (`CrmReceipt`) for as long as its timestamp could pass. A CRM that retries sends a new timestamp, so a
+new signature. A lead is known by the CRM's `external_id`: a second call updates it, never duplicates it, also when
+two calls for a new lead arrive at the same moment (the second finds the first's lead and updates it).
 """
 
 from __future__ import annotations
@@ -12,10 +15,11 @@ import hashlib
 import hmac
 import json
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import delete, select
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from core.plugins.api import (
@@ -31,7 +35,7 @@ from core.plugins.api import (
 )
 from plugins.energizing.leads import signing, weeks
 from plugins.energizing.leads.codes import resolve
-from plugins.energizing.leads.models import ERASED, STATES, Lead
+from plugins.energizing.leads.models import ERASED, STATES, CrmReceipt, Lead
 from plugins.energizing.leads.qualify import set_state
 
 MAX_SKEW = 300
@@ -41,6 +45,10 @@ FIELDS = ("referral_code", "external_id", "name", "email", "company", "status")
 
 class BadSignature(Exception):
     """Not signed with the tenant's secret, signed too long ago, or no secret set: 401, nothing stored."""
+
+
+class Replayed(Exception):
+    """A signed request that was already received: 409, nothing changed."""
 
 
 @dataclass
@@ -97,26 +105,64 @@ def parse(raw: bytes) -> dict[str, Any]:
     return found
 
 
+async def remember(session: AsyncSession, signature: str, now: datetime) -> None:
+    """Remember a verified signature; `Replayed` when it was seen before (also by a call running at this moment).
+
+    Signatures older than twice the allowed skew go first: their timestamps can no longer pass."""
+    await session.execute(delete(CrmReceipt).where(CrmReceipt.received_at < now - timedelta(seconds=2 * MAX_SKEW))
+                          .execution_options(synchronize_session=False))
+    digest = signature.strip().removeprefix("sha256=")[:64]
+    try:
+        async with session.begin_nested():
+            session.add(CrmReceipt(signature=digest, received_at=now))
+            await session.flush()
+    except IntegrityError:
+        raise Replayed(digest) from None
+
+
+async def _by_external_id(session: AsyncSession, external_id: str) -> Lead | None:
+    return await session.scalar(select(Lead).where(Lead.external_id == external_id))
+
+
+async def _create(session: AsyncSession, data: dict[str, Any]) -> Lead | None:
+    """A new lead for the CRM's id; None when another call made one for it at this very moment."""
+    referral = await resolve(session, data["referral_code"])
+    lead = Lead(channel="crm", external_id=data["external_id"], source=referral.source, ref_code=referral.ref_code,
+                ambassador_id=referral.ambassador_id, campaign_id=referral.campaign_id, state="new",
+                name=data["name"], email=data["email"], organisation=data["company"] or "")
+    try:
+        async with session.begin_nested():
+            session.add(lead)
+            await session.flush()
+    except IntegrityError:
+        return None
+    return lead
+
+
 async def receive(session: AsyncSession, raw: bytes, *, signature: str, timestamp: str, secret_key: str,
                   now: datetime | None = None) -> Received:
     now = now or utcnow()
     verify(await signing.current(session, secret_key), raw, signature, timestamp, now)
     data = parse(raw)
-    lead = await session.scalar(select(Lead).where(Lead.external_id == data["external_id"]))
-    created = lead is None
+    await remember(session, signature, now)
+    lead = await _by_external_id(session, data["external_id"])
+    created = False
     if lead is None:
-        referral = await resolve(session, data["referral_code"])
-        lead = Lead(channel="crm", external_id=data["external_id"], source=referral.source,
-                    ref_code=referral.ref_code, ambassador_id=referral.ambassador_id,
-                    campaign_id=referral.campaign_id, state="new", name="")
-        session.add(lead)
-    elif lead.name == ERASED:
-        return Received(lead, False)  # erased on request: the CRM's copy does not bring the person back
-    elif data["referral_code"]:
-        referral = await resolve(session, data["referral_code"])
-        lead.source, lead.ref_code = referral.source, referral.ref_code
-        lead.ambassador_id, lead.campaign_id = referral.ambassador_id, referral.campaign_id
-    lead.name, lead.email, lead.organisation = data["name"], data["email"], data["company"] or ""
+        lead = await _create(session, data)
+        created = lead is not None
+        if lead is None:
+            lead = await _by_external_id(session, data["external_id"])
+            if lead is None:  # the other call's lead is not visible yet (or was rolled back): the CRM sends again
+                raise DomainError(field="external_id", msgid="Another call is storing this lead right now; "
+                                                             "send it again.")
+    if not created:
+        if lead.name == ERASED:
+            return Received(lead, False)  # erased on request: the CRM's copy does not bring the person back
+        if data["referral_code"]:
+            referral = await resolve(session, data["referral_code"])
+            lead.source, lead.ref_code = referral.source, referral.ref_code
+            lead.ambassador_id, lead.campaign_id = referral.ambassador_id, referral.campaign_id
+        lead.name, lead.email, lead.organisation = data["name"], data["email"], data["company"] or ""
     await session.flush()
     if created:
         await weeks.count(session, lead, arrived=True)

@@ -28,14 +28,14 @@ AUTHORS = (
 async def seed(ctx: HookContext) -> None:
     session = ctx.session
     now = utcnow()
-    have = set((await session.scalars(select(Candidate.handle_key))).all())
+    have = set((await session.scalars(select(Candidate.handle_key).where(Candidate.source == "microblog"))).all())
     for handle, name, reach, state, texts in AUTHORS:
         key = normal_handle(handle)
         if key in have:
             continue
         days = [3 + 9 * i for i in range(len(texts))]
-        candidate = Candidate(handle_key=key, handle=handle, name=name, reach=reach, positive_count=len(texts),
-                              state=state, first_seen_at=now - timedelta(days=max(days)),
+        candidate = Candidate(source="microblog", handle_key=key, handle=handle, name=name, reach=reach,
+                              positive_count=len(texts), state=state, first_seen_at=now - timedelta(days=max(days)),
                               last_seen_at=now - timedelta(days=min(days)), opened_at=now - timedelta(days=2))
         session.add(candidate)
         await session.flush()

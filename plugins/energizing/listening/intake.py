@@ -4,12 +4,18 @@ Only positive mentions with an author count. Per batch: one read of the threshol
 read of their ids and states, one insert of the evidence (a mention already seen is skipped, so a batch delivered
 twice changes nothing more), one recount from the evidence and one update that opens the candidates now over the
 thresholds. A mention published before the window is left out: it can never count.
+
+An author is known by the kind of source they write in (the mention's `source_type`) and their handle: a handle is
+only unique on its own platform, and the event names no platform, so the kind of source is the best the payload
+allows. A mention's address is kept only when it is an http(s) address: anything else would become a link on the
+candidate's page.
 """
 
 from __future__ import annotations
 
 from datetime import datetime, timedelta
 from typing import Any
+from urllib.parse import urlsplit
 from uuid import UUID
 
 from sqlalchemy import func, select, update
@@ -42,8 +48,30 @@ def _mention_id(value: Any) -> UUID | None:
         return None
 
 
-def _positive_by_author(events: list[DomainEvent], since: datetime, now: datetime) -> dict[str, list[dict[str, Any]]]:
-    found: dict[str, list[dict[str, Any]]] = {}
+def web_address(value: Any) -> str:
+    """The address when it is an http(s) address with a host, else "" (never a javascript: or data: link)."""
+    text = str(value or "").strip()
+    try:
+        parts = urlsplit(text)
+    except ValueError:
+        return ""
+    if parts.scheme.lower() not in ("http", "https") or not parts.netloc or len(text) > 2000:
+        return ""
+    return text
+
+
+def source_of(payload: dict[str, Any]) -> str:
+    """The kind of source an author writes in, as part of their key."""
+    return str(payload.get("source_type") or "").strip().casefold()[:40]
+
+
+Author = tuple[str, str]
+"""(source, handle_key): the key of a candidate."""
+
+
+def _positive_by_author(events: list[DomainEvent], since: datetime,
+                        now: datetime) -> dict[Author, list[dict[str, Any]]]:
+    found: dict[Author, list[dict[str, Any]]] = {}
     for event in events:
         payload = event.payload
         if event.name != "mention.received" or payload.get("sentiment") != "positive":
@@ -51,7 +79,7 @@ def _positive_by_author(events: list[DomainEvent], since: datetime, now: datetim
         key = normal_handle(payload.get("author_handle"))[:120]
         published = _moment(payload.get("published_at")) or now
         if key and published >= since:
-            found.setdefault(key, []).append({**payload, "_at": min(published, now)})
+            found.setdefault((source_of(payload), key), []).append({**payload, "_at": min(published, now)})
     return found
 
 
@@ -63,30 +91,33 @@ async def take_in(session: AsyncSession, events: list[DomainEvent], now: datetim
     if not by_author:
         return 0
     authors = []
-    for key, mentions in by_author.items():
+    for (source, key), mentions in by_author.items():
         latest = max(mentions, key=lambda m: m["_at"])
-        authors.append({"handle_key": key, "handle": str(latest.get("author_handle") or key).strip()[:120],
+        authors.append({"source": source, "handle_key": key,
+                        "handle": str(latest.get("author_handle") or key).strip()[:120],
                         "name": str(latest.get("author_name") or "")[:200],
                         "reach": max(int(m.get("author_reach") or 0) for m in mentions), "positive_count": 0,
                         "state": "watching", "first_seen_at": min(m["_at"] for m in mentions),
                         "last_seen_at": latest["_at"]})
-    await bulk_insert(session, Candidate, authors, conflict=("tenant_id", "handle_key"), overwrite=("reach",))
-    known = {key: (cid, state) for cid, key, state in (await session.execute(
-        select(Candidate.id, Candidate.handle_key, Candidate.state)
-        .where(Candidate.handle_key.in_(list(by_author))))).all()}
+    await bulk_insert(session, Candidate, authors, conflict=("tenant_id", "source", "handle_key"),
+                      overwrite=("reach",))
+    known = {(source, key): (cid, state) for cid, source, key, state in (await session.execute(
+        select(Candidate.id, Candidate.source, Candidate.handle_key, Candidate.state)
+        .where(Candidate.handle_key.in_({key for _source, key in by_author})))).all()}
     evidence: dict[Any, dict[str, Any]] = {}
-    for key, mentions in by_author.items():
-        candidate_id, state = known[key]
+    for author, mentions in by_author.items():
+        candidate_id, state = known[author]
         if state not in COLLECTING:
             continue
         for m in mentions:
             mention_id = _mention_id(m.get("mention_id"))
             evidence[mention_id or len(evidence)] = {
-                "candidate_id": candidate_id, "mention_id": mention_id, "url": str(m.get("url") or "")[:2000],
+                "candidate_id": candidate_id, "mention_id": mention_id, "url": web_address(m.get("url")),
                 "title": str(m.get("title") or m.get("text") or "")[:300], "score": float(m.get("score") or 0.0),
                 "published_at": m["_at"]}
     await bulk_insert(session, Evidence, list(evidence.values()), conflict=("tenant_id", "mention_id"))
-    await recount(session, config, now, [cid for cid, state in known.values() if state in COLLECTING])
+    await recount(session, config, now, [known[author][0] for author in by_author
+                                         if known[author][1] in COLLECTING])
     return len(evidence)
 
 

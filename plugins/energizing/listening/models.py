@@ -48,12 +48,17 @@ class Candidate(TenantScoped, Base):
 
     __tablename__ = "energizing_candidate"
     __table_args__ = (
-        UniqueConstraint("tenant_id", "handle_key", name="uq_energizing_candidate_handle"),
+        UniqueConstraint("tenant_id", "source", "handle_key", name="uq_energizing_candidate_handle"),
         Index("ix_energizing_candidate_state", "tenant_id", "state", "last_seen_at"),
     )
 
+    source: Mapped[str] = mapped_column(String(40), default="")
+    """Where the author writes: the mention's `source_type` (microblog, social, forum, ...), casefolded; "" when
+    the mention did not say. With the handle it is the key per author, so the same handle in two kinds of source
+    (two different people, as often as not) makes two candidates. The event names no platform, so two platforms of
+    the same kind (two microblogs) still share a key."""
     handle_key: Mapped[str] = mapped_column(String(120))
-    """The handle as handles are compared (`normal_handle`): the one key per author."""
+    """The handle as handles are compared (`normal_handle`)."""
     handle: Mapped[str] = mapped_column(String(120))
     name: Mapped[str] = mapped_column(String(200), default="")
     reach: Mapped[int] = mapped_column(Integer, default=0)

@@ -3,6 +3,9 @@
 A person decides on every candidate before anyone is contacted (AVG): taking one up records the lawful basis, who
 decided and when, and how the person will be contacted; only an e-mail address entered here sends anything (the
 ambassador programme's invitation, which asks for consent). Dismissing records the reason. Both are audited.
+
+Two people deciding on the same candidate at once: the decision claims the candidate with one update conditioned
+on its state still being open, before anything is recorded or sent; the second finds it decided and is refused.
 """
 
 from __future__ import annotations
@@ -10,8 +13,9 @@ from __future__ import annotations
 from typing import Any
 from uuid import UUID
 
-from sqlalchemy import select
+from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm.attributes import set_committed_value
 
 from core.plugins.api import (
     FieldErrors,
@@ -48,6 +52,15 @@ async def _open(session: AsyncSession, candidate_id: UUID) -> Candidate:
     return candidate
 
 
+async def _claim(session: AsyncSession, candidate: Candidate, state: str) -> None:
+    """Move the candidate from open to `state` only if it is still open (in the database, not as read before)."""
+    result = await session.execute(update(Candidate).where(Candidate.id == candidate.id, Candidate.state == "open")
+                                   .values(state=state).execution_options(synchronize_session=False))
+    if not result.rowcount:
+        raise Refused(field="decision", msgid="This candidate is not waiting for a decision.")
+    set_committed_value(candidate, "state", state)
+
+
 async def take_up(session: AsyncSession, principal: Any, candidate_id: UUID, values: dict[str, Any], *,
                   link_base: str, tenant_name: str, lang: str) -> Decision:
     """Take a candidate up: basis and contact are required, an e-mail address when inviting by e-mail."""
@@ -62,6 +75,7 @@ async def take_up(session: AsyncSession, principal: Any, candidate_id: UUID, val
                         max_length=120) or ""
     reason = errors.clean(clean_text, values.get("reason"), "reason", required=False, max_length=1000) or ""
     errors.raise_if_any()
+    await _claim(session, candidate, "taken_up")
     ambassador = None
     if contact == "email":
         ambassador = await invite(session, email=email, name=name, source="listening", source_ref=str(candidate.id),
@@ -71,7 +85,6 @@ async def take_up(session: AsyncSession, principal: Any, candidate_id: UUID, val
                         contact=contact or "", email=email, reason=reason, decided_by_id=principal.user_id,
                         decided_at=utcnow(), ambassador_id=ambassador.id if ambassador is not None else None)
     session.add(decision)
-    candidate.state = "taken_up"
     await record_audit(session, principal, "energizing.candidate_taken_up", subject=candidate,
                        summary=Msg("Promoter candidate taken up ({basis}; contact: {contact})",
                                    basis=Msg(BASES[basis or ""]), contact=Msg(CONTACTS[contact or ""])),
@@ -85,10 +98,10 @@ async def dismiss(session: AsyncSession, principal: Any, candidate_id: UUID, val
     """Dismiss a candidate with a reason; they collect no further evidence and age out with retention."""
     candidate = await _open(session, candidate_id)
     reason = clean_text(values.get("reason"), "reason", max_length=1000)
+    await _claim(session, candidate, "dismissed")
     decision = Decision(candidate_id=candidate.id, handle=candidate.handle, decision="dismissed", reason=reason,
                         decided_by_id=principal.user_id, decided_at=utcnow())
     session.add(decision)
-    candidate.state = "dismissed"
     await record_audit(session, principal, "energizing.candidate_dismissed", subject=candidate,
                        summary=Msg("Promoter candidate dismissed"), reason=reason)
     await session.flush()

@@ -54,6 +54,7 @@ def upgrade() -> None:
 
     op.create_table(
         "energizing_candidate", *_common("energizing_candidate"),
+        sa.Column("source", sa.String(length=40), nullable=False),
         sa.Column("handle_key", sa.String(length=120), nullable=False),
         sa.Column("handle", sa.String(length=120), nullable=False),
         sa.Column("name", sa.String(length=200), nullable=False),
@@ -63,7 +64,7 @@ def upgrade() -> None:
         sa.Column("first_seen_at", sa.DateTime(timezone=True), nullable=False),
         sa.Column("last_seen_at", sa.DateTime(timezone=True), nullable=False),
         sa.Column("opened_at", sa.DateTime(timezone=True), nullable=True),
-        sa.UniqueConstraint("tenant_id", "handle_key", name="uq_energizing_candidate_handle"),
+        sa.UniqueConstraint("tenant_id", "source", "handle_key", name="uq_energizing_candidate_handle"),
     )
     _tenant_index("energizing_candidate")
     op.create_index("ix_energizing_candidate_state", "energizing_candidate", ["tenant_id", "state", "last_seen_at"])
@@ -166,9 +167,18 @@ def upgrade() -> None:
     )
     _tenant_index("energizing_lead_week")
 
+    op.create_table(
+        "energizing_crm_receipt", *_common("energizing_crm_receipt"),
+        sa.Column("signature", sa.String(length=64), nullable=False),
+        sa.Column("received_at", sa.DateTime(timezone=True), nullable=False),
+        sa.UniqueConstraint("tenant_id", "signature", name="uq_energizing_crm_receipt_signature"),
+    )
+    _tenant_index("energizing_crm_receipt")
+    op.create_index("ix_energizing_crm_receipt_received", "energizing_crm_receipt", ["tenant_id", "received_at"])
+
 
 def downgrade() -> None:
-    for table in ("energizing_lead_week", "energizing_lead", "energizing_campaign_link", "energizing_leads_settings",
+    for table in ("energizing_crm_receipt", "energizing_lead_week", "energizing_lead", "energizing_campaign_link", "energizing_leads_settings",
                   "energizing_candidate_decision", "energizing_candidate_evidence", "energizing_candidate",
                   "energizing_listening_settings"):
         op.drop_table(table)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from datetime import UTC, date, datetime, timedelta
 
 from sqlalchemy import func, select
@@ -9,8 +10,10 @@ from sqlalchemy import func, select
 from core.plugins.api import ErasureSubject, tenant_scope
 from core.plugins.context import hook_context
 from plugins.energizing.leads import hooks
-from plugins.energizing.leads.models import ERASED, CampaignLink, Lead
+from plugins.energizing.leads.models import ERASED, CampaignLink, Lead, LeadWeek
+from plugins.energizing.leads.weeks import monday
 from tests.plugins.energizing.leads.conftest import stored_leads
+from tests.querycount import count_queries
 
 
 async def _add(sessionmaker, tw, **fields):
@@ -36,14 +39,47 @@ async def test_kpis_widget_and_digest_count_by_their_moments(leads, sessionmaker
             assert await hooks.measure(ctx, "energizing.qualified_leads", (today, today)) == 1.0
             assert await hooks.measure(ctx, "energizing.leads", (today - timedelta(days=45), today)) == 3.0
             assert await hooks.measure(ctx, "energizing.other", (today, today)) is None
-            [widget] = await hooks.widgets(ctx)
             [line] = await hooks.digest(ctx, today - timedelta(days=today.weekday()),
                                         today - timedelta(days=today.weekday()) + timedelta(days=6))
             [entry] = hooks.nav(hook_context(s, a.tenant, "nl"))
-    assert widget.context["leads"] == 1 and widget.context["qualified"] == 1
-    assert widget.template == "energizing/leads/widget.html"
     assert line.text == "1 new lead, 1 qualified" and line.href == "p/energizing/leads/"
     assert entry.href == "/t/acme/p/energizing/leads/"
+
+
+async def test_the_widget_reads_the_weekly_counts_not_the_leads(app, leads, sessionmaker):
+    """Four weeks of `LeadWeek` rows added up; the leads themselves are not read (nor counted) on a dashboard view."""
+    a = leads.world.a
+    now = datetime.now(UTC)
+    this_week = monday(now)
+    with tenant_scope(a.id):
+        async with sessionmaker() as s, s.begin():
+            s.add_all([LeadWeek(week_start=this_week, source="ambassador", leads=5, qualified=2),
+                       LeadWeek(week_start=this_week, source="direct", leads=1, qualified=0),
+                       LeadWeek(week_start=this_week - timedelta(weeks=3), source="campaign", leads=2, qualified=1),
+                       LeadWeek(week_start=this_week - timedelta(weeks=4), source="campaign", leads=40,
+                                qualified=9)])  # before the four weeks
+    await _add(sessionmaker, a, created_at=now, qualified_at=now, state="qualified")  # not in the weekly counts
+    await _add(sessionmaker, leads.world.b, created_at=now)
+    with tenant_scope(a.id):
+        async with sessionmaker() as s:
+            with count_queries(app.state.engine) as queries:
+                [widget] = await hooks.widgets(hook_context(s, a.tenant, "nl"))
+    assert (widget.context["leads"], widget.context["qualified"]) == (8, 3)
+    assert widget.title == "Leads in de laatste vier weken" and widget.template == "energizing/leads/widget.html"
+    assert not [q for q in queries.statements if re.search(r"\benergizing_lead\b", q)], queries.report()
+
+
+async def test_an_erasure_without_a_platform_takes_the_address_too(leads, sessionmaker):
+    """No platform means any platform: a handle that is an e-mail address pseudonymises that person's leads."""
+    a = leads.world.a
+    await _add(sessionmaker, a, email="iedereen@example.org")
+    await _add(sessionmaker, a, email="ander@example.org")
+    with tenant_scope(a.id):
+        async with sessionmaker() as s, s.begin():
+            erased = await hooks.erase_subject(hook_context(s, a.tenant, "nl"), ErasureSubject(
+                kind="author", platform="", handle=" Iedereen@Example.org"))
+    assert erased == {"leads_pseudonymised": 1}
+    assert sorted(r.email for r in await stored_leads(sessionmaker, a)) == ["", "ander@example.org"]
 
 
 async def test_retention_and_erasure_blank_the_person_and_keep_the_counts(leads, sessionmaker):
@@ -64,6 +100,8 @@ async def test_retention_and_erasure_blank_the_person_and_keep_the_counts(leads,
                                                                    handle="NIEUW@example.org"))
             assert erased == {"leads_pseudonymised": 1}
             assert await hooks.erase_subject(ctx, ErasureSubject(kind="author", handle="nieuw")) == {}
+            assert await hooks.erase_subject(ctx, ErasureSubject(kind="author", platform="x",
+                                                                 handle="middel@example.org")) == {}
     old, middle, new = await stored_leads(sessionmaker, a)
     assert all((r.name, r.email, r.phone, r.message, r.client_ip) == (ERASED, "", "", "", "") for r in (old, new))
     assert (middle.email, middle.client_ip) == ("middel@example.org", "")  # the client address went after a day

@@ -95,3 +95,41 @@ async def test_events_reach_listening_through_the_core_and_stay_in_their_tenant(
                               exclude="monitoring")
     assert (await _candidates(sessionmaker, a))["fan"].state == "open"
     assert await _candidates(sessionmaker, b) == {}
+
+
+async def test_the_same_handle_in_two_kinds_of_source_makes_two_candidates(energizing, sessionmaker):
+    a = energizing.a
+    events = [mention("@jan", name="Jan op de microblog", days_ago=d) for d in (1, 2, 3)]
+    for d in (1, 2):
+        event = mention("jan", name="Jan van het forum", days_ago=d)
+        event.payload["source_type"] = "Forum"
+        events.append(event)
+    assert await _take_in(sessionmaker, a, events) == 5
+    with tenant_scope(a.id):
+        async with sessionmaker() as s:
+            found = {(c.source, c.handle_key): c for c in (await s.scalars(select(Candidate))).all()}
+    assert set(found) == {("microblog", "jan"), ("forum", "jan")}
+    micro, forum = found["microblog", "jan"], found["forum", "jan"]
+    assert (micro.positive_count, micro.state, micro.name) == (3, "open", "Jan op de microblog")
+    assert (forum.positive_count, forum.state, forum.name) == (2, "watching", "Jan van het forum")
+    # a later batch lands on the right one
+    later = mention("jan", days_ago=0.5)
+    later.payload["source_type"] = "forum"
+    assert await _take_in(sessionmaker, a, [later]) == 1
+    with tenant_scope(a.id):
+        async with sessionmaker() as s:
+            assert await s.scalar(select(Candidate.positive_count).where(Candidate.source == "forum")) == 3
+
+
+async def test_only_web_addresses_of_mentions_are_kept(energizing, sessionmaker):
+    a = energizing.a
+    events = [mention("linker", days_ago=d) for d in (1, 2, 3, 4)]
+    for event, url in zip(events, ("javascript:alert(document.cookie)", "data:text/html,<script>x</script>",
+                                   "//evil.example/x", "HTTPS://social.example/linker/4"), strict=True):
+        event.payload["url"] = url
+    assert await _take_in(sessionmaker, a, events) == 4
+    with tenant_scope(a.id):
+        async with sessionmaker() as s:
+            urls = set((await s.scalars(select(Evidence.url))).all())
+    assert urls == {"", "HTTPS://social.example/linker/4"}
+    assert intake.web_address(" http://x.example/a ") == "http://x.example/a" and intake.web_address(None) == ""

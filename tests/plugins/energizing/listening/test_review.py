@@ -4,11 +4,14 @@ audited; an e-mail address entered invites the person to the ambassador programm
 from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
+from types import SimpleNamespace
 
+import pytest
 from sqlalchemy import func, select
 
 from core.audit.models import AuditEntry
-from core.plugins.api import tenant_scope
+from core.plugins.api import Refused, tenant_scope
+from plugins.energizing.listening import review
 from plugins.energizing.listening.models import Candidate, Decision, Evidence, ListeningSettings
 from plugins.energizing.models import Ambassador
 from tests.support import login_as, post_form
@@ -146,3 +149,49 @@ async def test_thresholds_form_checks_each_field_and_applies_new_thresholds(clie
     await login_as(client, a, "agent")
     assert (await post_form(client, "/t/acme/p/energizing/candidates/settings",
                             {"min_positive": "9", "window_days": "30", "min_reach": "1"})).status_code == 403
+
+
+async def test_two_people_deciding_at_once_make_one_decision(energizing, sessionmaker, monkeypatch):
+    """The second decision read the candidate open, but another person decided in the meantime: refused, nothing
+    recorded, nobody invited."""
+    a = energizing.a
+    candidate = await add_candidate(sessionmaker, a)
+    marketer = a.users["marketer"]
+    principal = SimpleNamespace(user_id=marketer.id, user=marketer)
+    read_open = review._open
+
+    async def open_then_decided_elsewhere(session, candidate_id):
+        found = await read_open(session, candidate_id)
+        monkeypatch.setattr(review, "_open", read_open)  # the other person's decision reads as usual
+        async with sessionmaker() as other, other.begin():
+            await review.dismiss(other, principal, candidate_id, {"reason": "Reclameaccount"})
+        return found
+
+    with tenant_scope(a.id):
+        async with sessionmaker() as late, late.begin():
+            monkeypatch.setattr(review, "_open", open_then_decided_elsewhere)
+            with pytest.raises(Refused):
+                await review.take_up(late, principal, candidate.id,
+                                     {"basis": "consent", "contact": "email", "email": "fan@example.org"},
+                                     link_base="https://regie.test", tenant_name="Acme", lang="nl")
+            monkeypatch.undo()
+            await late.rollback()
+    state, [decision] = await _state(sessionmaker, a, candidate.id)
+    assert (state, decision.decision) == ("dismissed", "dismissed")
+    with tenant_scope(a.id):
+        async with sessionmaker() as s:
+            assert await s.scalar(select(func.count()).select_from(Ambassador)) == 0
+
+
+async def test_the_candidate_page_links_only_web_addresses(client, energizing, sessionmaker):
+    """Evidence stored before addresses were checked: a javascript: address is shown as no link."""
+    a = energizing.a
+    candidate = await add_candidate(sessionmaker, a, handle="@linker")
+    with tenant_scope(a.id):
+        async with sessionmaker() as s, s.begin():
+            s.add(Evidence(candidate_id=candidate.id, url="javascript:alert(1)", title="Kwaadaardig",
+                           score=0.8, published_at=datetime.now(UTC)))
+    await login_as(client, a, "viewer")
+    detail = await client.get(f"/t/acme/p/energizing/candidates/{candidate.id}")
+    assert detail.status_code == 200 and "Kwaadaardig" in detail.text
+    assert "javascript:" not in detail.text and 'href="https://social.example/fan/1"' in detail.text
