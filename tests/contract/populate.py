@@ -330,14 +330,18 @@ async def populate_energizing_programme(s: AsyncSession, tw: TenantWorld, now: d
         ConsentText,
         Mission,
         PointsEntry,
+        ProgrammeFigures,
         Redemption,
         Reward,
         ShareLink,
+        SigninAttempt,
         Tier,
     )
 
     name = tw.tenant.name
-    s.add_all([ConsentText(version=1, body=f"Toestemming voor {name}"), Tier(name=f"Goud {name}"[:40], threshold=0)])
+    s.add_all([ConsentText(version=1, body=f"Toestemming voor {name}"), Tier(name=f"Goud {name}"[:40], threshold=0),
+               SigninAttempt(email_digest=f"{tw.slug}-digest", client_ip="127.0.0.1"),
+               ProgrammeFigures(active=1, month=now.date().replace(day=1), completed_month=1, computed_at=now)])
     mission = Mission(title=f"Missie van {name}", kind="share", instructions=name, suggested_text=f"{name} #ad",
                       policy_notes="", target_url=f"https://{tw.slug}.test/nieuws", points=10,
                       starts_on=now.date(), ends_on=now.date() + timedelta(days=7), repeatable=False, state="open",
@@ -365,7 +369,8 @@ async def populate_energizing_listening(s: AsyncSession, tw: TenantWorld, now: d
 
     name = tw.tenant.name
     s.add(ListeningSettings(min_positive=3, window_days=90, min_reach=500))
-    candidate = Candidate(handle_key=f"promotor_{tw.slug}", handle=f"@promotor_{tw.slug}", name=f"Promotor {name}",
+    candidate = Candidate(source="microblog", handle_key=f"promotor_{tw.slug}", handle=f"@promotor_{tw.slug}",
+                          name=f"Promotor {name}",
                           reach=900, positive_count=3, state="open", first_seen_at=now - timedelta(days=5),
                           last_seen_at=now, opened_at=now)
     decided = Candidate(handle_key=f"besloten_{tw.slug}", handle=f"@besloten_{tw.slug}", name=f"Besloten {name}",
@@ -383,7 +388,7 @@ async def populate_energizing_listening(s: AsyncSession, tw: TenantWorld, now: d
 async def populate_energizing_leads(s: AsyncSession, tw: TenantWorld, now: datetime, ambassador: Any) -> None:
     """Referral links per campaign and leads."""
     from core.auth.sealing import seal
-    from plugins.energizing.leads.models import CampaignLink, Lead, LeadsSettings, LeadWeek
+    from plugins.energizing.leads.models import CampaignLink, CrmReceipt, Lead, LeadsSettings, LeadWeek
 
     name = tw.tenant.name
     campaign = CampaignLink(name=f"Campagne {name}", code=f"{tw.slug[:4]}camp".upper(),
@@ -392,7 +397,8 @@ async def populate_energizing_leads(s: AsyncSession, tw: TenantWorld, now: datet
     sealed = seal("test-secret-key-" + "x" * 32, "energizing.leads.webhook", f"geheim-{tw.slug}")
     s.add_all([campaign, LeadsSettings(webhook_secret_sealed=sealed, rotated_at=now),
                LeadWeek(week_start=now.date() - timedelta(days=now.weekday()), source="campaign", leads=1,
-                        qualified=1)])
+                        qualified=1),
+               CrmReceipt(signature="0" * 64, received_at=now)])
     await s.flush()
     s.add_all([Lead(source="ambassador", channel="form", ref_code=ambassador.referral_code,
                     ambassador_id=ambassador.id, name=f"Lead {name}", email=f"lead@{tw.slug}.test",

@@ -91,16 +91,21 @@ async def test_demo_is_idempotent(sessionmaker: async_sessionmaker[AsyncSession]
             kpis = (await session.scalar(select(MethodologyVersion.kpis))) or []
             targets = dict((await session.execute(select(Target.kpi, Target.value))).all())
             reasons = (await session.scalars(select(TrainingSuggestion.reason))).all()
+    energizing = ("nps", "answers", "active_ambassadors", "missions_completed", "leads", "qualified_leads")
     assert [(k["key"], k["source"], k["kind"]) for k in kpis] == [
+        *((f"energizing.{key}", "energizing", "plugin") for key in energizing),
         ("monitoring.volume", "monitoring", "plugin"), ("monitoring.negative_share", "monitoring", "plugin"),
         ("monitoring.reach", "monitoring", "plugin"), ("talking.objective_share", "talking", "plugin"),
         ("talking.clicks", "talking", "plugin"), ("talking.interactions", "talking", "plugin"),
         ("talking.engagement_rate", "talking", "plugin"), ("talking.followers", "talking", "plugin"),
         ("webcare.cases", "webcare", "plugin"), ("webcare.within_sla", "webcare", "plugin"), ("leads", "CRM", "manual")]
-    assert [k["unit"] for k in kpis] == ["count", "percent", "count", "percent", "count", "count", "percent", "count",
+    assert [k["unit"] for k in kpis] == ["score", "count", "count", "count", "count", "count",
+                                         "count", "percent", "count", "percent", "count", "count", "percent", "count",
                                          "count", "percent", "count"]
     assert targets == {"monitoring.volume": 1500, "monitoring.negative_share": 20, "talking.objective_share": 80,
-                       "webcare.within_sla": 90, "leads": 40}
+                       "webcare.within_sla": 90, "leads": 40, "energizing.nps": 20,
+                       "energizing.active_ambassadors": 25, "energizing.missions_completed": 60,
+                       "energizing.leads": 40, "energizing.qualified_leads": 15}
     assert reasons == ["plugin.activated:webcare"]
     table = format_accounts(first)
     assert DEMO_PASSWORD in table and "http://127.0.0.1:8000/t/zuiderhaven/login" in table

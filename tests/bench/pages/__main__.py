@@ -304,7 +304,7 @@ async def figures_ahead(app: Any) -> None:
         tenants = (await session.scalars(select(Tenant.id))).all()
     for tenant_id in tenants:
         for name in ("core.mediator.summary", "monitoring.rollup_days", "monitoring.index_boards",
-                     "webcare.widget_figures", "webcare.kpi_figures"):
+                     "webcare.widget_figures", "webcare.kpi_figures", "energizing.ambassador_figures"):
             if name in SPECS:
                 await run_named_job(app, name, tenant_id)
 
