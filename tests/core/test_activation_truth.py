@@ -43,32 +43,33 @@ async def the_row(sessionmaker: Any, world: Any, plugin: str) -> PluginActivatio
 
 
 async def test_a_coming_plugin_cannot_be_requested_on_the_page_or_the_api(client, world, sessionmaker):
-    await set_phase(sessionmaker, world.a, "pilot")  # the phase allows energizing: only its availability refuses
+    await set_phase(sessionmaker, world.a, "learning")  # the phase allows co-creation: its availability refuses
     await login_as(client, world.a, "marketer")
-    r = await post_form(client, "/t/acme/plugins/energizing/request",
+    r = await post_form(client, "/t/acme/plugins/cocreation/request",
                         {"department_id": dep(world, "marketing"), "motivation": "Een contentkalender"})
     assert r.status_code == 409
-    assert "Enthousiasmeren komt binnenkort: er zijn nog geen pagina's, dus je kunt de plug-in nog niet aanvragen." \
+    assert "Cocreatie komt binnenkort: er zijn nog geen pagina's, dus je kunt de plug-in nog niet aanvragen." \
         in unescape(r.text)
     headers = await api_headers(sessionmaker, world.a, "marketer")
-    r = await client.post("/api/v1/t/acme/plugins/energizing/request?lang=en",
+    r = await client.post("/api/v1/t/acme/plugins/cocreation/request?lang=en",
                           json={"department_id": dep(world, "marketing")}, headers=headers)
     assert r.status_code == 409
-    assert r.json()["errors"] == [{"field": "__all__", "reason": "Energizing cannot be activated now: Energizing is "
-                                   "coming: it has no pages yet and cannot be requested."}]
+    [error] = r.json()["errors"]
+    assert error["field"] == "__all__" and error["reason"].startswith("Co-creation cannot be activated now: ")
+    assert "Co-creation is coming: it has no pages yet and cannot be requested." in error["reason"]
     assert await count(sessionmaker, world.a, PluginActivation) == 0
     assert await audit(sessionmaker, world.a, "plugin.requested") == []
 
 
 async def test_a_request_for_a_coming_plugin_made_earlier_cannot_be_approved(client, world, sessionmaker):
-    await set_phase(sessionmaker, world.a, "pilot")
-    row = PluginActivation(plugin="energizing", department_id=world.a.departments["marketing"].id,
+    await set_phase(sessionmaker, world.a, "learning")
+    row = PluginActivation(plugin="cocreation", department_id=world.a.departments["marketing"].id,
                            status="requested", requested_by_id=world.a.users["marketer"].id)
     await add(sessionmaker, world.a, row)
     await login_as(client, world.a, "regie")
-    r = await post_form(client, "/t/acme/plugins/energizing/decision", {"decision": "approve"})
-    assert r.status_code == 409 and "Enthousiasmeren komt binnenkort" in unescape(r.text)
-    row = await the_row(sessionmaker, world, "energizing")
+    r = await post_form(client, "/t/acme/plugins/cocreation/decision", {"decision": "approve"})
+    assert r.status_code == 409 and "Cocreatie komt binnenkort" in unescape(r.text)
+    row = await the_row(sessionmaker, world, "cocreation")
     assert (row.status, row.activated_at, row.decided_by_id) == ("requested", None, None)
     assert await audit(sessionmaker, world.a, "plugin.activated") == []
 
@@ -94,7 +95,7 @@ async def test_each_card_says_one_state_and_a_blocked_request_button_is_disabled
     assert '<div class="alert warn" id="blockers-webcare">' in body
     state, body = card(page, "talking")
     assert state == "blocked" and "Praten kan vanaf de fase pilot worden geactiveerd" in body  # available now
-    for plugin in ("energizing", "cocreation"):
+    for plugin in ("cocreation",):
         state, body = card(page, plugin)
         assert state == "coming" and ">binnenkort</span>" in body and "nog geen pagina's" in body
         assert "/request" not in body and "Aanvragen" not in body
@@ -233,12 +234,12 @@ async def test_a_typed_in_measurement_of_a_coming_plugin_does_not_satisfy_the_ga
     """What was seen: a value typed in for a coming plugin, dated before it was switched on, passed the pilot
     gate."""
     await set_phase(sessionmaker, world.a, "pilot")
-    coming = await activation(sessionmaker, world.a, "energizing", "marketing")  # switched on by force
+    coming = await activation(sessionmaker, world.a, "cocreation", "marketing")  # switched on by force
     await login_as(client, world.a, "regie")
     r = await post_form(client, "/t/acme/evidence/pilot", {"activation_id": str(coming.id), "values": "posts=12",
                                                            "period_start": "2025-12-02", "period_end": "2025-12-31"})
     assert r.status_code == 422
-    assert "Enthousiasmeren heeft nog geen pagina's en kan dus niet als pilot hebben gedraaid." in unescape(r.text)
+    assert "Cocreatie heeft nog geen pagina's en kan dus niet als pilot hebben gedraaid." in unescape(r.text)
     assert await count(sessionmaker, world.a, PilotMeasurement) == 0
     # one recorded before these rules: typed in, and dated before it was switched on
     await add(sessionmaker, world.a, PilotMeasurement(activation_id=coming.id, period_start=date(2025, 11, 1),
@@ -246,7 +247,7 @@ async def test_a_typed_in_measurement_of_a_coming_plugin_does_not_satisfy_the_ga
                                                       hand_entered=["posts"]))
     gate = item(await report(sessionmaker, app.state.pm, world.a, "nl"), "pilot_measured")
     assert not gate.ok
-    assert gate.text == "Nog geen plug-in draaide als pilot met een vastgelegde meting; Enthousiasmeren heeft nog " \
+    assert gate.text == "Nog geen plug-in draaide als pilot met een vastgelegde meting; Cocreatie heeft nog " \
         "geen pagina's en draaide dus niet als pilot"
 
 
