@@ -21,7 +21,7 @@ from core.db.migrate import upgrade
 from core.db.models import metadata
 from core.settings import Settings
 from core.web.app import create_app
-from tests.support import World, build_world
+from tests.support import AppClient, World, build_world
 
 pytest_plugins = ["tests.atnet"]  # the `atproto_network` fixture: a local AT Protocol network
 
@@ -141,7 +141,7 @@ async def _clean_tables(app: Litestar) -> AsyncIterator[None]:
 
 @pytest.fixture
 async def client(app: Litestar, _clean_tables: None) -> AsyncIterator[AsyncTestClient]:
-    async with AsyncTestClient(app=app, base_url="http://testserver.local") as c:
+    async with AppClient(app=app, base_url="http://testserver.local") as c:
         yield c
 
 

@@ -13,9 +13,29 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from core.auth.models import Membership, User
 from core.auth.passwords import hash_password
+from core.jobs.outbox import wait_for_relays
 from core.tenancy.models import Tenant
 from core.tenancy.scope import tenant_scope
 from core.workgroup.models import Department, RegieAppointment, WorkgroupSeat
+
+
+class AppClient(AsyncTestClient):  # type: ignore[type-arg]
+    """The app's test client, which lets the test's own after-commit relays finish before each request
+    and before the app shuts down.
+
+    Litestar's client runs the app on another thread and blocks the test's loop while a request is served; a
+    relay the test's last commit started on that loop would hold its database transaction (on SQLite: the write
+    lock) until the request gave up waiting for it."""
+
+    async def send(self, request: httpx.Request, **kwargs: Any) -> httpx.Response:
+        await wait_for_relays()
+        return await super().send(request, **kwargs)
+
+    async def __aexit__(self, *exc_info: Any) -> None:
+        await wait_for_relays()  # the app's shutdown blocks this loop too
+        await super().__aexit__(*exc_info)
+
+
 
 PASSWORD = "Test-wachtwoord-1"
 _HASH = hash_password(PASSWORD)

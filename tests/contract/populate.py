@@ -255,22 +255,31 @@ async def populate_talking(s: AsyncSession, tw: TenantWorld, now: datetime, acco
     s.add(ShortLinkClick(link_id=link.id, day=now.date(), clicks=3))
 
 
+_FINGERPRINT_SQL: dict[str, Any] = {}
+"""The fingerprint's statement per dialect, compiled once: building and compiling a select over every table
+each time cost more than running it."""
+
+
 async def table_fingerprint(sessionmaker: async_sessionmaker[AsyncSession]) -> dict[str, Any]:
     """Row count and newest update per table: equal before and after means nothing changed. One statement for
     every table (a UNION ALL), because the bad-input walk takes a fingerprint around every request."""
-    from sqlalchemy import func, literal, union_all
+    from sqlalchemy import String, func, literal, text, union_all
 
     def part(table: Any) -> Any:
-        query = select(literal(table.name).label("name"), func.count().label("rows"),
+        query = select(literal(table.name, String).label("name"), func.count().label("rows"),
                        func.max(table.c.updated_at).label("newest")).select_from(table)
         if table.name == "audit_entry":  # a token's use is always audited: bookkeeping, not a change by the request
             query = query.where(table.c.action != "token.used")
         return query
 
-    parts = [part(table) for table in metadata.sorted_tables]
     with cross_tenant():
         async with sessionmaker() as s:
-            rows = (await s.execute(union_all(*parts))).all()
+            dialect = s.bind.dialect
+            if dialect.name not in _FINGERPRINT_SQL:
+                statement = union_all(*(part(table) for table in metadata.sorted_tables))
+                _FINGERPRINT_SQL[dialect.name] = text(str(statement.compile(
+                    dialect=dialect, compile_kwargs={"literal_binds": True})))
+            rows = (await s.execute(_FINGERPRINT_SQL[dialect.name])).all()
     return {name: (count, str(newest)) for name, count, newest in rows}
 
 
@@ -306,7 +315,7 @@ async def populate_energizing_surveys(s: AsyncSession, tw: TenantWorld, now: dat
     name = tw.tenant.name
     survey = Survey(title=f"Onderzoek {name}", intro=f"Over {name}", state="open", share_token=f"{tw.slug}-share",
                     questions=[{"key": "q1", "label": f"Hoe snel was {name}?", "kind": "scale"}], reminder_days=5,
-                    answers=1, invited=1, opened_at=now)
+                    invited=1, opened_at=now)
     s.add(survey)
     s.add(SurveySettings(auto_case=False, case_threshold=6))
     s.add(SurveyContact(email=f"klant@{tw.slug}.test", name=f"Klant van {name}", consent=True, consent_text="ja"))

@@ -107,6 +107,11 @@ ID_TABLES = {
     "enrolment_id": "training_enrolment", "suggestion_id": "training_suggestion",
     "proposal_id": "regie_proposal",
     "post_id": "talking_post", "campaign_id": "talking_campaign", "stream_id": "talking_stream",
+    "variant_id": "talking_variant", "target_id": "webcare_question",
+    "survey_id": "energizing_survey", "ambassador_id": "energizing_ambassador", "lead_id": "energizing_lead",
+    "candidate_id": "energizing_candidate", "mission_id": "energizing_mission",
+    "completion_id": "energizing_completion", "redemption_id": "energizing_redemption",
+    "reward_id": "energizing_reward",
 }
 """A path parameter → the table its id is looked up in. A parameter not listed here gets every foreign id."""
 SAMPLE_TABLES = ("department", "audit_entry", "monitoring_mention", "plugin_activation")
