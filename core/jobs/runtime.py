@@ -17,8 +17,12 @@ log = logging.getLogger("regie.jobs")
 
 
 def start_in_process_worker(broker: dramatiq.Broker, threads: int = 2) -> Worker:
-    """Embedded mode (no BROKER_URL): the web process works its own queue."""
-    worker = Worker(broker, worker_timeout=100, worker_threads=threads)
+    """Embedded mode (no BROKER_URL): the web process works its own queue.
+
+    A message is taken the moment it is queued whatever the timeout; the timeout is how often each consumer
+    thread wakes when the queue is idle (and how late a delayed job may start). A tenth of a second made the
+    idle threads of every queue take a noticeable share of the web process's one core."""
+    worker = Worker(broker, worker_timeout=1000, worker_threads=threads)
     worker.start()
     return worker
 

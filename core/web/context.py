@@ -60,7 +60,7 @@ class RequestContextMiddleware(ASGIMiddleware):
         try:
             principal = Principal()
             if match:
-                tenant = await session.scalar(select(Tenant).where(Tenant.slug == match["slug"]))
+                tenant = await _tenant_of(session, match["slug"])
                 if tenant is None:
                     raise NotFoundException()
                 _tenant.set(tenant.id)
@@ -105,6 +105,28 @@ class RequestContextMiddleware(ASGIMiddleware):
             close_activations_scope(answers_token)
             _cross.reset(cross_token)
             _tenant.reset(tenant_token)
+
+
+KNOWN_SLUGS: dict[str, Any] = {}
+"""Slug → tenant id, as this process has seen them (a slug never changes; a handful of tenants)."""
+
+
+async def _tenant_of(session: Any, slug: str) -> Tenant | None:
+    """The tenant of a slug. A slug seen before puts its tenant in scope before the transaction's first
+    statement, so on PostgreSQL the transaction's tenant setting is made once, not again after the lookup; the
+    row read by its key is checked to still carry that slug (a tenant removed since is looked up again)."""
+    known = KNOWN_SLUGS.get(slug)
+    if known is not None:
+        _tenant.set(known)
+        tenant = await session.get(Tenant, known)
+        if tenant is not None and tenant.slug == slug:
+            return tenant
+        _tenant.set(None)
+        KNOWN_SLUGS.pop(slug, None)
+    tenant = await session.scalar(select(Tenant).where(Tenant.slug == slug))
+    if tenant is not None:
+        KNOWN_SLUGS[slug] = tenant.id
+    return tenant
 
 
 async def _not_canonical(scope: Scope, send: Send) -> None:

@@ -6,10 +6,15 @@ respondent confirms it by the e-mail link; pending answers expire). Either way a
 (`counted_email` is unique). Spam is kept out by a honeypot field, a signed form stamp that must be at least
 `MIN_SECONDS` old, and limits per client address counted in the database (so they hold across processes).
 
-Counting an answer raises the daily rollup (an upsert, safe under concurrent answers on both databases) and the
-survey's answer counter in the same transaction, and — when the tenant asks for it — fires `nps.case_requested`
-for a detractor (0–6, up to the tenant's threshold), once. Counting is conditional on the answer still being
-pending, so two overlapping confirmations of one answer count it once.
+Counting an answer raises the daily rollup (an upsert, safe under concurrent answers on both databases) in the
+same transaction — the rollup is the one count: lists and reports add it up, no counter row every answer would
+wait on — and, when the tenant asks for it, fires `nps.case_requested` for a detractor (0–6, up to the tenant's
+threshold), once. An invited answer is stored as counted in one insert (its address taken in the same statement);
+a shared-link answer is counted on confirmation, conditional on its still being pending, so two overlapping
+confirmations of one answer count it once.
+
+The public page is the plugin's busiest path: an invited answer costs the link's lookup (invitation, survey and
+the tenant's case rule in one query), the link's use, the insert and the rollup.
 """
 
 from __future__ import annotations
@@ -21,9 +26,10 @@ import time
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
-from uuid import UUID
+from uuid import UUID, uuid4
 
-from sqlalchemy import delete, func, select, update
+from sqlalchemy import delete, func, select, true, update
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -149,13 +155,31 @@ def _must_be_open(survey: Survey) -> None:
         raise Refused(field="__all__", msgid="This survey is closed: answers are no longer accepted.")
 
 
-async def invitation_for(session: AsyncSession, token: str) -> SurveyInvitation | None:
-    return await session.scalar(select(SurveyInvitation).where(SurveyInvitation.token_digest == digest(token)))
+@dataclass
+class Invited:
+    """An invitation link's lookup: the invitation, its survey and the tenant's case rule, in one query."""
+
+    invitation: SurveyInvitation
+    survey: Survey
+    auto_case: bool = False
+    case_threshold: int = 6
 
 
-async def answer_invitation(session: AsyncSession, survey: Survey, invitation: SurveyInvitation,
-                            data: dict[str, Any], *, client_ip: str, reactions: Reactions) -> SurveyAnswer:
-    """Store and count the invited person's answer; the link is used up."""
+async def invitation_for(session: AsyncSession, token: str) -> Invited | None:
+    row = (await session.execute(
+        select(SurveyInvitation, Survey, SurveySettings.auto_case, SurveySettings.case_threshold)
+        .join(Survey, Survey.id == SurveyInvitation.survey_id)
+        .outerjoin(SurveySettings, true())
+        .where(SurveyInvitation.token_digest == digest(token)))).first()
+    if row is None:
+        return None
+    return Invited(row[0], row[1], bool(row[2]), 6 if row[3] is None else int(row[3]))
+
+
+async def answer_invitation(session: AsyncSession, invited: Invited, data: dict[str, Any], *, client_ip: str,
+                            reactions: Reactions) -> UUID:
+    """Store and count the invited person's answer; the link is used up. Returns the answer's id."""
+    survey, invitation = invited.survey, invited.invitation
     _must_be_open(survey)
     if invitation.answered_at is not None:
         raise Refused(field="__all__", msgid="This invitation was already answered. Thank you!")
@@ -166,13 +190,34 @@ async def answer_invitation(session: AsyncSession, survey: Survey, invitation: S
                                  .values(answered_at=now).execution_options(synchronize_session=False))
     if used.rowcount != 1:
         raise Refused(field="__all__", msgid="This invitation was already answered. Thank you!")
-    answer = SurveyAnswer(survey_id=survey.id, invitation_id=invitation.id, state="pending", email=invitation.email,
-                          name=invitation.name, category=category_of(values["score"]), answered_at=now,
-                          client_ip=client_ip[:45], sentiment_label="", **values)
-    session.add(answer)
-    await session.flush()
-    await count(session, survey, answer, reactions)
-    return answer
+    row = {"id": uuid4(), "survey_id": survey.id, "invitation_id": invitation.id, "state": "counted",
+           "email": invitation.email, "counted_email": invitation.email, "name": invitation.name,
+           "category": category_of(values["score"]), "answered_at": now, "confirmed_at": now,
+           "client_ip": client_ip[:45], "sentiment_label": "", **values}
+    if not await _insert_counted(session, row):
+        # the address answered by the shared link first; the response's rollback gives the link back
+        raise Refused(field="email", msgid="This e-mail address already answered this survey. Thank you!")
+    await _raise_rollup(session, survey.id, now, values["score"])
+    if invited.auto_case and row["category"] == "detractor" and values["score"] <= invited.case_threshold:
+        answer = await session.get(SurveyAnswer, row["id"])
+        if answer is not None:
+            await request_case(session, survey, answer, reactions)
+    return row["id"]
+
+
+async def _insert_counted(session: AsyncSession, row: dict[str, Any]) -> bool:
+    """Insert a counted answer unless its address already counted for the survey (then False): one statement,
+    no savepoint — on PostgreSQL a unique violation would end the transaction, ON CONFLICT leaves it usable."""
+    dialect = postgresql if session.bind.dialect.name == "postgresql" else sqlite
+    statement = dialect.insert(SurveyAnswer).on_conflict_do_nothing(
+        index_elements=["tenant_id", "survey_id", "counted_email"]).returning(SurveyAnswer.id)
+    return (await session.execute(statement, [row])).first() is not None
+
+
+async def _raise_rollup(session: AsyncSession, survey_id: UUID, answered_at: datetime, score: int) -> None:
+    day = answered_at.astimezone(ZONE).date()
+    await bulk_insert(session, SurveyDayCount, [{"survey_id": survey_id, "day": day, "score": score, "answers": 1}],
+                      conflict=("tenant_id", "survey_id", "day", "score"), increment=("answers",))
 
 
 async def _recent(session: AsyncSession, *where: Any) -> int:
@@ -230,7 +275,7 @@ async def confirm(session: AsyncSession, token: str, reactions: Reactions) -> Su
 
 
 async def count(session: AsyncSession, survey: Survey, answer: SurveyAnswer, reactions: Reactions) -> None:
-    """Make the answer count: its address taken for this survey, the rollup and the survey's counter raised,
+    """Make a pending answer count: its address taken for this survey, the rollup raised,
     a detractor's case requested when the tenant asks for it. Refused when the address already answered."""
     await session.flush()
     try:
@@ -245,12 +290,7 @@ async def count(session: AsyncSession, survey: Survey, answer: SurveyAnswer, rea
     await session.refresh(answer)
     if taken.rowcount != 1:
         raise Refused(field="token", msgid="This confirmation link is no longer valid.")
-    day = answer.answered_at.astimezone(ZONE).date()
-    await bulk_insert(session, SurveyDayCount, [{"survey_id": survey.id, "day": day, "score": answer.score,
-                                                 "answers": 1}],
-                      conflict=("tenant_id", "survey_id", "day", "score"), increment=("answers",))
-    await session.execute(update(Survey).where(Survey.id == survey.id).values(answers=Survey.answers + 1)
-                          .execution_options(synchronize_session=False))
+    await _raise_rollup(session, survey.id, answer.answered_at, answer.score)
     settings = await session.scalar(select(SurveySettings))
     if (settings is not None and settings.auto_case and answer.category == "detractor"
             and answer.score <= settings.case_threshold):

@@ -73,16 +73,17 @@ class ResultsOut:
     trend: list[MonthOut]
 
 
-def _out(s: Survey) -> SurveyOut:
+def _out(s: Survey, answers: int) -> SurveyOut:
     return SurveyOut(id=str(s.id), title=s.title, intro=s.intro, state=s.state,
                      questions=[QuestionOut(**q) for q in s.questions or []], period_start=s.period_start,
-                     period_end=s.period_end, reminder_days=s.reminder_days, invited=s.invited, answers=s.answers)
+                     period_end=s.period_end, reminder_days=s.reminder_days, invited=s.invited, answers=answers)
 
 
 @get("/surveys", opt={"action": "plugin.read"}, tags=TAGS, summary="Surveys, the newest first, paginated")
 async def list_surveys(db: AsyncSession, page: int | None = None) -> SurveyList:
     found = await paginate(db, service.surveys_query(), page_number(page))
-    return SurveyList(items=[_out(s) for s in found.items], page=PageInfo(**found.as_json()))
+    counts = await service.answer_counts(db, [s.id for s in found.items])
+    return SurveyList(items=[_out(s, counts.get(s.id, 0)) for s in found.items], page=PageInfo(**found.as_json()))
 
 
 @post("/surveys", opt={"action": "plugin.work"}, tags=TAGS, status_code=201,
@@ -91,12 +92,13 @@ async def list_surveys(db: AsyncSession, page: int | None = None) -> SurveyList:
 async def create_survey(request: Request[Any, Any, Any], db: AsyncSession, data: dict[str, Any],
                         lang: str | None = None) -> SurveyOut:
     lang_of(request, lang)
-    return _out(await service.create_survey(db, principal_of(request), data))
+    return _out(await service.create_survey(db, principal_of(request), data), 0)
 
 
 @get("/surveys/{survey_id:uuid}", opt={"action": "plugin.read"}, tags=TAGS, summary="One survey")
 async def get_survey(db: AsyncSession, survey_id: UUID) -> SurveyOut:
-    return _out(await get_or_404(db, Survey, survey_id))
+    survey = await get_or_404(db, Survey, survey_id)
+    return _out(survey, (await service.answer_counts(db, [survey.id])).get(survey.id, 0))
 
 
 @get("/surveys/{survey_id:uuid}/results", opt={"action": "plugin.read"}, tags=TAGS,

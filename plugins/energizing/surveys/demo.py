@@ -72,7 +72,7 @@ async def seed(ctx: HookContext) -> list[DemoKpi]:
                     state="open", share_token=hashlib.sha256(f"demo-{ctx.tenant_id}".encode()).hexdigest()[:24],
                     questions=[{"key": "q1", "label": "Hoe tevreden ben je over de snelheid van declareren?",
                                 "kind": "scale"}],
-                    reminder_days=5, answers=0, invited=0, opened_at=now - timedelta(days=183))
+                    reminder_days=5, invited=0, opened_at=now - timedelta(days=183))
     session.add(survey)
     await session.flush()
     people = [(f"{f} {last}", f"{f.lower()}.{last.lower().replace(' ', '')}{n}@voorbeeld.nl")
@@ -103,6 +103,6 @@ async def seed(ctx: HookContext) -> list[DemoKpi]:
     await bulk_insert(session, SurveyDayCount, [{"survey_id": survey.id, "day": d, "score": s, "answers": c}
                                                 for (d, s), c in sorted(rollup.items())],
                       conflict=("tenant_id", "survey_id", "day", "score"), increment=("answers",))
-    survey.answers, survey.invited = len(answers), len(invitations)
+    survey.invited = len(invitations)
     await session.flush()
     return DEMO_KPIS

@@ -48,8 +48,6 @@ class Survey(TenantScoped, Base):
     period_end: Mapped[date | None] = mapped_column(Date, nullable=True)
     """The results page's default period, when set."""
     reminder_days: Mapped[int] = mapped_column(Integer, default=5)
-    answers: Mapped[int] = mapped_column(Integer, default=0)
-    """Counted answers, raised with every confirmed answer (the list reads it, never counts)."""
     invited: Mapped[int] = mapped_column(Integer, default=0)
     created_by_id: Mapped[UUID | None] = mapped_column(GUID, ForeignKey("user_account.id", ondelete="SET NULL"),
                                                        nullable=True)

@@ -89,9 +89,8 @@ async def shared_answer(request: Request[Any, Any, Any], db: AsyncSession, slug:
 
 
 async def _invitation(db: AsyncSession, token: str) -> tuple[Survey | None, SurveyInvitation | None]:
-    invitation = await answering.invitation_for(db, token)
-    survey = await db.get(Survey, invitation.survey_id) if invitation is not None else None
-    return survey, invitation
+    invited = await answering.invitation_for(db, token)
+    return (invited.survey, invited.invitation) if invited is not None else (None, None)
 
 
 @get("/s/i/{token:str}", opt=PUBLIC)
@@ -103,17 +102,18 @@ async def invitation_form(request: Request[Any, Any, Any], db: AsyncSession, slu
 @post("/s/i/{token:str}", opt=PUBLIC)
 async def invitation_answer(request: Request[Any, Any, Any], db: AsyncSession, slug: str, token: str,
                             data: Form) -> Template:
-    survey, invitation = await _invitation(db, token)
+    invited = await answering.invitation_for(db, token)
     target = f"{_base(slug)}i/{token}"
-    if survey is None or invitation is None or survey.state != "open" or invitation.answered_at is not None:
-        return _survey_page(request, survey, target, invitation=invitation)
-    values = dict(data)
+    if invited is None or invited.survey.state != "open" or invited.invitation.answered_at is not None:
+        return _survey_page(request, invited.survey if invited else None, target,
+                            invitation=invited.invitation if invited else None)
+    survey, values = invited.survey, dict(data)
     try:
         answering.check_stamp(_secret(request), survey.id, values.get("stamp"))
-        await answering.answer_invitation(db, survey, invitation, values, client_ip=_client_ip(request),
+        await answering.answer_invitation(db, invited, values, client_ip=_client_ip(request),
                                           reactions=_reactions(request))
     except DomainError as exc:
-        return _survey_page(request, survey, target, status_code=exc.status_code, invitation=invitation,
+        return _survey_page(request, survey, target, status_code=exc.status_code, invitation=invited.invitation,
                             form=values, errors=form_errors(exc.errors, lang_of(request)))
     return page(request, "energizing/surveys/public/thanks.html", survey=survey, title=survey.title)
 

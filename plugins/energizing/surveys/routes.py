@@ -84,7 +84,8 @@ def _form_page(request: Request[Any, Any, Any], form: dict[str, Any], row: Surve
 async def survey_list(request: Request[Any, Any, Any], db: AsyncSession, slug: str) -> Template:
     found = await paginate(db, service.surveys_query(), page_number(request.query_params.get("page")),
                            base_path=_base(slug))
-    return page(request, "energizing/surveys/list.html", rows=found, states=STATES, base=_base(slug))
+    counts = await service.answer_counts(db, [s.id for s in found.items])
+    return page(request, "energizing/surveys/list.html", rows=found, counts=counts, states=STATES, base=_base(slug))
 
 
 @get("/surveys/new", opt=WORK)

@@ -6,7 +6,7 @@ import secrets
 from datetime import date
 from typing import Any
 
-from sqlalchemy import Select, select
+from sqlalchemy import Select, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from core.plugins.api import (
@@ -20,7 +20,7 @@ from core.plugins.api import (
     record_audit,
     utcnow,
 )
-from plugins.energizing.surveys.models import QUESTION_KINDS, STATES, Survey, SurveySettings
+from plugins.energizing.surveys.models import QUESTION_KINDS, STATES, Survey, SurveyDayCount, SurveySettings
 from plugins.energizing.surveys.results import FIRST_YEAR, LAST_YEAR
 
 MAX_QUESTIONS = 5
@@ -92,7 +92,7 @@ def _values(data: Any) -> dict[str, Any]:
 
 
 async def create_survey(session: AsyncSession, principal: Any, data: Any) -> Survey:
-    survey = Survey(state="draft", share_token=secrets.token_urlsafe(18), answers=0, invited=0,
+    survey = Survey(state="draft", share_token=secrets.token_urlsafe(18), invited=0,
                     created_by_id=getattr(principal, "user_id", None), **_values(data))
     session.add(survey)
     await session.flush()
@@ -135,6 +135,15 @@ async def set_state(session: AsyncSession, principal: Any, survey_id: Any, wante
 
 def surveys_query() -> Select[Any]:
     return select(Survey).order_by(Survey.created_at.desc())
+
+
+async def answer_counts(session: AsyncSession, survey_ids: list[Any]) -> dict[Any, int]:
+    """Counted answers per survey, added up from the daily rollup (one grouped query for a page of surveys)."""
+    if not survey_ids:
+        return {}
+    rows = await session.execute(select(SurveyDayCount.survey_id, func.sum(SurveyDayCount.answers))
+                                 .where(SurveyDayCount.survey_id.in_(survey_ids)).group_by(SurveyDayCount.survey_id))
+    return {survey_id: int(total or 0) for survey_id, total in rows.all()}
 
 
 async def settings_of(session: AsyncSession) -> SurveySettings:

@@ -464,7 +464,8 @@ def main() -> None:
     parser.add_argument("--rounds", type=int, default=int(os.environ.get("PAGE_BENCH_ROUNDS", "2")))
     parser.add_argument("--mentions", type=int, default=int(os.environ.get("PAGE_BENCH_MENTIONS", "1000000")))
     parser.add_argument("--cases", type=int, default=int(os.environ.get("PAGE_BENCH_CASES", "200000")))
-    parser.add_argument("--only", default="", help="only pages whose label contains this text")
+    parser.add_argument("--only", default="", help="only pages whose label contains this text (or one of several, "
+                                                   "comma-separated)")
     parser.add_argument("--app-dir", default="", help="serve the app of another checkout (earlier code) instead")
     parser.add_argument("--out", default=str(ROOT / "docs" / "performance-pages.md"),
                         help="where the table goes ('-' for nowhere)")
@@ -484,7 +485,8 @@ def main() -> None:
     else:
         regie(env, "db", "upgrade")  # the code may have migrations the stored database does not
     case_id, token, survey = asyncio.run(prepare_people(db_url, var_dir))
-    chosen = [p for p in pages(case_id, survey) if args.only.lower() in p.label.lower()]
+    wanted = [w.strip() for w in args.only.lower().split(",")]
+    chosen = [p for p in pages(case_id, survey) if any(w in p.label.lower() for w in wanted)]
 
     bare_url = f"http://127.0.0.1:{free_port()}"
     app_url = f"http://127.0.0.1:{free_port()}"

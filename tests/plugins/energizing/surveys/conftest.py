@@ -14,6 +14,7 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from core.tenancy.scope import tenant_scope
+from plugins.energizing.surveys import service
 from plugins.energizing.surveys.answering import form_stamp
 from plugins.energizing.surveys.models import Survey, SurveyContact
 from tests.plugins.energizing.conftest import activate
@@ -39,6 +40,12 @@ class Surveys:
         with tenant_scope((tw or self.world.a).id):
             async with self.sessionmaker() as session:
                 return list((await session.scalars(select(model).where(*where))).all())
+
+    async def counted(self, survey_id: UUID) -> int:
+        """The survey's counted answers as the list and the API show them."""
+        with tenant_scope(self.world.a.id):
+            async with self.sessionmaker() as session:
+                return (await service.answer_counts(session, [survey_id])).get(survey_id, 0)
 
     async def survey(self, client: Any, title: str = "Klanttevredenheid", state: str = "open",
                      **fields: Any) -> Survey:
