@@ -18,7 +18,8 @@ class AuditEntry(TenantScoped, Base):
 
     actor_id: Mapped[UUID | None] = mapped_column(GUID, ForeignKey("user_account.id"), nullable=True)
     actor_label: Mapped[str] = mapped_column(String(254), default="")
-    """E-mail of the actor, or 'operator (CLI)' / 'system' when no person acted."""
+    """E-mail of the actor, or 'operator (CLI)' / 'system' when no person acted, or the English text of a party
+    recorded as a message (then also in `data["actor_message"]`, shown in the reader's language)."""
     action: Mapped[str] = mapped_column(String(60), index=True)
     subject_type: Mapped[str] = mapped_column(String(60), default="")
     subject_id: Mapped[str] = mapped_column(String(64), default="")

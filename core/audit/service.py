@@ -16,9 +16,12 @@ SYSTEM = "system"
 
 
 def actor_of(principal: Any) -> tuple[Any, str]:
-    """(user id, label) of whoever acts: a principal, or the CLI operator / the system by name."""
+    """(user id, label) of whoever acts: a principal, or the CLI operator / the system by name; a `Msg` names a
+    party that is no user (its English text is the label)."""
     if isinstance(principal, str):
         return None, principal
+    if isinstance(principal, Msg):
+        return None, principal.render("en")
     user = getattr(principal, "user", None)
     if user is None:
         return None, SYSTEM
@@ -32,7 +35,10 @@ async def record(session: AsyncSession, principal: Any, action: str, *, subject:
     """Add an audit entry; `touch` also moves the tenant's last activity (not for mere reads).
 
     A `Msg` summary is stored as English text (search, exports) and as the message itself
-    (`data["summary_message"]`), so the audit pages show it in each reader's language."""
+    (`data["summary_message"]`), so the audit pages show it in each reader's language; so is a `Msg` actor,
+    a party that is no user (`data["actor_message"]`)."""
+    if isinstance(principal, Msg):
+        data = {**(data or {}), "actor_message": principal.to_data()}
     if isinstance(summary, Msg):
         data = {**(data or {}), "summary_message": summary.to_data()}
         summary = summary.render("en")

@@ -5,7 +5,8 @@ Two parts (docs/architecture.md, "What the core enforces"):
 - **Tone of voice** from the published policy (`published_policy`): forbidden words (whole words, case- and
   accent-insensitive: "waardeloos" hits "Waardeloos!" and "wáárdeloos", not "waardeloosheid"), the required
   sign-off (the body must END with it, trailing white space and case ignored; `{name}` variables such as
-  `{initials}` are filled from `author_initials` / `signoff_values`) and the maximum length of the channel
+  `{initials}` are filled from `author_initials` / `signoff_values`; not for a text others post in their own name,
+  `with_signoff=False`) and the maximum length of the channel
   (channel names are lower case; an unknown or empty channel has no limit); when the policy says so, every image
   needs alternative text (`image_alts`). Without a published policy no tone rules apply; `note` says so.
 - **Approval** by the tenant's org model:
@@ -117,13 +118,14 @@ async def published_tone_rules(session: AsyncSession) -> dict[str, Any]:
 async def check_outward(session: AsyncSession, body: str, *, channel: str = "", department_id: UUID | None = None,
                         author_initials: str = "", crisis: bool = False, new_account: bool = False,
                         signoff_values: dict[str, str] | None = None, author_id: UUID | None = None,
-                        image_alts: list[str] | None = None) -> OutwardCheck:
+                        image_alts: list[str] | None = None, with_signoff: bool = True) -> OutwardCheck:
     """Check an outward message against the published policy and the org model's approval rule.
 
     `department_id`: the author's department; `author_initials` fills `{initials}` in the sign-off
     (`signoff_values` may add or override variables); `author_id`: the author, for the holistic model's
     "trained employee" rule; `image_alts`: the alternative text of each image the message carries (the policy
-    may require one for every image)."""
+    may require one for every image); `with_signoff=False`: the text is posted by others in their own name, not by
+    the organisation, so the organisation's required sign-off does not apply (every other rule does)."""
     body = body or ""
     check = OutwardCheck()
     policy = await published_policy(session)
@@ -135,7 +137,7 @@ async def check_outward(session: AsyncSession, body: str, *, channel: str = "", 
         for word in forbidden_words_in(body, list(rules.get("forbidden_words") or [])):
             check.problems.append(("body", Msg("The forbidden word \"{word}\" is used.", word=word)))
         signoff = str(rules.get("required_signoff") or "").strip()
-        if signoff:
+        if signoff and with_signoff:
             problem = _signoff_problem(body, signoff, {"initials": author_initials, **(signoff_values or {})})
             if problem is not None:
                 check.problems.append(("body", problem))

@@ -10,6 +10,7 @@ formatting itself lives in `core.i18n.formats`, so a page, a mail and a message 
     {{ author | handle }}        @lisa_b (also when stored as "@lisa_b")
     {{ entry.action | action }}  SLA-termijn bijna verstreken (not "webcare.sla_warning")
     {{ entry | summary }}        an audit summary recorded as a `Msg`, in the page's language
+    {{ entry | actor }}          an audit entry's actor; one recorded as a `Msg` in the page's language
     {{ keys | gate_items }}      ["starting_points", "baseline"] as the gate items' titles
     {{ ngettext("{n} day measured", "{n} days measured", days) }}
 """
@@ -86,6 +87,19 @@ def _summary(ctx: Any, entry: Any) -> str:
 
 
 @pass_context
+def _actor(ctx: Any, entry: Any) -> str:
+    """Who made an audit entry: a party recorded as a message in the page's language, else the label
+    as stored (an e-mail address, "system")."""
+    stored = (getattr(entry, "data", None) or {}).get("actor_message")
+    if isinstance(stored, dict):
+        try:
+            return Msg.from_data(stored).render(_lang(ctx))
+        except (KeyError, ValueError, TypeError, IndexError, AttributeError):  # not a message we wrote: its text
+            pass
+    return getattr(entry, "actor_label", "") or ""
+
+
+@pass_context
 def _gate_items(ctx: Any, keys: list[str] | None) -> str:
     """Gate items stored by key (an override's failing items) by their titles: "Starting points approved …; …"."""
     from core.roadmap.gates import ITEM_TITLES
@@ -108,5 +122,6 @@ def install_filters(env: Environment) -> None:
     env.filters["handle"] = handle
     env.filters["action"] = _action
     env.filters["summary"] = _summary
+    env.filters["actor"] = _actor
     env.filters["gate_items"] = _gate_items
     env.globals["ngettext"] = _ngettext

@@ -193,3 +193,12 @@ async def test_unknown_or_foreign_department_is_a_field_error(world, sessionmake
         with pytest.raises(DomainError) as info:
             await _check(sessionmaker, world.a, "Hoi ^JD", author_initials="JD", department_id=dep_id)
         assert list(info.value.errors) == ["department_id"]
+
+
+async def test_a_text_others_post_in_their_own_name_skips_only_the_signoff(world, sessionmaker):
+    check = await _check(sessionmaker, world.a, "Mijn eigen woorden", with_signoff=False)
+    assert check.ok and check.policy_number == 1
+    check = await _check(sessionmaker, world.a, "Waardeloos, en veel te lang voor X", channel="x", with_signoff=False)
+    assert _texts(check) == ['The forbidden word "waardeloos" is used.',
+                             "The message has 34 characters; the maximum for x is 20."]
+    assert not (await _check(sessionmaker, world.a, "Mijn eigen woorden")).ok

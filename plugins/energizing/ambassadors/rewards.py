@@ -16,6 +16,7 @@ from core.plugins.api import FieldErrors, Msg, NotFound, Refused, clean_text, re
 from plugins.energizing.ambassadors import points
 from plugins.energizing.ambassadors.missions import clean_points
 from plugins.energizing.ambassadors.models import Redemption, Reward
+from plugins.energizing.ambassadors.service import AMBASSADOR
 from plugins.energizing.models import Ambassador
 
 
@@ -72,7 +73,7 @@ async def redeem(session: AsyncSession, ambassador: Ambassador, reward_id: Any) 
     session.add(redemption)
     await session.flush()
     await points.spend(session, ambassador.id, reward.cost, ref_id=redemption.id, label=reward.name)
-    await record_audit(session, "ambassador", "energizing.reward_redeemed", subject=redemption,
+    await record_audit(session, AMBASSADOR, "energizing.reward_redeemed", subject=redemption,
                        summary=Msg("{name} redeemed \"{reward}\" for {points} points", name=ambassador.name,
                                    reward=reward.name, points=reward.cost))
     return redemption

@@ -45,6 +45,9 @@ DEFAULT_CONSENT = N_(
     "are then no longer used for the programme."
 )
 DEFAULT_TIERS = (("Brons", 0), ("Zilver", 100), ("Goud", 300))
+AMBASSADOR = Msg("ambassador")
+"""The audit log's actor when an ambassador acts through the portal or a mail link (no user account), shown in the
+reader's language."""
 
 
 def portal_base(base_url: str, slug: str) -> str:
@@ -233,10 +236,10 @@ async def answer_consent(session: AsyncSession, token: str, values: dict[str, An
         summary = Msg("{name} declined the invitation", name=ambassador.name)
     await session.flush()
     if decision == "accept":
-        await record_audit(session, "ambassador", "energizing.consent_given", subject=ambassador, summary=summary,
+        await record_audit(session, AMBASSADOR, "energizing.consent_given", subject=ambassador, summary=summary,
                            data={"version": text.version})
     else:
-        await record_audit(session, "ambassador", "energizing.consent_declined", subject=ambassador,
+        await record_audit(session, AMBASSADOR, "energizing.consent_declined", subject=ambassador,
                            summary=summary)
     return ambassador
 
@@ -249,7 +252,7 @@ async def optout_page(session: AsyncSession, token: str) -> Ambassador | None:
     return ambassador if ambassador is not None and ambassador.state != "opted_out" else None
 
 
-async def opt_out(session: AsyncSession, ambassador: Ambassador, actor: Any = "ambassador") -> bool:
+async def opt_out(session: AsyncSession, ambassador: Ambassador, actor: Any = AMBASSADOR) -> bool:
     """Out of the programme: no more mail, off the leaderboard, recorded in the audit. One conditional update, so
     two at once record one opt-out; False when the person was already out."""
     if ambassador.state in ("opted_out", "erased"):
