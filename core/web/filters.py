@@ -74,29 +74,29 @@ def _action(ctx: Any, key: str) -> str:
     return gettext_for(_lang(ctx))(key)
 
 
-@pass_context
-def _summary(ctx: Any, entry: Any) -> str:
-    """An audit entry's summary in the page's language when it was recorded as a message, else as stored."""
-    stored = (getattr(entry, "data", None) or {}).get("summary_message")
+def _stored_message(ctx: Any, entry: Any, key: str, fallback: str) -> str:
+    """An audit entry's text recorded as a message (`data[key]`) in the page's language, else the stored
+    column `fallback` as it is."""
+    stored = (getattr(entry, "data", None) or {}).get(key)
     if isinstance(stored, dict):
         try:
             return Msg.from_data(stored).render(_lang(ctx))
         except (KeyError, ValueError, TypeError, IndexError, AttributeError):  # not a message we wrote: its text
             pass
-    return getattr(entry, "summary", "") or ""
+    return getattr(entry, fallback, "") or ""
+
+
+@pass_context
+def _summary(ctx: Any, entry: Any) -> str:
+    """An audit entry's summary in the page's language when it was recorded as a message, else as stored."""
+    return _stored_message(ctx, entry, "summary_message", "summary")
 
 
 @pass_context
 def _actor(ctx: Any, entry: Any) -> str:
     """Who made an audit entry: a party recorded as a message in the page's language, else the label
     as stored (an e-mail address, "system")."""
-    stored = (getattr(entry, "data", None) or {}).get("actor_message")
-    if isinstance(stored, dict):
-        try:
-            return Msg.from_data(stored).render(_lang(ctx))
-        except (KeyError, ValueError, TypeError, IndexError, AttributeError):  # not a message we wrote: its text
-            pass
-    return getattr(entry, "actor_label", "") or ""
+    return _stored_message(ctx, entry, "actor_message", "actor_label")
 
 
 @pass_context
