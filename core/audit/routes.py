@@ -13,6 +13,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from core.audit.models import AuditEntry
 from core.errors import DomainError
+from core.i18n import catalogue
 from core.validation import FieldErrors, clean_date
 from core.web.forms import lang_of
 from core.web.pagination import page_number, paginate
@@ -48,12 +49,28 @@ def clean_filters(action: str | None, actor: str | None, date_from: str | None, 
                         date_from=dates["date_from"], date_to=dates["date_to"], q=(q or "").strip()[:200])
 
 
-def audit_query(filters: AuditFilters) -> Select[Any]:
+def named_actors(needle: str, lang: str) -> list[str]:
+    """The stored labels of named actors (an "ambassador") whose name in `lang` contains `needle`: the list shows
+    those names in the reader's language, so a search in that language finds them too."""
+    if lang == "en":
+        return []
+    return sorted(msgid for msgid, text in catalogue(lang).items()
+                  if len(msgid) <= MAX_ACTOR_NAME and needle in text.lower() and needle not in msgid.lower())
+
+
+MAX_ACTOR_NAME = 40
+"""A named actor is a word or two; longer messages are never actor labels and are not offered to the search."""
+
+
+def audit_query(filters: AuditFilters, lang: str = "en") -> Select[Any]:
     query = select(AuditEntry).order_by(AuditEntry.created_at.desc(), AuditEntry.id.desc())
     if filters.action:
         query = query.where(AuditEntry.action.startswith(filters.action, autoescape=True))
     if filters.actor:
-        query = query.where(func.lower(AuditEntry.actor_label).contains(filters.actor.lower(), autoescape=True))
+        needle = filters.actor.lower()
+        matches = func.lower(AuditEntry.actor_label).contains(needle, autoescape=True)
+        named = named_actors(needle, lang)
+        query = query.where(or_(matches, AuditEntry.actor_label.in_(named)) if named else matches)
     if filters.date_from:
         query = query.where(AuditEntry.created_at >= datetime.combine(filters.date_from, time.min, UTC))
     if filters.date_to:
@@ -76,7 +93,7 @@ async def audit_log(request: Request[Any, Any, Any], db: AsyncSession, slug: str
         filters = clean_filters(action, actor, date_from, date_to, q)
     except DomainError as exc:
         return _render(request, None, raw, form_errors(exc.errors, lang_of(request)), 422)
-    listing = await paginate(db, audit_query(filters), page_number(page), per_page=PER_PAGE,
+    listing = await paginate(db, audit_query(filters, lang_of(request)), page_number(page), per_page=PER_PAGE,
                              base_path=f"/t/{slug}/audit/", params=filters.params())
     return _render(request, listing, raw, {}, 200)
 

@@ -28,7 +28,7 @@ from datetime import datetime, timedelta
 from typing import Any
 from uuid import UUID, uuid4
 
-from sqlalchemy import delete, func, select, true, update
+from sqlalchemy import delete, func, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -169,7 +169,7 @@ async def invitation_for(session: AsyncSession, token: str) -> Invited | None:
     row = (await session.execute(
         select(SurveyInvitation, Survey, SurveySettings.auto_case, SurveySettings.case_threshold)
         .join(Survey, Survey.id == SurveyInvitation.survey_id)
-        .outerjoin(SurveySettings, true())
+        .outerjoin(SurveySettings, SurveySettings.tenant_id == SurveyInvitation.tenant_id)
         .where(SurveyInvitation.token_digest == digest(token)))).first()
     if row is None:
         return None
@@ -195,8 +195,9 @@ async def answer_invitation(session: AsyncSession, invited: Invited, data: dict[
            "category": category_of(values["score"]), "answered_at": now, "confirmed_at": now,
            "client_ip": client_ip[:45], "sentiment_label": "", **values}
     if not await _insert_counted(session, row):
-        # the address answered by the shared link first; the response's rollback gives the link back
-        raise Refused(field="email", msgid="This e-mail address already answered this survey. Thank you!")
+        # the address answered by the shared link first; the response's rollback gives the link back (the form has
+        # no address field: the reason is the form's own)
+        raise Refused(field="__all__", msgid="This e-mail address already answered this survey. Thank you!")
     await _raise_rollup(session, survey.id, now, values["score"])
     if invited.auto_case and row["category"] == "detractor" and values["score"] <= invited.case_threshold:
         answer = await session.get(SurveyAnswer, row["id"])

@@ -24,7 +24,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from core.plugins.api import Refused, gettext_for, send_mail, utcnow
 from plugins.energizing.surveys.answering import digest
-from plugins.energizing.surveys.models import Survey, SurveyContact, SurveyInvitation
+from plugins.energizing.surveys.models import Survey, SurveyAnswer, SurveyContact, SurveyInvitation
 
 Progress = Callable[[int, int], Awaitable[None]]
 
@@ -105,7 +105,8 @@ async def send_invitations(session: AsyncSession, survey: Survey, *, base_url: s
 
 async def send_reminders(session: AsyncSession, survey: Survey, *, base_url: str, slug: str, tenant_name: str,
                          secret: str, lang: str = "nl", progress: Progress | None = None) -> int:
-    """Remind, once, those invited at least `reminder_days` ago who have not answered.
+    """Remind, once, those invited at least `reminder_days` ago who have not answered (by their link or, counted
+    under their address, by the shared link).
 
     The reminder needs the link again, but only its digest is kept: the reminder carries a new token for the
     same invitation (the first link stops working, so still one answer per invitation)."""
@@ -113,10 +114,14 @@ async def send_reminders(session: AsyncSession, survey: Survey, *, base_url: str
         return 0
     due = utcnow() - timedelta(days=survey.reminder_days)
     consenting = select(SurveyContact.email).where(SurveyContact.consent.is_(True))
+    # an address counted by the shared link has answered: its unused invitation gets no reminder
+    counted = select(SurveyAnswer.counted_email).where(SurveyAnswer.survey_id == survey.id,
+                                                       SurveyAnswer.counted_email.is_not(None))
     rows = list(await session.scalars(select(SurveyInvitation).where(
         SurveyInvitation.survey_id == survey.id, SurveyInvitation.answered_at.is_(None),
         SurveyInvitation.reminded_at.is_(None), SurveyInvitation.sent_at <= due,
-        SurveyInvitation.email.in_(consenting)).order_by(SurveyInvitation.email)))
+        SurveyInvitation.email.in_(consenting), SurveyInvitation.email.not_in(counted))
+        .order_by(SurveyInvitation.email)))
     base = invitation_base(base_url, slug)
     now = utcnow()
     sent = 0

@@ -73,6 +73,9 @@ async def test_an_ambassador_is_named_in_the_readers_language_in_the_audit_log(
     await login_as(client, en.a, "admin")
     dutch = await client.get("/t/acme/audit/?action=energizing.consent")
     assert dutch.status_code == 200 and "<td>ambassadeur</td>" in dutch.text and "<td>ambassador</td>" not in dutch.text
+    found = await client.get("/t/acme/audit/?actor=Ambassadeur")  # searched as the list shows it
+    assert "<td>ambassadeur</td>" in found.text
+    assert "<td>ambassadeur</td>" not in (await client.get("/t/acme/audit/?actor=beheerder")).text
     await post_form(client, "/lang", {"lang": "en", "next": "/t/acme/audit/"})
     english = await client.get("/t/acme/audit/?action=energizing.consent")
     assert "<td>ambassador</td>" in english.text

@@ -86,6 +86,25 @@ async def test_the_shared_link_counts_after_the_mail_link_and_once_per_address(s
     assert sorted(a.state for a in await surveys.rows(SurveyAnswer)) == ["counted", "pending"]
 
 
+async def test_an_invitation_of_an_address_that_answered_by_the_shared_link_says_why(surveys: Surveys,
+                                                                                     client: Any) -> None:
+    """The address counted first by the shared link: the invitation is refused with its reason on the form, no
+    answer or rollup row is added, and the link stays unused."""
+    survey, tokens = await _invite(surveys, client, ("an@klant.nl", "An", True))
+    client.cookies.clear()
+    shared = {"score": "8", "why": "Prima", "email": "an@klant.nl", "stamp": surveys.stamp(survey.id)}
+    assert (await post_form(client, f"{PUBLIC}{survey.share_token}", shared)).status_code == 200
+    token = CONFIRM_LINK.search(next(m for m in await delivered_mails(surveys.app)
+                                     if CONFIRM_LINK.search(m["text"]))["text"]).group(1)
+    assert (await post_form(client, f"{PUBLIC}c/{token}", {})).status_code == 200
+    invited = await post_form(client, f"{PUBLIC}i/{tokens['an@klant.nl']}",
+                              {"score": "2", "why": "Toch niet", "stamp": surveys.stamp(survey.id)})
+    assert invited.status_code == 409 and "heeft dit onderzoek al beantwoord" in invited.text
+    assert [(a.score, a.invitation_id) for a in await surveys.rows(SurveyAnswer)] == [(8, None)]
+    assert await _rollup(surveys, survey.id) == {8: 1}
+    assert (await surveys.rows(SurveyInvitation))[0].answered_at is None
+
+
 async def test_a_closed_survey_says_so_and_stores_nothing(surveys: Surveys, client: Any) -> None:
     survey = await surveys.survey(client, state="closed")
     client.cookies.clear()

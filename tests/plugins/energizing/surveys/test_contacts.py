@@ -19,7 +19,7 @@ from core.jobs.plugin_jobs import run_named_job
 from core.plugins.api import utcnow
 from core.tenancy.scope import tenant_scope
 from plugins.energizing.surveys import jobs
-from plugins.energizing.surveys.models import SurveyContact, SurveyInvitation
+from plugins.energizing.surveys.models import SurveyAnswer, SurveyContact, SurveyInvitation
 from tests.plugins.energizing.surveys.conftest import BASE, INVITE_LINK, Surveys
 from tests.support import delivered_mails, ensure_csrf, login_as, post_form
 
@@ -78,7 +78,8 @@ async def test_a_bad_file_is_refused_and_nothing_is_stored(surveys: Surveys, cli
 
 async def test_the_reminder_goes_once_to_those_who_did_not_answer(surveys: Surveys, client: Any) -> None:
     survey = await surveys.survey(client, reminder_days="5")
-    await surveys.contacts(surveys.world.a, ("an@klant.nl", "An", True), ("bo@klant.nl", "Bo", True))
+    await surveys.contacts(surveys.world.a, ("an@klant.nl", "An", True), ("bo@klant.nl", "Bo", True),
+                           ("cor@klant.nl", "Cor", True))
     await run_named_job(surveys.app, "energizing.send_invitations", surveys.world.a.id, survey_id=str(survey.id))
     first = {m["to"]: INVITE_LINK.search(m["text"]).group(1) for m in await delivered_mails(surveys.app)}
     with tenant_scope(surveys.world.a.id):
@@ -86,6 +87,10 @@ async def test_the_reminder_goes_once_to_those_who_did_not_answer(surveys: Surve
             await session.execute(update(SurveyInvitation).values(sent_at=utcnow() - timedelta(days=6)))
             await session.execute(update(SurveyInvitation).where(SurveyInvitation.email == "bo@klant.nl")
                                   .values(answered_at=utcnow()))
+            # Cor answered by the shared link instead: counted under the address, the invitation unused
+            session.add(SurveyAnswer(survey_id=survey.id, state="counted", email="cor@klant.nl",
+                                     counted_email="cor@klant.nl", score=9, category="promoter",
+                                     answered_at=utcnow(), sentiment_label=""))
     assert await run_named_job(surveys.app, "energizing.send_reminders", surveys.world.a.id) == 1
     assert await run_named_job(surveys.app, "energizing.send_reminders", surveys.world.a.id) == 0
     reminders = [m for m in await delivered_mails(surveys.app) if m["subject"].startswith("Herinnering")]
