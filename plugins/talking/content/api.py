@@ -46,6 +46,10 @@ class VariantOut:
     links: list[LinkOut]
     external_url: str
     published_at: datetime | None
+    publish_state: str
+    """Where publishing stands: "" (waiting), retrying, published, failed, by_hand (to be posted by hand)."""
+    removed_at: datetime | None
+    """When it was deleted from its network (it stays listed, with where it was)."""
 
 
 @dataclass
@@ -103,7 +107,8 @@ def post_out(p: Post, slug: str) -> PostOut:
                                                   for i in v.images or []],
                              links=[LinkOut(str(k.get("code", "")), str(k.get("target", "")), str(k.get("short", "")))
                                     for k in v.links or []],
-                             external_url=v.external_url, published_at=v.published_at) for v in p.variants])
+                             external_url=v.external_url, published_at=v.published_at,
+                             publish_state=v.publish_state, removed_at=v.removed_at) for v in p.variants])
 
 
 def _body(data: Any) -> dict[str, Any]:
