@@ -14,6 +14,7 @@ from core.plugins.api import DomainError, PageInfo, lang_of, page_number, pagina
 from plugins.talking.calendar.service import WHEN, Filters, list_query
 from plugins.talking.content import service
 from plugins.talking.content.choices import choices
+from plugins.talking.content.routes import EDIT_RULE
 from plugins.talking.models import Post
 from plugins.talking.moments import parse_moment
 
@@ -145,7 +146,7 @@ async def create_post(request: Request[Any, Any, Any], db: AsyncSession, slug: s
     return post_out(await service.get_post(db, created.id), slug)
 
 
-@post("/posts/{post_id:uuid}/reschedule", opt={"action": "plugin.work"}, tags=TAGS, status_code=200,
+@post("/posts/{post_id:uuid}/reschedule", opt={"action": "plugin.work", "rule": EDIT_RULE}, tags=TAGS, status_code=200,
       summary="Move a post to another moment (publish_at; optional revision): a published or cancelled post "
               "answers 409")
 async def reschedule(request: Request[Any, Any, Any], db: AsyncSession, slug: str, post_id: UUID,
@@ -158,7 +159,7 @@ async def reschedule(request: Request[Any, Any, Any], db: AsyncSession, slug: st
     return post_out(moved, slug)
 
 
-@post("/posts/{post_id:uuid}/submit", opt={"action": "plugin.work"}, tags=TAGS, status_code=200,
+@post("/posts/{post_id:uuid}/submit", opt={"action": "plugin.work", "rule": EDIT_RULE}, tags=TAGS, status_code=200,
       summary="Submit a draft to the policy check: scheduled, or in_review when the org model asks for an approval")
 async def submit(request: Request[Any, Any, Any], db: AsyncSession, slug: str, post_id: UUID,
                  lang: str | None = None) -> PostOut:
