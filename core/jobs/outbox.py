@@ -14,7 +14,7 @@ import weakref
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import event, select
+from sqlalchemy import event, select, update
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from sqlalchemy.orm import Session
 
@@ -44,7 +44,8 @@ def enqueue(session: AsyncSession, actor: str, *, delay_ms: int | None = None, *
 
 
 async def relay(sessionmaker: async_sessionmaker[AsyncSession], limit: int = 100) -> int:
-    """Send committed, unsent messages to the broker. Safe to run concurrently (PostgreSQL skips locked)."""
+    """Send committed, unsent messages to the broker. Safe to run concurrently: PostgreSQL skips rows another relay
+    holds, SQLite lets one relay at a time read."""
     from core.jobs.actors import actor
 
     sent = 0
@@ -54,6 +55,13 @@ async def relay(sessionmaker: async_sessionmaker[AsyncSession], limit: int = 100
                 .order_by(OutboxMessage.created_at).limit(limit)
             if session.bind.dialect.name == "postgresql":
                 query = query.with_for_update(skip_locked=True)
+            else:
+                # SQLite has no row locks: a write that changes nothing takes the database's write lock before the
+                # read, so overlapping relays (the after-commit nudges of two loops) read one after the other and
+                # never send a row twice
+                await session.execute(update(OutboxMessage).where(OutboxMessage.id.is_(None))
+                                      .values(attempts=OutboxMessage.attempts)
+                                      .execution_options(synchronize_session=False))
             for message in (await session.scalars(query)).all():
                 message.attempts += 1
                 try:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import os
 import uuid
 from pathlib import Path
@@ -87,6 +88,21 @@ async def test_rolled_back_transaction_sends_nothing(app, sessionmaker) -> None:
     assert broker.queues.get("mail") is None or broker.queues["mail"].qsize() == 0
     _work(broker)
     assert outbox(app.state.settings) == []
+
+
+async def test_overlapping_relays_send_every_message_once(app, sessionmaker) -> None:  # type: ignore[no-untyped-def]
+    """Relays nudged by commits on different loops overlap; a row goes to the broker once on either database."""
+    from sqlalchemy import insert
+
+    async with sessionmaker() as session, session.begin():  # written past `enqueue`: no after-commit nudge
+        await session.execute(insert(OutboxMessage), [
+            {"actor": "core.send_mail", "payload": {"to": f"p{n}@example.nl", "subject": "Hoi", "text": "-"}}
+            for n in range(20)])
+    sent = await asyncio.gather(*(relay(sessionmaker) for _ in range(4)))
+    assert sum(sent) == 20
+    queue = app.state.broker.queues.get("mail")
+    sent_to = [dramatiq.Message.decode(m).kwargs["to"] for m in list(queue.queue)] if queue else []
+    assert sorted(sent_to) == sorted(f"p{n}@example.nl" for n in range(20))
 
 
 async def test_relay_keeps_a_message_whose_actor_is_unknown(app, sessionmaker) -> None:  # type: ignore[no-untyped-def]
