@@ -9,20 +9,13 @@ from uuid import UUID
 from litestar import Request, get, post
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from core.plugins.api import DomainError, PageInfo, lang_of, page_number, paginate, principal_of
+from core.plugins.api import PageInfo, lang_of, page_number, paginate, principal_of
 from plugins.talking.approvals import crisis, flow
-from plugins.talking.content.api import TAGS, PostList, PostOut, post_out
+from plugins.talking.content.api import TAGS, PostList, PostOut, json_object, post_out
 from plugins.talking.content.service import get_post
 
 WORK = {"action": "plugin.work"}
 
-
-def _body(data: Any) -> dict[str, Any]:
-    if data is None:
-        return {}
-    if not isinstance(data, dict):
-        raise DomainError(field="__all__", msgid="Send a JSON object.")
-    return data
 
 
 @get("/approvals", opt={"action": "plugin.work"}, tags=TAGS,
@@ -38,7 +31,7 @@ async def awaiting(request: Request[Any, Any, Any], db: AsyncSession, slug: str,
 async def approve(request: Request[Any, Any, Any], db: AsyncSession, slug: str, post_id: UUID,
                   data: dict[str, Any] | None = None, lang: str | None = None) -> PostOut:
     lang_of(request, lang)
-    body = _body(data)
+    body = json_object(data, required=False)
     await flow.approve(db, principal_of(request), request.app.state.settings, post_id, body.get("note"),
                        body.get("revision"))
     return post_out(await get_post(db, post_id), slug)
@@ -49,7 +42,7 @@ async def approve(request: Request[Any, Any, Any], db: AsyncSession, slug: str, 
 async def reject(request: Request[Any, Any, Any], db: AsyncSession, slug: str, post_id: UUID,
                  data: dict[str, Any] | None = None, lang: str | None = None) -> PostOut:
     lang_of(request, lang)
-    body = _body(data)
+    body = json_object(data, required=False)
     await flow.reject(db, principal_of(request), request.app.state.settings, post_id, body.get("reason"),
                       body.get("revision"))
     return post_out(await get_post(db, post_id), slug)

@@ -112,7 +112,11 @@ def post_out(p: Post, slug: str) -> PostOut:
                              publish_state=v.publish_state, removed_at=v.removed_at) for v in p.variants])
 
 
-def _body(data: Any) -> dict[str, Any]:
+def json_object(data: Any, *, required: bool = True) -> dict[str, Any]:
+    """A request's JSON body as an object; anything else (and no body, when `required`) is bad input on the whole
+    body."""
+    if data is None and not required:
+        return {}
     if not isinstance(data, dict):
         raise DomainError(field="__all__", msgid="Send a JSON object.")
     return data
@@ -141,7 +145,7 @@ async def create_post(request: Request[Any, Any, Any], db: AsyncSession, slug: s
     """Addresses in each text become the tenant's short links; every field's reason comes back at once (422), in
     `?lang=nl|en`."""
     lang_of(request, lang)
-    created = await service.create_post(db, principal_of(request), _body(data), await choices(db),
+    created = await service.create_post(db, principal_of(request), json_object(data), await choices(db),
                                         base_url=str(request.app.state.settings.base_url), pm=request.app.state.pm)
     return post_out(await service.get_post(db, created.id), slug)
 
@@ -152,7 +156,7 @@ async def create_post(request: Request[Any, Any, Any], db: AsyncSession, slug: s
 async def reschedule(request: Request[Any, Any, Any], db: AsyncSession, slug: str, post_id: UUID,
                      data: dict[str, Any], lang: str | None = None) -> PostOut:
     lang_of(request, lang)
-    body = _body(data)
+    body = json_object(data)
     moment = parse_moment(body.get("publish_at"), "publish_at", required=True)
     assert moment is not None  # required
     moved = await service.reschedule(db, principal_of(request), post_id, moment, str(body.get("revision") or ""))

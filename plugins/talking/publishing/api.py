@@ -9,21 +9,14 @@ from uuid import UUID
 from litestar import Request, post
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from core.plugins.api import DomainError, FieldErrors, lang_of, principal_of
-from plugins.talking.content.api import TAGS, PostOut, post_out
+from core.plugins.api import FieldErrors, lang_of, principal_of
+from plugins.talking.content.api import TAGS, PostOut, json_object, post_out
 from plugins.talking.content.routes import EDIT_RULE, WORK
 from plugins.talking.publishing import actions
 
 RULED = {**WORK, "rule": EDIT_RULE}
 """As the forms on the post's page: the matrix's `plugin.work`, narrowed by the post's state (see `EDIT_RULE`)."""
 
-
-def _body(data: Any) -> dict[str, Any]:
-    if data is None:
-        return {}
-    if not isinstance(data, dict):
-        raise DomainError(field="__all__", msgid="Send a JSON object.")
-    return data
 
 
 BY_HAND_FIELDS = {"url": "Use a web address starting with https://.",
@@ -55,7 +48,7 @@ async def retry(request: Request[Any, Any, Any], db: AsyncSession, slug: str, po
 async def remove(request: Request[Any, Any, Any], db: AsyncSession, slug: str, post_id: UUID, variant_id: UUID,
                  data: dict[str, Any] | None = None, lang: str | None = None) -> PostOut:
     lang_of(request, lang)
-    confirmed = _body(data).get("confirm") is True
+    confirmed = json_object(data, required=False).get("confirm") is True
     removed = await actions.remove(db, request.app.state.settings, principal_of(request), post_id, variant_id,
                                    "yes" if confirmed else "")
     return post_out(removed, slug)
@@ -67,7 +60,7 @@ async def remove(request: Request[Any, Any, Any], db: AsyncSession, slug: str, p
 async def record_by_hand(request: Request[Any, Any, Any], db: AsyncSession, slug: str, post_id: UUID,
                          variant_id: UUID, data: dict[str, Any] | None = None, lang: str | None = None) -> PostOut:
     lang_of(request, lang)
-    body = _body(data)
+    body = json_object(data, required=False)
     url, published_at = _texts(body, BY_HAND_FIELDS)
     recorded = await actions.record_by_hand(db, principal_of(request), post_id, variant_id, url, published_at)
     return post_out(recorded, slug)

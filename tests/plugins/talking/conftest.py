@@ -12,12 +12,14 @@ from uuid import UUID
 import pytest
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+from sqlalchemy.orm import selectinload
 
 from core.accounts.models import SocialAccount
 from core.activation.models import PluginActivation
 from core.policy.models import PolicyVersion
 from core.roadmap.models import StartingPointsVersion
 from core.tenancy.scope import tenant_scope
+from plugins.talking.models import Post, PublishAttempt
 from tests.support import TenantWorld, World
 
 OBJECTIVES = ("Meer bereik onder jongeren", "Betere service via sociale media")
@@ -91,3 +93,13 @@ def post_form(talk: Talk, slug: str = "acme", **values: Any) -> dict[str, Any]:
         form[f"variants.{talk.fb(slug)}.text"] = fb
     form.update(values)
     return form
+
+
+async def post_and_log(sessionmaker: Any, tw: TenantWorld, post_id: UUID) -> tuple[Post, list[PublishAttempt]]:
+    """A post with its variants, and its publishing log in order."""
+    with tenant_scope(tw.id):
+        async with sessionmaker() as session:
+            post = await session.scalar(select(Post).where(Post.id == post_id).options(selectinload(Post.variants)))
+            log = (await session.scalars(select(PublishAttempt).where(PublishAttempt.post_id == post_id)
+                                         .order_by(PublishAttempt.at, PublishAttempt.attempt))).all()
+            return post, list(log)

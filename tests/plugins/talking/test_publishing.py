@@ -20,7 +20,6 @@ from uuid import UUID
 import dramatiq
 import pytest
 from sqlalchemy import select, update
-from sqlalchemy.orm import selectinload
 
 from core.accounts.models import SocialAccount
 from core.channels.models import ChannelConnection
@@ -28,10 +27,10 @@ from core.notifications.models import Notification
 from core.plugins.api import HookContext, run_named_job
 from core.tenancy.scope import tenant_scope
 from plugins.talking.measure.hooks import measure
-from plugins.talking.models import AccountFollowers, Post, PostVariant, PublishAttempt, VariantInteractions
+from plugins.talking.models import AccountFollowers, Post, PostVariant, VariantInteractions
 from plugins.talking.publishing import service
 from tests.atnet import Account, AtprotoNetwork, eventually
-from tests.plugins.talking.conftest import Talk
+from tests.plugins.talking.conftest import Talk, post_and_log
 from tests.support import TenantWorld, login_as, post_form
 
 BASE = "/t/acme/p/talking"
@@ -99,15 +98,6 @@ async def due_post(sessionmaker: Any, tw: TenantWorld, accounts: list[UUID], tex
             return post.id
 
 
-async def load(sessionmaker: Any, tw: TenantWorld, post_id: UUID) -> tuple[Post, list[PublishAttempt]]:
-    with tenant_scope(tw.id):
-        async with sessionmaker() as session:
-            post = await session.scalar(select(Post).where(Post.id == post_id).options(selectinload(Post.variants)))
-            log = (await session.scalars(select(PublishAttempt).where(PublishAttempt.post_id == post_id)
-                                         .order_by(PublishAttempt.at, PublishAttempt.attempt))).all()
-            return post, list(log)
-
-
 async def publish(app: Any, tw: TenantWorld, post_id: UUID, at: str = "") -> str:
     return await run_named_job(app, JOB, tw.id, post_id=str(post_id), at=at)
 
@@ -134,7 +124,7 @@ async def test_a_due_post_goes_out_once_is_logged_and_can_be_deleted_from_the_ne
     post_id = await due_post(sessionmaker, tw, [account_id])
     assert await publish(app, tw, post_id) == "published"
 
-    post, log = await load(sessionmaker, tw, post_id)
+    post, log = await post_and_log(sessionmaker, tw, post_id)
     [variant] = post.variants
     assert (post.state, variant.publish_state, variant.attempts) == ("published", "published", 1)
     assert variant.remote_uri == f"at://{remote.did}/app.bsky.feed.post/{variant.remote_key}"
@@ -161,7 +151,7 @@ async def test_a_due_post_goes_out_once_is_logged_and_can_be_deleted_from_the_ne
     done = await post_form(client, url, {"confirm": "yes"}, follow_redirects=False)
     assert done.status_code == 303
     assert await asyncio.to_thread(records, atproto_network, remote.did) == []
-    post, log = await load(sessionmaker, tw, post_id)
+    post, log = await post_and_log(sessionmaker, tw, post_id)
     assert post.variants[0].removed_at is not None and log[-1].outcome == "removed"
     assert "verwijderd van het netwerk" in unescape((await client.get(f"{BASE}/posts/{post_id}")).text)
 
@@ -229,7 +219,7 @@ async def test_images_go_out_with_their_alternative_text_and_a_bad_one_is_a_reas
                 await session.execute(update(PostVariant).where(PostVariant.post_id == other).values(
                     images=[{"url": f"{image_server}{path}", "alt": "Foto"}]))
         await publish(app, tw, other)
-        post, log = await load(sessionmaker, tw, other)
+        post, log = await post_and_log(sessionmaker, tw, other)
         assert post.variants[0].publish_state == "retrying" and reason in post.variants[0].last_error
         assert [a.outcome for a in log] == ["retry"]
     assert len(await asyncio.to_thread(records, atproto_network, remote.did)) == 1  # nothing else went out
@@ -265,14 +255,14 @@ async def test_a_crash_after_sending_is_found_on_the_retry_never_posted_twice(
         patched.setattr(service, "record_sent", crash)
         with pytest.raises(RuntimeError):
             await publish(app, tw, post_id)
-    post, log = await load(sessionmaker, tw, post_id)
+    post, log = await post_and_log(sessionmaker, tw, post_id)
     [variant] = post.variants
     key = variant.remote_key
     assert key and (variant.remote_uri, variant.published_at, post.state, log) == ("", None, "scheduled", [])
     assert len(await asyncio.to_thread(records, atproto_network, remote.did)) == 1  # it did go out
 
     assert await publish(app, tw, post_id) == "published"
-    post, log = await load(sessionmaker, tw, post_id)
+    post, log = await post_and_log(sessionmaker, tw, post_id)
     [variant] = post.variants
     assert (post.state, variant.remote_key, [a.outcome for a in log]) == ("published", key, ["found"])
     [record] = await asyncio.to_thread(records, atproto_network, remote.did)  # exactly one post
@@ -289,7 +279,7 @@ async def test_two_runs_at_once_send_under_one_key_and_post_once(
     outcomes = await asyncio.gather(publish(app, tw, post_id), publish(app, tw, post_id), return_exceptions=True)
     assert "published" in outcomes, outcomes
     await publish(app, tw, post_id)  # whatever an overlapping run left to do
-    post, log = await load(sessionmaker, tw, post_id)
+    post, log = await post_and_log(sessionmaker, tw, post_id)
     [variant] = post.variants
     assert post.state == "published" and {a.remote_uri for a in log if a.remote_uri} == {variant.remote_uri}
     [record] = await asyncio.to_thread(records, atproto_network, remote.did)  # exactly one post
@@ -309,14 +299,14 @@ async def test_a_failing_webhook_is_tried_again_with_back_off_then_fails_and_the
     for attempt in range(1, service.MAX_ATTEMPTS + 1):
         before = datetime.now(UTC)
         await publish(app, tw, post_id)
-        post, log = await load(sessionmaker, tw, post_id)
+        post, log = await post_and_log(sessionmaker, tw, post_id)
         [variant] = post.variants
         assert variant.attempts == attempt and log[-1].attempt == attempt and "ConnectError" in log[-1].reason
         if attempt < service.MAX_ATTEMPTS:
             assert (post.state, variant.publish_state, log[-1].outcome) == ("scheduled", "retrying", "retry")
             waits.append(round((variant.next_attempt_at - before).total_seconds()))
             assert await publish(app, tw, post_id) == "pending"  # not due yet: nothing is sent
-            assert (await load(sessionmaker, tw, post_id))[0].variants[0].attempts == attempt
+            assert (await post_and_log(sessionmaker, tw, post_id))[0].variants[0].attempts == attempt
             with tenant_scope(tw.id):  # its time comes
                 async with sessionmaker() as session, session.begin():
                     await session.execute(update(PostVariant).where(PostVariant.id == variant.id)
@@ -332,7 +322,7 @@ async def test_a_failing_webhook_is_tried_again_with_back_off_then_fails_and_the
 
     # trying again by hand: a fresh series of tries, at once
     assert (await post_form(client, f"{BASE}/posts/{post_id}/retry", {}, follow_redirects=False)).status_code == 303
-    post, _log = await load(sessionmaker, tw, post_id)
+    post, _log = await post_and_log(sessionmaker, tw, post_id)
     assert (post.state, post.variants[0].publish_state, post.variants[0].attempts) == ("scheduled", "", 0)
     again = await post_form(client, f"{BASE}/posts/{post_id}/retry", {})
     assert again.status_code == 409  # only a failed post
@@ -354,11 +344,11 @@ async def test_what_goes_out_is_what_was_checked_edits_and_crisis_stop_the_sendi
     with tenant_scope(tw.id):
         async with sessionmaker() as session, session.begin():
             await session.execute(update(Post).where(Post.id == post_id).values(state="failed"))
-    post, _log = await load(sessionmaker, tw, post_id)
+    post, _log = await post_and_log(sessionmaker, tw, post_id)
     form = editor_form(talk, "acme", title=post.title, revision=str(post.revision), x="Vandaag open tot 21 uur",
                        publish_at="2099-05-14T09:30")
     assert (await post_form(client, f"{BASE}/posts/{post_id}", form, follow_redirects=False)).status_code == 303
-    post, _log = await load(sessionmaker, tw, post_id)
+    post, _log = await post_and_log(sessionmaker, tw, post_id)
     assert (post.state, post.state_reason) == ("draft", "edited")
     assert (await post_form(client, f"{BASE}/posts/{post_id}/retry", {})).status_code == 409
 
@@ -366,14 +356,14 @@ async def test_what_goes_out_is_what_was_checked_edits_and_crisis_stop_the_sendi
     await publish(app, tw, await due_post(sessionmaker, tw, [account_id]))
     tried = await due_post(sessionmaker, tw, [account_id, talk.fb()])
     await publish(app, tw, tried)
-    post, _log = await load(sessionmaker, tw, tried)
+    post, _log = await post_and_log(sessionmaker, tw, tried)
     keyed = next(v for v in post.variants if v.account_id == account_id)
     assert keyed.remote_key
     form = {**editor_form(talk, "acme", title=post.title, revision=str(post.revision), x=None,
                           fb="Vandaag open tot 20 uur"), "publish_at": "2099-05-14T09:30"}
     refused = await post_form(client, f"{BASE}/posts/{tried}", form)
     assert refused.status_code == 422 and "niet meer worden verwijderd" in unescape(refused.text)
-    assert {v.account_id for v in (await load(sessionmaker, tw, tried))[0].variants} == {account_id, talk.fb()}
+    assert {v.account_id for v in (await post_and_log(sessionmaker, tw, tried))[0].variants} == {account_id, talk.fb()}
 
     # crisis mode: a due post is paused at its moment, nothing is sent
     calm = await due_post(sessionmaker, tw, [account_id], "Tijdens een crisis")
@@ -382,7 +372,7 @@ async def test_what_goes_out_is_what_was_checked_edits_and_crisis_stop_the_sendi
             session.add(ApprovalSettings(expiry_days=14, steps=[], keywords=[], platforms=[], account_ids=[],
                                          campaign_ids=[], untrained=False, crisis_since=datetime.now(UTC)))
     assert await publish(app, tw, calm) == "paused"
-    post, log = await load(sessionmaker, tw, calm)
+    post, log = await post_and_log(sessionmaker, tw, calm)
     assert (post.state, post.state_reason, log) == ("paused", "crisis", [])
     with tenant_scope(tw.id):
         async with sessionmaker() as session, session.begin():
@@ -390,12 +380,12 @@ async def test_what_goes_out_is_what_was_checked_edits_and_crisis_stop_the_sendi
 
     # a run whose post changed after it began (edited, moved, paused) sends nothing
     later = await due_post(sessionmaker, tw, [account_id], "Na een wijziging")
-    post, _log = await load(sessionmaker, tw, later)
+    post, _log = await post_and_log(sessionmaker, tw, later)
     [variant] = post.variants
     stale = service.Work(variant.id, account_id, "3kabcdefghijk", False, post.revision - 1)
     with tenant_scope(tw.id):
         assert await service.send_variant(service_ctx(app, tw), later, stale) == "nothing"
-    assert (await load(sessionmaker, tw, later))[1] == []
+    assert (await post_and_log(sessionmaker, tw, later))[1] == []
 
 
 def service_ctx(app: Any, tw: TenantWorld) -> Any:
@@ -416,7 +406,7 @@ async def test_refused_credentials_fail_at_once(app, client, talk: Talk, session
                                   .values(remote_did=""))
     post_id = await due_post(sessionmaker, tw, [account_id])
     await publish(app, tw, post_id)
-    post, log = await load(sessionmaker, tw, post_id)
+    post, log = await post_and_log(sessionmaker, tw, post_id)
     assert (post.state, post.variants[0].attempts, [a.outcome for a in log]) == ("failed", 1, ["failed"])
     assert len(await notes(sessionmaker, tw)) == 1
 
@@ -427,7 +417,7 @@ async def test_an_account_without_a_sending_connection_waits_to_be_posted_by_han
     await connect(client, tw, talk.fb(), {"connector": "posted_elsewhere"})
     post_id = await due_post(sessionmaker, tw, [talk.x(), talk.fb()])  # x: no connection; facebook: by hand
     assert await publish(app, tw, post_id) == "by_hand"
-    post, log = await load(sessionmaker, tw, post_id)
+    post, log = await post_and_log(sessionmaker, tw, post_id)
     assert (post.state, post.state_reason) == ("scheduled", "by_hand")
     assert {v.publish_state for v in post.variants} == {"by_hand"} and [a.outcome for a in log] == ["by_hand"] * 2
     [note] = await notes(sessionmaker, tw)
@@ -440,13 +430,13 @@ async def test_an_account_without_a_sending_connection_waits_to_be_posted_by_han
     url = f"{BASE}/posts/{post_id}/variants/{x.id}/posted"
     bad = await post_form(client, url, {"url": "geen adres"})
     assert bad.status_code == 422
-    assert (await load(sessionmaker, tw, post_id))[0].variants[0].published_at is None
+    assert (await post_and_log(sessionmaker, tw, post_id))[0].variants[0].published_at is None
     await post_form(client, url, {"url": "https://x.example/acme/1"})
-    post, _log = await load(sessionmaker, tw, post_id)
+    post, _log = await post_and_log(sessionmaker, tw, post_id)
     assert post.state == "scheduled"  # facebook still waits
     fb = next(v for v in post.variants if v.account_id == talk.fb())
     await post_form(client, f"{BASE}/posts/{post_id}/variants/{fb.id}/posted", {"url": "https://fb.example/acme/1"})
-    post, _log = await load(sessionmaker, tw, post_id)
+    post, _log = await post_and_log(sessionmaker, tw, post_id)
     assert post.state == "published" and post.published_at is not None
 
 
@@ -497,7 +487,7 @@ async def test_submitting_plans_the_moment_and_a_moved_post_leaves_its_old_messa
             await session.execute(update(Post).where(Post.id == post.id).values(
                 publish_at=datetime.now(UTC) - timedelta(seconds=1)))
     assert await publish(app, tw, post.id, at=moment.isoformat()) == "moved"
-    saved, log = await load(sessionmaker, tw, post.id)
+    saved, log = await post_and_log(sessionmaker, tw, post.id)
     assert (saved.state, log) == ("scheduled", [])
 
 
@@ -517,12 +507,12 @@ async def test_the_sweeper_plans_posts_coming_due_and_skips_an_expired_approval(
     moment = datetime.now(UTC) + timedelta(seconds=1.5)  # a message due `AHEAD` of its moment waits for it
     waiting = await due_post(sessionmaker, tw, [talk.x()], at=moment)
     assert await publish(app, tw, waiting, at=moment.isoformat()) == "by_hand"
-    _post, [entry] = await load(sessionmaker, tw, waiting)
+    _post, [entry] = await post_and_log(sessionmaker, tw, waiting)
     assert entry.at >= moment
 
     expired = await due_post(sessionmaker, tw, [talk.x()], approval_expires_at=datetime.now(UTC) - timedelta(hours=1))
     assert await publish(app, tw, expired) == "expired"
-    post, log = await load(sessionmaker, tw, expired)
+    post, log = await post_and_log(sessionmaker, tw, expired)
     assert (post.state, post.variants[0].publish_state, log) == ("scheduled", "", [])
 
 
@@ -534,7 +524,7 @@ async def test_interactions_followers_and_their_kpis(app, client, talk: Talk, se
     remote, account_id = await connected_remote(client, sessionmaker, tw, atproto_network)
     post_id = await due_post(sessionmaker, tw, [account_id])
     await publish(app, tw, post_id)
-    post, _log = await load(sessionmaker, tw, post_id)
+    post, _log = await post_and_log(sessionmaker, tw, post_id)
     uri = post.variants[0].remote_uri
     fans = [await asyncio.to_thread(atproto_network.create_account) for _ in range(2)]
     await asyncio.to_thread(atproto_network.settle)

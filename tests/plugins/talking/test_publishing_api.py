@@ -15,15 +15,13 @@ from typing import Any
 from uuid import UUID, uuid4
 
 import pytest
-from sqlalchemy import select
-from sqlalchemy.orm import selectinload
 
 from core.accounts.models import SocialAccount
 from core.plugins.api import Capability
 from core.tenancy.scope import tenant_scope
-from plugins.talking.models import Post, PostVariant, PublishAttempt
+from plugins.talking.models import Post, PostVariant
 from plugins.talking.publishing import actions
-from tests.plugins.talking.conftest import Talk
+from tests.plugins.talking.conftest import Talk, post_and_log
 from tests.support import TenantWorld, api_headers
 
 API = "/api/v1/t/acme/talking"
@@ -47,15 +45,6 @@ async def stored_post(sessionmaker: Any, tw: TenantWorld, accounts: list[UUID], 
                                                  links=[], publish_state=variant_state, **variant_values))
             await session.flush()
             return post.id
-
-
-async def load(sessionmaker: Any, tw: TenantWorld, post_id: UUID) -> tuple[Post, list[PublishAttempt]]:
-    with tenant_scope(tw.id):
-        async with sessionmaker() as session:
-            post = await session.scalar(select(Post).where(Post.id == post_id).options(selectinload(Post.variants)))
-            log = (await session.scalars(select(PublishAttempt).where(PublishAttempt.post_id == post_id)
-                                         .order_by(PublishAttempt.at, PublishAttempt.attempt))).all()
-            return post, list(log)
 
 
 def reasons(response: Any) -> dict[str, str]:
@@ -89,20 +78,20 @@ def stand_in(monkeypatch: pytest.MonkeyPatch) -> StandIn:
 async def test_a_failed_post_is_tried_again_over_the_api(client: Any, talk: Talk, sessionmaker: Any) -> None:
     tw = talk.world.a
     post_id = await stored_post(sessionmaker, tw, [talk.x()], "failed", "failed", attempts=5)
-    before, _log = await load(sessionmaker, tw, post_id)
+    before, _log = await post_and_log(sessionmaker, tw, post_id)
     headers = await api_headers(sessionmaker, tw, "marketer")
 
     r = await client.post(f"{API}/posts/{post_id}/retry", headers=headers)
     assert r.status_code == 200, r.text
     body = r.json()
     assert (body["id"], body["state"], body["revision"]) == (str(post_id), "scheduled", before.revision + 1)
-    post, _log = await load(sessionmaker, tw, post_id)
+    post, _log = await post_and_log(sessionmaker, tw, post_id)
     assert (post.state, post.variants[0].publish_state, post.variants[0].attempts) == ("scheduled", "", 0)
 
     again = await client.post(f"{API}/posts/{post_id}/retry?lang=en", headers=headers)
     assert again.status_code == 409
     assert reasons(again) == {"__all__": "Only a post that failed can be tried again; this post is scheduled."}
-    assert (await load(sessionmaker, tw, post_id))[0].revision == post.revision
+    assert (await post_and_log(sessionmaker, tw, post_id))[0].revision == post.revision
 
 
 async def test_a_published_variant_is_deleted_from_its_network_only_when_confirmed(
@@ -111,7 +100,7 @@ async def test_a_published_variant_is_deleted_from_its_network_only_when_confirm
     published = datetime.now(UTC) - timedelta(minutes=5)
     post_id = await stored_post(sessionmaker, tw, [talk.x()], "published", "published", remote_uri=REMOTE,
                                 published_at=published, attempts=1)
-    before, _log = await load(sessionmaker, tw, post_id)
+    before, _log = await post_and_log(sessionmaker, tw, post_id)
     [variant] = before.variants
     url = f"{API}/posts/{post_id}/variants/{variant.id}/remove"
     headers = await api_headers(sessionmaker, tw, "marketer")
@@ -123,7 +112,7 @@ async def test_a_published_variant_is_deleted_from_its_network_only_when_confirm
     refused = await client.post(url, headers=headers)  # no body at all
     assert refused.status_code == 422 and set(reasons(refused)) == {"confirm"}
     assert "Vink het vakje aan" in reasons(refused)["confirm"]  # Dutch unless asked otherwise
-    post, log = await load(sessionmaker, tw, post_id)
+    post, log = await post_and_log(sessionmaker, tw, post_id)
     assert (stand_in.deleted, post.variants[0].removed_at, post.revision, log) == ([], None, before.revision, [])
 
     done = await client.post(url, headers=headers, json={"confirm": True})
@@ -131,7 +120,7 @@ async def test_a_published_variant_is_deleted_from_its_network_only_when_confirm
     assert (done.json()["state"], done.json()["revision"]) == ("published", before.revision + 1)
     assert done.json()["variants"][0]["removed_at"] and done.json()["variants"][0]["publish_state"] == "published"
     assert stand_in.deleted == [REMOTE]
-    post, log = await load(sessionmaker, tw, post_id)
+    post, log = await post_and_log(sessionmaker, tw, post_id)
     assert post.variants[0].removed_at is not None and [a.outcome for a in log] == ["removed"]
 
     # asking twice changes nothing and asks the network nothing
@@ -145,20 +134,20 @@ async def test_a_variant_regie_did_not_send_cannot_be_deleted_from_the_network(
     tw = talk.world.a
     post_id = await stored_post(sessionmaker, tw, [talk.x()], "published", "published",
                                 published_at=datetime.now(UTC), external_url="https://x.example/acme/1")
-    [variant] = (await load(sessionmaker, tw, post_id))[0].variants
+    [variant] = (await post_and_log(sessionmaker, tw, post_id))[0].variants
     headers = await api_headers(sessionmaker, tw, "marketer")
     r = await client.post(f"{API}/posts/{post_id}/variants/{variant.id}/remove?lang=en", headers=headers,
                           json={"confirm": True})
     assert r.status_code == 409
     assert reasons(r) == {"confirm": "Only a post Regie sent to the network can be deleted from it."}
-    assert stand_in.deleted == [] and (await load(sessionmaker, tw, post_id))[0].variants[0].removed_at is None
+    assert stand_in.deleted == [] and (await post_and_log(sessionmaker, tw, post_id))[0].variants[0].removed_at is None
 
 
 async def test_where_a_by_hand_variant_went_out_is_recorded_over_the_api(
         client: Any, talk: Talk, sessionmaker: Any) -> None:
     tw = talk.world.a
     post_id = await stored_post(sessionmaker, tw, [talk.x(), talk.fb()], "scheduled", "by_hand")
-    post, _log = await load(sessionmaker, tw, post_id)
+    post, _log = await post_and_log(sessionmaker, tw, post_id)
     x = next(v for v in post.variants if v.account_id == talk.x())
     fb = next(v for v in post.variants if v.account_id == talk.fb())
     headers = await api_headers(sessionmaker, tw, "marketer")
@@ -174,7 +163,7 @@ async def test_where_a_by_hand_variant_went_out_is_recorded_over_the_api(
                           json={"url": "https://fb.example/acme/1", "published_at": "2026-01-31T09:30:00+01:00"})
     assert r.status_code == 200, r.text
     assert r.json()["state"] == "published" and r.json()["published_at"].startswith("2026-01-31T08:30:00")
-    post, log = await load(sessionmaker, tw, post_id)
+    post, log = await post_and_log(sessionmaker, tw, post_id)
     assert {v.publish_state for v in post.variants} == {"published"}
     assert [a.outcome for a in log] == ["published", "published"]
 
@@ -188,7 +177,7 @@ async def test_bad_input_answers_with_field_and_reason_and_changes_nothing(
         client: Any, talk: Talk, sessionmaker: Any) -> None:
     tw = talk.world.a
     post_id = await stored_post(sessionmaker, tw, [talk.x()], "scheduled", "by_hand")
-    before, _log = await load(sessionmaker, tw, post_id)
+    before, _log = await post_and_log(sessionmaker, tw, post_id)
     [variant] = before.variants
     url = f"{API}/posts/{post_id}/variants/{variant.id}/posted?lang=en"
     headers = await api_headers(sessionmaker, tw, "marketer")
@@ -224,7 +213,7 @@ async def test_bad_input_answers_with_field_and_reason_and_changes_nothing(
     bad_id = await client.post(f"{API}/posts/not-an-id/retry", headers=headers)
     assert 400 <= bad_id.status_code < 500
 
-    post, log = await load(sessionmaker, tw, post_id)
+    post, log = await post_and_log(sessionmaker, tw, post_id)
     assert (post.revision, post.state, post.variants[0].publish_state, post.variants[0].published_at, log) == (
         before.revision, "scheduled", "by_hand", None, [])
 
@@ -234,21 +223,21 @@ async def test_a_viewer_token_is_refused_and_another_tenants_post_is_not_found(
     a, b = talk.world.a, talk.world.b
     failed = await stored_post(sessionmaker, a, [talk.x()], "failed", "failed")
     waiting = await stored_post(sessionmaker, a, [talk.x()], "scheduled", "by_hand")
-    [variant] = (await load(sessionmaker, a, waiting))[0].variants
+    [variant] = (await post_and_log(sessionmaker, a, waiting))[0].variants
     requests = [(f"posts/{failed}/retry", None), (f"posts/{waiting}/variants/{variant.id}/remove", {"confirm": True}),
                 (f"posts/{waiting}/variants/{variant.id}/posted", {"url": "https://x.example/1"})]
 
     viewer = await api_headers(sessionmaker, a, "viewer")
     for path, body in requests:
         assert (await client.post(f"{API}/{path}", headers=viewer, json=body)).status_code == 403, path
-    assert (await load(sessionmaker, a, failed))[0].state == "failed"
-    assert (await load(sessionmaker, a, waiting))[0].variants[0].publish_state == "by_hand"
+    assert (await post_and_log(sessionmaker, a, failed))[0].state == "failed"
+    assert (await post_and_log(sessionmaker, a, waiting))[0].variants[0].publish_state == "by_hand"
 
     # globex's marketer names acme's posts under globex: not found, nothing changes
     other = await api_headers(sessionmaker, b, "marketer")
     for path, body in requests:
         r = await client.post(f"/api/v1/t/globex/talking/{path}", headers=other, json=body)
         assert r.status_code == 404, (path, r.text)
-    assert (await load(sessionmaker, a, failed))[0].state == "failed"
-    assert (await load(sessionmaker, a, waiting))[0].variants[0].publish_state == "by_hand"
+    assert (await post_and_log(sessionmaker, a, failed))[0].state == "failed"
+    assert (await post_and_log(sessionmaker, a, waiting))[0].variants[0].publish_state == "by_hand"
     assert stand_in.deleted == []
