@@ -5,6 +5,7 @@ from core.activation.models import PluginActivation
 from core.audit.models import AuditEntry
 from core.auth.models import ApiToken, Invitation, Membership, User
 from core.channels.models import ChannelConnection  # noqa: F401 - metadata
+from core.customers.models import Customer, CustomerLogin  # noqa: F401 - metadata
 from core.db.base import Base
 from core.jobs.models import JobProgress, OutboxMessage
 from core.measurement.models import (

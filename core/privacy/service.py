@@ -18,6 +18,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from core.audit.service import SYSTEM, actor_of, record
 from core.auth.models import ApiToken, Invitation, Membership, User
+from core.customers.signin import erase_customer
 from core.errors import DomainError
 from core.plugins.host import PluginHost, call
 from core.plugins.info import ErasureSubject, HookContext
@@ -135,9 +136,13 @@ def clean_author(data: dict[str, Any]) -> tuple[ErasureSubject, str]:
 
 async def erase_author(session: AsyncSession, pm: Any, tenant: Tenant, principal: Any,
                        data: dict[str, Any]) -> PrivacyRecord:
-    """Every plugin removes or pseudonymises what it holds of one mention author."""
+    """Every plugin removes or pseudonymises what it holds of one mention author. An e-mail address is also a
+    customer (`core.customers`): after the plugins blanked what the customer posted (they find it by the
+    customer's id), the core pseudonymises the customer record and deletes its sign-in links."""
     subject, reason = clean_author(data)
     counts = await _ask_plugins(pm, "regie_erase_subject", ctx=_ctx(session, tenant, principal), subject=subject)
+    if subject.platform == "email" and (erased := await erase_customer(session, subject.handle)):
+        counts["core"] = erased
     return await _record_erasure(session, principal, tenant, "erase_author", subject, counts, reason)
 
 

@@ -27,9 +27,9 @@ from sqlalchemy import (
     UniqueConstraint,
     text,
 )
-from sqlalchemy.orm import Mapped, mapped_column
+from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from core.plugins.api import N_, Base, TenantScoped
+from core.plugins.api import N_, Base, Customer, TenantScoped
 
 PRIORITIES: dict[str, str] = {"urgent": N_("urgent"), "high": N_("high"), "normal": N_("normal"), "low": N_("low")}
 """Highest first; stored value → msgid to show."""
@@ -419,32 +419,28 @@ class CrisisEntry(TenantScoped, Base):
 
 # -- customer-helps-customer community ------------------------------------------------------------------------
 
-class Customer(TenantScoped, Base):
-    """A customer who signs in to the tenant's public Q&A by an e-mail link (no password)."""
+class CommunityProfile(TenantScoped, Base):
+    """A customer's place in the community: the same id as the core's `Customer` (who signs in, by which
+    address, blocked or not), made when the customer first posts or votes. Questions, answers and votes point
+    here, so the community's own badge stays the community's."""
 
     __tablename__ = "webcare_customer"
-    __table_args__ = (UniqueConstraint("tenant_id", "email", name="uq_webcare_customer_email"),)
 
-    email: Mapped[str] = mapped_column(String(254))
-    display_name: Mapped[str] = mapped_column(String(80), default="")
+    id: Mapped[UUID] = mapped_column(GUID, ForeignKey("customer.id", ondelete="CASCADE"), primary_key=True)
     is_ambassador: Mapped[bool] = mapped_column(Boolean, default=False)
-    is_blocked: Mapped[bool] = mapped_column(Boolean, default=False)
-    verified_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
+    customer: Mapped[Customer] = relationship(Customer, lazy="joined", innerjoin=True)
 
+    @property
+    def display_name(self) -> str:
+        return self.customer.display_name
 
-class CustomerLogin(TenantScoped, Base):
-    """A single-use sign-in link; only the digest of its token is stored."""
+    @property
+    def email(self) -> str:
+        return self.customer.email
 
-    __tablename__ = "webcare_customer_login"
-    __table_args__ = (UniqueConstraint("token_digest", name="uq_webcare_customer_login_token"),
-                      Index("ix_webcare_customer_login_ip", "tenant_id", "client_ip", "created_at"))
-
-    customer_id: Mapped[UUID] = mapped_column(GUID, ForeignKey("webcare_customer.id", ondelete="CASCADE"))
-    token_digest: Mapped[str] = mapped_column(String(64))
-    client_ip: Mapped[str] = mapped_column(String(45), default="", server_default="")
-    """Where the link was asked for: sign-in requests are rate-limited per address as well as per e-mail."""
-    expires_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
-    used_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
+    @property
+    def is_blocked(self) -> bool:
+        return self.customer.is_blocked
 
 
 class Question(TenantScoped, Base):

@@ -47,5 +47,5 @@ def test_plugin_branch_migrates_after_the_core(tmp_path: Path) -> None:
     # every branch is at its head: the built-in plugins' and the test plugin's (which depends on 0001_core, an
     # ancestor of the core head, so it is recorded as a head of its own); the core head 0002_core is recorded
     # through webcare's branch, which depends on it
-    assert {"echo_0001", "0007_monitoring", "0008_webcare", "0003_talking", "0005_energizing"} <= heads
+    assert {"echo_0001", "0007_monitoring", "0009_webcare", "0003_talking", "0005_energizing"} <= heads
     upgrade(settings, extra_locations=[versions])  # idempotent: nothing left to do

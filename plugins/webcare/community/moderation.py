@@ -10,6 +10,7 @@ from sqlalchemy import Select, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from core.plugins.api import (
+    Customer,
     NotFound,
     Refused,
     clean_choice,
@@ -19,7 +20,7 @@ from core.plugins.api import (
     utcnow,
 )
 from plugins.webcare.cases.service import Incoming, config, place
-from plugins.webcare.models import MODERATION_MODES, Answer, Case, Customer, Question
+from plugins.webcare.models import MODERATION_MODES, Answer, Case, CommunityProfile, Question
 
 
 def pending_questions() -> Select[Any]:
@@ -72,13 +73,16 @@ async def decide(session: AsyncSession, principal: Any, kind: str, target_id: UU
     return target
 
 
-async def set_badges(session: AsyncSession, principal: Any, customer_id: UUID, values: dict[str, Any]) -> Customer:
-    """Ambassador badge and block. Blocking rejects what the customer still has waiting for moderation."""
-    customer = await get_or_404(session, Customer, customer_id)
+async def set_badges(session: AsyncSession, principal: Any, customer_id: UUID,
+                     values: dict[str, Any]) -> CommunityProfile:
+    """Ambassador badge (the community's own) and block (the customer's: signed out of every public page).
+    Blocking rejects what the customer still has waiting for moderation."""
+    profile = await get_or_404(session, CommunityProfile, customer_id)
+    customer = profile.customer
     field = clean_choice(values.get("change"), "change", ("ambassador", "block"))
     on = clean_choice(values.get("on", ""), "on", ("1", "0")) == "1"
     if field == "ambassador":
-        customer.is_ambassador = on
+        profile.is_ambassador = on
     else:
         customer.is_blocked = on
         if on:
@@ -88,7 +92,7 @@ async def set_badges(session: AsyncSession, principal: Any, customer_id: UUID, v
     await record_audit(session, principal, f"webcare.customer_{field}", subject=customer,
                        summary=f"{customer.display_name}: {'on' if on else 'off'}")
     await session.flush()
-    return customer
+    return profile
 
 
 async def set_mode(session: AsyncSession, principal: Any, values: dict[str, Any]) -> str:

@@ -14,20 +14,29 @@ from core.plugins.api import (
     DomainError,
     Form,
     clean_uuid,
+    current_customer,
+    end_customer_session,
     form_errors,
     get_or_404,
+    gettext_for,
+    item_actions,
     lang_of,
+    open_customer_link,
     page,
     page_number,
     paginate,
     permission_check,
     principal_of,
+    request_customer_link,
+    start_customer_session,
     tenant_of,
+    use_customer_link,
     user_names,
 )
+from plugins.webcare.cases.items import question_item
 from plugins.webcare.cases.service import config
-from plugins.webcare.community import moderation, service, signin
-from plugins.webcare.models import MODERATION_MODES, Answer, Question
+from plugins.webcare.community import moderation, service
+from plugins.webcare.models import MODERATION_MODES, Answer, CommunityProfile, Question
 
 PUBLIC = {"action": "public"}
 SPAM_LABELS = service.SPAM_REASONS
@@ -53,13 +62,18 @@ def _safe_next(slug: str, value: Any) -> str:
 
 
 async def _customer(request: Request[Any, Any, Any], db: AsyncSession) -> Any:
-    return await signin.current_customer(db, request, tenant_of(request).id)
+    """The signed-in customer (the core's identity) or None; their community badge is noted for the bar."""
+    customer = await current_customer(db, request, tenant_of(request).id)
+    profile = await db.get(CommunityProfile, customer.id) if customer is not None else None
+    request.state.webcare_ambassador = bool(profile and profile.is_ambassador)
+    return customer
 
 
 def _public(request: Request[Any, Any, Any], template: str, slug: str, customer: Any, status_code: int = 200,
             **context: Any) -> Template:
     return page(request, f"webcare/community/{template}", status_code=status_code, base=_base(slug),
-                customer=customer, staff=_staff(request), title=context.pop("title", None), **context)
+                customer=customer, ambassador=bool(getattr(request.state, "webcare_ambassador", False)),
+                staff=_staff(request), title=context.pop("title", None), **context)
 
 
 @get("/community/", opt=PUBLIC)
@@ -93,8 +107,10 @@ async def signin_request(request: Request[Any, Any, Any], db: AsyncSession, slug
     settings = request.app.state.settings
     link_base = f"{settings.base_url}{_base(slug)}signin/"
     try:
-        await signin.request_link(db, values, client_ip=_client_ip(request), link_base=link_base,
-                                  tenant_name=tenant.name, lang=lang_of(request))
+        _ = gettext_for(lang_of(request))
+        await request_customer_link(db, values, client_ip=_client_ip(request), link_base=link_base,
+                                    tenant_name=tenant.name, lang=lang_of(request),
+                                    place=_("the community of {tenant}", tenant=tenant.name))
     except DomainError as exc:
         return _public(request, "signin.html", slug, None, status_code=exc.status_code, form=values,
                        errors=form_errors(exc.errors, lang_of(request)))
@@ -104,7 +120,7 @@ async def signin_request(request: Request[Any, Any, Any], db: AsyncSession, slug
 
 @get("/community/signin/{token:str}", opt=PUBLIC)
 async def signin_confirm(request: Request[Any, Any, Any], db: AsyncSession, slug: str, token: str) -> Template:
-    login = await signin.open_link(db, token)
+    login = await open_customer_link(db, token)
     return _public(request, "signin_confirm.html", slug, None, valid=login is not None, token=token,
                    status_code=200 if login else 404)
 
@@ -113,18 +129,18 @@ async def signin_confirm(request: Request[Any, Any, Any], db: AsyncSession, slug
 async def signin_use(request: Request[Any, Any, Any], db: AsyncSession, slug: str, token: str,
                      data: Form) -> Any:
     try:
-        customer = await signin.use_link(db, token, {"display_name": data.get("display_name", "")})
+        customer = await use_customer_link(db, token, {"display_name": data.get("display_name", "")})
     except DomainError as exc:
         return _public(request, "signin_confirm.html", slug, None, valid=False, token=token,
                        status_code=exc.status_code, errors=form_errors(exc.errors, lang_of(request)))
     target = _safe_next(slug, (request.session or {}).get("webcare_next"))
-    signin.start_customer_session(request, tenant_of(request).id, customer)
+    start_customer_session(request, tenant_of(request).id, customer)
     return Redirect(target, status_code=303)
 
 
 @post("/community/signout", opt=PUBLIC)
 async def signout(request: Request[Any, Any, Any], slug: str) -> Redirect:
-    signin.end_customer_session(request, tenant_of(request).id)
+    end_customer_session(request, tenant_of(request).id)
     return Redirect(_base(slug), status_code=303)
 
 
@@ -159,9 +175,10 @@ async def _question_page(request: Request[Any, Any, Any], db: AsyncSession, slug
     names = await service.authors(db, {question.customer_id, *(a.customer_id for a in answers)})
     staff_names = await user_names(db, {a.user_id for a in answers if a.user_id})
     votes = await service.my_votes(db, customer, [question.id, *(a.id for a in answers)])
+    actions = await item_actions(request, db, "question", question_item(question, slug)) if staff else []
     return _public(request, "question.html", slug, customer, status_code=status_code, question=question,
                    answers=answers, names=names, staff_names=staff_names, votes=votes, spam_labels=SPAM_LABELS,
-                   title=question.title, **extra)
+                   title=question.title, actions=actions, **extra)
 
 
 @get("/community/questions/{question_id:uuid}", opt=PUBLIC)

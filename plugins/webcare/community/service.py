@@ -17,10 +17,13 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from core.plugins.api import (
     N_,
+    Customer,
+    CustomerRateLimited,
     FieldErrors,
     NotFound,
     PermissionDenied,
     Refused,
+    bulk_insert,
     check_outward,
     clean_choice,
     clean_text,
@@ -30,9 +33,8 @@ from core.plugins.api import (
     utcnow,
 )
 from plugins.webcare.cases.service import config
-from plugins.webcare.community.signin import RateLimited
 from plugins.webcare.crisis.service import open_crisis
-from plugins.webcare.models import Answer, Customer, Question, Vote
+from plugins.webcare.models import Answer, CommunityProfile, Question, Vote
 from plugins.webcare.replies.service import Problems, initials_of
 
 QUESTIONS_PER_HOUR = 5
@@ -109,12 +111,23 @@ def _may_post(customer: Customer | None) -> Customer:
     return customer
 
 
+async def profile_of(session: AsyncSession, customer: Customer) -> CommunityProfile:
+    """The customer's community profile, made on the first post or vote (posts and votes point at it). Made by
+    an insert that keeps an existing row, so two first posts at once do not collide."""
+    profile = await session.get(CommunityProfile, customer.id)
+    if profile is None:
+        await bulk_insert(session, CommunityProfile, [{"id": customer.id, "is_ambassador": False}], conflict=["id"])
+        profile = await session.get(CommunityProfile, customer.id)
+    assert profile is not None
+    return profile
+
+
 async def _check_rate(session: AsyncSession, model: Any, customer_id: UUID, limit: int) -> None:
     count = await session.scalar(select(func.count()).select_from(model).where(
         model.customer_id == customer_id, model.created_at >= utcnow() - timedelta(hours=1))) or 0
     if count >= limit:
-        raise RateLimited(field="__all__", msgid="You posted {count} times in the last hour. Try again later.",
-                          count=count)
+        raise CustomerRateLimited(field="__all__", count=count,
+                                  msgid="You posted {count} times in the last hour. Try again later.")
 
 
 async def ask(session: AsyncSession, customer: Customer | None, values: dict[str, Any]) -> Question:
@@ -130,6 +143,7 @@ async def ask(session: AsyncSession, customer: Customer | None, values: dict[str
     reasons = spam_signals([title or "", body or ""], rules.get("forbidden_words", []),
                            await _recent_texts(session, customer.id))
     status = await _initial_status(session, customer, reasons)
+    await profile_of(session, customer)
     question = Question(customer_id=customer.id, title=title, body=body or "", status=status, spam_reasons=reasons,
                         published_at=utcnow() if status == "published" else None)
     session.add(question)
@@ -180,6 +194,7 @@ async def answer(session: AsyncSession, question: Question, values: dict[str, An
         await _check_rate(session, Answer, customer.id, ANSWERS_PER_HOUR)
         rules = await published_tone_rules(session)
         reasons = spam_signals([body], rules.get("forbidden_words", []), await _recent_texts(session, customer.id))
+        await profile_of(session, customer)
         reply = Answer(question_id=question.id, customer_id=customer.id, body=body, spam_reasons=reasons,
                        status=await _initial_status(session, customer, reasons))
     session.add(reply)
@@ -202,6 +217,7 @@ async def vote(session: AsyncSession, customer: Customer | None, kind: str, targ
     existing = await session.scalar(select(Vote).where(Vote.customer_id == customer.id, Vote.target_kind == kind,
                                                        Vote.target_id == target_id).with_for_update())
     if existing is None:
+        await profile_of(session, customer)
         session.add(Vote(customer_id=customer.id, target_kind=kind, target_id=target_id, value=value))
         target.score += value
     elif existing.value == value:
@@ -270,11 +286,13 @@ async def answers_of(session: AsyncSession, question: Question, customer: Custom
     return list(rows)
 
 
-async def authors(session: AsyncSession, ids: set[UUID | None]) -> dict[UUID, Customer]:
+async def authors(session: AsyncSession, ids: set[UUID | None]) -> dict[UUID, CommunityProfile]:
+    """The posts' authors with their customer (name, address, blocked) in one query."""
     wanted = {i for i in ids if i}
     if not wanted:
         return {}
-    return {c.id: c for c in await session.scalars(select(Customer).where(Customer.id.in_(wanted)))}
+    rows = await session.scalars(select(CommunityProfile).where(CommunityProfile.id.in_(wanted)))
+    return {p.id: p for p in rows.unique()}
 
 
 async def my_votes(session: AsyncSession, customer: Customer | None, ids: list[UUID]) -> dict[UUID, int]:

@@ -17,15 +17,13 @@ from typing import Any
 
 from sqlalchemy import ColumnElement, delete, func, or_, select, update
 
-from core.plugins.api import normal_handle
+from core.plugins.api import Customer, normal_handle
 from plugins.webcare.models import (
     AgentState,
     Answer,
     Case,
     CaseMessage,
     CaseViewer,
-    Customer,
-    CustomerLogin,
     Escalation,
     PeriodFigure,
     Question,
@@ -96,19 +94,12 @@ async def erase_subject(ctx: Any, subject: Any) -> dict[str, int] | None:
 
 
 async def _erase_customer(session: Any, email: str) -> dict[str, int]:
-    """A community customer: the account is pseudonymised (its votes still count), its sign-in links deleted,
-    its questions and answers blanked."""
+    """A community customer: its questions and answers are blanked (its votes still count). The customer
+    record itself (address, name, sign-in links) is the core's: it pseudonymises it after every plugin ran."""
     customer = await session.scalar(select(Customer).where(func.lower(Customer.email) == email))
     if customer is None:
-        return {"customers_pseudonymised": 0}
-    customer.email = f"erased-{customer.id.hex}@erased.invalid"
-    customer.display_name = ""
-    customer.is_blocked = True
-    await session.flush()
+        return {}
     return {
-        "customers_pseudonymised": 1,
-        "sign_in_links_deleted": await _count(session, delete(CustomerLogin)
-                                              .where(CustomerLogin.customer_id == customer.id)),
         "questions_blanked": await _count(session, update(Question).where(Question.customer_id == customer.id)
                                           .values(title="", body="")),
         "answers_blanked": await _count(session, update(Answer).where(Answer.customer_id == customer.id)

@@ -12,9 +12,10 @@ from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from core.audit.models import AuditEntry
+from core.customers.models import Customer, CustomerLogin
 from core.plugins.api import utcnow
 from core.tenancy.scope import tenant_scope
-from plugins.webcare.models import Answer, Case, Customer, CustomerLogin, Question, Vote, WebcareConfig
+from plugins.webcare.models import Answer, Case, CommunityProfile, Question, Vote, WebcareConfig
 from tests.support import Browser, TenantWorld, World, delivered_mails, login_as, post_form
 
 BASE = "/t/acme/p/webcare/community/"
@@ -278,6 +279,22 @@ async def test_ambassador_badge_and_blocking(wc: World, client: Any, app: Any,
     before = len(await delivered_mails(app))
     assert (await ask_link(client, "henk@example.nl")).status_code == 200
     assert len(await delivered_mails(app)) == before
+
+
+async def test_the_community_profile_is_made_on_the_first_post_with_the_customers_id(
+        wc: World, client: Any, app: Any, sessionmaker: async_sessionmaker[AsyncSession]) -> None:
+    await sign_in(client, app, "joke@example.nl", "Joke")
+    [customer] = await rows(sessionmaker, wc.a, Customer)
+    assert await rows(sessionmaker, wc.a, CommunityProfile) == []  # signing in alone makes none
+    staff = await staff_browser(client, wc)
+    no_profile = await post_form(staff, f"{BASE}customers/{customer.id}/badges", {"change": "ambassador", "on": "1"})
+    assert no_profile.status_code == 404
+    question_id(await ask(client, "Hoe lees ik mijn slimme meter uit?"))
+    [profile] = await rows(sessionmaker, wc.a, CommunityProfile)
+    assert profile.id == customer.id and not profile.is_ambassador
+    assert profile.display_name == "Joke" and profile.email == "joke@example.nl"
+    question_id(await ask(client, "En hoe vaak mag ik hem uitlezen?"))
+    assert len(await rows(sessionmaker, wc.a, CommunityProfile)) == 1
 
 
 # -- question → case ------------------------------------------------------------------------------------------

@@ -17,12 +17,13 @@ from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from core.auth.models import User
+from core.customers.models import Customer
 from core.jobs.outbox import relay, wait_for_relays
 from core.plugins.api import HookContext, run_named_job
 from core.tenancy.scope import tenant_scope
 from plugins.webcare.measure import kpi_figure, service
 from plugins.webcare.measure.service import Day, Figures, Window
-from plugins.webcare.models import Answer, Case, Customer, DayFigure, PeriodFigure, Question
+from plugins.webcare.models import Answer, Case, CommunityProfile, DayFigure, PeriodFigure, Question
 from plugins.webcare.privacy.hooks import retention
 from tests.core.kpi_html import figure
 from tests.plugins.webcare.test_measure import at, case, seed_week
@@ -222,6 +223,7 @@ async def test_day_rows_add_up_to_the_figures_of_any_period(
             customer = Customer(email="klant@acme.test", display_name="Klant")
             session.add(customer)
             await session.flush()
+            session.add(CommunityProfile(id=customer.id))
             question = Question(customer_id=customer.id, title="Vraag", status="published")
             session.add(question)
             await session.flush()

@@ -11,10 +11,11 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from core.customers.models import Customer
 from core.plugins.api import HookContext, run_named_job
 from core.tenancy.scope import tenant_scope
 from plugins.webcare.measure import hooks
-from plugins.webcare.models import Answer, Case, Customer, Escalation, Question
+from plugins.webcare.models import Answer, Case, CommunityProfile, Escalation, Question
 from tests.core.kpi_html import figure
 from tests.plugins.webcare.test_replies import RULES, publish
 from tests.support import TenantWorld, World, login_as
@@ -66,6 +67,7 @@ async def seed_week(sessionmaker: async_sessionmaker[AsyncSession], tw: TenantWo
             customer = Customer(email=f"klant@{tw.slug}.test", display_name=f"Klant {tw.tenant.name}")
             session.add(customer)
             await session.flush()
+            session.add(CommunityProfile(id=customer.id))
             question = Question(customer_id=customer.id, title=f"Vraag bij {tw.tenant.name}", status="published")
             session.add(question)
             await session.flush()
