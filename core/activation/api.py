@@ -7,10 +7,11 @@ from datetime import datetime
 from typing import Any
 
 from litestar import Request, get, post
+from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from core.activation import service
-from core.activation.models import PluginActivation
+from core.activation import overrides, service
+from core.activation.models import PluginActivation, PrerequisiteOverride
 from core.tenancy.models import Tenant
 from core.web.forms import lang_of, principal_of, tenant_of
 
@@ -36,6 +37,8 @@ class PluginOut:
     """What the catalogue card says: available, blocked, requested, active, paused or coming."""
     remedies: list[str] = field(default_factory=list)
     """What would lift each blocker ("" where the blocker says it itself), in the same order."""
+    prerequisite_override: str = ""
+    """The reason the regie holder gave for overriding the plugin's own prerequisite ("" when none stands)."""
 
 
 @dataclass
@@ -65,6 +68,22 @@ class ReasonIn:
     reason: str
 
 
+@dataclass
+class OverrideOut:
+    plugin: str
+    reason: str
+    failing: list[str]
+    """What the plugin's own prerequisite said when it was overridden."""
+    overridden_at: datetime
+    withdrawn_at: datetime | None
+    withdraw_reason: str
+
+
+def _override(row: PrerequisiteOverride) -> OverrideOut:
+    return OverrideOut(row.plugin, row.reason, list(row.failing or []), row.created_at, row.withdrawn_at,
+                       row.withdraw_reason)
+
+
 
 async def _one(db: AsyncSession, row: PluginActivation) -> ActivationOut:
     await db.refresh(row, ["department"])
@@ -77,6 +96,8 @@ async def _one(db: AsyncSession, row: PluginActivation) -> ActivationOut:
 async def catalogue(request: Request[Any, Any, Any], db: AsyncSession, lang: str | None = None) -> list[PluginOut]:
     code = lang_of(request, lang)
     tenant = await db.get(Tenant, tenant_of(request).id)
+    standing = {row.plugin: row.reason for row in (await db.scalars(select(PrerequisiteOverride).where(
+        PrerequisiteOverride.withdrawn_at.is_(None)))).all()}
     out = []
     for card in await service.cards(db, tenant, request.app.state.pm, principal_of(request), code):
         e, act = card.entry, card.entry.activation
@@ -85,7 +106,8 @@ async def catalogue(request: Request[Any, Any, Any], db: AsyncSession, lang: str
                              e.info.default_owner, e.info.min_phase, list(e.info.prerequisites), e.status,
                              act.department.name if act else None, act.decision_reason if act else "",
                              act.activated_at if act else None, [b.reason for b in blockers],
-                             available=e.info.available, state=card.state, remedies=[b.remedy for b in blockers]))
+                             available=e.info.available, state=card.state, remedies=[b.remedy for b in blockers],
+                             prerequisite_override=standing.get(e.info.name, "")))
     return out
 
 
@@ -127,4 +149,23 @@ async def resume(request: Request[Any, Any, Any], db: AsyncSession, plugin: str,
     return await _one(db, row)
 
 
-ROUTES = [catalogue, request_plugin, decide, pause, resume]
+@post("/t/{slug:str}/plugins/{plugin:str}/override", opt={"action": "phase.override"}, tags=["plugins"],
+      status_code=201, summary="Regie holder: override the plugin's own prerequisite, with a reason of at least 20 "
+                               "characters (audited; 409 when one stands)")
+async def override_prerequisite(request: Request[Any, Any, Any], db: AsyncSession, plugin: str, data: ReasonIn,
+                                lang: str | None = None) -> OverrideOut:
+    tenant = await db.get(Tenant, tenant_of(request).id)
+    return _override(await overrides.override(db, principal_of(request), tenant, request.app.state.pm, plugin,
+                                              data.reason, lang_of(request, lang)))
+
+
+@post("/t/{slug:str}/plugins/{plugin:str}/override/withdraw", opt={"action": "phase.override"}, tags=["plugins"],
+      status_code=200, summary="Regie holder: withdraw the override of the plugin's prerequisite, with a reason "
+                               "(audited; 409 when none stands)")
+async def withdraw_override(request: Request[Any, Any, Any], db: AsyncSession, plugin: str, data: ReasonIn,
+                            lang: str | None = None) -> OverrideOut:
+    return _override(await overrides.withdraw(db, principal_of(request), request.app.state.pm, plugin, data.reason,
+                                              lang_of(request, lang)))
+
+
+ROUTES = [catalogue, request_plugin, decide, pause, resume, override_prerequisite, withdraw_override]

@@ -9,9 +9,11 @@ from litestar.response import Redirect, Template
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from core.activation import service
+from core.activation import overrides, service
+from core.activation.models import PrerequisiteOverride
 from core.errors import DomainError
 from core.roadmap.routes import user_names
+from core.roadmap.service import MIN_REASON
 from core.tenancy.models import Tenant
 from core.validation import clean_choice
 from core.web.forms import Form, lang_of, principal_of, tenant_of
@@ -33,9 +35,13 @@ async def catalogue_context(db: AsyncSession, request: Request[Any, Any, Any]) -
         own.add(principal.membership.department_id)
     may_any = bool({"admin", "regie"} & set(principal.roles))
     requestable = [d for d in departments if may_any or d.id in own]
+    standing = {row.plugin: row for row in (await db.scalars(select(PrerequisiteOverride).where(
+        PrerequisiteOverride.withdrawn_at.is_(None)).order_by(PrerequisiteOverride.created_at))).all()}
     names = await user_names(db, {e.activation.requested_by_id for e in entries if e.activation}
-                             | {e.activation.decided_by_id for e in entries if e.activation})
-    return {"cards": cards, "requestable": requestable, "names": names,
+                             | {e.activation.decided_by_id for e in entries if e.activation}
+                             | {row.by_id for row in standing.values()})
+    return {"cards": cards, "requestable": requestable, "names": names, "overrides": standing,
+            "min_reason": MIN_REASON,
             "dep_options": [(str(d.id), d.name) for d in requestable], "current_tenant": tenant}
 
 
@@ -92,4 +98,24 @@ async def resume(request: Request[Any, Any, Any], db: AsyncSession, slug: str, p
         resume=True))
 
 
-ROUTES = [plugins, request_plugin, decide, pause, resume]
+@post("/t/{slug:str}/plugins/{plugin:str}/override", opt={"action": "phase.override"})
+async def override_prerequisite(request: Request[Any, Any, Any], db: AsyncSession, slug: str, plugin: str,
+                                data: Form) -> Any:
+    """The regie holder sets the plugin's own prerequisite aside, with a reason (audited)."""
+    async def run(lang: str) -> Any:
+        tenant = await db.get(Tenant, tenant_of(request).id)
+        return await overrides.override(db, principal_of(request), tenant, request.app.state.pm, plugin,
+                                        data.get("reason", ""), lang)
+
+    return await _act(request, db, slug, plugin, data, run)
+
+
+@post("/t/{slug:str}/plugins/{plugin:str}/override/withdraw", opt={"action": "phase.override"})
+async def withdraw_override(request: Request[Any, Any, Any], db: AsyncSession, slug: str, plugin: str,
+                            data: Form) -> Any:
+    """The override stops counting; the prerequisite applies again (audited)."""
+    return await _act(request, db, slug, plugin, data, lambda lang: overrides.withdraw(
+        db, principal_of(request), request.app.state.pm, plugin, data.get("reason", ""), lang))
+
+
+ROUTES = [plugins, request_plugin, decide, pause, resume, override_prerequisite, withdraw_override]

@@ -59,6 +59,8 @@ class Blocker:
     """What would unblock it, in the reader's language ("" when the reason itself says so)."""
     href: str = ""
     """Where to do that, relative to /t/<slug>/."""
+    own: bool = False
+    """The plugin's own prerequisite said it (`regie_activation_check`): the regie holder may override that."""
 
 
 @dataclass
@@ -156,12 +158,12 @@ async def blocking(session: AsyncSession, tenant: Tenant, pm: Any, plugin: str, 
                 _("Request {prerequisite} for its department (or resume it when it is paused).", prerequisite=name),
                 f"plugins/#plugin-{prereq}"))
     results = await call(pm.hook("regie_activation_check", only=plugin),
-                         ctx=hook_context(session, tenant, lang, user_id), department=department)
+                         ctx=hook_context(session, tenant, lang, user_id, pm=pm), department=department)
     for result in results:  # the plugin's own reason says what it needs
         if isinstance(result, str):
-            found.append(Blocker(result))
+            found.append(Blocker(result, own=True))
         elif result:
-            found.extend(Blocker(str(r)) for r in result)
+            found.extend(Blocker(str(r), own=True) for r in result)
     return found
 
 

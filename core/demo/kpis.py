@@ -1,4 +1,5 @@
-"""What a plugin's demo tells the core's demo about measurement: `regie_demo` returns these."""
+"""What a plugin's demo tells the core's demo: the KPIs it measures, and items later demos may act on.
+`regie_demo` returns these."""
 
 from __future__ import annotations
 
@@ -24,3 +25,23 @@ class DemoKpi:
     """Why this target (shown with the target)."""
     department: str | None = None
     """The name of the department the target is for; None: the whole organisation."""
+    ended_target: float | None = None
+    """A target for the pilot's first weeks, a period that has ended (`core.demo.measurement.ended_period`): the
+    demo then shows how a finished period went, and a prerequisite such as "another function met its targets"
+    has a true answer. None: the KPI has only the quarter's target."""
+    ended_rationale: str = ""
+
+
+@dataclass(frozen=True)
+class DemoItem:
+    """An item a plugin's demo made that a plugin whose demo runs later may act on, as the organisation would
+    (co-creation links the app ideas a customer raised in a mention or a webcare case to ideas on its board).
+
+    The core hands the items of the demos that ran before to a plugin activated later in the demo
+    (`HookContext.demo_items`); that plugin looks each up again through `find_item`, like any item."""
+
+    kind: str
+    """An item kind of `regie_find_item` ("mention", "case", "question")."""
+    item_id: str
+    topic: str = ""
+    """What it is about, in a word the demos share ("app_idea")."""

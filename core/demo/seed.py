@@ -8,7 +8,8 @@ real organisation would have taken to get here, so the audit log and the gates t
   monitoring requested by Communicatie.
 - Vitaal Zorgverzekeraar (centralized, phase *pilot*): starting points approved and acknowledged,
   an external baseline study, monitoring and webcare active, a first methodology, the transition
-  listening → pilot and a published policy with tone-of-voice rules.
+  listening → pilot and a published policy with tone-of-voice rules; once monitoring's first pilot period
+  is measured with its target met, Productontwikkeling starts co-creation through the activation check.
 """
 
 from __future__ import annotations
@@ -28,6 +29,7 @@ from core.auth.service import user_principal
 from core.demo.accounts import VITAAL_SILENCE, seed_vitaal_accounts
 from core.demo.measurement import WRITTEN_DAYS_AGO, methodology_kpis
 from core.measurement.models import MethodologyVersion
+from core.plugins.host import call
 from core.policy.models import PolicyVersion
 from core.roadmap.models import (
     BaselineStudy,
@@ -229,6 +231,11 @@ VITAAL_POLICY_WAY_OF_WORK = {
     "longest_silence": VITAAL_SILENCE,
 }
 
+EMBRACING = ("cocreation", "Productontwikkeling", "t.vandam@vitaal.example",
+             "Ideeën van klanten voor de nieuwe app verzamelen op een openbaar ideeënbord, nu monitoring in de "
+             "eerste periode van de pilot zijn doelen haalde.")
+"""The function Vitaal starts last, once its prerequisite is met: (plugin, department, requester, motivation)."""
+
 VITAAL_TONE_RULES = {
     "forbidden_words": ["helaas kunnen wij niets", "conform de polisvoorwaarden", "u dient"],
     "required_signoff": "Team Vitaal",
@@ -276,12 +283,18 @@ async def seed_demo(sessionmaker: async_sessionmaker[AsyncSession], pm: Any = No
                 await build(session, tenant, people, departments)
                 await session.flush()
     if pm is not None:
-        from core.demo.measurement import demo_kpis, seed_measurement
+        from core.demo.measurement import demo_items, demo_kpis, seed_later_plugin, seed_measurement
 
         chosen = {spec["slug"]: await _plugin_demo(sessionmaker, spec["slug"], pm, settings)
                   for spec in (ZUIDERHAVEN, VITAAL)}
         # after the plugins' data it measures, with the KPIs their demos chose
         await seed_measurement(sessionmaker, pm, VITAAL["slug"], demo_kpis(chosen[VITAAL["slug"]]))
+        # with the pilot's first period measured, development may start co-creation (its prerequisite)
+        if await _embrace(sessionmaker, pm, VITAAL["slug"]):
+            plugin = EMBRACING[0]
+            later = await _plugin_demo(sessionmaker, VITAAL["slug"], pm, settings, only=plugin,
+                                       items=demo_items(chosen[VITAAL["slug"]]))
+            await seed_later_plugin(sessionmaker, pm, VITAAL["slug"], plugin, demo_kpis(later))
         await _summaries(sessionmaker, pm)
     return demo_accounts()
 
@@ -302,8 +315,9 @@ async def _summaries(sessionmaker: async_sessionmaker[AsyncSession], pm: Any) ->
 
 
 async def _plugin_demo(sessionmaker: async_sessionmaker[AsyncSession], slug: str, pm: Any,
-                       settings: Any) -> list[Any]:
-    """Each active plugin's `regie_demo`; returns their answers (the KPIs each demo chose, or None)."""
+                       settings: Any, only: str | None = None, items: tuple[Any, ...] = ()) -> list[Any]:
+    """Each active plugin's `regie_demo` (or `only` that one's, handed the `items` earlier demos offered);
+    returns their answers (the KPIs each demo chose and items it offers, or None)."""
     from core.plugins.context import hook_context
 
     async with sessionmaker() as session:
@@ -313,9 +327,59 @@ async def _plugin_demo(sessionmaker: async_sessionmaker[AsyncSession], slug: str
     with tenant_scope(tenant.id):
         async with sessionmaker() as session, session.begin():
             plugins = await pm.for_tenant(session)
-            if not plugins:
+            if not plugins or (only is not None and only not in plugins.names):
                 return []
-            return await plugins.call("regie_demo", ctx=hook_context(session, tenant, "nl", settings=settings, pm=pm))
+            ctx = hook_context(session, tenant, "nl", settings=settings, pm=pm, demo_items=items)
+            if only is not None:
+                return await call(pm.hook("regie_demo", only=only), ctx=ctx)
+            return await plugins.call("regie_demo", ctx=ctx)
+
+
+async def _embrace(sessionmaker: async_sessionmaker[AsyncSession], pm: Any, slug: str) -> bool:
+    """Development starts co-creation now that monitoring ran well: its request and the regie holder's approval
+    each pass the activation check the catalogue runs (phase, required plugins, the plugin's own prerequisite).
+    A blocker stops the demo loudly; nothing activates past it. False when it is not installed or was already
+    requested (a second run)."""
+    from core.activation.service import blockers
+
+    plugin, department_name, requester_email, motivation = EMBRACING
+    if plugin not in {info.name for info in pm.infos}:
+        return False
+    async with sessionmaker() as session:
+        tenant = await session.scalar(select(Tenant).where(Tenant.slug == slug))
+    if tenant is None:
+        return False
+    with tenant_scope(tenant.id):
+        async with sessionmaker() as session, session.begin():
+            if await session.scalar(select(PluginActivation.id).where(PluginActivation.plugin == plugin)):
+                return False
+            tenant = await session.get(Tenant, tenant.id)
+            department = await session.scalar(select(Department).where(Department.name == department_name))
+            requester = await session.scalar(select(User).where(User.email == requester_email))
+            regie = await session.scalar(select(User).where(User.email == "l.visser@vitaal.example"))
+            if tenant is None or department is None or requester is None or regie is None:
+                raise RuntimeError(f"demo: {slug} lacks the department or people to request {plugin}")
+            for who in (requester, regie):  # the request, then the approval, each checked as on the catalogue
+                reasons = await blockers(session, tenant, pm, plugin, department, "en", who.id)
+                if reasons:
+                    raise RuntimeError(f"demo: {plugin} cannot be activated for {slug}: {' '.join(reasons)}")
+                if who is requester:
+                    row = PluginActivation(plugin=plugin, department_id=department.id, status="requested",
+                                           motivation=motivation, requested_by_id=requester.id)
+                    session.add(row)
+                    await session.flush()
+                    await record(session, user_principal(requester), "plugin.requested", subject=row,
+                                 summary=f"{plugin} — {department.name}", reason=motivation,
+                                 data={"plugin": plugin, "department": department.name})
+            row.status, row.decided_by_id = "active", regie.id
+            row.decision_reason = "Monitoring haalde zijn doelen in de eerste periode van de pilot; de voorwaarde " \
+                                  "van cocreatie is vervuld."
+            row.activated_at, row.activated_in_phase = datetime.now(UTC), tenant.phase
+            await session.flush()
+            await record(session, user_principal(regie), "plugin.activated", subject=row,
+                         summary=f"{plugin} — {department.name}", reason=row.decision_reason,
+                         data={"plugin": plugin, "requested_by": str(requester.id), "second_person": False})
+    return True
 
 
 async def _ensure_mediator(session: AsyncSession, password_hash: str) -> None:

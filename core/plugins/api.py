@@ -45,12 +45,18 @@ from core.channels.service import (
     read_inbound,
     read_profile,
 )
+from core.customers.models import Customer
+from core.customers.signin import RateLimited as CustomerRateLimited
+from core.customers.signin import current_customer, end_customer_session, start_customer_session
+from core.customers.signin import open_link as open_customer_link
+from core.customers.signin import request_link as request_customer_link
+from core.customers.signin import use_link as use_customer_link
 from core.db.base import Base, TenantScoped, as_utc, utcnow
 from core.db.bulk import bulk_insert
 from core.db.changes import count_changes, next_value
 from core.db.lookup import get_or_404
 from core.db.maintenance import analyze_tables
-from core.demo.kpis import DemoKpi
+from core.demo.kpis import DemoItem, DemoKpi
 from core.errors import DomainError, NotFound, PermissionDenied, Refused
 from core.evidence.service import freeze_baseline
 from core.i18n import N_, Msg, Plural, gettext_for, ngettext_for
@@ -75,6 +81,7 @@ from core.plugins.info import (
     KpiDefinition,
     PluginInfo,
     Principal,
+    TrackRecord,
 )
 from core.plugins.lookups import (
     OutwardAccount,
@@ -100,6 +107,7 @@ from core.plugins.records import (
     Widget,
 )
 from core.plugins.sentiment import MAX_SENTIMENT_TEXTS, classify_sentiment
+from core.plugins.slices import SliceHooks
 from core.plugins.slices import collect as collect_slices
 from core.policy.outward import OutwardCheck, check_outward, published_tone_rules
 from core.shortlinks.service import (
@@ -145,9 +153,9 @@ __all__ = [
     "AccountCandidate", "last_post_at", "organisation_names", "record_account_post",
     "Banner", "CONTRACT_VERSION", "Department", "DigestLine", "ErasureSubject", "Item", "ItemAction", "NavEntry",
     "PluginHost", "PolicySection", "Principal", "TenantPlugins", "Widget",
-    "count_changes", "DemoKpi", "EventSpec", "next_value", "PayloadField",
+    "count_changes", "DemoItem", "DemoKpi", "EventSpec", "next_value", "PayloadField",
     "analyze_tables", "as_utc", "Base", "bulk_insert", "chart", "check_upload",
-    "collect_slices", "check_json_depth", "classify_sentiment", "find_item", "MAX_SENTIMENT_TEXTS",
+    "collect_slices", "SliceHooks", "check_json_depth", "classify_sentiment", "find_item", "MAX_SENTIMENT_TEXTS",
     "check_outbound_url", "check_outward", "clean_choice",
     "clean_date",
     "clean_email", "clean_text", "clean_uuid", "current_tenant", "current_tenant_id", "department_and_regie",
@@ -168,5 +176,7 @@ __all__ = [
     "is_trained",
     "PlacedLink", "ShortenedText", "check_web_url", "links_in_text", "short_link_clicks", "short_link_clicks_by_ref",
     "shorten_links", "shortened_length",
-    "seal", "SealError", "unseal",
+    "seal", "SealError", "unseal", "TrackRecord",
+    "Customer", "CustomerRateLimited", "current_customer", "end_customer_session", "open_customer_link",
+    "request_customer_link", "start_customer_session", "use_customer_link",
 ]

@@ -179,7 +179,8 @@ def regie_demo(ctx: HookContext) -> Sequence[DemoKpi] | None | Awaitable[Sequenc
     """Seed this plugin's demo data for a demo tenant where it is active (`regie demo`); must be idempotent.
     `ctx.settings` and `ctx.pm` are set. May return the plugin's KPIs the demo organisation measures
     (`[DemoKpi(key, name, definition, target, rationale, department)]`): the core's demo puts them in its
-    methodology and sets their targets, so the core's demo names no plugin."""
+    methodology and sets their targets, so the core's demo names no plugin. It may add `DemoItem`s: items it
+    made that a plugin the demo activates later may act on (that plugin reads them in `ctx.demo_items`)."""
 
 
 # --- privacy (AVG/GDPR) ---------------------------------------------------------------------------

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Awaitable, Callable, Hashable
 from dataclasses import dataclass, field
+from datetime import date, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Protocol
 from uuid import UUID
@@ -77,6 +78,48 @@ async def _nothing_measured(exclude: str = "") -> bool:
     return False
 
 
+@dataclass(frozen=True)
+class TrackRecord:
+    """How an active plugin has done so far (`await ctx.track_records(exclude=...)`): since when it is active and
+    whether its KPIs met their targets in the last measurement period that is over.
+
+    `period` is the last target period of the plugin's KPIs that has ended (None: none has ended yet);
+    `targets` how many targets that period had, `missed` the KPI keys that did not reach theirs."""
+
+    plugin: str
+    groundswell_function: str
+    active_since: datetime | None
+    period: tuple[date, date] | None = None
+    targets: int = 0
+    missed: tuple[str, ...] = ()
+
+    @property
+    def targets_met(self) -> bool:
+        """A period ended, it had targets, and every one of them was met."""
+        return self.period is not None and self.targets > 0 and not self.missed
+
+
+class TrackRecordCheck(Protocol):
+    """`await ctx.track_records(exclude="cocreation")`: every other active plugin's `TrackRecord`."""
+
+    def __call__(self, exclude: str = "") -> Awaitable[list[TrackRecord]]: ...
+
+
+class OverrideCheck(Protocol):
+    """`await ctx.prerequisite_override("cocreation")`: the reason the regie holder gave for overriding the
+    plugin's prerequisite, or None when no override stands."""
+
+    def __call__(self, plugin: str) -> Awaitable[str | None]: ...
+
+
+async def _no_track_records(exclude: str = "") -> list[TrackRecord]:
+    return []
+
+
+async def _no_override(plugin: str) -> str | None:
+    return None
+
+
 @dataclass(kw_only=True)
 class HookContext:
     """Everything a per-tenant hook may need; fields are added here, never as new hook arguments.
@@ -103,6 +146,13 @@ class HookContext:
     context): compute a figure once, key it by what it depends on."""
     has_measured_activation: MeasuredCheck = _nothing_measured
     """For `regie_activation_check`: whether another plugin ran as a pilot with a recorded measurement."""
+    track_records: TrackRecordCheck = _no_track_records
+    """For `regie_activation_check`: the other active plugins, since when, and whether their KPIs met their
+    targets in the last period that ended (a prerequisite such as "another function ran well for 8 weeks")."""
+    prerequisite_override: OverrideCheck = _no_override
+    """For `regie_activation_check`: the regie holder's standing override of a plugin's prerequisite (its reason)."""
+    demo_items: tuple[Any, ...] = ()
+    """For `regie_demo` of a plugin the demo activates later: the `DemoItem`s the demos before it offered."""
 
 
 class Person(Protocol):

@@ -16,11 +16,8 @@ its pages, API routes and jobs. The hooks below gather them in slice order.
 
 from __future__ import annotations
 
-import inspect
 from datetime import date, datetime
-from importlib import import_module
 from pathlib import Path
-from types import ModuleType
 from typing import Any
 
 from core.plugins.api import (
@@ -36,6 +33,7 @@ from core.plugins.api import (
     NavEntry,
     PluginInfo,
     PolicySection,
+    SliceHooks,
     Widget,
     collect_slices,
     hookimpl,
@@ -62,48 +60,11 @@ INFO = PluginInfo(
     events=EVENTS,
 )
 SLICES = ("surveys", "ambassadors", "listening", "leads")
+HOOKS = SliceHooks("plugins.energizing", SLICES)
 
 
 def _collect(module: str, name: str) -> list[Any]:
     return collect_slices("plugins.energizing", SLICES, module, name)
-
-
-def _slice_hooks() -> list[ModuleType]:
-    """Each slice's `hooks` module, where it has one."""
-    found = []
-    for slice_ in SLICES:
-        qualified = f"plugins.energizing.{slice_}.hooks"
-        try:
-            found.append(import_module(qualified))
-        except ModuleNotFoundError as exc:
-            if exc.name != qualified:
-                raise
-    return found
-
-
-async def _gather(role: str, *args: Any) -> list[Any]:
-    """The results of every slice's `role` function, flattened in slice order (awaited when async)."""
-    found: list[Any] = []
-    for module in _slice_hooks():
-        function = getattr(module, role, None)
-        if function is None:
-            continue
-        result = function(*args)
-        if inspect.isawaitable(result):
-            result = await result
-        found += result or []
-    return found
-
-
-async def _merge(role: str, *args: Any) -> dict[str, int]:
-    """Counts per kind of row (retention, erasure), added up over the slices."""
-    merged: dict[str, int] = {}
-    for module in _slice_hooks():
-        function = getattr(module, role, None)
-        if function is not None:
-            for key, value in (await function(*args) or {}).items():
-                merged[key] = merged.get(key, 0) + value
-    return merged
 
 
 @hookimpl
@@ -133,68 +94,61 @@ def regie_templates() -> tuple[str, Path]:
 
 @hookimpl
 async def regie_nav(ctx: HookContext) -> list[NavEntry]:
-    return await _gather("nav", ctx)
+    return await HOOKS.gather("nav", ctx)
 
 
 @hookimpl
 async def regie_widgets(ctx: HookContext) -> list[Widget]:
-    return await _gather("widgets", ctx)
+    return await HOOKS.gather("widgets", ctx)
 
 
 @hookimpl
 async def regie_digest(ctx: HookContext, week_start: date, week_end: date) -> list[DigestLine]:
-    return await _gather("digest", ctx, week_start, week_end)
+    return await HOOKS.gather("digest", ctx, week_start, week_end)
 
 
 @hookimpl
 async def regie_policy_sections(ctx: HookContext) -> list[PolicySection]:
-    return await _gather("policy_sections", ctx)
+    return await HOOKS.gather("policy_sections", ctx)
 
 
 @hookimpl
 async def regie_item_actions(ctx: HookContext, kind: str, item: Item) -> list[ItemAction]:
-    return await _gather("item_actions", ctx, kind, item)
+    return await HOOKS.gather("item_actions", ctx, kind, item)
 
 
 @hookimpl
 async def regie_find_item(ctx: HookContext, kind: str, item_id: Any) -> Item | None:
-    for module in _slice_hooks():
-        function = getattr(module, "find_item", None)
-        if function is not None and (found := await function(ctx, kind, item_id)) is not None:
-            return found
-    return None
+    return await HOOKS.first("find_item", ctx, kind, item_id)
 
 
 @hookimpl
 async def regie_events(ctx: HookContext, events: list[DomainEvent]) -> None:
-    await _gather("on_events", ctx, events)
+    await HOOKS.gather("on_events", ctx, events)
 
 
 @hookimpl
 def regie_kpis() -> list[KpiDefinition]:
-    return [kpi for module in _slice_hooks() for kpi in getattr(module, "KPIS", [])]
+    return HOOKS.kpis()
 
 
 @hookimpl
 async def regie_measure(ctx: HookContext, kpi: str, period: tuple[date, date]) -> float | None:
     """Asked of the slice that defines `kpi`."""
-    for module in _slice_hooks():
-        if any(definition.key == kpi for definition in getattr(module, "KPIS", [])):
-            return await module.measure(ctx, kpi, period)
-    return None
+    return await HOOKS.measure(ctx, kpi, period)
 
 
 @hookimpl
 async def regie_demo(ctx: HookContext) -> list[DemoKpi]:
     """Seeds the slices in order (a survey, then ambassadors, candidates, missions and leads)."""
-    return await _gather("seed_demo", ctx)
+    return await HOOKS.gather("seed_demo", ctx)
 
 
 @hookimpl
 async def regie_retention(ctx: HookContext, cutoff: datetime, mode: str) -> dict[str, int]:
-    return await _merge("retention", ctx, cutoff, mode)
+    return await HOOKS.merge("retention", ctx, cutoff, mode)
 
 
 @hookimpl
 async def regie_erase_subject(ctx: HookContext, subject: ErasureSubject) -> dict[str, int]:
-    return await _merge("erase_subject", ctx, subject)
+    return await HOOKS.merge("erase_subject", ctx, subject)

@@ -15,17 +15,20 @@ from typing import Any
 
 from sqlalchemy import func, select
 
-from core.plugins.api import DemoKpi, HookContext, utcnow
-from plugins.monitoring.models import SearchProfile, Source
+from core.plugins.api import DemoItem, DemoKpi, HookContext, utcnow
+from plugins.monitoring.models import Mention, SearchProfile, Source
 
 DEMO_KPIS = [
     DemoKpi("monitoring.volume", "Vermeldingen", "Vermeldingen van Vitaal per dag (herposts niet dubbel).", 1500,
-            "Het overstapseizoen geeft meer gesprekken; we willen ze horen."),
+            "Het overstapseizoen geeft meer gesprekken; we willen ze horen.", ended_target=400,
+            ended_rationale="De eerste vier weken van de pilot: minstens 400 vermeldingen horen, op weg naar de "
+                            "1.500 van het kwartaal."),
     DemoKpi("monitoring.negative_share", "Aandeel negatief", "Percentage negatieve vermeldingen: moet dalen.", 20,
             "Minder negatieve gesprekken door snelle webcare."),
     DemoKpi("monitoring.reach", "Bereik", "Opgeteld bereik van de auteurs."),
 ]
-"""The monitoring KPIs in the demo organisation's first methodology, with the quarter's targets."""
+"""The monitoring KPIs in the demo organisation's first methodology, with the quarter's targets (and the pilot's
+first four weeks', a period that has ended)."""
 
 PROFILES = [
     ("Vitaal algemeen", 'vitaal OR "@vitaal" OR #vitaal', [], []),
@@ -66,6 +69,14 @@ AUTHORS = [("@zorgjournalist", "Zorgjournalist", 48_000), ("@jansen_petra", "Pet
            ("@consumentenbond_fan", "Consument", 4_200), ("@zorgvragen", "Zorgvragen", 15_500),
            ("@lisa_b", "Lisa B.", 95), ("@huisarts_noord", "Huisarts Noord", 2_300)]
 
+IDEA = {"external_id": "demo-forum-idee-gezin", "title": "", "place": "zorgforum.example",
+        "body": "Idee voor de app van Vitaal: zet het hele gezin in één account. Nu moet ik steeds uit- en weer "
+                "inloggen om de declaraties van mijn kinderen in te dienen.",
+        "url": "https://zorgforum.example/t/vitaal-app-gezin/88", "author_handle": "@jansen_petra",
+        "author_name": "Petra Jansen", "author_reach": 850}
+IDEA_DAYS_AGO = 25
+"""A customer's idea for the app on the forum, offered to a later demo (co-creation links it to an idea)."""
+
 
 def _items(rng: random.Random, source_type: str, place: str, count: int, start: Any, spread: timedelta,
            negative_bias: float) -> list[dict[str, Any]]:
@@ -84,7 +95,8 @@ def _items(rng: random.Random, source_type: str, place: str, count: int, start: 
     return items
 
 
-async def seed(ctx: HookContext) -> None:
+async def seed(ctx: HookContext) -> list[DemoItem]:
+    """A month of mentions; returns the items later demos may act on (the app idea on the forum)."""
     from plugins.monitoring.alerts.detect import check
     from plugins.monitoring.buzz.rollup import rebuild
     from plugins.monitoring.conversation_index import boards, figure
@@ -92,7 +104,7 @@ async def seed(ctx: HookContext) -> None:
 
     session = ctx.session
     if await session.scalar(select(func.count()).select_from(SearchProfile)):
-        return
+        return []
     for name, query, languages, types in PROFILES:
         session.add(SearchProfile(name=name, query=query, languages=languages, source_types=types))
     sources = [Source(name=name, kind="api", source_type=kind) for name, kind, _ in SOURCES]
@@ -104,6 +116,8 @@ async def seed(ctx: HookContext) -> None:
     settings, pm = ctx.settings, ctx.pm
     for source, (_name, kind, place) in zip(sources, SOURCES, strict=True):
         calm = _items(rng, kind, place, 120, month_ago, timedelta(days=29, hours=20), 0.3)
+        if place == IDEA["place"]:
+            calm.append({**IDEA, "published_at": (now - timedelta(days=IDEA_DAYS_AGO)).isoformat()})
         # the month before today is history: not announced, or webcare would open a month of cases at once
         await ingest(session, source, calm, pm=None, tenant_id=ctx.tenant_id, settings=settings)
     # this morning the app broke down: a burst of complaints the alert check picks up
@@ -113,3 +127,5 @@ async def seed(ctx: HookContext) -> None:
     await figure.refresh(session, now.date(), now=now)  # what the jobs compute ahead, there from the first view
     await boards.refresh(session, now.date(), now)
     await check(session, now=now, settings=settings, pm=pm, tenant_id=ctx.tenant_id, tenant_slug=ctx.tenant_slug)
+    idea = await session.scalar(select(Mention.id).where(Mention.external_id == IDEA["external_id"]))
+    return [DemoItem("mention", str(idea), "app_idea")] if idea is not None else []

@@ -20,6 +20,7 @@ from uuid import UUID
 
 from core.plugins.api import (
     AccountCandidate,
+    DemoItem,
     DemoKpi,
     DigestLine,
     ErasureSubject,
@@ -158,12 +159,12 @@ async def regie_digest(ctx: HookContext, week_start: date, week_end: date) -> li
 
 
 @hookimpl
-async def regie_demo(ctx: HookContext) -> list[DemoKpi]:
-    """A month of mentions; returns the KPIs the demo organisation measures, with targets."""
+async def regie_demo(ctx: HookContext) -> list[DemoKpi | DemoItem]:
+    """A month of mentions; returns the KPIs the demo organisation measures, with targets, and the mention a
+    later demo may act on."""
     from plugins.monitoring.demo import DEMO_KPIS, seed
 
-    await seed(ctx)
-    return DEMO_KPIS
+    return [*DEMO_KPIS, *await seed(ctx)]
 
 
 @hookimpl

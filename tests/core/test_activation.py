@@ -2,16 +2,18 @@
 
 from __future__ import annotations
 
+from datetime import UTC, datetime, timedelta
 from html import unescape
 from typing import Any
 
 import pytest
-from sqlalchemy import func, select
+from sqlalchemy import func, select, update
 
 from core.activation import service
 from core.activation.models import PluginActivation
 from core.audit.service import OPERATOR
 from core.errors import Refused
+from core.measurement.models import KpiSnapshot, Target
 from core.plugins.api import PluginInfo, hookimpl
 from core.roadmap.models import PilotMeasurement
 from core.tenancy.models import Tenant
@@ -19,6 +21,8 @@ from core.tenancy.scope import tenant_scope
 from tests.core.test_gates import activation, audit, count, measured, rows, set_phase
 from tests.core.test_roadmap import Recorder
 from tests.support import api_headers, login_as, post_form
+
+TODAY = datetime.now(UTC).date()
 
 
 def dep(world, key):
@@ -110,13 +114,68 @@ async def test_a_plugins_own_activation_check_blocks_it(app, client, world, sess
         app.state.pm.unregister(name="checked")
 
 
-async def test_cocreation_is_coming_and_cannot_be_requested(client, world, sessionmaker):
-    await set_phase(sessionmaker, world.a, "learning")
-    await measured(sessionmaker, world.a, "monitoring")
+async def met_targets(sessionmaker, tw, kpi="monitoring.volume", value=100.0) -> None:
+    """A target on `kpi` for two weeks that ended last week, measured at 10 a day (140 in all)."""
+    first, last = TODAY - timedelta(days=21), TODAY - timedelta(days=8)
+    with tenant_scope(tw.id):
+        async with sessionmaker() as session, session.begin():
+            session.add(Target(kpi=kpi, period_start=first, period_end=last, value=value))
+            session.add_all(KpiSnapshot(kpi=kpi, day=first + timedelta(days=n), value=10.0,
+                                        measured_at=datetime.now(UTC)) for n in range(14))
+
+
+async def test_cocreation_waits_for_the_pilot_phase_and_another_function_that_met_its_targets(
+        client, world, sessionmaker):
+    """Co-creation has pages and can be requested: from the pilot phase on, once another function has been
+    active for eight weeks and met its KPI targets in its last period that ended (its own check)."""
+    data = {"department_id": dep(world, "comms"), "motivation": "Ideeën van klanten voor de nieuwe app"}
     await login_as(client, world.a, "admin")
-    r = await post_form(client, "/t/acme/plugins/cocreation/request", {"department_id": dep(world, "comms")})
-    assert r.status_code == 409 and "Cocreatie komt binnenkort: er zijn nog geen pagina's" in unescape(r.text)
+    r = await post_form(client, "/t/acme/plugins/cocreation/request", data)
+    assert r.status_code == 409
+    assert "Cocreatie kan vanaf de fase pilot worden geactiveerd; de organisatie zit in de fase luisteren." \
+        in unescape(r.text)
+    await set_phase(sessionmaker, world.a, "pilot")
+    await activation(sessionmaker, world.a, "monitoring", "comms")  # on for months, without targets yet
+    r = await post_form(client, "/t/acme/plugins/cocreation/request", data)
+    assert r.status_code == 409 and "Monitoring heeft nog geen afgelopen meetperiode met KPI-doelen." \
+        in unescape(r.text)
+    await met_targets(sessionmaker, world.a, value=500)  # 140 measured: missed
+    r = await post_form(client, "/t/acme/plugins/cocreation/request", data)
+    assert r.status_code == 409 and "Monitoring haalde zijn KPI-doelen niet" in unescape(r.text), \
+        unescape(r.text)[:2000]
     assert await count(sessionmaker, world.a, PluginActivation) == 1  # monitoring's only
+    await met_targets(sessionmaker, world.b, value=100)  # the other tenant's record counts only there
+    assert (await post_form(client, "/t/acme/plugins/cocreation/request", data)).status_code == 409
+    with tenant_scope(world.a.id):  # the workgroup lowers the target to what was measured: met
+        async with sessionmaker() as session, session.begin():
+            await session.execute(update(Target).where(Target.kpi == "monitoring.volume").values(value=140))
+    r = await post_form(client, "/t/acme/plugins/cocreation/request", data, follow_redirects=False)
+    assert r.status_code == 303
+    row = await the_row(sessionmaker, world, "cocreation")
+    assert row.status == "requested" and row.requested_by_id == world.a.users["admin"].id
+
+
+async def test_the_regie_holders_override_lets_cocreation_through_its_prerequisite(app, client, world,
+                                                                                     sessionmaker):
+    await set_phase(sessionmaker, world.a, "pilot")
+    await login_as(client, world.a, "regie")
+    data = {"department_id": dep(world, "comms")}
+    r = await post_form(client, "/t/acme/plugins/cocreation/request", data)
+    assert r.status_code == 409 and "nog geen andere functie actief" in unescape(r.text), unescape(r.text)[:2000]
+    reason = "Development starts the idea board now with the pilot group of the new app."
+    r = await post_form(client, "/t/acme/plugins/cocreation/override", {"reason": reason})
+    assert r.status_code in (200, 303)
+    r = await post_form(client, "/t/acme/plugins/cocreation/request", data, follow_redirects=False)
+    assert r.status_code == 303
+    assert (await the_row(sessionmaker, world, "cocreation")).status == "requested"
+    # the override lifts the plugin's own prerequisite only, never the phase
+    await set_phase(sessionmaker, world.a, "listening")
+    with tenant_scope(world.a.id):
+        async with sessionmaker() as session:
+            tenant = await session.get(Tenant, world.a.id)
+            reasons = await service.blockers(session, tenant, app.state.pm, "cocreation", None, "en")
+    assert reasons == ["Co-creation can be activated from the pilot phase on; the organisation is in the "
+                       "listening phase."]
 
 
 async def test_requester_must_belong_to_the_department(client, world, sessionmaker):
@@ -236,8 +295,10 @@ async def test_catalogue_api(client, world, sessionmaker):
     assert plugins["monitoring"]["status"] == "active" and plugins["monitoring"]["department"] == "Communicatie"
     assert plugins["webcare"]["prerequisites"] == ["monitoring"] and plugins["webcare"]["status"] == "available"
     assert plugins["cocreation"]["title"] == "Co-creation"
-    assert (plugins["cocreation"]["state"], plugins["cocreation"]["available"]) == ("coming", False)
-    assert plugins["cocreation"]["blockers"] == ["Co-creation is coming: it has no pages yet and cannot be requested."]
+    assert (plugins["cocreation"]["state"], plugins["cocreation"]["available"]) == ("blocked", True)
+    assert plugins["cocreation"]["blockers"] == [
+        "Co-creation can be activated from the pilot phase on; the organisation is in the listening phase.",
+        "Monitoring has no measurement period with KPI targets that has ended yet."]  # on long enough
     assert plugins["webcare"]["state"] == "blocked"
     assert any("pilot phase" in b for b in plugins["webcare"]["blockers"])
     assert plugins["monitoring"]["state"] == "active" and plugins["monitoring"]["blockers"] == []

@@ -9,6 +9,7 @@ from datetime import UTC, date, datetime, timedelta
 from html import unescape
 from typing import Any
 
+import pytest
 from sqlalchemy import update
 
 from core.activation.models import PluginActivation
@@ -42,34 +43,50 @@ async def the_row(sessionmaker: Any, world: Any, plugin: str) -> PluginActivatio
 # --- a coming plugin -------------------------------------------------------------------------------------------
 
 
-async def test_a_coming_plugin_cannot_be_requested_on_the_page_or_the_api(client, world, sessionmaker):
-    await set_phase(sessionmaker, world.a, "learning")  # the phase allows co-creation: its availability refuses
+class Coming:
+    """An installed plugin without pages yet: listed as coming, it cannot be requested."""
+
+    @hookimpl
+    def regie_plugin(self) -> PluginInfo:
+        return PluginInfo(name="ideabox", groundswell_function="embracing", default_owner="development",
+                          min_phase="listening", available=False, title={"nl": "Ideeënbus", "en": "Idea box"})
+
+
+@pytest.fixture
+def coming(app: Any) -> Any:
+    app.state.pm.register(Coming(), name="ideabox")
+    yield "ideabox"
+    app.state.pm.unregister(name="ideabox")
+
+
+async def test_a_coming_plugin_cannot_be_requested_on_the_page_or_the_api(client, world, sessionmaker, coming):
+    await set_phase(sessionmaker, world.a, "learning")  # the phase allows it: its availability refuses
     await login_as(client, world.a, "marketer")
-    r = await post_form(client, "/t/acme/plugins/cocreation/request",
+    r = await post_form(client, "/t/acme/plugins/ideabox/request",
                         {"department_id": dep(world, "marketing"), "motivation": "Een contentkalender"})
     assert r.status_code == 409
-    assert "Cocreatie komt binnenkort: er zijn nog geen pagina's, dus je kunt de plug-in nog niet aanvragen." \
+    assert "Ideeënbus komt binnenkort: er zijn nog geen pagina's, dus je kunt de plug-in nog niet aanvragen." \
         in unescape(r.text)
     headers = await api_headers(sessionmaker, world.a, "marketer")
-    r = await client.post("/api/v1/t/acme/plugins/cocreation/request?lang=en",
+    r = await client.post("/api/v1/t/acme/plugins/ideabox/request?lang=en",
                           json={"department_id": dep(world, "marketing")}, headers=headers)
     assert r.status_code == 409
     [error] = r.json()["errors"]
-    assert error["field"] == "__all__" and error["reason"].startswith("Co-creation cannot be activated now: ")
-    assert "Co-creation is coming: it has no pages yet and cannot be requested." in error["reason"]
+    assert error["field"] == "__all__" and error["reason"].startswith("Idea box cannot be activated now: ")
+    assert "Idea box is coming: it has no pages yet and cannot be requested." in error["reason"]
     assert await count(sessionmaker, world.a, PluginActivation) == 0
     assert await audit(sessionmaker, world.a, "plugin.requested") == []
 
 
-async def test_a_request_for_a_coming_plugin_made_earlier_cannot_be_approved(client, world, sessionmaker):
+async def test_a_request_for_a_coming_plugin_made_earlier_cannot_be_approved(client, world, sessionmaker, coming):
     await set_phase(sessionmaker, world.a, "learning")
-    row = PluginActivation(plugin="cocreation", department_id=world.a.departments["marketing"].id,
+    row = PluginActivation(plugin="ideabox", department_id=world.a.departments["marketing"].id,
                            status="requested", requested_by_id=world.a.users["marketer"].id)
     await add(sessionmaker, world.a, row)
     await login_as(client, world.a, "regie")
-    r = await post_form(client, "/t/acme/plugins/cocreation/decision", {"decision": "approve"})
-    assert r.status_code == 409 and "Cocreatie komt binnenkort" in unescape(r.text)
-    row = await the_row(sessionmaker, world, "cocreation")
+    r = await post_form(client, "/t/acme/plugins/ideabox/decision", {"decision": "approve"})
+    assert r.status_code == 409 and "Ideeënbus komt binnenkort" in unescape(r.text)
+    row = await the_row(sessionmaker, world, "ideabox")
     assert (row.status, row.activated_at, row.decided_by_id) == ("requested", None, None)
     assert await audit(sessionmaker, world.a, "plugin.activated") == []
 
@@ -78,7 +95,7 @@ async def test_a_request_for_a_coming_plugin_made_earlier_cannot_be_approved(cli
 
 
 async def test_each_card_says_one_state_and_a_blocked_request_button_is_disabled_with_its_reason(
-        client, world, sessionmaker):
+        client, world, sessionmaker, coming):
     await login_as(client, world.a, "regie")
     page = (await client.get("/t/acme/plugins/")).text
     state, body = card(page, "monitoring")
@@ -95,7 +112,7 @@ async def test_each_card_says_one_state_and_a_blocked_request_button_is_disabled
     assert '<div class="alert warn" id="blockers-webcare">' in body
     state, body = card(page, "talking")
     assert state == "blocked" and "Praten kan vanaf de fase pilot worden geactiveerd" in body  # available now
-    for plugin in ("cocreation",):
+    for plugin in ("ideabox",):
         state, body = card(page, plugin)
         assert state == "coming" and ">binnenkort</span>" in body and "nog geen pagina's" in body
         assert "/request" not in body and "Aanvragen" not in body
@@ -230,24 +247,25 @@ async def test_a_pilot_measurement_dated_before_the_plugin_was_switched_on_is_re
     assert await audit(sessionmaker, world.a, "pilot.recorded") == []
 
 
-async def test_a_typed_in_measurement_of_a_coming_plugin_does_not_satisfy_the_gate(app, client, world, sessionmaker):
+async def test_a_typed_in_measurement_of_a_coming_plugin_does_not_satisfy_the_gate(app, client, world, sessionmaker,
+                                                                                   coming):
     """What was seen: a value typed in for a coming plugin, dated before it was switched on, passed the pilot
     gate."""
     await set_phase(sessionmaker, world.a, "pilot")
-    coming = await activation(sessionmaker, world.a, "cocreation", "marketing")  # switched on by force
+    row = await activation(sessionmaker, world.a, coming, "marketing")  # switched on by force
     await login_as(client, world.a, "regie")
-    r = await post_form(client, "/t/acme/evidence/pilot", {"activation_id": str(coming.id), "values": "posts=12",
+    r = await post_form(client, "/t/acme/evidence/pilot", {"activation_id": str(row.id), "values": "posts=12",
                                                            "period_start": "2025-12-02", "period_end": "2025-12-31"})
     assert r.status_code == 422
-    assert "Cocreatie heeft nog geen pagina's en kan dus niet als pilot hebben gedraaid." in unescape(r.text)
+    assert "Ideeënbus heeft nog geen pagina's en kan dus niet als pilot hebben gedraaid." in unescape(r.text)
     assert await count(sessionmaker, world.a, PilotMeasurement) == 0
     # one recorded before these rules: typed in, and dated before it was switched on
-    await add(sessionmaker, world.a, PilotMeasurement(activation_id=coming.id, period_start=date(2025, 11, 1),
+    await add(sessionmaker, world.a, PilotMeasurement(activation_id=row.id, period_start=date(2025, 11, 1),
                                                       period_end=date(2025, 11, 30), values={"posts": 12},
                                                       hand_entered=["posts"]))
     gate = item(await report(sessionmaker, app.state.pm, world.a, "nl"), "pilot_measured")
     assert not gate.ok
-    assert gate.text == "Nog geen plug-in draaide als pilot met een vastgelegde meting; Cocreatie heeft nog " \
+    assert gate.text == "Nog geen plug-in draaide als pilot met een vastgelegde meting; Ideeënbus heeft nog " \
         "geen pagina's en draaide dus niet als pilot"
 
 

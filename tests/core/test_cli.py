@@ -202,10 +202,11 @@ def test_plugin_activate(regie: Callable[..., Result], cli_env: dict[str, str]) 
     no_dep = regie("plugin", "activate", "--tenant", "zuiderhaven", "--plugin", "monitoring",
                    "--department", "Kantine")
     assert no_dep.exit_code == 2 and "department:" in no_dep.output
+    before = count(cli_env, PluginActivation, PluginActivation.plugin == "cocreation")  # Vitaal's, from the demo
     early = regie("plugin", "activate", "--tenant", "zuiderhaven", "--plugin", "cocreation",
                   "--department", "HR")
     assert early.exit_code == 2 and "Traceback" not in early.output
-    assert count(cli_env, PluginActivation, PluginActivation.plugin == "cocreation") == 0
+    assert count(cli_env, PluginActivation, PluginActivation.plugin == "cocreation") == before
 
     ok = regie("plugin", "activate", "--tenant", "zuiderhaven", "--plugin", "monitoring",
                "--department", "Communicatie")
@@ -219,30 +220,43 @@ def test_plugin_activate(regie: Callable[..., Result], cli_env: dict[str, str]) 
                  AuditEntry.action.like("plugin.%")) >= 2
 
 
-def test_plugin_activate_refuses_a_coming_plugin_unless_forced(regie: Callable[..., Result],
-                                                               cli_env: dict[str, str]) -> None:
+def test_plugin_activate_refuses_a_blocked_plugin_unless_forced(regie: Callable[..., Result],
+                                                                cli_env: dict[str, str]) -> None:
+    from core.audit.models import AuditEntry
+
+    assert regie("demo").exit_code == 0
+    forced_entries = (AuditEntry.action == "plugin.activated_by_operator", AuditEntry.summary.like("cocreation%"))
+    before = count(cli_env, AuditEntry, *forced_entries)  # another test may have forced it already
+    args = ("plugin", "activate", "--tenant", "zuiderhaven", "--plugin", "cocreation", "--department", "HR")
+    blocker = "Co-creation can be activated from the pilot phase on; the organisation is in the listening phase."
+    refused = regie(*args)
+    assert refused.exit_code == 2 and "Traceback" not in refused.output
+    assert blocker in refused.output
+    assert count(cli_env, AuditEntry, *forced_entries) == before
+    forced = regie(*args, "--force")
+    assert forced.exit_code == 0, forced.output
+    assert count(cli_env, AuditEntry, *forced_entries) == before + 1
+
+    async def entry(session: Any) -> AuditEntry:
+        return await session.scalar(select(AuditEntry).where(*forced_entries)
+                                    .order_by(AuditEntry.created_at.desc()).limit(1))
+
+    logged = query(cli_env, entry)
+    assert logged.data["forced"] is True and blocker in logged.data["blockers"]
+
+
+def test_the_demo_starts_cocreation_through_its_prerequisite(regie: Callable[..., Result],
+                                                            cli_env: dict[str, str]) -> None:
+    """Vitaal's co-creation is active after the demo, by a request and an approval (no operator force)."""
     from core.activation.models import PluginActivation
     from core.audit.models import AuditEntry
 
     assert regie("demo").exit_code == 0
-    before = count(cli_env, PluginActivation, PluginActivation.plugin == "cocreation")  # another test's tenant
-    args = ("plugin", "activate", "--tenant", "vitaal", "--plugin", "cocreation", "--department",
-            "Productontwikkeling")
-    refused = regie(*args)
-    assert refused.exit_code == 2 and "Traceback" not in refused.output
-    assert "Co-creation is coming: it has no pages yet and cannot be requested." in refused.output
-    assert count(cli_env, PluginActivation, PluginActivation.plugin == "cocreation") == before
-    forced = regie(*args, "--force")
-    assert forced.exit_code == 0, forced.output
-    assert count(cli_env, PluginActivation, PluginActivation.plugin == "cocreation") == before + 1
-
-    async def entry(session: Any) -> AuditEntry:
-        return await session.scalar(select(AuditEntry).where(AuditEntry.action == "plugin.activated_by_operator",
-                                                             AuditEntry.summary.like("cocreation%")))
-
-    logged = query(cli_env, entry)
-    assert logged.data["forced"] is True
-    assert "Co-creation is coming: it has no pages yet and cannot be requested." in logged.data["blockers"]
+    assert count(cli_env, PluginActivation, PluginActivation.plugin == "cocreation",
+                 PluginActivation.status == "active",
+                 PluginActivation.decision_reason.like("Monitoring haalde zijn doelen%")) == 1
+    assert count(cli_env, AuditEntry, AuditEntry.action == "plugin.activated",
+                 AuditEntry.summary == "cocreation — Productontwikkeling") == 1
 
 
 def test_worker_needs_an_external_broker(regie: Callable[..., Result]) -> None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
 from typing import Any
 
 from sqlalchemy import func, select
@@ -11,6 +12,7 @@ from core.activation.models import PluginActivation
 from core.audit.models import AuditEntry
 from core.db.models import metadata
 from core.demo import DEMO_PASSWORD, demo_accounts, format_accounts, seed_demo
+from core.demo.measurement import _quarter
 from core.measurement.models import MethodologyVersion, Target
 from core.policy.models import PolicyVersion
 from core.roadmap.models import BaselineStudy, PhaseTransition, StartingPointsAck, StartingPointsVersion
@@ -59,7 +61,8 @@ async def test_demo_is_idempotent(sessionmaker: async_sessionmaker[AsyncSession]
     assert questions == ["pending"] + ["published"] * 3 and counts["webcare_answer"] == 3 and accepted == 1
     assert counts["tenant"] == 2 and counts["user_account"] == len(first)
     # measurement: Vitaal's methodology measured daily since it was written, targets, CRM leads, a suggestion
-    assert counts["kpi_target"] == 10 and counts["manual_measurement"] == 10  # five of them energizing's
+    # ten for the quarter (five of them energizing's), one for the pilot's first four weeks, co-creation's three
+    assert counts["kpi_target"] == 14 and counts["manual_measurement"] == 10
     # talking: a month of calendar with a campaign, two streams and posts that went out (posted elsewhere)
     assert counts["talking_campaign"] == 1 and counts["talking_stream"] == 2 and counts["talking_post"] >= 12
     with cross_tenant():
@@ -89,23 +92,32 @@ async def test_demo_is_idempotent(sessionmaker: async_sessionmaker[AsyncSession]
     with cross_tenant():
         async with sessionmaker() as session:
             kpis = (await session.scalar(select(MethodologyVersion.kpis))) or []
-            targets = dict((await session.execute(select(Target.kpi, Target.value))).all())
+            quarter = _quarter(datetime.now(UTC).date())
+            targets = dict((await session.execute(select(Target.kpi, Target.value).where(
+                Target.period_start == quarter[0], Target.period_end == quarter[1]))).all())
+            ended = (await session.execute(select(Target.kpi, Target.value, Target.period_end).where(
+                Target.period_end < datetime.now(UTC).date()))).all()
             reasons = (await session.scalars(select(TrainingSuggestion.reason))).all()
     energizing = ("nps", "answers", "active_ambassadors", "missions_completed", "leads", "qualified_leads")
+    cocreation = ("ideas", "first_response_median", "told_shipped")
     assert [(k["key"], k["source"], k["kind"]) for k in kpis] == [
+        *((f"cocreation.{key}", "cocreation", "plugin") for key in cocreation),
         *((f"energizing.{key}", "energizing", "plugin") for key in energizing),
         ("monitoring.volume", "monitoring", "plugin"), ("monitoring.negative_share", "monitoring", "plugin"),
         ("monitoring.reach", "monitoring", "plugin"), ("talking.objective_share", "talking", "plugin"),
         ("talking.clicks", "talking", "plugin"), ("talking.interactions", "talking", "plugin"),
         ("talking.engagement_rate", "talking", "plugin"), ("talking.followers", "talking", "plugin"),
         ("webcare.cases", "webcare", "plugin"), ("webcare.within_sla", "webcare", "plugin"), ("leads", "CRM", "manual")]
-    assert [k["unit"] for k in kpis] == ["score", "count", "count", "count", "count", "count",
+    assert [k["unit"] for k in kpis][3:] == ["score", "count", "count", "count", "count", "count",
                                          "count", "percent", "count", "percent", "count", "count", "percent", "count",
                                          "count", "percent", "count"]
     assert targets == {"monitoring.volume": 1500, "monitoring.negative_share": 20, "talking.objective_share": 80,
                        "webcare.within_sla": 90, "leads": 40, "energizing.nps": 20,
                        "energizing.active_ambassadors": 25, "energizing.missions_completed": 60,
-                       "energizing.leads": 40, "energizing.qualified_leads": 15}
+                       "energizing.leads": 40, "energizing.qualified_leads": 15, "cocreation.ideas": 45,
+                       "cocreation.first_response_median": 5 * 24 * 60, "cocreation.told_shipped": 20}
+    # the pilot's first four weeks, a period that has ended: the track record co-creation's prerequisite reads
+    assert [(kpi, value) for kpi, value, _end in ended] == [("monitoring.volume", 400)]
     assert reasons == ["plugin.activated:webcare"]
     table = format_accounts(first)
     assert DEMO_PASSWORD in table and "http://127.0.0.1:8000/t/zuiderhaven/login" in table
@@ -155,14 +167,50 @@ async def test_demo_activates_only_available_plugins_each_approved_by_a_second_p
     pm = build_plugin_manager()
     await seed_demo(sessionmaker, pm, settings)
     available = {info.name for info in pm.infos if info.available}
-    assert "cocreation" not in available and {"talking", "energizing"} <= available
+    assert {"talking", "energizing", "cocreation"} <= available
     with cross_tenant():
         async with sessionmaker() as session:
             rows = (await session.scalars(select(PluginActivation))).all()
     assert rows and {row.plugin for row in rows} <= available
     decided = [row for row in rows if row.decided_by_id is not None]
-    assert sorted(row.plugin for row in decided) == ["energizing", "monitoring", "talking", "webcare"]  # Vitaal's
+    assert sorted(row.plugin for row in decided) == ["cocreation", "energizing", "monitoring", "talking",
+                                                     "webcare"]  # Vitaal's
     assert all(row.decided_by_id != row.requested_by_id for row in decided)
+    await _cocreation_started_honestly(sessionmaker, pm)
+
+
+async def _cocreation_started_honestly(sessionmaker: async_sessionmaker[AsyncSession], pm: Any) -> None:
+    """Vitaal's Productontwikkeling runs co-creation because its prerequisite is met in the data (monitoring on for
+    ten weeks, its target of the pilot's first four weeks met), not by an override; its ideas are linked to the
+    forum mention and the webcare case another demo offered."""
+    from core.activation.models import PrerequisiteOverride
+    from core.activation.overrides import track_records
+    from core.activation.service import blockers
+    from core.auth.models import User
+    from plugins.cocreation.models import Idea, IdeaLink
+
+    async with sessionmaker() as session:
+        tenant = await session.scalar(select(Tenant).where(Tenant.slug == "vitaal"))
+    with tenant_scope(tenant.id):
+        async with sessionmaker() as session:
+            row = await session.scalar(select(PluginActivation).where(PluginActivation.plugin == "cocreation"))
+            people = dict((await session.execute(select(User.id, User.email))).all())
+            assert (row.status, row.department.name, row.activated_in_phase) == ("active", "Productontwikkeling",
+                                                                                "pilot")
+            assert (people[row.requested_by_id], people[row.decided_by_id]) == ("t.vandam@vitaal.example",
+                                                                                "l.visser@vitaal.example")
+            assert await session.scalar(select(func.count()).select_from(PrerequisiteOverride)) == 0
+            assert await blockers(session, tenant, pm, "cocreation", row.department, "en") == []
+            records = {r.plugin: r for r in await track_records(session, pm, exclude="cocreation")}
+            monitoring = records["monitoring"]
+            assert (datetime.now(UTC) - monitoring.active_since).days >= 8 * 7
+            assert monitoring.targets == 1 and monitoring.targets_met
+            actions = (await session.scalars(select(AuditEntry.action).where(
+                AuditEntry.summary.like("cocreation%")))).all()
+            assert sorted(actions) == ["plugin.activated", "plugin.requested"]
+            links = (await session.execute(select(Idea.number, IdeaLink.kind, IdeaLink.author_handle)
+                                           .join(Idea, Idea.id == IdeaLink.idea_id).order_by(Idea.number))).all()
+    assert [tuple(link) for link in links] == [(1, "case", "@lisa_b"), (13, "mention", "@jansen_petra")]
 
 
 async def test_demo_accounts_can_sign_in(client: Any, sessionmaker: async_sessionmaker[AsyncSession]) -> None:
