@@ -26,6 +26,7 @@ from sqlalchemy import DateTime, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from core.plugins.api import (
+    DemoItem,
     DemoKpi,
     HookContext,
     department_and_regie,
@@ -153,25 +154,27 @@ class Timeline:
 
 # -- the hook ---------------------------------------------------------------------------------------------------------
 
-async def seed(ctx: HookContext) -> None:
+async def seed(ctx: HookContext) -> list[DemoItem]:
+    """The demo set-up and stories; returns the items later demos may act on (the app idea's case)."""
     session: AsyncSession = ctx.session
     if await session.scalar(select(func.count()).select_from(RoutingRule)) \
             or await session.scalar(select(func.count()).select_from(CannedResponse)):
-        return
+        return []
     settings = ctx.settings
     departments = {name: i for i, name in await department_choices(session)}
     owner = await owning_department(session, "webcare")
     agents = await department_and_regie(session, owner, include_regie=False)
     regie = [u for u in await department_and_regie(session, None) if u not in agents]
     if owner is None or not agents or not regie:
-        return
+        return []
     agent = await member_principal(session, agents[0].id, "webcare")
     lead = await member_principal(session, regie[0].id, "webcare")
     await _setup(session, agent, lead, departments)
     people = {name: await department_and_regie(session, i, include_regie=False) for name, i in departments.items()}
-    await _stories(session, settings, agent, lead, departments, people)
+    items = await _stories(session, settings, agent, lead, departments, people)
     await _community(session, agent, lead)
     await _figures_ahead(session)
+    return items
 
 
 async def _figures_ahead(session: AsyncSession) -> None:
@@ -237,7 +240,7 @@ def holidays(year: int) -> list[tuple[date, str]]:
 # -- the stories -------------------------------------------------------------------------------------------------------
 
 async def _stories(session: AsyncSession, settings: Any, agent: Any, lead: Any, departments: dict[str, UUID],
-                   people: dict[str, list[Any]]) -> None:
+                   people: dict[str, list[Any]]) -> list[DemoItem]:
     from plugins.webcare.cases.service import case_from_mention
     from plugins.webcare.escalation.service import escalate, hand_back
     from plugins.webcare.inbox.service import add_note, update_case
@@ -383,6 +386,7 @@ async def _stories(session: AsyncSession, settings: Any, agent: Any, lead: Any, 
 
     await story.apply(session)
     await _deadlines(session, story.case_ids)
+    return [DemoItem("case", str(lisa.id), "app_idea")]
 
 
 async def _deadlines(session: AsyncSession, case_ids: set[UUID]) -> None:
@@ -418,14 +422,16 @@ COMMUNITY = [
 async def _community(session: AsyncSession, agent: Any, lead: Any) -> None:
     """A few weeks of the customer-helps-customer Q&A: answered and accepted, answered, unanswered (a case
     candidate), one first question still waiting for the moderator; Karel is an ambassador."""
+    from core.plugins.api import Customer
     from plugins.webcare.community import moderation, service
-    from plugins.webcare.models import Answer, Customer, Question
+    from plugins.webcare.models import Answer, Question
 
     customers: dict[str, Customer] = {}
     for name in {q[0] for q in COMMUNITY} | {"Karel"}:
         customers[name] = Customer(email=f"{name.lower()}@klant.example", display_name=name, verified_at=utcnow())
         session.add(customers[name])
     await session.flush()
+    await service.profile_of(session, customers["Karel"])
     await moderation.set_badges(session, lead, customers["Karel"].id, {"change": "ambassador", "on": "1"})
 
     async def approved(post: Any, kind: str, by: Any = agent) -> None:

@@ -18,6 +18,7 @@ from typing import Any
 
 from core.plugins.api import (
     Banner,
+    DemoItem,
     DemoKpi,
     DigestLine,
     DomainEvent,
@@ -112,7 +113,12 @@ async def regie_item_actions(ctx: HookContext, kind: str, item: Item) -> list[It
 
 @hookimpl
 async def regie_find_item(ctx: HookContext, kind: str, item_id: Any) -> Item | None:
-    """A case by id, for another plugin checking its reference to one (talking's "Respond publicly")."""
+    """A case by id, for another plugin checking its reference to one (talking's "Respond publicly"); a
+    community question (co-creation's "Create an idea")."""
+    if kind == "question":
+        from plugins.webcare.cases.items import find_question
+
+        return await find_question(ctx.session, item_id, ctx.tenant_slug)
     if kind != "case":
         return None
     from plugins.webcare.cases.items import find_case
@@ -185,7 +191,8 @@ async def regie_banners(ctx: HookContext) -> list[Banner]:
 @hookimpl
 async def regie_events(ctx: HookContext, events: list[DomainEvent]) -> None:
     """`mention.received` batches → cases where a routing rule matches (see `cases.intake`); `nps.case_requested`
-    → a case per detractor's answer (see `cases.nps`)."""
+    → a case per detractor's answer (see `cases.nps`); `idea.loop_replied` → co-creation's reply to a case's
+    author joins the case's history (see `cases.loop`)."""
     mentions = [e for e in events if e.name == "mention.received"]
     if mentions:
         from plugins.webcare.cases.intake import on_mentions
@@ -196,16 +203,20 @@ async def regie_events(ctx: HookContext, events: list[DomainEvent]) -> None:
         from plugins.webcare.cases.nps import on_case_requests
 
         await on_case_requests(ctx, requests)
+    replied = [e for e in events if e.name == "idea.loop_replied"]
+    if replied:
+        from plugins.webcare.cases.loop import on_loop_replies
+
+        await on_loop_replies(ctx, replied)
 
 
 @hookimpl(tryfirst=True)
-async def regie_demo(ctx: HookContext) -> list[DemoKpi]:
+async def regie_demo(ctx: HookContext) -> list[DemoKpi | DemoItem]:
     """Demo set-up and cases; first, so the monitoring demo's fresh mentions meet the routing rules. Returns
-    the KPIs the demo organisation measures, with targets."""
+    the KPIs the demo organisation measures, with targets, and the case a later demo may act on."""
     from plugins.webcare.demo import DEMO_KPIS, seed
 
-    await seed(ctx)
-    return DEMO_KPIS
+    return [*DEMO_KPIS, *await seed(ctx)]
 
 
 @hookimpl

@@ -15,6 +15,7 @@ from core.audit.models import AuditEntry
 from core.auth.models import ApiToken, Invitation
 from core.auth.tokens import digest
 from core.channels.models import ChannelConnection
+from core.customers.models import Customer, CustomerLogin
 from core.db.base import TenantScoped
 from core.db.models import metadata
 from core.jobs.models import JobProgress
@@ -102,6 +103,9 @@ async def populate(sessionmaker: async_sessionmaker[AsyncSession], tw: TenantWor
             s.add(PluginActivation(plugin="energizing", department_id=dep["marketing"].id, status="active",
                                    activated_at=now, activated_in_phase="pilot"))
             await populate_energizing(s, tw, now)
+            s.add(PluginActivation(plugin="cocreation", department_id=dep["service"].id, status="active",
+                                   activated_at=now, activated_in_phase="pilot"))
+            await populate_cocreation(s, tw, now)
             s.add(JobProgress(kind="monitoring.import", title=f"Import {tw.tenant.name}", status="done"))
             s.add(Notification(user_id=tw.users["regie"].id, kind="monitoring.alert", title=f"Alert {tw.tenant.name}"))
             s.add(JobProgress(kind="tenant_export", title=f"Export {tw.tenant.name}", status="done"))
@@ -187,8 +191,10 @@ async def populate_webcare(s: AsyncSession, tw: TenantWorld, now: datetime) -> N
     case = w.Case(number=1, subject=f"Klacht van {name}", queue_id=queue.id, rule_id=rule.id, assignee_id=user,
                   department_id=tw.departments["service"].id, author_handle=f"@{tw.slug}", opened_at=now,
                   last_message_at=now, crisis_id=crisis.id)
-    customer = w.Customer(email=f"klant@{tw.slug}.test", display_name=f"Klant {name}")
+    customer = Customer(email=f"klant@{tw.slug}.test", display_name=f"Klant {name}")
     s.add_all([case, customer])
+    await s.flush()
+    s.add(w.CommunityProfile(id=customer.id))
     await s.flush()
     reply = w.Reply(case_id=case.id, body=f"Antwoord namens {name}", created_by_id=user)
     question = w.Question(customer_id=customer.id, title=f"Vraag over {name}", body=name, status="published",
@@ -206,7 +212,7 @@ async def populate_webcare(s: AsyncSession, tw: TenantWorld, now: datetime) -> N
         w.AgentState(user_id=user, available=True),
         w.CaseViewer(case_id=case.id, user_id=user, seen_at=now),
         w.CrisisEntry(crisis_id=crisis.id, at=now, kind="note", text=f"Notitie {name}"),
-        w.CustomerLogin(customer_id=customer.id, token_digest=f"{tw.slug}-login".ljust(64, "0"),
+        CustomerLogin(customer_id=customer.id, token_digest=f"{tw.slug}-login".ljust(64, "0"),
                         expires_at=now + timedelta(hours=1)),
         answer,
     ])
@@ -417,3 +423,90 @@ async def populate_energizing_leads(s: AsyncSession, tw: TenantWorld, now: datet
                     external_id=f"crm-{tw.slug}", name=f"Kans {name}", email=f"kans@{tw.slug}.test",
                     organisation=name, state="lost", qualified_at=now, closed_at=now, lost_reason=f"Weg bij {name}",
                     changed_by_id=tw.users["marketer"].id)])
+
+
+def own_idea_number(slug: str) -> int:
+    """An idea number only this walk tenant has (the other has another): the isolation walk asks for the other
+    tenant's under its own slug."""
+    return 100 + sum(map(ord, slug)) % 100
+
+
+async def populate_cocreation(s: AsyncSession, tw: TenantWorld, now: datetime) -> None:
+    """The cocreation plugin's tables, with the tenant's name in every text a page could show: the board's
+    settings and stages, a category and a running campaign, a published idea (linked to a mention and a webcare
+    case, moved to a stage, told in the loop), one waiting for moderation, one merged into the first and one with
+    a number of this tenant alone; their tags, votes, followers, comments and flags."""
+    from plugins.cocreation import models as c
+    from plugins.cocreation.settings import board_settings
+    from plugins.monitoring.models import Mention
+    from plugins.webcare.models import Case
+
+    name, regie = tw.tenant.name, tw.users["regie"].id
+    settings = await board_settings(s)  # also the default stages
+    settings.board_title, settings.board_intro = f"Ideeën voor {name}", f"Denk mee met {name}"
+    category = c.Category(name=f"Categorie {name}"[:80])
+    campaign = c.Campaign(slug=f"uitdaging-{tw.slug}", title=f"Uitdaging van {name}", question=f"Hoe kan {name} beter?",
+                          starts_at=now - timedelta(days=1), ends_at=now + timedelta(days=30),
+                          results=f"Resultaat van {name}", created_by_id=regie)
+    author = Customer(email=f"idee@{tw.slug}.test", display_name=f"Bedenker {name}"[:80], verified_at=now)
+    voter = Customer(email=f"stemmer@{tw.slug}.test", display_name=f"Stemmer {name}"[:80], verified_at=now)
+    s.add_all([category, campaign, author, voter])
+    await s.flush()
+
+    def idea(number: int, title: str, **values: Any) -> Any:
+        return c.Idea(number=number, title=title, description=f"Beschrijving van {name}", category_id=category.id,
+                      customer_id=author.id, author_name=author.display_name, source="board", client_ip="127.0.0.1",
+                      **values)
+
+    published = idea(1, f"Idee van {name}", tags=[tw.slug], campaign_id=campaign.id, status="published",
+                     stage_key="planned", owner_id=regie, effort=2, value=4, triaged_at=now, first_response_at=now,
+                     stage_changed_at=now, published_at=now, vote_count=2, comment_count=2, follower_count=2,
+                     flag_count=1)
+    pending = idea(2, f"Wachtend idee van {name}", status="pending", spam_reasons=["links"],
+                   moderation_note=f"Nakijken bij {name}")
+    own = idea(own_idea_number(tw.slug), f"Eigen idee van {name}", status="published", published_at=now)
+    s.add_all([published, pending, own])
+    await s.flush()
+    merged = idea(3, f"Dubbel idee van {name}", status="merged", merged_into_id=published.id, published_at=now)
+    s.add(merged)
+    settings.idea_counter = max(3, own.number)
+    comment = c.Comment(idea_id=published.id, customer_id=voter.id, author_name=voter.display_name,
+                        body=f"Goed plan van {name}", status="published", flag_count=1, client_ip="127.0.0.1")
+    s.add_all([comment,
+               c.Comment(idea_id=published.id, user_id=regie, author_name=f"Team {name}",
+                         body=f"Officieel antwoord van {name}", status="published"),
+               c.Comment(idea_id=published.id, customer_id=voter.id, author_name=voter.display_name,
+                         body=f"Wachtende reactie over {name}", status="pending", spam_reasons=["links"]),
+               c.IdeaTag(idea_id=published.id, tag=tw.slug),
+               c.Vote(idea_id=published.id, customer_id=author.id), c.Vote(idea_id=published.id, customer_id=voter.id),
+               c.Follower(idea_id=published.id, customer_id=author.id),
+               c.Follower(idea_id=published.id, customer_id=voter.id),
+               c.Flag(target_kind="idea", target_id=published.id, customer_id=voter.id,
+                      reason=f"Melding over {name}")])
+    await s.flush()
+    s.add(c.Flag(target_kind="comment", target_id=comment.id, customer_id=author.id,
+                 reason=f"Melding over een reactie bij {name}"))
+    change = c.StageChange(idea_id=published.id, from_key="new", to_key="planned", to_meaning="planned",
+                           reason=f"Gepland door {name}", user_id=regie)
+    mention = await s.scalar(select(Mention).limit(1))
+    case = await s.scalar(select(Case).limit(1))
+    assert mention is not None and case is not None  # populate_monitoring and populate_webcare came first
+    by_mention = c.IdeaLink(idea_id=published.id, kind="mention", ref_id=str(mention.id), title=mention.title,
+                            excerpt=f"Tekst over {name}", author_handle=f"@{tw.slug}", author_name=f"Auteur {name}",
+                            url=f"https://{tw.slug}.example/1", uri=f"at://did:plc:{tw.slug}/app.bsky.feed.post/1",
+                            account_id="", linked_by_id=regie)
+    by_case = c.IdeaLink(idea_id=published.id, kind="case", ref_id=str(case.id), title=f"Klacht van {name}",
+                         excerpt=f"Bericht over {name}", author_handle=f"@{tw.slug}", linked_by_id=regie)
+    s.add_all([change, by_mention, by_case])
+    await s.flush()
+    s.add_all([
+        c.LoopMessage(idea_id=published.id, stage_change_id=change.id, channel="email",
+                      recipient=f"stemmer@{tw.slug}.test", text=f"Nieuws over het idee van {name}", state="sent",
+                      sent_at=now),
+        c.LoopMessage(idea_id=published.id, stage_change_id=change.id, link_id=by_mention.id, channel="network",
+                      recipient=f"@{tw.slug}", text=f"Uw idee bij {name} is gepland", state="waiting",
+                      detail=f"Wacht op goedkeuring bij {name}"),
+        c.LoopMessage(idea_id=published.id, stage_change_id=change.id, link_id=by_case.id, channel="case",
+                      recipient=str(case.number), text=f"Uw idee bij {name} is gepland", state="failed",
+                      detail=f"Fout bij {name}"),
+    ])

@@ -66,8 +66,28 @@ async def send(client: Any, kwargs: dict[str, Any]) -> httpx.Response:
     return await client.send(request)
 
 
+async def switch_on_cocreation(sessionmaker: Any, world: Any) -> None:
+    """Co-creation active for the fuzzed tenant, with its stages and a published idea 1: its API answers from
+    its handlers (an inactive plugin's routes all answer 404 before any input is read)."""
+    from datetime import UTC, datetime
+
+    from core.activation.models import PluginActivation
+    from core.tenancy.scope import tenant_scope
+    from plugins.cocreation.models import Idea
+    from plugins.cocreation.settings import board_settings
+
+    with tenant_scope(world.a.id):
+        async with sessionmaker() as s, s.begin():
+            s.add(PluginActivation(plugin="cocreation", department_id=world.a.departments["service"].id,
+                                   status="active", activated_at=datetime.now(UTC), activated_in_phase="pilot"))
+            settings = await board_settings(s)
+            settings.idea_counter = 1
+            s.add(Idea(number=1, title="Een idee om te fuzzen", status="published", published_at=datetime.now(UTC)))
+
+
 @pytest.mark.postgresql_only  # CI fuzzes the production database; the handlers are the same on SQLite
 async def test_api_answers_every_fuzzed_request_as_its_schema_promises(client, world, sessionmaker):
+    await switch_on_cocreation(sessionmaker, world)
     served = await client.get(SCHEMA_URL)
     assert served.status_code == 200
     schema = schemathesis.openapi.from_dict(served.json())
@@ -97,6 +117,7 @@ async def test_api_answers_every_fuzzed_request_as_its_schema_promises(client, w
 @pytest.mark.parametrize("who", ["viewer"])
 async def test_fuzzing_as_a_reader_still_gets_documented_answers(client, world, sessionmaker, who):
     """Someone allowed to read but not to write: refusals (403) are documented answers too, never a 5xx."""
+    await switch_on_cocreation(sessionmaker, world)
     served = await client.get(SCHEMA_URL)
     schema = schemathesis.openapi.from_dict(served.json())
     headers = await api_headers(sessionmaker, world.a, who)

@@ -23,7 +23,7 @@ from core.auth.principal import tenant_roles
 from core.auth.tokens import digest
 from core.tenancy.scope import tenant_scope
 from tests.contract.populate import invitation_token, populate
-from tests.contract.test_isolation_walk import ID_TABLES, MUTATING, PARAM
+from tests.contract.test_isolation_walk import MUTATING, PARAM, id_table
 from tests.support import TenantWorld, login, login_as
 
 PEOPLE: dict[str, frozenset[str]] = {
@@ -36,7 +36,8 @@ PEOPLE: dict[str, frozenset[str]] = {
 }
 """Tenant a's people and the roles the world gives them (the walk checks they still hold them afterwards)."""
 DEPARTMENTS = {"regie": "comms", "marketer": "marketing", "member": "marketing", "agent": "service"}
-PLUGIN_OWNERS = {"monitoring": "comms", "webcare": "service", "talking": "marketing", "energizing": "marketing"}
+PLUGIN_OWNERS = {"monitoring": "comms", "webcare": "service", "talking": "marketing", "energizing": "marketing",
+                 "cocreation": "service"}
 """The departments `populate` activates each plugin for: their members get `owner` on its routes."""
 ALL_SCOPES = " ".join(TOKEN_SCOPES)
 CONCURRENCY = 6
@@ -88,7 +89,7 @@ def fill(template: str, ids: dict[str, list[Any]]) -> str:
         if name == "slug":
             return "acme"
         if kind == "uuid":
-            table = ID_TABLES.get(name, "department")
+            table = id_table(name, template) or "department"
             return str(min(ids.get(table) or ids["department"], key=str))
         if kind == "int":
             return "1"

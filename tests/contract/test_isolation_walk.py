@@ -36,7 +36,8 @@ def tenant_routes(app: Any) -> list[tuple[str, str, str]]:
     return sorted(set(found))
 
 
-def fill(path: str, slug: str, uuid_value: str, token: str = "") -> str:
+def fill(path: str, slug: str, uuid_value: str, token: str = "", number: str = "1",
+         campaign_slug: str = "x") -> str:
     def value(match: re.Match[str]) -> str:
         name, kind = match.group(1), match.group(2) or "str"
         if name == "slug":
@@ -44,11 +45,13 @@ def fill(path: str, slug: str, uuid_value: str, token: str = "") -> str:
         if kind == "uuid":
             return uuid_value
         if kind == "int":
-            return "1"
+            return number
         if name == "token":
             return token or invitation_token("globex")
         if name == "plugin":
             return "monitoring"
+        if name == "campaign_slug":
+            return campaign_slug
         return "x"
 
     return PARAM.sub(value, path)
@@ -102,7 +105,7 @@ ID_TABLES = {
     "escalation_id": "webcare_escalation",
     "crisis_id": "webcare_crisis",
     "statement_id": "webcare_canned",
-    "question_id": "webcare_question", "answer_id": "webcare_answer", "customer_id": "webcare_customer",
+    "question_id": "webcare_question", "answer_id": "webcare_answer", "customer_id": "customer",
     "source_id": "monitoring_source", "study_id": "baseline_study", "token_id": "api_token",
     "enrolment_id": "training_enrolment", "suggestion_id": "training_suggestion",
     "proposal_id": "regie_proposal",
@@ -112,8 +115,32 @@ ID_TABLES = {
     "candidate_id": "energizing_candidate", "mission_id": "energizing_mission",
     "completion_id": "energizing_completion", "redemption_id": "energizing_redemption",
     "reward_id": "energizing_reward",
+    "message_id": "cocreation_loop_message", "comment_id": "cocreation_comment", "flag_id": "cocreation_flag",
+    "stage_id": "cocreation_stage", "category_id": "cocreation_category",
 }
 """A path parameter → the table its id is looked up in. A parameter not listed here gets every foreign id."""
+PLUGIN_ID_TABLES = {"cocreation": {"campaign_id": "cocreation_campaign"}}
+"""Where a plugin's parameter of the same name as another's names a table of its own."""
+PLUGIN_PREFIX = re.compile(r"^(?:/api/v1)?/t/\{slug:str\}/(?:p/)?(?P<plugin>[a-z_]+)(?:/|$)")
+
+
+def id_table(name: str, template: str) -> str | None:
+    """The table a path parameter's id is looked up in, on this route."""
+    match = PLUGIN_PREFIX.match(template)
+    tables = PLUGIN_ID_TABLES.get(match["plugin"], {}) if match else {}
+    return tables.get(name) or ID_TABLES.get(name)
+
+
+async def idea_numbers(sessionmaker: Any, tenant_id: Any) -> list[str]:
+    """A tenant's idea numbers: an idea's page is addressed by its number, not its id (`{number:int}`)."""
+    from sqlalchemy import select
+
+    from core.tenancy.scope import tenant_scope
+    from plugins.cocreation.models import Idea
+
+    with tenant_scope(tenant_id):
+        async with sessionmaker() as s:
+            return [str(n) for n in (await s.scalars(select(Idea.number).order_by(Idea.number))).all()]
 SAMPLE_TABLES = ("department", "audit_entry", "monitoring_mention", "plugin_activation")
 """One id of each of a few other tables every route is tried with too (a route that looks in the wrong table)."""
 
@@ -123,7 +150,7 @@ def foreign_ids_for(template: str, b_ids: dict[str, list[Any]]) -> list[str]:
     names = [m.group(1) for m in PARAM.finditer(template) if m.group(2) in ("uuid", "int")]
     if not names or any(n not in ID_TABLES and n != "number" for n in names):
         return sorted({str(i) for ids in b_ids.values() for i in ids})
-    named = {str(i) for n in names if n in ID_TABLES for i in b_ids.get(ID_TABLES[n], [])}
+    named = {str(i) for n in names if n in ID_TABLES for i in b_ids.get(id_table(n, template) or "", [])}
     sample = {str(min(b_ids[t], key=str)) for t in SAMPLE_TABLES if b_ids.get(t)}
     return sorted(named | sample)
 
@@ -135,15 +162,19 @@ async def test_foreign_ids_are_not_found_under_own_tenant(app, client, world, se
     (One test per person, so the two halves of this long walk run in parallel.)"""
     await populate(sessionmaker, world.a)
     b_ids = await populate(sessionmaker, world.b)
+    b_numbers = await idea_numbers(sessionmaker, world.b.id)
     problems = []
     client.cookies.clear()
     await login_as(client, world.a, who)
     for method, template, _action in tenant_routes(app):
-        if "uuid" not in template and "{number" not in template:
+        if "uuid" not in template and "{number" not in template and "{campaign_slug" not in template:
             continue
         api = template.startswith("/api/")
-        for foreign_id in foreign_ids_for(template, b_ids):
-            url = fill(template, "acme", foreign_id)
+        numbers = b_numbers if "{number" in template else ["1"]
+        foreign = foreign_ids_for(template, b_ids) if "uuid" in template else [str(next(iter(b_ids["department"])))]
+        tried = [(foreign_id, number) for foreign_id in foreign for number in numbers]
+        for foreign_id, number in tried:
+            url = fill(template, "acme", foreign_id, number=number, campaign_slug="uitdaging-globex")
             response = await _call(client, method, url, api)
             body = response.text
             if response.status_code >= 500:

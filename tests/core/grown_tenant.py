@@ -48,9 +48,10 @@ INGEST = "/api/v1/t/acme/monitoring/mentions/ingest"
 FUNCTIONS = [f.value for f in BusinessFunction]
 TEXTS = ("Acme heeft de beste service, top geholpen!", "Alweer een storing bij Acme, waardeloos!",
          "Acme kondigt vandaag een nieuw abonnement aan.")
-PLUGIN_REQUESTS = ("cocreation", "energizing")
-"""The plugins besides monitoring and webcare, requested by grown departments (as `regie plugins request
---force` can for a plugin that is still coming)."""
+PLUGIN_REQUESTS = ("energizing",)
+"""The plugins besides those switched on, requested by grown departments (as `regie plugins request
+--force` can for a plugin that is still coming); the second motivation goes to co-creation, switched on
+from the start."""
 
 
 @dataclass
@@ -69,6 +70,8 @@ class Grower:
     """An API token of the regie holder."""
     people: list[UUID] = field(default_factory=list)
     departments: list[UUID] = field(default_factory=list)
+    cocreation_motivation: tuple[str, UUID] | None = None
+    """Set when the grown plugin requests are done: co-creation's activation gets a motivation by someone."""
 
     @property
     def tw(self) -> TenantWorld:
@@ -99,6 +102,7 @@ class Grower:
                 await session.flush()
                 self._timelines(session, new, cases)
                 await session.flush()
+                await grow_cocreation(session, self, new)
             async with self.sessionmaker() as session, session.begin():
                 await self._tenants(session, new)
         await self._mentions(new)
@@ -125,6 +129,8 @@ class Grower:
                              activated_in_phase="listening"),
             PluginActivation(plugin="talking", department_id=self.tw.departments["marketing"].id, status="active",
                              activated_at=now, activated_in_phase="pilot"),
+            PluginActivation(plugin="cocreation", department_id=service, status="active", activated_at=now,
+                             activated_in_phase="pilot"),
             *(SocialAccount(id=account, platform=platform, handle=f"acme_{platform}", status="active",
                             department_id=self.tw.departments["marketing"].id)
               for account, platform in zip(self.talking_accounts, ("x", "linkedin"), strict=True)),
@@ -238,6 +244,8 @@ class Grower:
                 session.add(PluginActivation(plugin=PLUGIN_REQUESTS[i - 1], department_id=self.departments[i],
                                              status="requested", motivation=f"Nodig voor {i}",
                                              requested_by_id=self._someone(i)))
+            elif i == len(PLUGIN_REQUESTS) + 1:
+                self.cocreation_motivation = (f"Nodig voor {i}", self._someone(i))
 
     # -- activity: audit entries by different people, notifications for everyone who signs in -----------------
 
@@ -359,3 +367,75 @@ class Grower:
                                             is_hub=True),
                                  Membership(user_id=admin.id, role="admin")])
                 await session.flush()
+
+
+async def grow_cocreation(session: AsyncSession, grower: Grower, new: range) -> None:
+    """Co-creation: per step a customer with a published idea (numbers from 2) in a category and campaign of its
+    own, one waiting for moderation and a waiting comment with a flag; idea 1 (made at the start) gets the
+    customer's vote, follow and comment, a stage change, a link and a reply of the loop that waits."""
+    from sqlalchemy import select, update
+
+    from core.customers.models import Customer
+    from plugins.cocreation import models as c
+    from plugins.cocreation.settings import board_settings
+
+    now = datetime.now(UTC)
+    settings = await board_settings(session)
+    if grower.done == 0:
+        session.add(c.Idea(id=uuid4(), number=1, title="Eerste idee", description="Het begin", status="published",
+                           stage_key="new", author_name="Team", published_at=now - timedelta(days=30)))
+        await session.flush()
+    first = await session.scalar(select(c.Idea).where(c.Idea.number == 1))
+    assert first is not None
+    if grower.cocreation_motivation is not None:
+        motivation, by = grower.cocreation_motivation
+        await session.execute(update(PluginActivation).where(PluginActivation.plugin == "cocreation")
+                              .values(motivation=motivation, requested_by_id=by))
+    customers = {i: Customer(id=uuid4(), email=f"bedenker{i}@acme.test", display_name=f"Bedenker {i:02d}")
+                 for i in new}
+    categories = {i: c.Category(id=uuid4(), name=f"Categorie {i:02d}", position=i) for i in new}
+    campaigns = {i: c.Campaign(id=uuid4(), slug=f"uitdaging-{i:02d}", title=f"Uitdaging {i:02d}",
+                               starts_at=now - timedelta(days=i + 1), ends_at=now + timedelta(days=30),
+                               created_by_id=grower._someone(i)) for i in new}
+    session.add_all([*customers.values(), *categories.values(), *campaigns.values()])
+    await session.flush()
+    ideas = {i: c.Idea(id=uuid4(), number=2 * i + 2, title=f"Idee {i:02d} van de klant", status="published",
+                       description=f"Beschrijving {i}", category_id=categories[i].id, campaign_id=campaigns[i].id,
+                       tags=[f"tag{i}"], customer_id=customers[i].id, author_name=f"Bedenker {i:02d}",
+                       stage_key=("new", "under-review", "planned")[i % 3], vote_count=1, follower_count=1,
+                       published_at=now - timedelta(hours=i)) for i in new}
+    waiting = {i: c.Idea(id=uuid4(), number=2 * i + 3, title=f"Wachtend idee {i:02d}", status="pending",
+                         customer_id=customers[i].id, author_name=f"Bedenker {i:02d}", spam_reasons=["links"])
+               for i in new}
+    session.add_all([*ideas.values(), *waiting.values()])
+    await session.flush()
+    comments = {i: c.Comment(id=uuid4(), idea_id=first.id, customer_id=customers[i].id,
+                             author_name=f"Bedenker {i:02d}", body=f"Reactie {i:02d} op het eerste idee",
+                             status="published") for i in new}
+    pending = {i: c.Comment(id=uuid4(), idea_id=ideas[i].id, customer_id=customers[i].id,
+                            author_name=f"Bedenker {i:02d}", body=f"Wachtende reactie {i:02d}", status="pending")
+               for i in new}
+    changes = {i: c.StageChange(id=uuid4(), idea_id=first.id, from_key="new", to_key="planned",
+                                to_meaning="planned", reason=f"Reden {i:02d}", user_id=grower._someone(i),
+                                created_at=now - timedelta(minutes=60 - i)) for i in new}
+    links = {i: c.IdeaLink(id=uuid4(), idea_id=first.id, kind="mention", ref_id=str(uuid4()),
+                           title=f"Vermelding {i:02d}", author_handle=f"@schrijver{i}",
+                           linked_by_id=grower._someone(i)) for i in new}
+    session.add_all([*comments.values(), *pending.values(), *changes.values(), *links.values()])
+    for i in new:
+        session.add_all([
+            c.IdeaTag(idea_id=ideas[i].id, tag=f"tag{i}"),
+            c.Vote(idea_id=ideas[i].id, customer_id=customers[i].id),
+            c.Vote(idea_id=first.id, customer_id=customers[i].id),
+            c.Follower(idea_id=ideas[i].id, customer_id=customers[i].id),
+            c.Follower(idea_id=first.id, customer_id=customers[i].id),
+            c.Flag(target_kind="idea", target_id=ideas[i].id, customer_id=customers[i].id,
+                   reason=f"Melding {i:02d}")])
+    await session.flush()
+    session.add_all([c.LoopMessage(idea_id=first.id, stage_change_id=changes[i].id, link_id=links[i].id,
+                                   channel="network", recipient=f"@schrijver{i}", text=f"Bericht {i:02d} terug",
+                                   state=("waiting", "failed")[i % 2], detail=f"Wacht {i:02d}") for i in new])
+    first.vote_count += len(new)
+    first.follower_count += len(new)
+    first.comment_count += len(new)
+    settings.idea_counter = 2 * max(new) + 3

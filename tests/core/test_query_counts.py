@@ -85,6 +85,18 @@ PAGES = [
     Page("accounts", "/t/acme/accounts/", "regie", "konto11"),
     Page("account sprawl", "/t/acme/accounts/sprawl", "regie", "acme_fan11"),
     Page("API account sprawl", "/api/v1/t/acme/accounts/sprawl", "api", "acme_fan11"),
+    # co-creation (its department's agent; the board as the public sees it, and as staff)
+    Page("idea board", "/t/acme/p/cocreation/board/", "agent", "Idee 11 van de klant"),
+    Page("idea board, newest", "/t/acme/p/cocreation/board/?order=new", "agent", "Idee 11 van de klant"),
+    Page("idea page", "/t/acme/p/cocreation/board/ideas/1", "agent", "Reactie 11 op het eerste idee"),
+    Page("campaign page", "/t/acme/p/cocreation/board/campaigns/uitdaging-00", "agent", None),
+    Page("idea, staff view", "/t/acme/p/cocreation/ideas/1", "agent", "Reden 11"),
+    Page("idea, loop panel", "/t/acme/p/cocreation/loop/ideas/1/panel", "agent", "Vermelding 11"),
+    Page("triage", "/t/acme/p/cocreation/triage/", "agent", "Idee 11 van de klant"),
+    Page("moderation", "/t/acme/p/cocreation/moderation/", "agent", "Wachtend idee 11"),
+    Page("co-creation campaigns", "/t/acme/p/cocreation/campaigns/", "agent", "Uitdaging 11"),
+    Page("loop", "/t/acme/p/cocreation/loop/", "agent", "Bericht 11 terug"),
+    Page("API ideas", "/api/v1/t/acme/cocreation/ideas", "api", "Idee 11 van de klant"),
 ]
 
 XFAIL: dict[str, str] = {}

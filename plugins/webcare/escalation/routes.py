@@ -16,6 +16,7 @@ from core.plugins.api import (
     department_choices,
     form_errors,
     get_or_404,
+    item_actions,
     lang_of,
     page,
     page_number,
@@ -23,6 +24,7 @@ from core.plugins.api import (
     principal_of,
     user_names,
 )
+from plugins.webcare.cases.items import case_item
 from plugins.webcare.escalation import service
 from plugins.webcare.models import ESCALATION_REASONS, PRIORITIES, Case, Escalation
 
@@ -44,8 +46,11 @@ async def _panel_context(request: Request[Any, Any, Any], db: AsyncSession, slug
     history = list((await db.scalars(service.history_query(case.id).limit(50))).all())
     people = await user_names(db, {e.created_by_id for e in history} | {e.returned_by_id for e in history})
     current = next((e for e in history if e.status == "open"), None)
-    return {"base": _base(slug), "case": case, "history": history, "current": current, "names": names,
-            "people": people, "reasons": ESCALATION_REASONS,
+    # a product idea: the board's "create or link an idea" when co-creation is active (its actions say so)
+    ideas = [a for a in await item_actions(request, db, "case", case_item(case))
+             if (a.fields or {}).get("purpose") == "product_idea"]
+    return {"idea_actions": ideas, "base": _base(slug), "case": case, "history": history, "current": current,
+            "names": names, "people": people, "reasons": ESCALATION_REASONS,
             "departments": [(str(i), n) for i, n in departments if i != case.department_id],
             "form": form or {"reason": "", "department_id": "", "note": "", "revision": case.revision},
             "errors": errors or {}, "may_return": current is not None and service.may_return(
