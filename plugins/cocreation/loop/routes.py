@@ -25,6 +25,7 @@ from core.plugins.api import (
     tenant_of,
     user_names,
 )
+from plugins.cocreation.approval import APPROVE_RULE
 from plugins.cocreation.loop import links, service
 from plugins.cocreation.loop.tell import SKIPPED
 from plugins.cocreation.models import LINK_KINDS, LOOP_CHANNELS, LOOP_STATES, Idea
@@ -32,8 +33,8 @@ from plugins.cocreation.settings import board_settings, stage_name, stages
 
 READ = {"action": "plugin.read"}
 WORK = {"action": "plugin.work"}
-APPROVE = {"action": "plugin.work", "rule": "the person approving a reply of the loop is its sign-off; the "
-                                            "policy's tone rules still apply"}
+APPROVE = {"action": "plugin.work", "rule": "the person approving a reply of the loop is its sign-off: "
+                                            + APPROVE_RULE + "; the policy's tone rules still apply"}
 PUBLIC = {"action": "public"}
 
 
@@ -41,15 +42,9 @@ def _base(slug: str) -> str:
     return f"/t/{slug}/p/cocreation"
 
 
-MAX_NUMBER = 2**31 - 1
-"""Idea numbers are 32-bit integers in the database: a larger one names no idea (rather than a database error)."""
-
-
 async def _idea(db: AsyncSession, number: int) -> Idea:
     from plugins.cocreation import ideas
 
-    if not 0 < number <= MAX_NUMBER:
-        raise NotFound()
     return await ideas.idea_by_number(db, number)
 
 

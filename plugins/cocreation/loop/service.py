@@ -21,6 +21,7 @@ from core.plugins.api import (
     paginate,
     record_audit,
 )
+from plugins.cocreation.approval import approval_of, check_may_approve
 from plugins.cocreation.loop.tell import NETWORK_CHANNEL, NETWORK_MAX, send
 from plugins.cocreation.models import Idea, IdeaLink, LoopMessage, StageChange
 
@@ -80,22 +81,28 @@ async def _message(session: AsyncSession, message_id: UUID) -> LoopMessage:
 async def approve(session: AsyncSession, principal: Any, settings: Any, pm: Any, message_id: UUID,
                   text: Any) -> LoopMessage:
     """Send a waiting (or failed) reply, with the text as staff left it; the policy's tone rules still apply, the
-    person approving is the sign-off the org model asked for."""
+    person approving is the sign-off the org model asked for: someone other than who changed the stage, from the
+    approving department the check named (or who configures the plugin)."""
     message = await _message(session, message_id)
     if message.state not in ("waiting", "failed"):
         raise Refused(field="message", msgid="This reply is no longer waiting.")
-    body = clean_text(text if text is not None else message.text, "text", max_length=NETWORK_MAX)
-    check = await check_outward(session, body, channel=NETWORK_CHANNEL,
-                                department_id=await owning_department(session, "cocreation"),
-                                author_id=getattr(principal, "user_id", None))
-    if check.problems:
-        raise DomainError({"text": check.problems[0][1]})
-    link = await session.get(IdeaLink, message.link_id) if message.link_id else None
-    if link is None or not (link.uri and link.account_id):
-        raise Refused(field="message", msgid="This came from somewhere Regie cannot answer: answer the author by hand.")
     change = await session.get(StageChange, message.stage_change_id)
     idea = await session.get(Idea, message.idea_id)
     assert change is not None and idea is not None
+    held, approver_department_id = approval_of(message.detail)
+    if held:  # four eyes: not the one who changed the stage, and only the department the check named
+        check_may_approve(principal, change.user_id, approver_department_id)
+    body = clean_text(text if text is not None else message.text, "text", max_length=NETWORK_MAX)
+    check = await check_outward(session, body, channel=NETWORK_CHANNEL,
+                                department_id=await owning_department(session, "cocreation"),
+                                author_id=change.user_id)
+    if check.problems:
+        raise DomainError({"text": check.problems[0][1]})
+    if message.state == "waiting" and not held and check.needs_approval:
+        check_may_approve(principal, change.user_id, check.approver_department_id)
+    link = await session.get(IdeaLink, message.link_id) if message.link_id else None
+    if link is None or not (link.uri and link.account_id):
+        raise Refused(field="message", msgid="This came from somewhere Regie cannot answer: answer the author by hand.")
     message.text = body
     await send(session, settings, pm, idea, change, link, message)
     await record_audit(session, principal, "cocreation.loop_reply_approved", subject=idea,

@@ -28,6 +28,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from core.plugins.api import (
     N_,
+    Capability,
     ChannelError,
     Customer,
     DomainEvent,
@@ -49,6 +50,7 @@ from core.plugins.api import (
     update_progress,
     utcnow,
 )
+from plugins.cocreation.approval import approval_detail
 from plugins.cocreation.models import (
     LOOP_MEANINGS,
     MEANINGS,
@@ -312,8 +314,8 @@ async def policy_hold(session: AsyncSession, text: str, author_id: UUID | None) 
                                 department_id=await owning_department(session, "cocreation"), author_id=author_id)
     if check.problems:
         return "\n".join(problem.render(LANG) for _field, problem in check.problems)
-    if check.needs_approval:
-        return "approval:" + (check.reason or "org_model")
+    if check.needs_approval:  # who may approve is kept with it (see `approval_of`)
+        return approval_detail(check.reason, check.approver_department_id)
     return ""
 
 
@@ -326,7 +328,9 @@ async def send(session: AsyncSession, settings: Any, pm: Any, idea: Idea, change
         parent = PostRef.from_uri(link.uri)
         account_id = UUID(link.account_id)
         async with open_channel(session, settings, account_id) as (connector, connection):
-            ref = await connector.find(connection, key) or await connector.publish(
+            # a network that cannot look a post up by its key is simply posted to (find would raise Unsupported)
+            found = await connector.find(connection, key) if Capability.find in connector.capabilities else None
+            ref = found or await connector.publish(
                 connection, PostDraft(text=message.text, key=key, reply_to=parent, lang=LANG))
     except (ChannelError, ValueError) as exc:
         message.state = "failed"

@@ -113,12 +113,9 @@ async def retention(session: AsyncSession, cutoff: datetime, mode: str) -> dict[
 async def erase_subject(session: AsyncSession, subject: ErasureSubject) -> dict[str, int]:
     if subject.kind != "author" or not (subject.handle or "").strip():
         return {}
-    if subject.platform == "email" or (subject.platform == "" and "@" in subject.handle.strip(" @")):
-        counts = await _erase_customer(session, subject.handle.strip().casefold())
-        if subject.platform == "email":
-            return counts
-    else:
-        counts = {}
+    if subject.platform == "email":  # as the core's erasure: only an author named by e-mail is a customer
+        return await _erase_customer(session, subject.handle.strip().casefold())
+    counts: dict[str, int] = {}
     handle = normal_handle(subject.handle)
     if not handle:
         return counts

@@ -20,15 +20,18 @@ from core.plugins.api import (
     Msg,
     NotFound,
     Refused,
+    check_outward,
     clean_choice,
     clean_text,
     gettext_for,
     member_choices,
+    owning_department,
     record_audit,
     send_mail,
     utcnow,
 )
 from plugins.cocreation import ideas
+from plugins.cocreation.approval import check_may_approve
 from plugins.cocreation.models import Comment, Flag, Follower, Idea, IdeaLink, Vote
 from plugins.cocreation.settings import board_settings
 
@@ -42,8 +45,6 @@ NOTE_MAX = 1000
 
 async def idea_of(session: AsyncSession, number: int) -> Idea:
     """The idea with this number; a number no idea can have (beyond the column's range) is simply not found."""
-    if not 0 < number < 2**31:
-        raise NotFound()
     return await ideas.idea_by_number(session, number)
 
 
@@ -195,6 +196,9 @@ async def moderate_idea(session: AsyncSession, principal: Any, idea: Idea, decis
 
 async def moderate_comment(session: AsyncSession, principal: Any, comment_id: UUID, decision: str,
                            values: dict[str, Any]) -> Comment:
+    """Publish or reject a waiting comment. An official one (by staff, `user_id`) waits for a colleague's
+    approval: never its author, only the approving department the policy names or who configures the plugin;
+    once published it is the idea's first response if none came before."""
     decision = clean_choice(decision, "decision", ("approve", "reject"))
     note = _note(values)
     comment = await session.get(Comment, comment_id)
@@ -202,11 +206,19 @@ async def moderate_comment(session: AsyncSession, principal: Any, comment_id: UU
         raise NotFound()
     if comment.status != "pending":
         raise Refused(field="__all__", msgid="This is no longer waiting for moderation.")
+    if comment.user_id is not None:
+        check = await check_outward(session, comment.body, channel="board",
+                                    department_id=await owning_department(session, "cocreation"),
+                                    author_id=comment.user_id, with_signoff=False)
+        check_may_approve(principal, comment.user_id, check.approver_department_id)
     comment.status = "published" if decision == "approve" else "rejected"
     if decision == "approve":
         await session.execute(update(Idea).where(Idea.id == comment.idea_id)
                               .values(comment_count=Idea.comment_count + 1)
                               .execution_options(synchronize_session=False))
+        if comment.user_id is not None:
+            await session.execute(update(Idea).where(Idea.id == comment.idea_id, Idea.first_response_at.is_(None))
+                                  .values(first_response_at=utcnow()).execution_options(synchronize_session=False))
     await record_audit(session, principal, "cocreation.comment_approved" if decision == "approve"
                        else "cocreation.comment_rejected",
                        subject=comment, reason=note, summary=Msg("Comment moderated"),
@@ -242,14 +254,24 @@ async def resolve_flag(session: AsyncSession, principal: Any, flag_id: UUID, val
 
 async def block_customer(session: AsyncSession, principal: Any, customer_id: UUID, *, blocked: bool = True,
                          values: dict[str, Any] | None = None) -> Customer:
-    """Block (or unblock) a customer on every public page of the tenant (the core's customer identity)."""
+    """Block (or unblock) a customer on every public page of the tenant (the core's customer identity). Blocking
+    rejects the ideas and comments the customer still has waiting for moderation (nothing of theirs is published
+    afterwards by accident)."""
     note = _note(values or {})
     customer = await session.get(Customer, customer_id)
     if customer is None:
         raise NotFound()
     customer.is_blocked = blocked
+    rejected = {"ideas": 0, "comments": 0}
+    if blocked:
+        for key, model in (("ideas", Idea), ("comments", Comment)):
+            result: Any = await session.execute(
+                update(model).where(model.customer_id == customer.id, model.status == "pending")
+                .values(status="rejected").execution_options(synchronize_session="fetch"))
+            rejected[key] = int(result.rowcount or 0)
     await record_audit(session, principal, "cocreation.customer_blocked" if blocked else
                        "cocreation.customer_unblocked", subject=customer, reason=note,
                        summary=Msg("Customer blocked") if blocked else Msg("Customer unblocked"),
-                       data={"customer_id": str(customer.id)})
+                       data={"customer_id": str(customer.id), "ideas_rejected": rejected["ideas"],
+                             "comments_rejected": rejected["comments"]})
     return customer

@@ -373,6 +373,21 @@ async def test_erasure_of_a_customer(app, world: World, sessionmaker) -> None:
         "loop_messages_pseudonymised": 0}
 
 
+async def test_erasure_of_a_handle_on_any_platform_leaves_customers_alone(app, world: World, sessionmaker) -> None:
+    """Only an author named by e-mail (platform "email") is a customer, as in the core's erasure: a handle that
+    merely holds an "@" on any platform is a network handle."""
+    await _privacy_data(sessionmaker, world.a)
+    before = await _idea_counts(sessionmaker, world.a)
+    counts = await _ctx_run(app, sessionmaker, world.a, lambda ctx: hooks.erase_subject(
+        ctx, ErasureSubject(kind="author", platform="", handle="c0@example.org")), commit=True)
+    assert "votes_deleted" not in counts and "ideas_pseudonymised" not in counts
+    assert await _idea_counts(sessionmaker, world.a) == before
+    with tenant_scope(world.a.id):
+        async with sessionmaker() as session:
+            assert (await session.scalars(select(LoopMessage))).one().recipient == "c0@example.org"
+            assert await session.scalar(select(func.count()).select_from(Vote)) == 4
+
+
 # --- demo -----------------------------------------------------------------------------------------------------
 
 async def test_demo_seeding_twice_adds_nothing(app, world: World, sessionmaker) -> None:

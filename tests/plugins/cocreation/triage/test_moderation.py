@@ -81,3 +81,30 @@ async def test_a_viewer_cannot_moderate(client, cc, sessionmaker):
     assert (await client.get(f"{STAFF}moderation/")).status_code == 403
     assert (await post_form(client, f"{STAFF}moderation/ideas/{idea.number}/approve")).status_code == 403
     assert (await get(sessionmaker, a, Idea, idea.id)).status == "pending"
+
+
+async def test_blocking_a_customer_rejects_what_they_have_waiting(client, cc, sessionmaker):
+    a = cc.a
+    spammer = await add_customer(sessionmaker, a, "spam2@example.org", "Spammer")
+    other = await add_customer(sessionmaker, a, "fine@example.org", "Fine")
+    waiting = await add_idea(sessionmaker, a, "Koop nu", status="pending", customer_id=spammer.id)
+    shown = await add_idea(sessionmaker, a, "Eerder idee", customer_id=spammer.id)
+    theirs = await add_idea(sessionmaker, a, "Van een ander", status="pending", customer_id=other.id)
+    pending = Comment(idea_id=shown.id, customer_id=spammer.id, body="Koop!", status="pending", author_name="S")
+    published = Comment(idea_id=shown.id, customer_id=spammer.id, body="Eens", status="published", author_name="S")
+    fine = Comment(idea_id=shown.id, customer_id=other.id, body="Ook eens", status="pending", author_name="F")
+    await add_rows(sessionmaker, a, pending, published, fine)
+    await login_as(client, a, "regie")
+    response = await post_form(client, f"{STAFF}moderation/customers/{spammer.id}/block", {"note": "spam"},
+                               follow_redirects=False)
+    assert response.status_code == 303
+    assert (await get(sessionmaker, a, Idea, waiting.id)).status == "rejected"
+    assert (await get(sessionmaker, a, Comment, pending.id)).status == "rejected"
+    assert (await get(sessionmaker, a, Idea, shown.id)).status == "published"  # what was published stays
+    assert (await get(sessionmaker, a, Comment, published.id)).status == "published"
+    assert (await get(sessionmaker, a, Idea, theirs.id)).status == "pending"  # another customer's is untouched
+    assert (await get(sessionmaker, a, Comment, fine.id)).status == "pending"
+    [entry] = await audits(sessionmaker, a, "cocreation.customer_blocked")
+    assert (entry.data["ideas_rejected"], entry.data["comments_rejected"]) == (1, 1)
+    page = await client.get(f"{STAFF}moderation/")
+    assert "Koop nu" not in page.text and "Van een ander" in page.text
