@@ -83,9 +83,13 @@ class Page:
                                total_exact=self.total_exact, has_next=self.has_next))
 
 
+MAX_PAGE = 1_000_000
+"""No list goes further: a larger page number from the address bar would overflow the database's OFFSET."""
+
+
 def page_number(value: Any) -> int:
     try:
-        return max(1, int(value or 1))
+        return min(MAX_PAGE, max(1, int(value or 1)))
     except (TypeError, ValueError):
         return 1
 

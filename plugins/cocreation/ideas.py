@@ -253,8 +253,15 @@ async def create_idea(session: AsyncSession, values: dict[str, Any], *, lang: st
     return idea
 
 
+MAX_NUMBER = 2**31 - 1
+"""The largest idea number the column holds (a 32-bit integer on PostgreSQL)."""
+
+
 async def idea_by_number(session: AsyncSession, number: int) -> Idea:
-    """The tenant's idea with this number (any status: callers decide who may see it)."""
+    """The tenant's idea with this number (any status: callers decide who may see it). A number outside the
+    column's range is simply not found (PostgreSQL would refuse to compare it)."""
+    if not 0 < number <= MAX_NUMBER:
+        raise NotFound()
     found = await session.scalar(select(Idea).where(Idea.number == number))
     if found is None:
         raise NotFound()

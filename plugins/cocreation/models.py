@@ -19,7 +19,7 @@ from advanced_alchemy.types import GUID
 from sqlalchemy import JSON, Boolean, DateTime, ForeignKey, Index, Integer, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
-from core.plugins.api import N_, Base, TenantScoped, count_changes
+from core.plugins.api import N_, Base, TenantScoped
 
 MEANINGS: dict[str, str] = {
     "new": N_("new"), "review": N_("under review"), "planned": N_("planned"), "progress": N_("in development"),
@@ -80,8 +80,6 @@ class CocreationSettings(TenantScoped, Base):
     """How long another Groundswell function must have been active before cocreation may start."""
     idea_counter: Mapped[int] = mapped_column(Integer, default=0)
     """The last idea number given out (raised by one `UPDATE ... RETURNING`, so two posts never share one)."""
-    board_version: Mapped[int] = mapped_column(Integer, default=0)
-    """Raised with every change to ideas (a change counter): the board's cached front page keys on it."""
     figures: Mapped[dict] = mapped_column(JSON, default=dict)
     """What the dashboard widgets show (ideas this month, ideas per stage, top ideas), stored by the job
     `cocreation.figures` so a view of the dashboard counts nothing."""
@@ -138,6 +136,8 @@ class Idea(TenantScoped, Base):
         UniqueConstraint("tenant_id", "number", name="uq_cocreation_idea_number"),
         Index("ix_cocreation_idea_top", "tenant_id", "status", "vote_count", "created_at"),  # "most votes"
         Index("ix_cocreation_idea_recent", "tenant_id", "status", "created_at"),  # "newest"
+        Index("ix_cocreation_idea_changed", "tenant_id", "status", "stage_changed_at", "created_at"),
+        Index("ix_cocreation_idea_client", "tenant_id", "client_ip", "created_at"),  # rate limits
         Index("ix_cocreation_idea_stage", "tenant_id", "status", "stage_key", "vote_count", "created_at"),
         Index("ix_cocreation_idea_category", "tenant_id", "status", "category_id", "vote_count", "created_at"),
         Index("ix_cocreation_idea_campaign", "tenant_id", "campaign_id", "vote_count"),
@@ -226,7 +226,9 @@ class Follower(TenantScoped, Base):
 class Comment(TenantScoped, Base):
     __tablename__ = "cocreation_comment"
     __table_args__ = (Index("ix_cocreation_comment_idea", "tenant_id", "idea_id", "created_at"),
-                      Index("ix_cocreation_comment_status", "tenant_id", "status", "created_at"))
+                      Index("ix_cocreation_comment_status", "tenant_id", "status", "created_at"),
+                      Index("ix_cocreation_comment_customer", "tenant_id", "customer_id", "created_at"),
+                      Index("ix_cocreation_comment_client", "tenant_id", "client_ip", "created_at"))
 
     idea_id: Mapped[UUID] = mapped_column(GUID, ForeignKey("cocreation_idea.id", ondelete="CASCADE"))
     customer_id: Mapped[UUID | None] = mapped_column(GUID, ForeignKey("customer.id", ondelete="SET NULL"),
@@ -331,5 +333,3 @@ class LoopMessage(TenantScoped, Base):
     sent_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
     post_uri: Mapped[str] = mapped_column(String(500), default="")
 
-
-count_changes(Idea, CocreationSettings.board_version)

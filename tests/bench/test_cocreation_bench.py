@@ -164,6 +164,7 @@ async def test_board_pages_with_50k_ideas_and_1m_votes(app: Any, sessionmaker: A
     pages = {
         "front page, most votes": BOARD,
         "front page, newest": f"{BOARD}?order=new",
+        "front page, recently changed": f"{BOARD}?order=recent",
         "front page, one stage": f"{BOARD}?stage={seeded['stage']}",
         "front page, one category": f"{BOARD}?category={seeded['category_id']}",
         "front page, page 50": f"{BOARD}?page=50",

@@ -27,6 +27,8 @@ from core.plugins.api import (
     principal_of,
     user_names,
 )
+from plugins.cocreation.approval import APPROVE_RULE
+from plugins.cocreation.ideas import SPAM_REASONS as SPAM_LABELS
 from plugins.cocreation.models import (
     MEANINGS,
     MODERATION_MODES,
@@ -181,6 +183,7 @@ async def _moderation(request: Request[Any, Any, Any], db: AsyncSession, slug: s
     customers = {c.id: c for c in (await db.scalars(select(Customer).where(Customer.id.in_(customer_ids))))
                  } if customer_ids else {}
     return page(request, "cocreation/triage/moderation.html", status_code=status, ideas=ideas, comments=comments,
+                spam_labels=SPAM_LABELS,
                 flags=flags, ideas_by_id=ideas_by_id, flagged_comments=flagged_comments, customers=customers,
                 errors=errors or {})
 
@@ -207,7 +210,8 @@ async def moderate_idea(request: Request[Any, Any, Any], db: AsyncSession, slug:
                                                                      dict(data)))
 
 
-@post("/moderation/comments/{comment_id:uuid}/{decision:str}", opt=WORK)
+@post("/moderation/comments/{comment_id:uuid}/{decision:str}",
+      opt={**WORK, "rule": "an official comment: " + APPROVE_RULE})
 async def moderate_comment(request: Request[Any, Any, Any], db: AsyncSession, slug: str, comment_id: UUID,
                            decision: str, data: Form) -> Any:
     return await _moderated(request, db, slug, service.moderate_comment(db, principal_of(request), comment_id,

@@ -227,6 +227,8 @@ async def set_category_active(session: AsyncSession, principal: Any, category_id
 
 # --- campaigns ----------------------------------------------------------------------------------------------
 
+LAST_YEAR = 9999
+"""A campaign ends before this year (its end is stored as the next midnight, which must still be a date)."""
 CAMPAIGN_FIELDS = ("title", "slug", "question", "starts_on", "ends_on", "results")
 
 
@@ -258,6 +260,8 @@ async def save_campaign(session: AsyncSession, principal: Any, values: dict[str,
     ends: date | None = errors.clean(clean_date, values.get("ends_on"), "ends_on")
     if starts is not None and ends is not None and ends < starts:
         errors.add("ends_on", "The end comes on or after the start.")
+    elif ends is not None and ends.year >= LAST_YEAR:
+        errors.add("ends_on", "Choose a date before {year}.", year=LAST_YEAR)
     errors.raise_if_any()
     assert starts is not None and ends is not None
     new = campaign is None

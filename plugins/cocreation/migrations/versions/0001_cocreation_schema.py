@@ -52,7 +52,6 @@ def upgrade() -> None:
     sa.Column('vote_threshold', sa.Integer(), nullable=False),
     sa.Column('prerequisite_weeks', sa.Integer(), nullable=False),
     sa.Column('idea_counter', sa.Integer(), nullable=False),
-    sa.Column('board_version', sa.Integer(), nullable=False),
     sa.Column('figures', sa.JSON(), nullable=False),
     sa.Column('figures_at', sa.DateTime(timezone=True), nullable=True),
     sa.Column('tenant_id', GUID, nullable=False),
@@ -160,6 +159,10 @@ def upgrade() -> None:
     )
     op.create_index('ix_cocreation_idea_campaign', 'cocreation_idea', ['tenant_id', 'campaign_id', 'vote_count'], unique=False)
     op.create_index('ix_cocreation_idea_customer', 'cocreation_idea', ['tenant_id', 'customer_id'], unique=False)
+    op.create_index('ix_cocreation_idea_changed', 'cocreation_idea', ['tenant_id', 'status', 'stage_changed_at',
+                                                                      'created_at'], unique=False)
+    op.create_index('ix_cocreation_idea_client', 'cocreation_idea', ['tenant_id', 'client_ip', 'created_at'],
+                    unique=False)
     op.create_index('ix_cocreation_idea_recent', 'cocreation_idea', ['tenant_id', 'status', 'created_at'], unique=False)
     op.create_index('ix_cocreation_idea_response', 'cocreation_idea', ['tenant_id', 'first_response_at'], unique=False)
     op.create_index('ix_cocreation_idea_stage', 'cocreation_idea', ['tenant_id', 'status', 'stage_key', 'vote_count',
@@ -241,6 +244,10 @@ def upgrade() -> None:
     )
     op.create_index('ix_cocreation_comment_idea', 'cocreation_comment', ['tenant_id', 'idea_id', 'created_at'], unique=False)
     op.create_index('ix_cocreation_comment_status', 'cocreation_comment', ['tenant_id', 'status', 'created_at'], unique=False)
+    op.create_index('ix_cocreation_comment_customer', 'cocreation_comment', ['tenant_id', 'customer_id', 'created_at'],
+                    unique=False)
+    op.create_index('ix_cocreation_comment_client', 'cocreation_comment', ['tenant_id', 'client_ip', 'created_at'],
+                    unique=False)
     op.create_index(op.f('ix_cocreation_comment_tenant_id'), 'cocreation_comment', ['tenant_id'], unique=False)
     op.create_table('cocreation_flag',
     sa.Column('id', GUID, nullable=False),

@@ -490,3 +490,17 @@ async def test_campaign_page_takes_ideas_while_running_and_shows_results_after(
     late = await post_idea(client, "Te laat voor de zomer", campaign_id=str(ended.id))
     assert late.status_code == 422
     assert (await client.get(f"{BOARD}campaigns/bestaat-niet")).status_code == 404
+
+
+async def test_numbers_from_the_address_bar_beyond_any_idea_or_page_are_not_errors(cc: World, client: Any,
+                                                                                    sessionmaker: Any) -> None:
+    await add_idea(sessionmaker, cc.a, "Donkere modus in de app")
+    for number in (0, 2**31, 2**63, 10**30):
+        response = await client.get(f"{BOARD}ideas/{number}")
+        assert response.status_code == 404, (number, response.status_code)
+        vote = await post_form(client, f"{BOARD}ideas/{number}/vote", {})
+        assert vote.status_code < 500, (number, vote.status_code)  # not signed in: the sign-in page
+    for query in ("?page=99999999999999999999", "?q=donkere&page=99999999999999999999",
+                  "?stage=new&page=10000000"):
+        response = await client.get(f"{BOARD}{query}")
+        assert response.status_code == 200 and "Donkere modus" in response.text, (query, response.status_code)

@@ -149,7 +149,7 @@ async def test_campaigns_with_counts_and_results(client, cc, sessionmaker):
             "starts_on": "2026-01-01", "ends_on": "2026-03-31", "results": ""}
     for bad, text in (({"title": "ab"}, "minstens 3"), ({"slug": "X"}, "kleine letters"),
                       ({"starts_on": "morgen"}, "2026-01-31"), ({"ends_on": "2025-12-31"}, "op of na het begin"),
-                      ({"question": "x" * 2001}, "2000")):
+                      ({"question": "x" * 2001}, "2000"), ({"ends_on": "9999-12-31"}, "vóór 9999")):
         response = await post_form(client, f"{STAFF}campaigns/new", {**good, **bad})
         assert response.status_code == 422 and text in response.text, (bad, response.text[-1500:])
     assert await count(sessionmaker, a, Campaign) == 0
