@@ -18,7 +18,7 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from core.activation.models import ActivationStatus, PluginActivation, PrerequisiteOverride
+from core.activation.models import PluginActivation, PrerequisiteOverride
 from core.audit.service import record
 from core.errors import DomainError, Refused
 from core.measurement.models import Target
@@ -39,11 +39,13 @@ async def track_records(session: AsyncSession, pm: Any = None, exclude: str = ""
     from core.measurement.targets import aggregation_for, compute, direction_for, newest_targets
 
     today = today or datetime.now(UTC).date()
-    rows = (await session.scalars(select(PluginActivation).where(
-        PluginActivation.status == ActivationStatus.active.value, PluginActivation.plugin != exclude)
-        .order_by(PluginActivation.plugin))).all()
-    if not rows:
+    from core.plugins.host import activations
+
+    active = sorted(name for name in (await activations(session)).departments if name != exclude)
+    if not active:  # which plugins are active is the request's one answer; only their moments are read here
         return []
+    rows = (await session.scalars(select(PluginActivation).where(PluginActivation.plugin.in_(active))
+                                  .order_by(PluginActivation.plugin))).all()
     declared = plugin_kpis(pm)
     infos = {info.name: info for info in pm.infos} if pm is not None else {}
 

@@ -282,8 +282,9 @@ async def _insert(session: AsyncSession, mapper: Mapper[Any], rows: list[dict[st
                    for name, value in row.items() if name in by_name}
         refs = {by_name[c]: decoded.pop(by_name[c]) for c in self_refs if decoded.get(by_name[c]) is not None}
         values.append(decoded)
-        if refs:
-            later.append((decoded["id"], refs))
+        if refs:  # the stored moment of the last change stays as exported (the update would stamp it anew)
+            later.append((decoded["id"], {**refs, **({"updated_at": decoded["updated_at"]}
+                                                     if decoded.get("updated_at") is not None else {})}))
     cls = mapper.class_
     for start in range(0, len(values), 500):
         await session.execute(insert(cls), values[start:start + 500])

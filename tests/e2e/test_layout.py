@@ -137,7 +137,8 @@ def test_the_navigation_is_grouped_by_area_with_the_current_area_open(
         links: [...d.querySelectorAll('a')].map(a => a.getAttribute('href'))}))""")
     areas = [g["area"] for g in groups]
     assert areas[:2] == ["organisation", "measurement"] and areas[-1] == "administration", areas
-    assert {g["plugin"] for g in groups if g["area"] == "plugins"} == {"energizing", "monitoring", "talking", "webcare"}
+    plugins = {g["plugin"] for g in groups if g["area"] == "plugins"}
+    assert plugins == {"cocreation", "energizing", "monitoring", "talking", "webcare"}
     assert [g["area"] for g in groups if g["open"]] == ["measurement"], "only the current area is open"
     by_area = {(g["area"], g["plugin"]): g["links"] for g in groups}
     assert "/t/vitaal/dashboard/" in by_area[("measurement", "")]
