@@ -15,7 +15,7 @@ from collections import defaultdict
 from datetime import UTC, date, datetime
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from core.activation.models import PluginActivation, PrerequisiteOverride
@@ -132,10 +132,12 @@ async def withdraw(session: AsyncSession, principal: Any, pm: Any, plugin: str, 
     row = await standing(session, plugin)
     if row is None:
         raise Refused(field="__all__", msgid="The prerequisite of {plugin} is not overridden.", plugin=label)
-    row.withdrawn_at = datetime.now(UTC)
-    row.withdrawn_by_id = principal.user_id
-    row.withdraw_reason = reason
-    await session.flush()
+    # every standing one: two overrides made at the same moment must not leave one standing after this
+    await session.execute(update(PrerequisiteOverride).where(
+        PrerequisiteOverride.plugin == plugin, PrerequisiteOverride.withdrawn_at.is_(None))
+        .values(withdrawn_at=datetime.now(UTC), withdrawn_by_id=principal.user_id, withdraw_reason=reason)
+        .execution_options(synchronize_session=False))
+    await session.refresh(row)
     await record(session, principal, "plugin.prerequisite_override_withdrawn", subject=row, summary=plugin,
                  reason=reason, data={"plugin": plugin})
     return row

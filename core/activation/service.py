@@ -112,7 +112,8 @@ async def fire_events(session: AsyncSession, tenant: Tenant, pm: Any, events: li
     listeners = sorted({pm.name_of(impl.plugin) for impl in pm.hook("regie_events", names).get_hookimpls()})
     if not listeners:
         return 0
-    ctx = hook_context(session, tenant, lang, user_id)
+    # a listener may announce what it did in turn, and write links with the site's address
+    ctx = hook_context(session, tenant, lang, user_id, pm=pm, settings=getattr(pm, "settings", None))
     what = f"{len(events)} x {events[0].name}"
     for name in listeners:  # "": the listeners that are no plugin (tests), together
         await notify(session, pm.hook("regie_events", {name}), f"{what} ({name})", ctx=ctx, events=events)

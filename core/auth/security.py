@@ -7,6 +7,7 @@ It ends when the user's epoch moved on (role change, password reset, "sign out e
 
 from __future__ import annotations
 
+import ipaddress
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -75,6 +76,21 @@ def session_valid(raw: dict[str, Any], user: Any, settings: Any) -> bool:
     if now - as_utc(seen) >= SEEN_EVERY:
         raw["seen"] = now.isoformat()
     return True
+
+
+def client_network(connection: ASGIConnection[Any, Any, Any, Any]) -> str:
+    """What a public form's rate limit counts by: the client's IPv4 address, or the /64 network of an IPv6 one
+    (one home or server holds a whole /64, so counting single IPv6 addresses lets it rotate past any limit)."""
+    address = client_address(connection)
+    try:
+        ip = ipaddress.ip_address(address)
+    except ValueError:
+        return address
+    if isinstance(ip, ipaddress.IPv6Address):
+        if ip.ipv4_mapped is not None:
+            return str(ip.ipv4_mapped)
+        return str(ipaddress.ip_network(f"{ip}/64", strict=False))
+    return str(ip)
 
 
 def client_address(connection: ASGIConnection[Any, Any, Any, Any]) -> str:

@@ -18,6 +18,7 @@ from typing import Any
 from uuid import UUID
 
 from sqlalchemy import delete, func, select, update
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from core.customers.models import Customer, CustomerLogin
@@ -77,9 +78,7 @@ async def request_link(session: AsyncSession, values: dict[str, Any], *, client_
         raise RateLimited(field="email", msgid="Too many sign-in links from your network. Try again later.")
     customer = await session.scalar(select(Customer).where(Customer.email == email))
     if customer is None:
-        customer = Customer(email=email, display_name=name or email.split("@", 1)[0][:80])
-        session.add(customer)
-        await session.flush()
+        customer = await _new_customer(session, email, name or email.split("@", 1)[0][:80])
     token = secrets.token_urlsafe(32)
     session.add(CustomerLogin(customer_id=customer.id, token_digest=digest(token), client_ip=client_ip[:45],
                               expires_at=now + timedelta(minutes=LINK_MINUTES)))
@@ -92,6 +91,21 @@ async def request_link(session: AsyncSession, values: dict[str, Any], *, client_
              minutes=LINK_MINUTES, place=place, link=link_base + token, tenant=tenant_name)
     send_mail(session, email, _("Sign in to {place}", place=place), text)
     return customer
+
+
+async def _new_customer(session: AsyncSession, email: str, name: str) -> Customer:
+    """The record of a new address; two first requests at the same moment make one (the second finds it)."""
+    try:
+        async with session.begin_nested():
+            customer = Customer(email=email, display_name=name)
+            session.add(customer)
+            await session.flush()
+        return customer
+    except IntegrityError:
+        found = await session.scalar(select(Customer).where(Customer.email == email))
+        if found is None:
+            raise
+        return found
 
 
 async def open_link(session: AsyncSession, token: str) -> CustomerLogin | None:

@@ -18,6 +18,7 @@ from core.accounts.activity import record_post as record_account_post
 from core.activation.service import fire_events, owning_department
 from core.audit.service import record as record_audit
 from core.auth.sealing import SealError, seal, unseal
+from core.auth.security import client_network
 from core.channels.connector import (
     Capability,
     ChannelConnector,
@@ -51,6 +52,7 @@ from core.customers.signin import current_customer, end_customer_session, start_
 from core.customers.signin import open_link as open_customer_link
 from core.customers.signin import request_link as request_customer_link
 from core.customers.signin import use_link as use_customer_link
+from core.customers.spam import SPAM_SIGNALS, moderated_status, recent_texts, spam_signals
 from core.db.base import Base, TenantScoped, as_utc, utcnow
 from core.db.bulk import bulk_insert
 from core.db.changes import count_changes, next_value
@@ -92,6 +94,7 @@ from core.plugins.lookups import (
     normal_handle,
     organisation_names,
     outward_accounts,
+    public_names,
     registered_handles,
     starting_point_objectives,
     user_names,
@@ -168,8 +171,10 @@ __all__ = [
     "format_number", "page_number", "PageInfo", "paginate", "permission_check", "PermissionDenied", "PluginInfo",
     "principal_of",
     "published_tone_rules",
+    "SPAM_SIGNALS", "spam_signals", "moderated_status", "recent_texts",
     "record_audit",
-    "Refused", "registered_handles", "run_named_job", "send_mail", "Series", "start_progress", "tenant_of",
+    "client_network", "public_names", "Refused", "registered_handles",
+    "run_named_job", "send_mail", "Series", "start_progress", "tenant_of",
     "tenant_scope",
     "TenantScoped", "update_progress", "user_names", "utcnow",
     "OutwardAccount", "outward_accounts", "starting_point_objectives",

@@ -164,6 +164,9 @@ class PluginHost:
         """id(plugin object) → its name; listeners are absent."""
         self._callers: dict[tuple[str, frozenset[str] | None], HookCaller] = {}
         self._kpis: dict[str, tuple[str, KpiDefinition]] | None = None
+        self.settings: Any = None
+        """The app's settings once an app holds this host (`create_app`): hooks called outside a request get them
+        in `HookContext.settings` (an event listener writing a link needs the site's address)."""
         if entry_points:
             self._pm.load_setuptools_entrypoints("regie")
             for name, plugin in self._pm.list_name_plugin():

@@ -31,6 +31,16 @@ async def user_names(session: AsyncSession, ids: Iterable[Any]) -> dict[UUID, st
     return {i: name or email for i, name, email in rows.all()}
 
 
+async def public_names(session: AsyncSession, ids: Iterable[Any]) -> dict[UUID, str]:
+    """The names staff chose to show, for pages the public reads (an official answer): never an e-mail address;
+    a person without a name is left out, and the page names the organisation instead."""
+    wanted = {i for i in ids if i}
+    if not wanted:
+        return {}
+    rows = await session.execute(select(User.id, User.name).where(User.id.in_(wanted)))
+    return {i: name.strip() for i, name in rows.all() if name and name.strip()}
+
+
 async def registered_handles(session: AsyncSession, *, every_state: bool = False) -> set[str]:
     """The handles of the accounts the organisation holds (claimed, active, dormant or to close), lower-cased
     without a leading '@', to recognise its own accounts among mention authors; `every_state` adds those still

@@ -53,6 +53,7 @@ def create_app(settings: Settings | None = None, extra_plugins: list[Any] | None
     engine = make_engine(settings)
     sessionmaker = make_sessionmaker(engine)
     pm = PluginHost(extra_plugins or ())  # refuses a plugin written for another contract version
+    pm.settings = settings
     broker = install_broker(settings)
     declare_plugin_jobs(broker, settings, pm)
     install_after_commit_relay(sessionmaker)

@@ -4,10 +4,13 @@ names (or by whoever configures the plugin)."""
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Any
 from uuid import UUID
 
-from core.plugins.api import PermissionDenied, permission_check
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from core.plugins.api import PermissionDenied, department_choices, permission_check
 
 APPROVE_RULE = "only the approving department the policy names (or who configures cocreation), never the author"
 """The rule in words, declared on the routes that approve (`opt["rule"]`) for the authorisation page."""
@@ -53,3 +56,34 @@ def approval_of(detail: str) -> tuple[bool, UUID | None]:
         return True, UUID(parts[2]) if len(parts) > 2 and parts[2] else None
     except ValueError:
         return True, None
+
+
+@dataclass(frozen=True)
+class Waiting:
+    """Why someone sees no approve button on a held text: who must approve it, and whether they wrote it."""
+
+    department: str
+    """The approving department's name ("" when none is named: whoever configures co-creation approves)."""
+    own: bool
+    """The viewer wrote it (or made the change that triggered it): four eyes leave it to someone else."""
+
+
+async def approval_view(session: AsyncSession, principal: Any,
+                        held: list[tuple[UUID, UUID | None, UUID | None]]) -> tuple[set[UUID], dict[UUID, Waiting]]:
+    """For a page of held texts (id, author, approving department): the ids this person may approve, and for the
+    others who must. Decided here once per page, so a template shows an approve form only where the POST would
+    accept it; one query for the department names, none per row."""
+    approvable: set[UUID] = set()
+    refused: list[tuple[UUID, UUID | None, UUID | None]] = []
+    for item_id, author_id, department_id in held:
+        if may_approve(principal, author_id, department_id):
+            approvable.add(item_id)
+        else:
+            refused.append((item_id, author_id, department_id))
+    if not refused:
+        return approvable, {}
+    names = dict(await department_choices(session))
+    user_id = getattr(principal, "user_id", None)
+    return approvable, {item_id: Waiting(department=str(names.get(department_id, "")) if department_id else "",
+                                         own=author_id is not None and author_id == user_id)
+                        for item_id, author_id, department_id in refused}

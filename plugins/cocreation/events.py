@@ -16,6 +16,10 @@ EVENTS = (
                PayloadField("reason", "str", "the public reason given with the change"),
                PayloadField("case_ids", "list[str]", "ids of the webcare cases linked to the idea"),
                PayloadField("mention_ids", "list[str]", "ids of the mentions linked to the idea"),
+               PayloadField("question_ids", "list[str]", "ids of the webcare community questions linked to the "
+                            "idea (webcare answers their askers in the thread on planned, done or declined)"),
+               PayloadField("change_id", "str", "the stage change's id (UUID): the same for every delivery of "
+                            "one change, a key for a listener that must act once"),
                PayloadField("href", "str", "the idea's public page, from the site root"))),
     EventSpec("idea.loop_replied", "the author of something that led to an idea was answered about its stage "
               "change (the closed loop); webcare records it on the case",

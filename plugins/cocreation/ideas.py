@@ -21,7 +21,7 @@ from sqlalchemy import Select, column, func, literal, literal_column, or_, selec
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from core.plugins.api import (
-    N_,
+    SPAM_SIGNALS,
     Customer,
     CustomerRateLimited,
     DomainError,
@@ -31,11 +31,14 @@ from core.plugins.api import (
     Refused,
     clean_text,
     clean_uuid,
+    moderated_status,
     paginate,
     published_tone_rules,
     user_names,
     utcnow,
 )
+from core.plugins.api import recent_texts as recent_post_texts
+from core.plugins.api import spam_signals as customer_spam_signals
 from plugins.cocreation.models import Campaign, Category, Comment, Follower, Idea, IdeaTag
 from plugins.cocreation.settings import board_settings, first_stage, next_idea_number
 
@@ -46,18 +49,15 @@ IDEAS_PER_HOUR = 5
 """Ideas one customer may post in an hour."""
 IDEAS_PER_ADDRESS = 20
 """Ideas that may be posted from one client address in an hour (several customers behind one network)."""
-MAX_LINKS = 2
+SHOUT_MIN_LETTERS = 12
+"""Mostly capitals is shouting from this many letters in a field on (a short title may be an acronym)."""
 HONEYPOT = "website"
 """A form field people never see: a filled one is a robot, refused like bad input."""
 ORDERS = ("top", "new", "recent")
 SIMILAR_CANDIDATES = 200
 LINKED_SOURCES = ("mention", "case", "question")
-SPAM_REASONS: dict[str, str] = {
-    "links": N_("more than two links"), "shouting": N_("mostly capitals"), "duplicate": N_("posted before"),
-    "forbidden_words": N_("words the policy does not allow"),
-}
-"""Signal → what a moderator reads."""
-URL = re.compile(r"https?://|www\.", re.IGNORECASE)
+SPAM_REASONS = SPAM_SIGNALS
+"""Signal → what a moderator reads (the core's names, translated on both moderation pages)."""
 WORD = re.compile(r"\w+", re.UNICODE)
 FTS = table("cocreation_idea_fts", column("idea_id"), column("title"), column("description"))
 """SQLite's FTS5 table over ideas (kept current by triggers; not tenant-owned: always joined to the idea)."""
@@ -65,59 +65,24 @@ FTS = table("cocreation_idea_fts", column("idea_id"), column("title"), column("d
 
 # -- spam and moderation ---------------------------------------------------------------------------------------
 
-def _normal(value: str) -> str:
-    return " ".join(value.lower().split())
-
-
-def _shouts(value: str) -> bool:
-    letters = [c for c in value if c.isalpha()]
-    return len(letters) >= 12 and sum(c.isupper() for c in letters) / len(letters) > 0.7
-
-
 def spam_signals(parts: list[str], forbidden: list[str], recent_texts: list[str]) -> list[str]:
-    """Why a post looks like spam (empty: it does not): too many links, capitals, a text posted before, words
-    the policy does not allow. Shouting counts per field, so a title in capitals is not hidden by its body."""
-    joined = "\n".join(parts)
-    found = []
-    if len(URL.findall(joined)) > MAX_LINKS:
-        found.append("links")
-    if any(_shouts(part) for part in parts):
-        found.append("shouting")
-    recent = {_normal(t) for t in recent_texts} - {""}
-    if any(_normal(part) in recent for part in parts if part):
-        found.append("duplicate")
-    lowered = joined.lower()
-    if any(w and re.search(rf"\b{re.escape(str(w).lower())}\b", lowered) for w in forbidden):
-        found.append("forbidden_words")
-    return found
+    """The core's spam signals for an idea or a comment; an idea's title is short, so shouting counts from
+    `SHOUT_MIN_LETTERS` letters on."""
+    return customer_spam_signals(parts, forbidden, recent_texts, shout_min_letters=SHOUT_MIN_LETTERS)
 
 
 async def recent_texts(session: AsyncSession, customer_id: UUID) -> list[str]:
     """What the customer wrote in the last day (ideas and comments), to see a post repeated."""
-    since = utcnow() - timedelta(hours=24)
-    ideas = await session.execute(select(Idea.title, Idea.description).where(
-        Idea.customer_id == customer_id, Idea.created_at >= since).limit(50))
-    comments = await session.scalars(select(Comment.body).where(Comment.customer_id == customer_id,
-                                                                Comment.created_at >= since).limit(50))
-    return [value for row in ideas.all() for value in row] + list(comments)
-
-
-async def has_published_post(session: AsyncSession, customer_id: UUID) -> bool:
-    for model in (Idea, Comment):
-        if await session.scalar(select(model.id).where(model.customer_id == customer_id,
-                                                       model.status == "published").limit(1)):
-            return True
-    return False
+    return await recent_post_texts(session, customer_id, (Idea.title, Idea.description), (Comment.body,))
 
 
 async def initial_status(session: AsyncSession, customer: Customer, reasons: list[str]) -> str:
-    """`pending` or `published` for a customer's post: a spam signal always waits; else the tenant's mode."""
-    if reasons:
-        return "pending"
-    mode = (await board_settings(session)).moderation
-    if mode == "all" or (mode == "first_post" and not await has_published_post(session, customer.id)):
-        return "pending"
-    return "published"
+    """`pending` or `published` for a customer's post: a spam signal always waits; else the board's mode."""
+
+    async def mode() -> str:
+        return (await board_settings(session)).moderation
+
+    return await moderated_status(session, customer.id, reasons, mode, (Idea, Comment))
 
 
 def may_post(customer: Customer | None) -> Customer:

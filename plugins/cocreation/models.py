@@ -57,7 +57,8 @@ SOURCES: dict[str, str] = {
 LINK_KINDS: dict[str, str] = {"mention": N_("mention"), "case": N_("webcare case"),
                               "question": N_("community question")}
 LOOP_CHANNELS: dict[str, str] = {"email": N_("e-mail"), "network": N_("reply on the network"),
-                                 "case": N_("reply in the webcare case")}
+                                 "case": N_("reply in the webcare case"),
+                                 "community": N_("answer in the community question")}
 LOOP_STATES: dict[str, str] = {
     "sent": N_("sent"), "waiting": N_("waiting for approval"), "failed": N_("failed"), "skipped": N_("not sent"),
 }
@@ -323,13 +324,16 @@ class LoopMessage(TenantScoped, Base):
         GUID, ForeignKey("cocreation_stage_change.id", ondelete="CASCADE"))
     link_id: Mapped[UUID | None] = mapped_column(GUID, ForeignKey("cocreation_link.id", ondelete="SET NULL"),
                                                  nullable=True)
-    channel: Mapped[str] = mapped_column(String(8))
+    channel: Mapped[str] = mapped_column(String(12))
     recipient: Mapped[str] = mapped_column(String(254))
-    """An e-mail address, a handle on the network, or a case number; pseudonymised on erasure."""
+    """An e-mail address, a handle on the network, a case's author or a community question's asker;
+    pseudonymised on erasure."""
     text: Mapped[str] = mapped_column(Text, default="")
     state: Mapped[str] = mapped_column(String(8), default="waiting")
     detail: Mapped[str] = mapped_column(Text, default="")
     """Why it waits, failed or was not sent (the policy's finding, the network's error)."""
     sent_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
     post_uri: Mapped[str] = mapped_column(String(500), default="")
+    post_url: Mapped[str] = mapped_column(String(2000), default="")
+    """The sent reply's web address people can open (the loop panel links it); blanked with the recipient."""
 

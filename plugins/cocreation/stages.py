@@ -5,12 +5,14 @@ check first; the loop then tells everyone connected to the idea (`loop.tell.stag
 
 from __future__ import annotations
 
+from datetime import datetime
 from importlib import import_module
 from typing import Any
 from uuid import UUID
 
-from sqlalchemy import select
+from sqlalchemy import func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm.attributes import set_committed_value
 
 from core.plugins.api import DomainError, FieldErrors, Msg, Refused, check_outward, record_audit, utcnow
 from plugins.cocreation.models import Idea, Stage, StageChange
@@ -64,13 +66,11 @@ async def change_stage(session: AsyncSession, idea: Idea, to_key: str, reason: s
     errors.raise_if_any()
     assert stage is not None and text is not None
     now = utcnow()
-    change = StageChange(idea_id=idea.id, from_key=idea.stage_key, to_key=stage.key, to_meaning=stage.meaning,
+    from_key = idea.stage_key
+    await _move(session, idea, from_key, stage.key, now, answered=user_id is not None)
+    change = StageChange(idea_id=idea.id, from_key=from_key, to_key=stage.key, to_meaning=stage.meaning,
                          reason=text, user_id=user_id)
     session.add(change)
-    idea.stage_key = stage.key
-    idea.stage_changed_at = now
-    if user_id is not None and idea.first_response_at is None:
-        idea.first_response_at = now
     await session.flush()
     actor = principal if principal is not None else (_Person(user_id, str(user_id)) if user_id else THRESHOLD_ACTOR)
     await record_audit(session, actor, "cocreation.stage_changed", subject=idea, reason=text,
@@ -79,6 +79,23 @@ async def change_stage(session: AsyncSession, idea: Idea, to_key: str, reason: s
                              "meaning": stage.meaning, "lang": lang})
     await _tell(session, idea, change, pm)
     return change
+
+
+async def _move(session: AsyncSession, idea: Idea, from_key: str, to_key: str, now: datetime, *,
+                answered: bool) -> None:
+    """Move the idea only if it is still where this person saw it: two people deciding at once (or a double
+    submit, or a vote reaching the threshold meanwhile) move it once, and its people are told once. The other
+    gets 409 and looks again."""
+    values: dict[str, Any] = {"stage_key": to_key, "stage_changed_at": now}
+    if answered:  # a person's decision is the idea's first response, if nobody answered before
+        values["first_response_at"] = func.coalesce(Idea.first_response_at, now)
+    moved = (await session.execute(
+        update(Idea).where(Idea.id == idea.id, Idea.stage_key == from_key, Idea.status.in_(("pending", "published")))
+        .values(**values).returning(Idea.first_response_at).execution_options(synchronize_session=False))).first()
+    if moved is None:
+        raise Refused(field="stage", msgid="Someone changed this idea meanwhile: look again and decide.")
+    for name, value in (("stage_key", to_key), ("stage_changed_at", now), ("first_response_at", moved[0])):
+        set_committed_value(idea, name, value)
 
 
 async def _tell(session: AsyncSession, idea: Idea, change: StageChange, pm: Any) -> None:

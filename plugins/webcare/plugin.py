@@ -192,7 +192,8 @@ async def regie_banners(ctx: HookContext) -> list[Banner]:
 async def regie_events(ctx: HookContext, events: list[DomainEvent]) -> None:
     """`mention.received` batches → cases where a routing rule matches (see `cases.intake`); `nps.case_requested`
     → a case per detractor's answer (see `cases.nps`); `idea.loop_replied` → co-creation's reply to a case's
-    author joins the case's history (see `cases.loop`)."""
+    author joins the case's history (see `cases.loop`); `idea.stage_changed` → the askers of linked community
+    questions are answered in their thread (see `community.loop`)."""
     mentions = [e for e in events if e.name == "mention.received"]
     if mentions:
         from plugins.webcare.cases.intake import on_mentions
@@ -208,6 +209,11 @@ async def regie_events(ctx: HookContext, events: list[DomainEvent]) -> None:
         from plugins.webcare.cases.loop import on_loop_replies
 
         await on_loop_replies(ctx, replied)
+    changed = [e for e in events if e.name == "idea.stage_changed"]
+    if changed:
+        from plugins.webcare.community.loop import on_stage_changes
+
+        await on_stage_changes(ctx, changed)
 
 
 @hookimpl(tryfirst=True)

@@ -76,8 +76,9 @@ def _vote_counts(rng: random.Random, ideas: int, votes: int) -> list[int]:
     return counts
 
 
-async def seed_board(sessionmaker: Any, tenant_id: UUID, ideas: int, votes: int) -> dict[str, Any]:
-    """`ideas` published ideas over a year with `votes` votes from `CUSTOMERS` customers (bulk inserted)."""
+async def seed_board(sessionmaker: Any, tenant_id: UUID, ideas: int, votes: int, after: int = 0) -> dict[str, Any]:
+    """`ideas` published ideas over a year with `votes` votes from `CUSTOMERS` customers (bulk inserted), numbered
+    from `after` + 1 (a board that has ideas already, such as the demo's, keeps its numbers)."""
     rng = random.Random(20)
     now = datetime.now(UTC)
     with tenant_scope(tenant_id):
@@ -101,11 +102,11 @@ async def seed_board(sessionmaker: Any, tenant_id: UUID, ideas: int, votes: int)
         for start in range(0, ideas, chunk):
             rows, vote_rows = [], []
             for n in range(start + 1, min(ideas, start + chunk) + 1):
-                idea_id = uuid4()
+                idea_id, number = uuid4(), after + n
                 created = now - timedelta(minutes=(ideas - n) * 525_600 / ideas)
                 count = counts[n - 1]
                 rows.append({
-                    "id": idea_id, "number": n, "title": _title(rng, n),
+                    "id": idea_id, "number": number, "title": _title(rng, number),
                     "description": " ".join(rng.choice(WISHES) + " " + rng.choice(SUBJECTS) for _ in range(6)),
                     "category_id": rng.choice(category_ids), "tags": [], "campaign_id": None, "status": "published",
                     "stage_key": rng.choices(stage_keys, weights=(60, 15, 8, 6, 6, 5)[:len(stage_keys)])[0],
@@ -124,7 +125,7 @@ async def seed_board(sessionmaker: Any, tenant_id: UUID, ideas: int, votes: int)
                     await bulk_insert(session, Vote, vote_rows[v:v + 50_000])
         async with sessionmaker() as session, session.begin():
             await session.execute(update(CocreationSettings).where(CocreationSettings.id == settings_id)
-                                  .values(idea_counter=ideas).execution_options(synchronize_session=False))
+                                  .values(idea_counter=after + ideas).execution_options(synchronize_session=False))
     return {"category_id": category_ids[0], "stage": stage_keys[2]}
 
 

@@ -178,6 +178,28 @@ async def test_the_regie_holders_override_lets_cocreation_through_its_prerequisi
                        "listening phase."]
 
 
+async def test_withdrawing_ends_every_standing_override_of_the_plugin(client, world, sessionmaker):
+    """Two overrides made at the same moment (a double submit) both stand; one withdrawal ends both."""
+    from core.activation.models import PrerequisiteOverride
+
+    await set_phase(sessionmaker, world.a, "pilot")
+    await login_as(client, world.a, "regie")
+    reason = "Development starts the idea board now with the pilot group of the new app."
+    assert (await post_form(client, "/t/acme/plugins/cocreation/override", {"reason": reason})).status_code \
+        in (200, 303)
+    with tenant_scope(world.a.id):
+        async with sessionmaker() as session, session.begin():
+            session.add(PrerequisiteOverride(plugin="cocreation", reason=reason, failing=[],
+                                             by_id=world.a.users["regie"].id))
+    r = await post_form(client, "/t/acme/plugins/cocreation/override/withdraw",
+                        {"reason": "The pilot group is not ready yet."})
+    assert r.status_code in (200, 303)
+    with tenant_scope(world.a.id):
+        async with sessionmaker() as session:
+            rows_now = (await session.scalars(select(PrerequisiteOverride))).all()
+    assert len(rows_now) == 2 and all(row.withdrawn_at is not None for row in rows_now)
+
+
 async def test_requester_must_belong_to_the_department(client, world, sessionmaker):
     await login_as(client, world.a, "marketer")
     r = await post_form(client, "/t/acme/plugins/monitoring/request", {"department_id": dep(world, "service")})

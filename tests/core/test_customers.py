@@ -204,3 +204,29 @@ async def test_erasing_a_customer_pseudonymises_and_deletes_the_links(world, ses
     assert await _all(sessionmaker, world.a, CustomerLogin) == []
     [other] = await _all(sessionmaker, world.b, Customer)
     assert other.email == "ina@example.nl" and len(await _all(sessionmaker, world.b, CustomerLogin)) == 1
+
+
+@pytest.mark.postgresql_only
+async def test_two_first_requests_for_one_address_make_one_customer(world, sessionmaker):
+    """Two sign-in requests for a new address at the same moment: the second waits on the first's new record
+    and finds it, instead of failing on the unique address."""
+    import asyncio
+
+    with tenant_scope(world.a.id):
+        async with sessionmaker() as first, sessionmaker() as second:
+            await first.begin()
+            mine = await signin.request_link(first, {"email": "nieuw@example.nl"}, client_ip="10.0.0.1",
+                                             link_base=LINK_BASE, tenant_name="Acme", lang="nl", place="Acme")
+            await second.begin()
+            other = asyncio.create_task(signin.request_link(
+                second, {"email": "nieuw@example.nl"}, client_ip="10.0.0.2", link_base=LINK_BASE,
+                tenant_name="Acme", lang="nl", place="Acme"))
+            await asyncio.sleep(0.3)  # the second now waits on the first's uncommitted record
+            await first.commit()
+            theirs = await other
+            await second.commit()
+    assert mine is not None and theirs is not None and mine.id == theirs.id
+    with tenant_scope(world.a.id):
+        async with sessionmaker() as s:
+            assert await s.scalar(select(func.count()).select_from(Customer)) == 1
+            assert await s.scalar(select(func.count()).select_from(CustomerLogin)) == 2

@@ -21,6 +21,7 @@ from core.plugins.api import (
     Form,
     Msg,
     NotFound,
+    client_network,
     current_customer,
     end_customer_session,
     form_errors,
@@ -50,9 +51,6 @@ IDEA_FIELDS = ("title", "description", "category_id", "tags", "campaign_id", ide
 def _base(slug: str) -> str:
     return f"/t/{slug}/p/cocreation/board/"
 
-
-def _client_ip(request: Request[Any, Any, Any]) -> str:
-    return request.client.host if request.client else ""
 
 
 def _safe_next(slug: str, value: Any) -> str:
@@ -158,7 +156,7 @@ async def signin_request(request: Request[Any, Any, Any], db: AsyncSession, slug
     reader = await _reader(request, db)
     try:
         _ = gettext_for(lang)
-        await request_customer_link(db, values, client_ip=_client_ip(request), link_base=link_base,
+        await request_customer_link(db, values, client_ip=client_network(request), link_base=link_base,
                                     tenant_name=tenant.name, lang=lang,
                                     place=_("the idea board of {tenant}", tenant=tenant.name))
     except DomainError as exc:
@@ -233,7 +231,7 @@ async def new_idea(request: Request[Any, Any, Any], db: AsyncSession, slug: str,
     values = {k: data.get(k, "") for k in IDEA_FIELDS}
     try:
         idea = await ideas.create_idea(db, values, lang=lang_of(request), customer=reader.customer,
-                                       client_ip=_client_ip(request))
+                                       client_ip=client_network(request))
     except DomainError as exc:
         similar = await ideas.similar_ideas(db, str(values.get("title") or ""))
         values.pop(ideas.HONEYPOT, None)
@@ -345,7 +343,7 @@ async def add_comment(request: Request[Any, Any, Any], db: AsyncSession, slug: s
         elif reader.customer is None:
             return _to_signin(slug, back)
         else:
-            await service.comment(db, idea, values, customer=reader.customer, client_ip=_client_ip(request))
+            await service.comment(db, idea, values, customer=reader.customer, client_ip=client_network(request))
     except DomainError as exc:
         return await _idea_page(request, db, slug, number, reader, status_code=exc.status_code,
                                 form={"body": values["body"]}, errors=form_errors(exc.errors, lang_of(request)))
@@ -364,7 +362,7 @@ async def flag(request: Request[Any, Any, Any], db: AsyncSession, slug: str, num
                 target, kind = UUID(str(raw)), "comment"
             except ValueError as exc:
                 raise NotFound() from exc
-        await service.flag(db, kind, target, reader.customer, {"reason": data.get("reason", "")})
+        await service.flag(db, idea, kind, target, reader.customer, {"reason": data.get("reason", "")})
 
     return await _act(request, db, slug, number, act, "#flagged")
 

@@ -26,8 +26,8 @@ from core.plugins.api import (
     clean_text,
     ngettext_for,
     owning_department,
+    public_names,
     published_tone_rules,
-    user_names,
     utcnow,
 )
 from plugins.cocreation import ideas
@@ -119,7 +119,10 @@ async def _threshold(session: AsyncSession, idea: Idea) -> None:
     from plugins.cocreation import stages  # the shared stage service; imported here as it reaches the loop
 
     reason = ngettext_for(BOARD_LANGUAGE)("Reached {n} vote.", "Reached {n} votes.", idea.vote_count)
-    await stages.change_stage(session, idea, review.key, reason, user_id=None, lang=BOARD_LANGUAGE)
+    try:
+        await stages.change_stage(session, idea, review.key, reason, user_id=None, lang=BOARD_LANGUAGE)
+    except Refused:
+        return  # development decided on it meanwhile: their decision stands, the vote counts all the same
 
 
 async def follow(session: AsyncSession, idea: Idea, customer: Customer | None) -> None:
@@ -178,8 +181,8 @@ async def comment(session: AsyncSession, idea: Idea, values: dict[str, Any], *, 
             errors.errors["body"] = check.problems[0][1]
             errors.raise_if_any()
         status = "pending" if check.needs_approval else "published"
-        names = await user_names(session, {user.id})
-        row = Comment(idea_id=idea.id, user_id=user.id, author_name=str(names.get(user.id, ""))[:120], body=body,
+        names = await public_names(session, {user.id})  # never an e-mail address on the public board
+        row = Comment(idea_id=idea.id, user_id=user.id, author_name=names.get(user.id, "")[:120], body=body,
                       status=status)
         if status == "published" and idea.first_response_at is None:
             idea.first_response_at = utcnow()
@@ -217,9 +220,9 @@ async def comments_of(session: AsyncSession, idea: Idea, customer: Customer | No
 
 # -- flags -----------------------------------------------------------------------------------------------------
 
-async def flag(session: AsyncSession, kind: str, target_id: UUID, customer: Customer | None,
+async def flag(session: AsyncSession, idea: Idea, kind: str, target_id: UUID, customer: Customer | None,
                values: dict[str, Any]) -> bool:
-    """A reader's report of an idea or comment, once per reader; True when it is new."""
+    """A reader's report of `idea` or one of its comments, once per reader; True when it is new."""
     customer = ideas.may_post(customer)
     errors = FieldErrors()
     kind = errors.clean(clean_choice, kind, "kind", FLAG_KINDS) or ""
@@ -227,7 +230,7 @@ async def flag(session: AsyncSession, kind: str, target_id: UUID, customer: Cust
     errors.raise_if_any()
     model: Any = Idea if kind == "idea" else Comment
     target = await session.get(model, target_id)
-    if target is None or target.status != "published":
+    if target is None or target.status != "published" or (target.id if kind == "idea" else target.idea_id) != idea.id:
         raise NotFound()
     if not await _insert_once(session, Flag, {"target_kind": kind, "target_id": target_id,
                                               "customer_id": customer.id, "reason": reason},

@@ -168,7 +168,9 @@ async def _loop_page(request: Request[Any, Any, Any], db: AsyncSession, slug: st
     state = str(request.query_params.get("state") or "")
     shown = await service.open_messages(db, page_number(request.query_params.get("page")), state=state,
                                         base_path=f"{_base(slug)}/loop/")
+    approvable, waiting = await service.approvals(db, principal_of(request), shown.items)
     return page(request, "cocreation/loop/index.html", status_code=status_code, messages=shown,
+                approvable=approvable, waiting=waiting,
                 ideas=await service.ideas_of(db, shown.items), links=await service.links_by_id(db, shown.items),
                 state=state, states=LOOP_STATES, channels=LOOP_CHANNELS, kinds=LINK_KINDS, skipped=SKIPPED,
                 row_errors=errors or {}, forms=forms or {}, base=_base(slug))
@@ -221,7 +223,9 @@ async def panel(request: Request[Any, Any, Any], db: AsyncSession, slug: str, nu
                                               f"{base}/loop/ideas/{number}/panel")
     shown_links = await links.links_of(db, idea.id)
     people = await user_names(db, {row.linked_by_id for row in shown_links if row.linked_by_id})
+    approvable, waiting = await service.approvals(db, principal_of(request), messages.items)
     return page(request, "cocreation/loop/partials/panel.html", idea=idea, links=shown_links, people=people,
+                approvable=approvable, waiting=waiting,
                 messages=messages, states=LOOP_STATES, channels=LOOP_CHANNELS, kinds=LINK_KINDS, skipped=SKIPPED,
                 by_link={row.id: row for row in shown_links}, base=base,
                 next=f"{base}/ideas/{number}")

@@ -21,13 +21,15 @@ from core.plugins.api import (
     paginate,
     record_audit,
 )
-from plugins.cocreation.approval import approval_of, check_may_approve
+from plugins.cocreation.approval import Waiting, approval_of, approval_view, check_may_approve
 from plugins.cocreation.loop.tell import NETWORK_CHANNEL, NETWORK_MAX, send
 from plugins.cocreation.models import Idea, IdeaLink, LoopMessage, StageChange
 
 OPEN_STATES = ("waiting", "failed", "skipped")
 """What the loop page lists for staff: replies to approve, to try again, or to answer by hand."""
 BY_HAND = "by_hand"
+APPROVABLE_CHANNELS = ("network", "case")
+"""The replies staff may approve or try again: those the loop posts itself on the network."""
 
 
 async def open_messages(session: AsyncSession, number: int, *, state: str = "", base_path: str = "") -> Page:
@@ -53,6 +55,23 @@ async def links_by_id(session: AsyncSession, messages: list[LoopMessage]) -> dic
     return {row.id: row for row in (await session.scalars(select(IdeaLink).where(IdeaLink.id.in_(ids)))).all()}
 
 
+async def approvals(session: AsyncSession, principal: Any,
+                    messages: list[LoopMessage]) -> tuple[set[UUID], dict[UUID, Waiting]]:
+    """Which of these replies this person may approve or try again (a form), and for the held ones they may not,
+    who must (a line): the four-eyes rule of `approve`, decided for the page with one query for the changes'
+    authors. A reply not held for approval is anyone's who works in the plugin (the POST checks the text again)."""
+    open_ = [m for m in messages if m.channel in APPROVABLE_CHANNELS and m.state in ("waiting", "failed")]
+    held = [(m, approval_of(m.detail)[1]) for m in open_ if approval_of(m.detail)[0]]
+    change_ids = {m.stage_change_id for m, _department in held}
+    authors = dict((await session.execute(select(StageChange.id, StageChange.user_id)
+                                          .where(StageChange.id.in_(change_ids)))).tuples().all()) \
+        if change_ids else {}
+    approvable, waiting = await approval_view(
+        session, principal, [(m.id, authors.get(m.stage_change_id), department) for m, department in held])
+    held_ids = {m.id for m, _department in held}
+    return approvable | {m.id for m in open_ if m.id not in held_ids}, waiting
+
+
 async def messages_of_idea(session: AsyncSession, idea_id: UUID, number: int, base_path: str) -> Page:
     query = (select(LoopMessage).where(LoopMessage.idea_id == idea_id)
              .order_by(LoopMessage.created_at.desc(), LoopMessage.channel, LoopMessage.recipient))
@@ -75,6 +94,8 @@ async def _message(session: AsyncSession, message_id: UUID) -> LoopMessage:
     message = await get_or_404(session, LoopMessage, message_id)
     if message.channel == "email":
         raise Refused(field="message", msgid="An e-mail of the loop is sent at once; there is nothing to approve.")
+    if message.channel not in APPROVABLE_CHANNELS:
+        raise Refused(field="message", msgid="The community posted this answer itself; there is nothing to approve.")
     return message
 
 
@@ -98,7 +119,7 @@ async def approve(session: AsyncSession, principal: Any, settings: Any, pm: Any,
                                 author_id=change.user_id)
     if check.problems:
         raise DomainError({"text": check.problems[0][1]})
-    if message.state == "waiting" and not held and check.needs_approval:
+    if not held and check.needs_approval:  # a failed reply too: its failure replaced the hold in `detail`
         check_may_approve(principal, change.user_id, check.approver_department_id)
     link = await session.get(IdeaLink, message.link_id) if message.link_id else None
     if link is None or not (link.uri and link.account_id):

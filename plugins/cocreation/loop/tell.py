@@ -15,6 +15,10 @@ which after commit:
   a crash finds the post instead of posting twice. After sending it announces `idea.loop_replied`, which
   webcare records in the case's history. One reply per post: a case made from a linked mention answers once;
 - marks a linked item without a network address "skipped" with the reason, so staff can answer by hand.
+
+Linked community questions are not answered here: `idea.stage_changed` carries their ids (`question_ids`, with
+`change_id` as the key to answer once), webcare answers each asker in the question's thread and reports it with
+`question.loop_answered`, which `loop.hooks.on_events` records as a sent "community" message.
 """
 
 from __future__ import annotations
@@ -104,8 +108,11 @@ async def announce_change(session: AsyncSession, pm: Any, idea: Idea, change: St
                "meaning": change.to_meaning, "reason": change.reason,
                "case_ids": [ref for kind, ref in links if kind == "case"],
                "mention_ids": [ref for kind, ref in links if kind == "mention"],
+               "question_ids": [ref for kind, ref in links if kind == "question"], "change_id": str(change.id),
                "href": idea_href(tenant.slug, idea.number)}
-    await fire_events(session, tenant, pm, [DomainEvent("idea.stage_changed", payload)], exclude="cocreation")
+    # who changed the stage: a listener that answers for the organisation (the community) answers as them
+    await fire_events(session, tenant, pm, [DomainEvent("idea.stage_changed", payload)], exclude="cocreation",
+                      user_id=change.user_id)
 
 
 def idea_href(slug: str, number: int) -> str:
@@ -188,7 +195,8 @@ async def _addresses(session: AsyncSession, idea_id: UUID) -> list[str]:
 
 async def _network_links(session: AsyncSession, idea_id: UUID) -> list[UUID]:
     """The links whose authors the loop answers: cases first (their reply is recorded on the case), then
-    mentions; questions are answered in the community."""
+    mentions. Questions are answered in the community by webcare, on `idea.stage_changed`; its
+    `question.loop_answered` comes back as a "community" message (see `loop.hooks.on_events`)."""
     rows = (await session.execute(select(IdeaLink.id, IdeaLink.kind).where(IdeaLink.idea_id == idea_id,
                                                                            IdeaLink.kind.in_(("case", "mention")))
                                   .order_by(IdeaLink.created_at, IdeaLink.id))).all()
@@ -337,12 +345,13 @@ async def send(session: AsyncSession, settings: Any, pm: Any, idea: Idea, change
         message.detail = (getattr(exc, "reason", "") or str(exc))[:2000]
         await session.flush()
         return
-    message.state, message.detail, message.sent_at, message.post_uri = "sent", "", utcnow(), ref.uri or ""
+    message.state, message.detail, message.sent_at = "sent", "", utcnow()
+    message.post_uri, message.post_url = (ref.uri or "")[:500], (ref.url or "")[:2000]
     await session.flush()
     tenant = await current_tenant(session)
     if pm is not None and tenant is not None:
         await fire_events(session, tenant, pm, [DomainEvent("idea.loop_replied", {
             "idea_id": str(idea.id), "kind": link.kind, "ref_id": link.ref_id, "recipient": message.recipient,
-            "text": message.text, "post_uri": message.post_uri, "post_url": ref.url or "",
+            "text": message.text, "post_uri": message.post_uri, "post_url": message.post_url,
             "sent_at": message.sent_at.isoformat()})],
             exclude="cocreation")

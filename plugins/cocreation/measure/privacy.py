@@ -11,8 +11,9 @@ board stay true; the ideas themselves stay (their author blanked): they are what
 
 Erasure of a customer (by e-mail address): their votes and follows go and the ideas' counts are lowered with
 them; their ideas and comments stay without name, address or link to them; their flags go; loop messages to
-their address lose it. Erasure of an author by handle blanks the handle and name on the links to their posts
-and the recipient of loop replies to them. The customer record itself is the core's.
+their address, and the community's answers to their questions, lose the recipient. Erasure of an author by
+handle blanks the handle and name on the links to their posts and the recipient of loop replies to them. The
+customer record itself is the core's.
 """
 
 from __future__ import annotations
@@ -143,6 +144,8 @@ async def _erase_customer(session: AsyncSession, email: str) -> dict[str, int]:
         counts["ideas_pseudonymised"] = await _count(session, update(Idea).where(Idea.customer_id == mine).values(
             customer_id=None, author_name="", client_ip=""))
         await recount(session, touched)
-    counts["loop_messages_pseudonymised"] = await _blank_recipients(
-        session, (LoopMessage.channel == "email") & (func.lower(LoopMessage.recipient) == email))
+    mine_here = (LoopMessage.channel == "email") & (func.lower(LoopMessage.recipient) == email)
+    if customer is not None:  # the community's answers to their questions name them too
+        mine_here = mine_here | ((LoopMessage.channel == "community") & (LoopMessage.detail == f"asker:{customer.id}"))
+    counts["loop_messages_pseudonymised"] = await _blank_recipients(session, mine_here)
     return counts

@@ -3,6 +3,8 @@ stages, categories, campaigns and the board's settings."""
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
+from functools import partial
 from typing import Any
 from uuid import UUID
 
@@ -182,7 +184,9 @@ async def _moderation(request: Request[Any, Any, Any], db: AsyncSession, slug: s
     customer_ids.discard(None)
     customers = {c.id: c for c in (await db.scalars(select(Customer).where(Customer.id.in_(customer_ids))))
                  } if customer_ids else {}
+    _approvable, waiting = await service.comment_approvals(db, principal_of(request), comments.items)
     return page(request, "cocreation/triage/moderation.html", status_code=status, ideas=ideas, comments=comments,
+                waiting=waiting,
                 spam_labels=SPAM_LABELS,
                 flags=flags, ideas_by_id=ideas_by_id, flagged_comments=flagged_comments, customers=customers,
                 errors=errors or {})
@@ -274,14 +278,21 @@ async def stages_page(request: Request[Any, Any, Any], db: AsyncSession) -> Temp
     return await _stages(request, db)
 
 
-async def _staged(request: Request[Any, Any, Any], db: AsyncSession, slug: str, action: Any,
-                  values: dict[str, Any], which: str) -> Any:
+async def _changed(request: Request[Any, Any, Any], action: Awaitable[Any],
+                   again: Callable[..., Awaitable[Template]], to: str, values: dict[str, Any], which: str) -> Any:
+    """A settings change: on refusal the page `again` with the errors next to what was typed in the form `which`
+    (one page holds a form per row), else back to the page at `to`."""
     try:
         await action
     except DomainError as exc:
-        return await _stages(request, db, status=exc.status_code, form=values, which=which,
-                             errors=form_errors(exc.errors, lang_of(request)))
-    return Redirect(f"{_base(slug)}settings/stages", status_code=303)
+        return await again(request, status=exc.status_code, form=values, which=which,
+                           errors=form_errors(exc.errors, lang_of(request)))
+    return Redirect(to, status_code=303)
+
+
+async def _staged(request: Request[Any, Any, Any], db: AsyncSession, slug: str, action: Awaitable[Any],
+                  values: dict[str, Any], which: str) -> Any:
+    return await _changed(request, action, partial(_stages, db=db), f"{_base(slug)}settings/stages", values, which)
 
 
 @post("/settings/stages", opt=CONFIGURE)
@@ -325,14 +336,10 @@ async def categories_page(request: Request[Any, Any, Any], db: AsyncSession) -> 
     return await _categories(request, db)
 
 
-async def _categorised(request: Request[Any, Any, Any], db: AsyncSession, slug: str, action: Any,
+async def _categorised(request: Request[Any, Any, Any], db: AsyncSession, slug: str, action: Awaitable[Any],
                        values: dict[str, Any], which: str) -> Any:
-    try:
-        await action
-    except DomainError as exc:
-        return await _categories(request, db, status=exc.status_code, form=values, which=which,
-                                 errors=form_errors(exc.errors, lang_of(request)))
-    return Redirect(f"{_base(slug)}settings/categories", status_code=303)
+    return await _changed(request, action, partial(_categories, db=db), f"{_base(slug)}settings/categories",
+                          values, which)
 
 
 @post("/settings/categories", opt=CONFIGURE)
@@ -385,15 +392,22 @@ async def new_campaign(request: Request[Any, Any, Any]) -> Template:
     return _campaign_form(request, None, {})
 
 
-@post("/campaigns/new", opt=WORK)
-async def create_campaign(request: Request[Any, Any, Any], db: AsyncSession, slug: str, data: Form) -> Any:
+async def _campaign_saved(request: Request[Any, Any, Any], db: AsyncSession, slug: str, data: Form,
+                          campaign: Campaign | None) -> Any:
+    """Create (`campaign` None) or change a campaign from its form: the form again with the errors, else the
+    campaign's results."""
     values = {k: data.get(k, "") for k in setup.CAMPAIGN_FIELDS}
     try:
-        campaign = await setup.save_campaign(db, principal_of(request), values)
+        saved = await setup.save_campaign(db, principal_of(request), values, campaign)
     except DomainError as exc:
-        return _campaign_form(request, None, values, status=exc.status_code,
+        return _campaign_form(request, campaign, values, status=exc.status_code,
                               errors=form_errors(exc.errors, lang_of(request)))
-    return Redirect(f"{_base(slug)}campaigns/{campaign.id}", status_code=303)
+    return Redirect(f"{_base(slug)}campaigns/{saved.id}", status_code=303)
+
+
+@post("/campaigns/new", opt=WORK)
+async def create_campaign(request: Request[Any, Any, Any], db: AsyncSession, slug: str, data: Form) -> Any:
+    return await _campaign_saved(request, db, slug, data, None)
 
 
 @get("/campaigns/{campaign_id:uuid}/edit", opt=WORK)
@@ -405,14 +419,7 @@ async def edit_campaign(request: Request[Any, Any, Any], db: AsyncSession, campa
 @post("/campaigns/{campaign_id:uuid}/edit", opt=WORK)
 async def save_campaign(request: Request[Any, Any, Any], db: AsyncSession, slug: str, campaign_id: UUID,
                         data: Form) -> Any:
-    campaign = await get_or_404(db, Campaign, campaign_id)
-    values = {k: data.get(k, "") for k in setup.CAMPAIGN_FIELDS}
-    try:
-        await setup.save_campaign(db, principal_of(request), values, campaign)
-    except DomainError as exc:
-        return _campaign_form(request, campaign, values, status=exc.status_code,
-                              errors=form_errors(exc.errors, lang_of(request)))
-    return Redirect(f"{_base(slug)}campaigns/{campaign_id}", status_code=303)
+    return await _campaign_saved(request, db, slug, data, await get_or_404(db, Campaign, campaign_id))
 
 
 @get("/campaigns/{campaign_id:uuid}", opt=WORK)

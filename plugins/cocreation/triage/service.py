@@ -11,6 +11,7 @@ from uuid import UUID
 from sqlalchemy import Select, delete, exists, func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import aliased
+from sqlalchemy.orm.attributes import set_committed_value
 
 from core.plugins.api import (
     N_,
@@ -31,7 +32,7 @@ from core.plugins.api import (
     utcnow,
 )
 from plugins.cocreation import ideas
-from plugins.cocreation.approval import check_may_approve
+from plugins.cocreation.approval import Waiting, approval_view, check_may_approve
 from plugins.cocreation.models import Comment, Flag, Follower, Idea, IdeaLink, Vote
 from plugins.cocreation.settings import board_settings
 
@@ -51,7 +52,7 @@ async def idea_of(session: AsyncSession, number: int) -> Idea:
 async def target_of(session: AsyncSession, value: Any) -> Idea:
     """The idea to merge into, by its number as typed ("12" or "#12")."""
     text = str(value if value is not None else "").strip().lstrip("#")
-    if not text.isdigit() or len(text) > 9:
+    if not (text.isascii() and text.isdecimal()) or len(text) > 9:  # "²" is a digit int() refuses
         raise DomainError(field="target", msgid="Give the number of the idea to merge into.")
     found = await session.scalar(select(Idea).where(Idea.number == int(text)))
     if found is None:
@@ -121,6 +122,7 @@ async def merge(session: AsyncSession, principal: Any, source: Idea, target: Ide
     of `source` gets one mail (`board_url`: the board's address, ending in /board/)."""
     if source.id == target.id:
         raise Refused(field="target", msgid="An idea cannot be merged into itself.")
+    await _lock(session, source, target)
     if target.status not in OPEN_STATUSES:
         raise Refused(field="target", msgid="Merge into an idea that is not merged or rejected itself.")
     if source.status not in OPEN_STATUSES:
@@ -160,6 +162,16 @@ async def merge(session: AsyncSession, principal: Any, source: Idea, target: Ide
     return target
 
 
+async def _lock(session: AsyncSession, *both: Idea) -> None:
+    """Hold both ideas (in id order, so two merges never wait on each other in a circle) and read them afresh:
+    a vote cast while the merge runs either counted before it (and is moved) or waits and counts after it,
+    never lost between the recount and its write."""
+    await session.execute(select(Idea.id).where(Idea.id.in_([idea.id for idea in both])).order_by(Idea.id)
+                          .with_for_update())
+    for idea in both:
+        await session.refresh(idea)
+
+
 async def recount(session: AsyncSession, idea: Idea) -> None:
     """Votes, followers and published comments of an idea counted afresh (after rows moved in bulk)."""
     idea.vote_count = await session.scalar(select(func.count()).select_from(Vote).where(Vote.idea_id == idea.id)) or 0
@@ -194,6 +206,24 @@ async def moderate_idea(session: AsyncSession, principal: Any, idea: Idea, decis
     return idea
 
 
+async def comment_approvals(session: AsyncSession, principal: Any,
+                            comments: list[Comment]) -> tuple[set[UUID], dict[UUID, Waiting]]:
+    """Which waiting official comments this person may publish or reject, and for the others who must: the rule
+    of `moderate_comment`, decided for the page. The approving department depends on the author (the org model's
+    rules), not on the text, so the check runs once per author on the page, not once per comment."""
+    official = [c for c in comments if c.user_id is not None and c.status == "pending"]
+    if not official:
+        return set(), {}
+    department_id = await owning_department(session, "cocreation")
+    approver: dict[UUID, UUID | None] = {}
+    for author_id in {c.user_id for c in official if c.user_id is not None}:
+        check = await check_outward(session, "", channel="board", department_id=department_id,
+                                    author_id=author_id, with_signoff=False)
+        approver[author_id] = check.approver_department_id
+    return await approval_view(session, principal, [(c.id, c.user_id, approver.get(c.user_id) if c.user_id
+                                                     else None) for c in official])
+
+
 async def moderate_comment(session: AsyncSession, principal: Any, comment_id: UUID, decision: str,
                            values: dict[str, Any]) -> Comment:
     """Publish or reject a waiting comment. An official one (by staff, `user_id`) waits for a colleague's
@@ -211,7 +241,13 @@ async def moderate_comment(session: AsyncSession, principal: Any, comment_id: UU
                                     department_id=await owning_department(session, "cocreation"),
                                     author_id=comment.user_id, with_signoff=False)
         check_may_approve(principal, comment.user_id, check.approver_department_id)
-    comment.status = "published" if decision == "approve" else "rejected"
+    status = "published" if decision == "approve" else "rejected"
+    decided = await session.scalar(update(Comment).where(Comment.id == comment.id, Comment.status == "pending")
+                                   .values(status=status).returning(Comment.id)
+                                   .execution_options(synchronize_session=False))
+    if decided is None:  # a colleague decided at the same moment: theirs stands, and the count moves once
+        raise Refused(field="__all__", msgid="This is no longer waiting for moderation.")
+    set_committed_value(comment, "status", status)
     if decision == "approve":
         await session.execute(update(Idea).where(Idea.id == comment.idea_id)
                               .values(comment_count=Idea.comment_count + 1)

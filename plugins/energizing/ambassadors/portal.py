@@ -18,6 +18,7 @@ from core.plugins.api import (
     DomainError,
     Form,
     clean_uuid,
+    client_network,
     form_errors,
     get_or_404,
     lang_of,
@@ -96,9 +97,6 @@ async def optout_done(request: Request[Any, Any, Any], slug: str) -> Template:
     return render(request, "optout_done.html", slug)
 
 
-def _client_ip(request: Request[Any, Any, Any]) -> str:
-    return request.client.host if request.client else ""
-
 
 async def _me(request: Request[Any, Any, Any], db: AsyncSession) -> Ambassador | None:
     return await signin.current_ambassador(db, request, tenant_of(request).id)
@@ -118,7 +116,7 @@ async def signin_request(request: Request[Any, Any, Any], db: AsyncSession, slug
     values = {"email": data.get("email", "")}
     settings = request.app.state.settings
     try:
-        await signin.request_link(db, values["email"], client_ip=_client_ip(request),
+        await signin.request_link(db, values["email"], client_ip=client_network(request),
                                   link_base=service.portal_base(settings.base_url, slug),
                                   tenant_name=tenant_of(request).name, lang=lang_of(request))
     except DomainError as exc:

@@ -13,6 +13,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from core.plugins.api import (
     DomainError,
     Form,
+    client_network,
     form_errors,
     get_or_404,
     gettext_for,
@@ -41,9 +42,6 @@ def _base(slug: str) -> str:
     return f"/t/{slug}/p/energizing"
 
 
-def _client_ip(request: Request[Any, Any, Any]) -> str:
-    return request.client.host if request.client else ""
-
 
 def _secret_key(request: Request[Any, Any, Any]) -> str:
     return str(request.app.state.settings.secret_key)
@@ -66,7 +64,7 @@ async def send_lead(request: Request[Any, Any, Any], db: AsyncSession, slug: str
     values = {k: data.get(k, "") for k in FIELDS}
     values["ref"] = clean_ref(values["ref"])
     try:
-        await form.submit(db, values, client_ip=_client_ip(request), secret_key=_secret_key(request))
+        await form.submit(db, values, client_ip=client_network(request), secret_key=_secret_key(request))
     except DomainError as exc:
         return _lead_form(request, {k: v for k, v in values.items() if k != form.HONEYPOT}, status=exc.status_code,
                           errors=form_errors(exc.errors, lang_of(request)))

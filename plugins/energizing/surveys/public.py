@@ -11,7 +11,7 @@ from litestar.response import Template
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from core.plugins.api import DomainError, Form, form_errors, lang_of, page, tenant_of
+from core.plugins.api import DomainError, Form, client_network, form_errors, lang_of, page, tenant_of
 from plugins.energizing.surveys import answering, contacts, sending
 from plugins.energizing.surveys.answering import Reactions
 from plugins.energizing.surveys.models import Survey, SurveyInvitation
@@ -22,9 +22,6 @@ PUBLIC = {"action": "public"}
 def _base(slug: str) -> str:
     return f"/t/{slug}/p/energizing/s/"
 
-
-def _client_ip(request: Request[Any, Any, Any]) -> str:
-    return request.client.host if request.client else ""
 
 
 def _secret(request: Request[Any, Any, Any]) -> str:
@@ -78,7 +75,7 @@ async def shared_answer(request: Request[Any, Any, Any], db: AsyncSession, slug:
     try:
         answering.check_stamp(_secret(request), survey.id, values.get("stamp"))
         answer = await answering.answer_shared(
-            db, survey, values, client_ip=_client_ip(request),
+            db, survey, values, client_ip=client_network(request),
             confirm_base=f"{request.app.state.settings.base_url}{_base(slug)}c/",
             tenant_name=tenant_of(request).name, lang=lang_of(request))
     except DomainError as exc:
@@ -110,7 +107,7 @@ async def invitation_answer(request: Request[Any, Any, Any], db: AsyncSession, s
     survey, values = invited.survey, dict(data)
     try:
         answering.check_stamp(_secret(request), survey.id, values.get("stamp"))
-        await answering.answer_invitation(db, invited, values, client_ip=_client_ip(request),
+        await answering.answer_invitation(db, invited, values, client_ip=client_network(request),
                                           reactions=_reactions(request))
     except DomainError as exc:
         return _survey_page(request, survey, target, status_code=exc.status_code, invitation=invited.invitation,

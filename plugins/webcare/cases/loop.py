@@ -1,7 +1,8 @@
 """Co-creation's closed loop, recorded on the case: when the author of a case that led to an idea was answered
 about the idea's stage change (event `idea.loop_replied`, kind "case"), the reply joins the case's history as
 an outbound message. The reply was sent by co-creation through the network connector; webcare only records it,
-so the case shows everything its customer was told."""
+so the case shows everything its customer was told, and a case not answered before counts it as its first
+response (its first-response deadline no longer warns)."""
 
 from __future__ import annotations
 
@@ -31,5 +32,7 @@ async def on_loop_replies(ctx: HookContext, events: list[DomainEvent]) -> None:
                                     url=str(payload.get("post_url") or "")[:2000],
                                     details={"connector": "atproto", "uri": str(payload.get("post_uri") or ""),
                                              "origin": "idea_loop", "idea_id": str(payload.get("idea_id") or "")}))
+        if case.first_response_at is None:  # the customer was answered: the first-response clock stops
+            case.first_response_at = at
         case.revision = (case.revision or 0) + 1
     await ctx.session.flush()

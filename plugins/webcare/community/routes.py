@@ -14,6 +14,7 @@ from core.plugins.api import (
     DomainError,
     Form,
     clean_uuid,
+    client_network,
     current_customer,
     end_customer_session,
     form_errors,
@@ -27,11 +28,11 @@ from core.plugins.api import (
     paginate,
     permission_check,
     principal_of,
+    public_names,
     request_customer_link,
     start_customer_session,
     tenant_of,
     use_customer_link,
-    user_names,
 )
 from plugins.webcare.cases.items import question_item
 from plugins.webcare.cases.service import config
@@ -45,9 +46,6 @@ SPAM_LABELS = service.SPAM_REASONS
 def _base(slug: str) -> str:
     return f"/t/{slug}/p/webcare/community/"
 
-
-def _client_ip(request: Request[Any, Any, Any]) -> str:
-    return request.client.host if request.client else ""
 
 
 def _staff(request: Request[Any, Any, Any]) -> bool:
@@ -108,7 +106,7 @@ async def signin_request(request: Request[Any, Any, Any], db: AsyncSession, slug
     link_base = f"{settings.base_url}{_base(slug)}signin/"
     try:
         _ = gettext_for(lang_of(request))
-        await request_customer_link(db, values, client_ip=_client_ip(request), link_base=link_base,
+        await request_customer_link(db, values, client_ip=client_network(request), link_base=link_base,
                                     tenant_name=tenant.name, lang=lang_of(request),
                                     place=_("the community of {tenant}", tenant=tenant.name))
     except DomainError as exc:
@@ -173,7 +171,9 @@ async def _question_page(request: Request[Any, Any, Any], db: AsyncSession, slug
     question = await service.visible_question(db, question_id, customer, staff)
     answers = await service.answers_of(db, question, customer, staff)
     names = await service.authors(db, {question.customer_id, *(a.customer_id for a in answers)})
-    staff_names = await user_names(db, {a.user_id for a in answers if a.user_id})
+    staff_ids = {a.user_id for a in answers if a.user_id}
+    named = await public_names(db, staff_ids)  # a public page: a name or the organisation, never an address
+    staff_names = {uid: named.get(uid) or tenant_of(request).name for uid in staff_ids}
     votes = await service.my_votes(db, customer, [question.id, *(a.id for a in answers)])
     actions = await item_actions(request, db, "question", question_item(question, slug)) if staff else []
     return _public(request, "question.html", slug, customer, status_code=status_code, question=question,

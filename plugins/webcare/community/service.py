@@ -7,7 +7,6 @@ the same transaction as the vote or answer, so the list pages stay single-table 
 
 from __future__ import annotations
 
-import re
 from datetime import timedelta
 from typing import Any
 from uuid import UUID
@@ -17,6 +16,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from core.plugins.api import (
     N_,
+    SPAM_SIGNALS,
     Customer,
     CustomerRateLimited,
     FieldErrors,
@@ -28,8 +28,11 @@ from core.plugins.api import (
     clean_choice,
     clean_text,
     get_or_404,
+    moderated_status,
     owning_department,
     published_tone_rules,
+    recent_texts,
+    spam_signals,
     utcnow,
 )
 from plugins.webcare.cases.service import config
@@ -39,68 +42,22 @@ from plugins.webcare.replies.service import Problems, initials_of
 
 QUESTIONS_PER_HOUR = 5
 ANSWERS_PER_HOUR = 20
-MAX_LINKS = 2
-URL = re.compile(r"https?://|www\.", re.IGNORECASE)
-SPAM_REASONS = {"links": N_("more than two links"), "shouting": N_("mostly capitals"),
-                "duplicate": N_("posted before"), "forbidden_words": N_("words the policy does not allow"),
+SHOUT_MIN_LETTERS = 20
+"""Mostly capitals is shouting from this many letters in a field on."""
+SPAM_REASONS = {**SPAM_SIGNALS,
                 "approval": N_("a staff answer that needs a colleague's approval (org model or crisis)")}
-"""Signal → msgid shown to moderators."""
-
-
-def _normal(text: str) -> str:
-    return " ".join(text.lower().split())
-
-
-def _shouts(text: str) -> bool:
-    letters = [c for c in text if c.isalpha()]
-    return len(letters) >= 20 and sum(c.isupper() for c in letters) / len(letters) > 0.7
-
-
-def spam_signals(parts: list[str], forbidden: list[str], recent_texts: list[str]) -> list[str]:
-    """Why a post looks like spam (empty: it does not). Cheap, explainable signals a moderator can check.
-
-    `parts` are the post's fields (title, body); shouting counts per field, so a title in capitals is not
-    hidden by a body in normal case. A post is a duplicate when a field repeats a recent title or body.
-    """
-    text = "\n".join(parts)
-    found = []
-    if len(URL.findall(text)) > MAX_LINKS:
-        found.append("links")
-    if any(_shouts(part) for part in parts):
-        found.append("shouting")
-    recent = {_normal(b) for b in recent_texts} - {""}
-    if any(_normal(part) in recent for part in parts):
-        found.append("duplicate")
-    lowered = text.lower()
-    if any(w and re.search(rf"\b{re.escape(w.lower())}\b", lowered) for w in forbidden):
-        found.append("forbidden_words")
-    return found
-
-
-async def _has_approved_post(session: AsyncSession, customer_id: UUID) -> bool:
-    for model in (Question, Answer):
-        if await session.scalar(select(model.id).where(model.customer_id == customer_id,
-                                                       model.status == "published").limit(1)):
-            return True
-    return False
+"""Signal → msgid shown to moderators: the core's spam signals and a staff answer held for approval."""
 
 
 async def _initial_status(session: AsyncSession, customer: Customer, reasons: list[str]) -> str:
-    if reasons:
-        return "pending"
-    mode = (await config(session)).community_moderation
-    if mode == "all" or (mode == "first_post" and not await _has_approved_post(session, customer.id)):
-        return "pending"
-    return "published"
+    async def mode() -> str:
+        return (await config(session)).community_moderation
+
+    return await moderated_status(session, customer.id, reasons, mode, (Question, Answer))
 
 
 async def _recent_texts(session: AsyncSession, customer_id: UUID) -> list[str]:
-    since = utcnow() - timedelta(hours=24)
-    questions = await session.execute(select(Question.title, Question.body).where(
-        Question.customer_id == customer_id, Question.created_at >= since).limit(50))
-    answers = await session.scalars(select(Answer.body).where(Answer.customer_id == customer_id,
-                                                              Answer.created_at >= since).limit(50))
-    return [text for row in questions.all() for text in row] + list(answers)
+    return await recent_texts(session, customer_id, (Question.title, Question.body), (Answer.body,))
 
 
 def _may_post(customer: Customer | None) -> Customer:
@@ -141,7 +98,7 @@ async def ask(session: AsyncSession, customer: Customer | None, values: dict[str
     await _check_rate(session, Question, customer.id, QUESTIONS_PER_HOUR)
     rules = await published_tone_rules(session)
     reasons = spam_signals([title or "", body or ""], rules.get("forbidden_words", []),
-                           await _recent_texts(session, customer.id))
+                           await _recent_texts(session, customer.id), shout_min_letters=SHOUT_MIN_LETTERS)
     status = await _initial_status(session, customer, reasons)
     await profile_of(session, customer)
     question = Question(customer_id=customer.id, title=title, body=body or "", status=status, spam_reasons=reasons,
@@ -193,7 +150,8 @@ async def answer(session: AsyncSession, question: Question, values: dict[str, An
         customer = _may_post(customer)
         await _check_rate(session, Answer, customer.id, ANSWERS_PER_HOUR)
         rules = await published_tone_rules(session)
-        reasons = spam_signals([body], rules.get("forbidden_words", []), await _recent_texts(session, customer.id))
+        reasons = spam_signals([body], rules.get("forbidden_words", []), await _recent_texts(session, customer.id),
+                               shout_min_letters=SHOUT_MIN_LETTERS)
         await profile_of(session, customer)
         reply = Answer(question_id=question.id, customer_id=customer.id, body=body, spam_reasons=reasons,
                        status=await _initial_status(session, customer, reasons))

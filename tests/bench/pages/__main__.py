@@ -6,7 +6,8 @@ What it does:
 1. A PostgreSQL database of its own (`regie_bench_pages`, on TEST_POSTGRES_URL's server): migrations, `regie demo`,
    then the volume of the other benchmarks in the Vitaal tenant — a year of 1,000,000 mentions with their hourly
    counters and day rollups (`tests/bench/test_dashboard_bench.py`) and 200,000 webcare cases
-   (`tests/bench/test_webcare_bench.py`). Loaded once; later runs reuse it unless `--fresh`.
+   (`tests/bench/test_webcare_bench.py`), and an idea board of 50,000 ideas with 1,000,000 votes
+   (`tests/bench/test_cocreation_bench.py`). Loaded once; later runs reuse it unless `--fresh`.
 2. Two servers, one process each, as production runs them: Litestar's hello world (`tests/bench/pages/hello.py`) and
    `regie serve` (no REDIS_URL: the default single-process set-up).
 3. Signs in as Vitaal's regie holder (and as the consultancy's mediator, with a second factor, for the console; an API
@@ -105,6 +106,12 @@ def pages(case_id: UUID, survey: tuple[UUID, str]) -> list[Page]:
         Page("ambassador roster", f"{t}/p/energizing/ambassadors/", "regie", "Vitaal", 0.10),
         Page("leads", f"{t}/p/energizing/leads/", "regie", "Vitaal", 0.10),
         Page("public survey page (anonymous)", f"{t}/p/energizing/s/{survey[1]}", "anon", "stamp", 0.10),
+        Page("idea board, most votes (anonymous)", f"{t}/p/cocreation/board/", "anon", 'id="ideas"', 0.10),
+        Page("idea board, search (anonymous)", f"{t}/p/cocreation/board/?q=donkere%20modus%20app", "anon",
+             'id="ideas"', 0.10),
+        Page("idea board, similar ideas while typing", f"{t}/p/cocreation/board/similar?title=betalen%20met%20ide",
+             "anon", "role=\"status\"", 0.10, htmx=True),
+        Page("idea triage queue", f"{t}/p/cocreation/triage/", "regie", "Vitaal", 0.10),
         # references without a target, for a visitor who is not signed in (with the session cookie of a first
         # visit, as a browser keeps it): what the middleware stack costs with no database and no template, and the
         # sign-in form (a template, no database)
@@ -256,6 +263,7 @@ async def prepare_people(db_url: str, var_dir: Path) -> tuple[UUID, str, tuple[U
                 case_id = await session.scalar(select(Case.id).where(Case.status == "open")
                                                .order_by(Case.number.desc()).limit(1))
         await calendar_ahead(app, tenant.id)
+        await board_ahead(app, tenant.id)
         await figures_ahead(app)
         async with app.state.sessionmaker() as session:
             with tenant_scope(tenant.id):
@@ -291,6 +299,30 @@ async def calendar_ahead(app: Any, tenant_id: UUID) -> None:
         await conn.execute(text("VACUUM ANALYZE talking_post, talking_variant"))
 
 
+async def board_ahead(app: Any, tenant_id: UUID) -> None:
+    """The idea board at the volume of its own benchmark (50,000 ideas, 1,000,000 votes), numbered after the demo's
+    ideas, once."""
+    from sqlalchemy import func, select, text
+
+    from core.tenancy.scope import tenant_scope
+    from plugins.cocreation.models import Idea
+    from tests.bench.test_cocreation_bench import IDEAS, VOTES, seed_board
+
+    with tenant_scope(tenant_id):
+        async with app.state.sessionmaker() as session:
+            have, last = (await session.execute(select(func.count(), func.coalesce(func.max(Idea.number), 0))
+                                                .select_from(Idea))).one()
+    if have >= IDEAS:
+        return
+    t = time.perf_counter()
+    await seed_board(app.state.sessionmaker, tenant_id, IDEAS, VOTES, after=last)
+    print(f"  {IDEAS:,} ideas and {VOTES:,} votes loaded in {time.perf_counter() - t:.0f} s", flush=True)
+    async with app.state.engine.connect() as conn:
+        conn = await conn.execution_options(isolation_level="AUTOCOMMIT")
+        await conn.execute(text("SET ROLE NONE"))
+        await conn.execute(text("VACUUM ANALYZE cocreation_idea, cocreation_vote, customer"))
+
+
 async def figures_ahead(app: Any) -> None:
     """What the periodic jobs keep (widgets' figures, the mediator's summaries), computed now as in steady state:
     the pages are measured as they are a few minutes after start, not in their first minute. Jobs this code
@@ -304,7 +336,8 @@ async def figures_ahead(app: Any) -> None:
         tenants = (await session.scalars(select(Tenant.id))).all()
     for tenant_id in tenants:
         for name in ("core.mediator.summary", "monitoring.rollup_days", "monitoring.index_boards",
-                     "webcare.widget_figures", "webcare.kpi_figures", "energizing.ambassador_figures"):
+                     "webcare.widget_figures", "webcare.kpi_figures", "energizing.ambassador_figures",
+                     "cocreation.figures"):
             if name in SPECS:
                 await run_named_job(app, name, tenant_id)
 

@@ -136,3 +136,64 @@ async def test_a_loop_reply_is_approved_by_the_hub_or_who_configures_never_who_c
     assert (await post_form(client, f"{STAFF}loop/messages/{other.id}/approve", {})).status_code == 403
     await login_as(client, gx, "regie")
     assert (await post_form(client, f"{STAFF}loop/messages/{other.id}/approve", {})).status_code == 409
+
+
+async def test_a_failed_loop_reply_is_sent_again_only_by_who_may_approve_it(
+        client: Any, gx: TenantWorld, sessionmaker: async_sessionmaker[AsyncSession]) -> None:
+    """A reply that failed on the network lost its hold in `detail` (the network's reason is there now): trying
+    it again still asks the org model, so its author cannot rewrite and send it alone."""
+    message = await _held_reply(sessionmaker, gx, "marketer", "")
+    with tenant_scope(gx.id):
+        async with sessionmaker() as session, session.begin():
+            await session.execute(update(LoopMessage).where(LoopMessage.id == message.id)
+                                  .values(state="failed", detail="the network did not answer"))
+    url = f"{STAFF}loop/messages/{message.id}/approve"
+    await login_as(client, gx, "marketer")  # who changed the stage
+    response = await post_form(client, url, {"text": "Iets heel anders."})
+    assert response.status_code == 403, response.text[-800:]
+    assert (await get(sessionmaker, gx, LoopMessage, message.id)).text == "Je idee is gepland."
+    await login_as(client, gx, "member")  # the hub may (then the missing network link answers)
+    assert (await post_form(client, url, {"text": "Je idee is gepland."})).status_code == 409
+
+
+def _approve_form(html: str, message_id: Any) -> bool:
+    return f"/loop/messages/{message_id}/approve" in html
+
+
+async def test_the_approve_form_shows_only_to_who_may_approve_a_loop_reply(
+        client: Any, gx: TenantWorld, sessionmaker: async_sessionmaker[AsyncSession]) -> None:
+    comms = gx.departments["comms"]
+    message = await _held_reply(sessionmaker, gx, "marketer", approval_detail("org_model", comms.id))
+    idea = await get(sessionmaker, gx, Idea, message.idea_id)
+    pages = (f"{STAFF}loop/", f"{STAFF}loop/ideas/{idea.number}/panel")
+
+    await login_as(client, gx, "marketer")  # made the change (and configures): four eyes say no
+    for url in pages:
+        html = (await client.get(url)).text
+        assert not _approve_form(html, message.id), url
+        assert f"Wacht op goedkeuring door {comms.name} — jij deed de wijziging" in html, url
+    await login_as(client, gx, "agent")  # another department: told who approves
+    for url in pages:
+        html = (await client.get(url)).text
+        assert not _approve_form(html, message.id), url
+        assert f"Wacht op goedkeuring door {comms.name}." in html and "jij deed" not in html, url
+    await login_as(client, gx, "member")  # a colleague of the approving department
+    for url in pages:
+        html = (await client.get(url)).text
+        assert _approve_form(html, message.id) and "Goedkeuren en versturen" in html, url
+        assert f'data-waiting="{message.id}"' not in html, url
+
+
+async def test_the_publish_form_of_an_official_comment_shows_only_to_who_may_approve_it(
+        client: Any, gx: TenantWorld, sessionmaker: async_sessionmaker[AsyncSession]) -> None:
+    comms = gx.departments["comms"]
+    idea = await add_idea(sessionmaker, gx, "Donkere modus")
+    row = await _official(sessionmaker, gx, idea, "marketer", "We kijken ernaar.")
+    action = f"moderation/comments/{row.id}/approve"
+
+    await login_as(client, gx, "marketer")
+    html = (await client.get(f"{STAFF}moderation/")).text
+    assert action not in html and f"Wacht op goedkeuring door {comms.name} — jij schreef" in html
+    await login_as(client, gx, "member")
+    html = (await client.get(f"{STAFF}moderation/")).text
+    assert action in html and f'data-waiting="{row.id}"' not in html

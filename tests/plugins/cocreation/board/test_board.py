@@ -11,6 +11,7 @@ from typing import Any
 from sqlalchemy import func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from core.auth.models import User
 from core.customers.models import Customer
 from core.plugins.api import utcnow
 from core.tenancy.scope import tenant_scope
@@ -373,6 +374,22 @@ async def test_comments_by_customers_and_official_ones(cc: World, client: Any, a
     assert "officieel antwoord van Acme BV" in (await client.get(url)).text
 
 
+async def test_an_official_answer_never_shows_an_address(cc: World, client: Any,
+                                                         sessionmaker: async_sessionmaker[AsyncSession]) -> None:
+    """A colleague who never set a name answers as the organisation on the public page, not by e-mail."""
+    idea = await add_idea(sessionmaker, cc.a, "Parkeren bij het station")
+    async with sessionmaker() as session, session.begin():
+        await session.execute(update(User).where(User.id == cc.a.users["regie"].id).values(name=""))
+    await login_as(client, cc.a, "regie")
+    url = f"{BOARD}ideas/{idea.number}"
+    await post_form(client, f"{url}/comments", {"body": "We kijken ernaar, dank!"})
+    [official] = await rows(sessionmaker, cc.a, Comment, Comment.user_id.is_not(None))
+    assert official.author_name == ""
+    client.cookies.clear()
+    page = (await client.get(url)).text
+    assert cc.a.email("regie") not in page and "<strong>Acme BV</strong>" in page
+
+
 async def test_flags_count_once_per_reader(cc: World, client: Any, app: Any,
                                            sessionmaker: async_sessionmaker[AsyncSession]) -> None:
     idea = await add_idea(sessionmaker, cc.a, "Gratis koffie voor iedereen")
@@ -390,6 +407,9 @@ async def test_flags_count_once_per_reader(cc: World, client: Any, app: Any,
     assert sorted(f.target_kind for f in await rows(sessionmaker, cc.a, Flag)) == ["comment", "idea"]
     unknown = await post_form(client, f"{url}/flag", {"comment_id": "geen-id"})
     assert unknown.status_code == 404
+    other = await add_idea(sessionmaker, cc.a, "Iets anders")  # a comment is flagged on its own idea's page
+    elsewhere = await post_form(client, f"{BOARD}ideas/{other.number}/flag", {"comment_id": str(comment.id)})
+    assert elsewhere.status_code == 404 and (await rows(sessionmaker, cc.a, Comment))[0].flag_count == 1
 
 
 async def test_a_merged_idea_leads_to_the_one_it_was_folded_into(

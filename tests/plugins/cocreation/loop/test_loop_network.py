@@ -14,7 +14,7 @@ from core.tenancy.scope import tenant_scope
 from plugins.cocreation import stages
 from plugins.cocreation.models import Idea, IdeaLink, LoopMessage
 from plugins.monitoring.models import Mention
-from plugins.webcare.models import CaseMessage
+from plugins.webcare.models import Case, CaseMessage
 from tests.atnet import AtprotoNetwork
 from tests.plugins.cocreation.conftest import activate, rows
 from tests.plugins.monitoring.test_network import allow_localhost, signed_in  # noqa: F401 - a fixture
@@ -90,6 +90,8 @@ async def test_the_author_hears_back_in_the_thread_once_and_the_case_records_it(
                             CaseMessage.kind == "reply")
     assert recorded.body == message.text and recorded.details["uri"] == message.post_uri
     assert recorded.details["origin"] == "idea_loop"
+    [case] = await rows(sessionmaker, wc.a, Case, Case.id == network_case["case"].id)
+    assert case.first_response_at == recorded.at  # answered: the first-response clock stopped
     page = await client.get(f"/t/{wc.a.slug}/p/webcare/cases/{network_case['case'].id}/timeline")
     assert "Bezorging sneller maken" in page.text and "Verstuurd door het ideeënbord" in page.text
     panel = await client.get(f"{base(wc.a.slug)}/loop/ideas/{idea.number}/panel")

@@ -1,5 +1,6 @@
 """Sending a loop reply through a connector that cannot look a post up by its key (no `find`, as the webhook and
-"posted elsewhere" connectors): the reply is published instead of failing for ever on `Unsupported`."""
+"posted elsewhere" connectors): the reply is published instead of failing for ever on `Unsupported`. A sent
+reply keeps its web address, which the idea's loop panel links."""
 
 from __future__ import annotations
 
@@ -16,7 +17,7 @@ from core.tenancy.scope import tenant_scope
 from plugins.cocreation.loop import tell
 from plugins.cocreation.models import IdeaLink, LoopMessage, StageChange
 from tests.plugins.cocreation.triage.conftest import add_idea
-from tests.support import World
+from tests.support import World, login_as
 
 PARENT = "at://did:plc:abcdefghijklmnopqrstuvwx/app.bsky.feed.post/3kparentpost22"
 
@@ -70,3 +71,42 @@ async def test_a_connector_without_find_publishes_the_reply(
                 ("sent", "", "https://example.org/posted/1")
     [draft] = publish_only.drafts
     assert draft.text == "Je idee is gepland." and draft.reply_to is not None and draft.reply_to.uri == PARENT
+
+
+async def test_a_sent_reply_keeps_its_web_address_and_the_panel_links_it(
+        client: Any, cc: World, sessionmaker: async_sessionmaker[AsyncSession], publish_only: PublishOnly,
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    tw = cc.a
+    posted_uri = "at://did:plc:abcdefghijklmnopqrstuvwx/app.bsky.feed.post/3kreplypost222"
+    posted_url = "https://bsky.app/profile/acme.test/post/3kreplypost222"
+
+    async def publish(_connection: Any, draft: PostDraft) -> PostRef:
+        return PostRef(uri=posted_uri, url=posted_url, key=draft.key)
+
+    monkeypatch.setattr(publish_only, "publish", publish)
+    idea = await add_idea(sessionmaker, tw, "Snellere bezorging")
+    with tenant_scope(tw.id):
+        async with sessionmaker() as session, session.begin():
+            change = StageChange(idea_id=idea.id, to_key="planned", to_meaning="planned", reason="Komt eraan.")
+            link = IdeaLink(idea_id=idea.id, kind="mention", ref_id=str(uuid4()), uri=PARENT,
+                            account_id=str(uuid4()), author_handle="klant.test")
+            session.add_all([change, link])
+            await session.flush()
+            sent = LoopMessage(idea_id=idea.id, stage_change_id=change.id, link_id=link.id, channel="network",
+                               recipient="@klant.test", text="Je idee is gepland.", state="waiting")
+            older = LoopMessage(idea_id=idea.id, stage_change_id=change.id, channel="network",
+                                recipient="@eerder.test", text="Eerder verstuurd.", state="sent",
+                                post_uri="at://did:plc:abcdefghijklmnopqrstuvwx/app.bsky.feed.post/3kolderpost22")
+            session.add_all([sent, older])
+            await session.flush()
+            await tell.send(session, None, None, idea, change, link, sent)
+            assert (sent.state, sent.post_uri, sent.post_url) == ("sent", posted_uri, posted_url)
+    with tenant_scope(tw.id):
+        async with sessionmaker() as session:
+            stored = await session.get(LoopMessage, sent.id)
+            assert stored is not None and stored.post_url == posted_url
+    await login_as(client, tw, "regie")
+    panel = (await client.get(f"/t/{tw.slug}/p/cocreation/loop/ideas/{idea.number}/panel")).text
+    assert f'<a href="{posted_url}" target="_blank" rel="noopener noreferrer">Bekijk het antwoord</a>' in panel
+    assert posted_uri not in panel  # the link, not the network address
+    assert f'<small class="muted">{older.post_uri}</small>' in panel  # no web address: the address, muted

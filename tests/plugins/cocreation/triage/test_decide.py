@@ -123,3 +123,28 @@ async def test_another_tenants_idea_is_not_found(client, cc, sessionmaker):
     assert (await client.get(f"{STAFF}ideas/{idea.number}")).status_code == 404
     response = await post_form(client, f"{STAFF}ideas/{idea.number}/stage", {"stage": "planned", "reason": "Ja hoor."})
     assert response.status_code == 404
+
+
+async def test_two_people_deciding_at_once_move_the_idea_once(cc, sessionmaker):
+    """Both saw the idea as new and chose "planned" (two colleagues, or a double submit): the second finds it
+    moved meanwhile and is refused, so the idea's people are told once."""
+    a = cc.a
+    idea = await add_idea(sessionmaker, a)
+    with tenant_scope(a.id):
+        async with sessionmaker() as second:
+            stale = await second.get(Idea, idea.id)  # the second person's page, read while it was new
+            second.expunge(stale)
+            await second.rollback()
+            async with sessionmaker() as first, first.begin():
+                await change_stage(first, await first.get(Idea, idea.id), "planned", "Komt in de volgende versie.",
+                                   user_id=a.users["regie"].id, lang="nl")
+            second.add(stale)
+            try:
+                await change_stage(second, stale, "planned", "Ook gepland.", user_id=a.users["admin"].id, lang="nl")
+                raise AssertionError("moved twice")
+            except Refused as exc:
+                assert "stage" in exc.errors
+            await second.rollback()
+    assert await count(sessionmaker, a, StageChange) == 1
+    stored = await get(sessionmaker, a, Idea, idea.id)
+    assert stored.stage_key == "planned" and stored.first_response_at is not None

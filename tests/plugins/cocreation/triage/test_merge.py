@@ -58,7 +58,8 @@ async def test_bad_merges_are_refused_and_change_nothing(client, cc, sessionmake
     other = await add_idea(sessionmaker, cc.b, "Elders")
     await login_as(client, a, "regie")
     for target, text in ((one.number, "met zichzelf"), (gone.number, "zelf niet samengevoegd"),
-                         ("", "Geef het nummer"), ("abc", "Geef het nummer"), (999, "geen idee met dit nummer"),
+                         ("", "Geef het nummer"), ("abc", "Geef het nummer"),
+                         ("²", "Geef het nummer"), (999, "geen idee met dit nummer"),
                          (other.number + 100, "geen idee met dit nummer")):
         response = await post_form(client, f"{STAFF}ideas/{one.number}/merge", {"target": str(target)})
         assert response.status_code in (409, 422) and text in response.text, (target, response.text[-2000:])
