@@ -61,6 +61,9 @@ SPAM_REASONS = SPAM_SIGNALS
 WORD = re.compile(r"\w+", re.UNICODE)
 FTS = table("cocreation_idea_fts", column("idea_id"), column("title"), column("description"))
 """SQLite's FTS5 table over ideas (kept current by triggers; not tenant-owned: always joined to the idea)."""
+FTS_ROW = table("cocreation_idea_fts_row", column("id"), column("idea_id"))
+"""Each idea's row in the FTS table (its rowid): matches are read as rowids, never from the FTS table's stored
+columns, which a broad search would read for thousands of rows."""
 
 
 # -- spam and moderation ---------------------------------------------------------------------------------------
@@ -315,8 +318,9 @@ def ideas_query(session: AsyncSession, search: str = "", *, stage: str | None = 
         else:
             match = _fts_query(search, prefix_last=True)
             if match:
-                matching = select(FTS.c.idea_id).where(text("cocreation_idea_fts MATCH :search")
-                                                       .bindparams(search=match))
+                rowids = select(literal_column("rowid")).select_from(FTS).where(
+                    text("cocreation_idea_fts MATCH :search").bindparams(search=match))
+                matching = select(FTS_ROW.c.idea_id).where(FTS_ROW.c.id.in_(rowids))
                 query = query.where(Idea.id.in_(matching))
             else:
                 query = query.where(Idea.id.is_(None))

@@ -25,6 +25,7 @@ import argparse
 import asyncio
 import contextlib
 import dataclasses
+import logging
 import os
 import platform
 import re
@@ -518,6 +519,7 @@ def main() -> None:
     else:
         regie(env, "db", "upgrade")  # the code may have migrations the stored database does not
     case_id, token, survey = asyncio.run(prepare_people(db_url, var_dir))
+    logging.getLogger("httpx").setLevel(logging.WARNING)  # not a line per request in the report
     wanted = [w.strip() for w in args.only.lower().split(",")]
     chosen = [p for p in pages(case_id, survey) if any(w in p.label.lower() for w in wanted)]
 
