@@ -51,21 +51,27 @@ def publish_only(monkeypatch: pytest.MonkeyPatch) -> PublishOnly:
     return connector
 
 
+async def _waiting_reply(session: AsyncSession, idea: Any) -> tuple[StageChange, IdeaLink, LoopMessage]:
+    """A planned change of `idea`, a linked mention on the network and the reply to its author, waiting."""
+    change = StageChange(idea_id=idea.id, to_key="planned", to_meaning="planned", reason="Komt eraan.")
+    link = IdeaLink(idea_id=idea.id, kind="mention", ref_id=str(uuid4()), uri=PARENT, account_id=str(uuid4()),
+                    author_handle="klant.test")
+    session.add_all([change, link])
+    await session.flush()
+    message = LoopMessage(idea_id=idea.id, stage_change_id=change.id, link_id=link.id, channel="network",
+                          recipient="@klant.test", text="Je idee is gepland.", state="waiting")
+    session.add(message)
+    await session.flush()
+    return change, link, message
+
+
 async def test_a_connector_without_find_publishes_the_reply(
         cc: World, sessionmaker: async_sessionmaker[AsyncSession], publish_only: PublishOnly) -> None:
     tw = cc.a
     idea = await add_idea(sessionmaker, tw, "Snellere bezorging")
     with tenant_scope(tw.id):
         async with sessionmaker() as session, session.begin():
-            change = StageChange(idea_id=idea.id, to_key="planned", to_meaning="planned", reason="Komt eraan.")
-            link = IdeaLink(idea_id=idea.id, kind="mention", ref_id=str(uuid4()), uri=PARENT,
-                            account_id=str(uuid4()), author_handle="klant.test")
-            session.add_all([change, link])
-            await session.flush()
-            message = LoopMessage(idea_id=idea.id, stage_change_id=change.id, link_id=link.id, channel="network",
-                                  recipient="@klant.test", text="Je idee is gepland.", state="waiting")
-            session.add(message)
-            await session.flush()
+            change, link, message = await _waiting_reply(session, idea)
             await tell.send(session, None, None, idea, change, link, message)
             assert (message.state, message.detail, message.post_uri) == \
                 ("sent", "", "https://example.org/posted/1")
@@ -87,17 +93,11 @@ async def test_a_sent_reply_keeps_its_web_address_and_the_panel_links_it(
     idea = await add_idea(sessionmaker, tw, "Snellere bezorging")
     with tenant_scope(tw.id):
         async with sessionmaker() as session, session.begin():
-            change = StageChange(idea_id=idea.id, to_key="planned", to_meaning="planned", reason="Komt eraan.")
-            link = IdeaLink(idea_id=idea.id, kind="mention", ref_id=str(uuid4()), uri=PARENT,
-                            account_id=str(uuid4()), author_handle="klant.test")
-            session.add_all([change, link])
-            await session.flush()
-            sent = LoopMessage(idea_id=idea.id, stage_change_id=change.id, link_id=link.id, channel="network",
-                               recipient="@klant.test", text="Je idee is gepland.", state="waiting")
+            change, link, sent = await _waiting_reply(session, idea)
             older = LoopMessage(idea_id=idea.id, stage_change_id=change.id, channel="network",
                                 recipient="@eerder.test", text="Eerder verstuurd.", state="sent",
                                 post_uri="at://did:plc:abcdefghijklmnopqrstuvwx/app.bsky.feed.post/3kolderpost22")
-            session.add_all([sent, older])
+            session.add(older)
             await session.flush()
             await tell.send(session, None, None, idea, change, link, sent)
             assert (sent.state, sent.post_uri, sent.post_url) == ("sent", posted_uri, posted_url)
