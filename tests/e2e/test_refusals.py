@@ -33,9 +33,18 @@ def _set_member(env: dict[str, str], email: str, active: bool) -> None:
 
 
 def answered(page: Any, locator: Any) -> None:
-    """Click something that sends an htmx request and wait until its answer has been handled (swapped or not)."""
-    page.evaluate("window.__answered = false; document.addEventListener('htmx:afterRequest', "
-                  "() => { window.__answered = true; }, {once: true})")
+    """Click something that sends an htmx request and wait until its answer has been handled (swapped or not).
+    Only that request's answer counts: the page's own polls (the inbox asks every second) answer meanwhile."""
+    locator.evaluate("""(clicked) => {
+        window.__answered = false;
+        const done = (event) => {
+            const sent = (event.detail.requestConfig && event.detail.requestConfig.elt) || event.detail.elt;
+            if (!sent || !(sent === clicked || sent.contains(clicked) || clicked.contains(sent))) { return; }
+            window.__answered = true;
+            document.removeEventListener('htmx:afterRequest', done);
+        };
+        document.addEventListener('htmx:afterRequest', done);
+    }""")
     locator.click()
     page.wait_for_function("() => window.__answered === true")
 
