@@ -27,6 +27,8 @@ MEANINGS: dict[str, str] = {
 }
 """What a stage means, whatever the tenant calls it: the threshold moves `new` ideas to the first `review` stage,
 the loop tells people about `planned`, `done` and `declined`, and `planned`/`done` count as adopted."""
+OPEN_STATUSES = ("pending", "published")
+"""An idea that is still itself: waiting for moderation or on the board (not merged into another, not rejected)."""
 LOOP_MEANINGS = ("planned", "done", "declined")
 ADOPTED_MEANINGS = ("planned", "progress", "done")
 DEFAULT_STAGES: tuple[tuple[str, str, str, str], ...] = (

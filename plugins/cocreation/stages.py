@@ -15,7 +15,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm.attributes import set_committed_value
 
 from core.plugins.api import DomainError, FieldErrors, Msg, Refused, check_outward, record_audit, utcnow
-from plugins.cocreation.models import Idea, Stage, StageChange
+from plugins.cocreation.models import OPEN_STATUSES, Idea, Stage, StageChange
 
 REASON_MIN = 3
 REASON_MAX = 2000
@@ -90,7 +90,7 @@ async def _move(session: AsyncSession, idea: Idea, from_key: str, to_key: str, n
     if answered:  # a person's decision is the idea's first response, if nobody answered before
         values["first_response_at"] = func.coalesce(Idea.first_response_at, now)
     moved = (await session.execute(
-        update(Idea).where(Idea.id == idea.id, Idea.stage_key == from_key, Idea.status.in_(("pending", "published")))
+        update(Idea).where(Idea.id == idea.id, Idea.stage_key == from_key, Idea.status.in_(OPEN_STATUSES))
         .values(**values).returning(Idea.first_response_at).execution_options(synchronize_session=False))).first()
     if moved is None:
         raise Refused(field="stage", msgid="Someone changed this idea meanwhile: look again and decide.")

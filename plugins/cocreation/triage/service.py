@@ -33,13 +33,12 @@ from core.plugins.api import (
 )
 from plugins.cocreation import ideas
 from plugins.cocreation.approval import Waiting, approval_view, check_may_approve
-from plugins.cocreation.models import Comment, Flag, Follower, Idea, IdeaLink, Vote
+from plugins.cocreation.models import OPEN_STATUSES, Comment, Flag, Follower, Idea, IdeaLink, Vote
 from plugins.cocreation.settings import board_settings
 
 QUEUES: dict[str, str] = {"new": N_("new ideas"), "threshold": N_("over the vote threshold"),
                           "linked": N_("linked from elsewhere"), "all": N_("all ideas")}
 SORTS: dict[str, str] = {"votes": N_("most votes"), "age": N_("oldest first"), "recent": N_("newest first")}
-OPEN_STATUSES = ("pending", "published")
 SCORE = range(1, 6)
 NOTE_MAX = 1000
 
@@ -276,7 +275,7 @@ async def resolve_flag(session: AsyncSession, principal: Any, flag_id: UUID, val
     if outcome == "remove":
         model = Idea if flag.target_kind == "idea" else Comment
         target = await session.get(model, flag.target_id)
-        if target is not None and target.status in ("pending", "published"):
+        if target is not None and target.status in OPEN_STATUSES:
             if isinstance(target, Comment) and target.status == "published":
                 await session.execute(update(Idea).where(Idea.id == target.idea_id)
                                       .values(comment_count=Idea.comment_count - 1)

@@ -48,8 +48,9 @@ async def plan(sessionmaker: async_sessionmaker[AsyncSession], tw: TenantWorld, 
             return str(change.id)
 
 
-async def test_the_asker_of_a_linked_question_is_answered_in_the_thread_once(
-        app: Any, client: Any, world: World, sessionmaker: async_sessionmaker[AsyncSession]) -> None:
+async def idea_from_a_question(client: Any, sessionmaker: async_sessionmaker[AsyncSession],
+                               world: World) -> tuple[TenantWorld, Any, Idea]:
+    """Everything active in acme, a customer's community question, and staff made an idea of it."""
     await everything_active(sessionmaker, world)
     tw = world.a
     question = await a_question(sessionmaker, tw)
@@ -59,6 +60,12 @@ async def test_the_asker_of_a_linked_question_is_answered_in_the_thread_once(
                                follow_redirects=False)
     assert response.status_code == 303, response.text[-2000:]
     [idea] = await rows(sessionmaker, tw, Idea)
+    return tw, question, idea
+
+
+async def test_the_asker_of_a_linked_question_is_answered_in_the_thread_once(
+        app: Any, client: Any, world: World, sessionmaker: async_sessionmaker[AsyncSession]) -> None:
+    tw, question, idea = await idea_from_a_question(client, sessionmaker, world)
     [link] = await rows(sessionmaker, tw, IdeaLink)
     change_id = await plan(sessionmaker, tw, idea)
 
@@ -99,13 +106,7 @@ async def test_the_asker_of_a_linked_question_is_answered_in_the_thread_once(
 
 async def test_a_stage_the_loop_does_not_speak_on_answers_nobody(
         app: Any, client: Any, world: World, sessionmaker: async_sessionmaker[AsyncSession]) -> None:
-    await everything_active(sessionmaker, world)
-    tw = world.a
-    question = await a_question(sessionmaker, tw)
-    await login_as(client, tw, "regie")
-    await post_form(client, f"{base(tw)}/loop/ideas", {"kind": "question", "item_id": str(question.id),
-                                                       "title": "Donkere modus in de app"})
-    [idea] = await rows(sessionmaker, tw, Idea)
+    tw, question, idea = await idea_from_a_question(client, sessionmaker, world)
     with tenant_scope(tw.id):
         async with sessionmaker() as session, session.begin():
             stored = await session.get(Idea, idea.id)
